@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"logtank/internal/client"
+	"logtank/internal/iam"
+	"logtank/internal/server"
+)
+
+// defaultListen is loopback only: exposing the server is a deliberate choice.
+const defaultListen = "127.0.0.1:8102"
+
+func runServe(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	data := fs.String("data", "./data", "data folder (created if missing)")
+	listen := fs.String("listen", defaultListen, "address to listen on")
+	region := fs.String("region", "cn-north-4", "region: the name of the default project")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key")
+	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("serve takes no arguments, got %q", pos)
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usagef("--tls-cert and --tls-key go together")
+	}
+	log, err := newLogger(*logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return err
+	}
+	app, err := server.Open(ctx, server.Config{
+		DataDir: *data, Region: *region, Logger: log,
+		Defaults: iam.Defaults{
+			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
+			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),
+			SecretKey:     os.Getenv("LOGTANK_SECRET_KEY"),
+			AdminPassword: os.Getenv("LOGTANK_ADMIN_PASSWORD"),
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if *tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	endpoint := scheme + "://" + clientAddress(ln.Addr().String())
+	fs0 := app.FirstStart
+	if err := client.WriteProfile(*data, client.Profile{
+		Endpoint: endpoint, Region: *region, ProjectID: fs0.ProjectID, AccessKey: fs0.AccessKey, SecretKey: fs0.SecretKey,
+	}); err != nil {
+		ln.Close()
+		return fmt.Errorf("writing the client profile: %w", err)
+	}
+	if fs0.Created {
+		printFirstStart(stdout, fs0, endpoint, *data)
+	}
+
+	srv := &http.Server{
+		Handler:           app.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("logtank serving", "endpoint", endpoint, "data", *data, "region", *region, "project_id", fs0.ProjectID)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// clientAddress turns a listening address into one a local client can dial:
+// a wildcard host becomes loopback.
+func clientAddress(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func printFirstStart(w io.Writer, fs iam.FirstStart, endpoint, data string) {
+	fmt.Fprintf(w, `logtank: first start, created these accounts (shown once; the access key is also in %s/%s):
+  endpoint        %s
+  region/project  %s  (project id %s)
+  domain/user     %s / %s
+`, data, client.ProfileFile, endpoint, fs.ProjectName, fs.ProjectID, fs.DomainName, fs.UserName)
+	if fs.AdminPassword != "" {
+		fmt.Fprintf(w, "  password        %s\n", fs.AdminPassword)
+	}
+	fmt.Fprintf(w, "  access key      %s\n  secret key      %s\n", fs.AccessKey, fs.SecretKey)
+}
+
+func newLogger(level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("--log-level: %v", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, usagef("--log-format must be text or json, got %q", format)
+}

@@ -1,0 +1,227 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+)
+
+// LogGroup is a named set of log streams in a project.
+type LogGroup struct {
+	ID        string
+	ProjectID string
+	Name      string
+	Alias     string
+	TTLDays   int
+	Tags      map[string]string
+	CreatedMS int64
+}
+
+// LogStream is where logs are written and searched.
+type LogStream struct {
+	ID        string
+	ProjectID string
+	GroupID   string
+	Name      string
+	Alias     string
+	// TTLDays is 0 when the stream follows its group's TTL.
+	TTLDays           int
+	Tags              map[string]string
+	EnterpriseProject string
+	LogStorage        bool
+	CreatedMS         int64
+}
+
+func tagsJSON(t map[string]string) string {
+	if t == nil {
+		t = map[string]string{}
+	}
+	b, _ := json.Marshal(t)
+	return string(b)
+}
+
+func scanTags(s string) map[string]string {
+	t := map[string]string{}
+	_ = json.Unmarshal([]byte(s), &t)
+	return t
+}
+
+// CreateLogGroup stores g unless its project already has maxGroups groups
+// (ErrQuota) or a group of that name (ErrExists).
+func (c *DB) CreateLogGroup(ctx context.Context, g LogGroup, maxGroups int) error {
+	return c.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_groups WHERE project_id = $1`, g.ProjectID).Scan(&n); err != nil {
+			return err
+		}
+		var dup int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_groups WHERE project_id = $1 AND name = $2`, g.ProjectID, g.Name).Scan(&dup); err != nil {
+			return err
+		}
+		switch {
+		case dup > 0:
+			return ErrExists
+		case n >= maxGroups:
+			return ErrQuota
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO log_groups (id, project_id, name, alias, ttl_days, tags, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			g.ID, g.ProjectID, g.Name, g.Alias, g.TTLDays, tagsJSON(g.Tags), g.CreatedMS)
+		if uniqueViolation(err) {
+			return ErrExists
+		}
+		return err
+	})
+}
+
+const groupColumns = `id, project_id, name, alias, ttl_days, tags, created_ms`
+
+func scanGroup(r interface{ Scan(...any) error }) (LogGroup, error) {
+	var g LogGroup
+	var tags string
+	err := r.Scan(&g.ID, &g.ProjectID, &g.Name, &g.Alias, &g.TTLDays, &tags, &g.CreatedMS)
+	g.Tags = scanTags(tags)
+	return g, err
+}
+
+// LogGroups lists a project's groups, oldest first.
+func (c *DB) LogGroups(ctx context.Context, projectID string) ([]LogGroup, error) {
+	var out []LogGroup
+	err := c.each(ctx, `SELECT `+groupColumns+` FROM log_groups WHERE project_id = $1 ORDER BY created_ms, id`, func(r *sql.Rows) error {
+		g, err := scanGroup(r)
+		out = append(out, g)
+		return err
+	}, projectID)
+	return out, err
+}
+
+// LogGroup returns one group of a project, or ErrNotFound.
+func (c *DB) LogGroup(ctx context.Context, projectID, id string) (LogGroup, error) {
+	g, err := scanGroup(c.sql.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM log_groups WHERE project_id = $1 AND id = $2`, projectID, id))
+	return g, notFound(err)
+}
+
+// UpdateLogGroup sets a group's TTL and, when tags is not nil, its tags.
+func (c *DB) UpdateLogGroup(ctx context.Context, projectID, id string, ttlDays int, tags map[string]string) (LogGroup, error) {
+	var err error
+	if tags != nil {
+		err = c.mustAffect(c.sql.ExecContext(ctx, `UPDATE log_groups SET ttl_days = $1, tags = $2 WHERE project_id = $3 AND id = $4`, ttlDays, tagsJSON(tags), projectID, id))
+	} else {
+		err = c.mustAffect(c.sql.ExecContext(ctx, `UPDATE log_groups SET ttl_days = $1 WHERE project_id = $2 AND id = $3`, ttlDays, projectID, id))
+	}
+	if err != nil {
+		return LogGroup{}, err
+	}
+	return c.LogGroup(ctx, projectID, id)
+}
+
+// DeleteLogGroup removes a group and its streams.
+func (c *DB) DeleteLogGroup(ctx context.Context, projectID, id string) error {
+	return c.mustAffect(c.sql.ExecContext(ctx, `DELETE FROM log_groups WHERE project_id = $1 AND id = $2`, projectID, id))
+}
+
+// CreateLogStream stores s unless its group is missing (ErrNotFound), has
+// maxStreams streams (ErrQuota) or a stream of that name (ErrExists).
+func (c *DB) CreateLogStream(ctx context.Context, s LogStream, maxStreams int) error {
+	return c.tx(ctx, func(tx *sql.Tx) error {
+		var groups int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_groups WHERE project_id = $1 AND id = $2`, s.ProjectID, s.GroupID).Scan(&groups); err != nil {
+			return err
+		}
+		if groups == 0 {
+			return ErrNotFound
+		}
+		var n, dup int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_streams WHERE group_id = $1`, s.GroupID).Scan(&n); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_streams WHERE group_id = $1 AND name = $2`, s.GroupID, s.Name).Scan(&dup); err != nil {
+			return err
+		}
+		switch {
+		case dup > 0:
+			return ErrExists
+		case n >= maxStreams:
+			return ErrQuota
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO log_streams (id, project_id, group_id, name, alias, ttl_days, tags, enterprise_project, log_storage, created_ms)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			s.ID, s.ProjectID, s.GroupID, s.Name, s.Alias, s.TTLDays, tagsJSON(s.Tags), s.EnterpriseProject, s.LogStorage, s.CreatedMS)
+		if uniqueViolation(err) {
+			return ErrExists
+		}
+		return err
+	})
+}
+
+const streamColumns = `id, project_id, group_id, name, alias, ttl_days, tags, enterprise_project, log_storage, created_ms`
+
+func scanStream(r interface{ Scan(...any) error }) (LogStream, error) {
+	var s LogStream
+	var tags string
+	err := r.Scan(&s.ID, &s.ProjectID, &s.GroupID, &s.Name, &s.Alias, &s.TTLDays, &tags, &s.EnterpriseProject, &s.LogStorage, &s.CreatedMS)
+	s.Tags = scanTags(tags)
+	return s, err
+}
+
+// StreamFilter selects streams of a project; empty fields match all.
+type StreamFilter struct {
+	GroupID    string
+	GroupName  string
+	StreamName string
+}
+
+// LogStreams lists a project's streams that match f, oldest first.
+func (c *DB) LogStreams(ctx context.Context, projectID string, f StreamFilter) ([]LogStream, error) {
+	var out []LogStream
+	q := `SELECT ` + streamColumnsPrefixed + ` FROM log_streams s JOIN log_groups g ON g.id = s.group_id
+		WHERE s.project_id = $1 AND ($2 = '' OR s.group_id = $2) AND ($3 = '' OR g.name = $3) AND ($4 = '' OR s.name = $4)
+		ORDER BY s.created_ms, s.id`
+	err := c.each(ctx, q, func(r *sql.Rows) error {
+		s, err := scanStream(r)
+		out = append(out, s)
+		return err
+	}, projectID, f.GroupID, f.GroupName, f.StreamName)
+	return out, err
+}
+
+const streamColumnsPrefixed = `s.id, s.project_id, s.group_id, s.name, s.alias, s.ttl_days, s.tags, s.enterprise_project, s.log_storage, s.created_ms`
+
+// LogStream returns one stream of a group, or ErrNotFound.
+func (c *DB) LogStream(ctx context.Context, projectID, groupID, id string) (LogStream, error) {
+	s, err := scanStream(c.sql.QueryRowContext(ctx, `SELECT `+streamColumns+` FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
+	return s, notFound(err)
+}
+
+// StreamUpdate is the changeable part of a stream; nil fields stay as they are.
+type StreamUpdate struct {
+	TTLDays    int
+	Tags       map[string]string
+	LogStorage *bool
+}
+
+// UpdateLogStream applies u to a stream of a group.
+func (c *DB) UpdateLogStream(ctx context.Context, projectID, groupID, id string, u StreamUpdate) (LogStream, error) {
+	err := c.tx(ctx, func(tx *sql.Tx) error {
+		s, err := scanStream(tx.QueryRowContext(ctx, `SELECT `+streamColumns+` FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
+		if err != nil {
+			return notFound(err)
+		}
+		if u.Tags != nil {
+			s.Tags = u.Tags
+		}
+		if u.LogStorage != nil {
+			s.LogStorage = *u.LogStorage
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE log_streams SET ttl_days = $1, tags = $2, log_storage = $3 WHERE id = $4`, u.TTLDays, tagsJSON(s.Tags), s.LogStorage, id)
+		return err
+	})
+	if err != nil {
+		return LogStream{}, err
+	}
+	return c.LogStream(ctx, projectID, groupID, id)
+}
+
+// DeleteLogStream removes a stream of a group.
+func (c *DB) DeleteLogStream(ctx context.Context, projectID, groupID, id string) error {
+	return c.mustAffect(c.sql.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
+}

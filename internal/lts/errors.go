@@ -1,0 +1,46 @@
+package lts
+
+import (
+	"net/http"
+
+	"logtank/internal/wire"
+)
+
+// The LTS error catalogue: status, code and message as the service sends them.
+var (
+	ErrNotJSON        = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0007", Msg: "The request body format must be json"}
+	ErrInvalid        = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0009", Msg: "Failed to validate the request body"}
+	ErrGroupExists    = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0101", Msg: "Failed to create log group, the group name has been existed"}
+	ErrGroupQuota     = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0104", Msg: "Failed to create log group, the number of log groups exceeds the quota"}
+	ErrGroupNotFound  = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0201", Msg: "The log group is not existed"}
+	ErrStreamExists   = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0205", Msg: "The log stream name has been existed"}
+	ErrStreamQuota    = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0206", Msg: "Failed to create log stream, the number of Log streams exceeds the quota"}
+	ErrStreamNotFound = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0208", Msg: "The log stream does not existed"}
+	ErrUnauthorized   = &wire.Error{Status: http.StatusUnauthorized, Code: "LTS.0003", Msg: "Invalid token"}
+	ErrWrongProject   = &wire.Error{Status: http.StatusForbidden, Code: "LTS.0001", Msg: "Invalid projectId"}
+	ErrTooLarge       = &wire.Error{Status: http.StatusRequestEntityTooLarge, Code: "LTS.0009", Msg: "The request body is too large"}
+	ErrInternal       = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0010", Msg: "The system encountered an internal error"}
+	ErrCreateGroup    = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0102", Msg: "Failed to create log group"}
+	ErrDeleteGroup    = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0103", Msg: "Failed to delete log group"}
+	ErrUpdateGroup    = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0107", Msg: "Failed to update log group"}
+	ErrCreateStream   = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0202", Msg: "Failed to create Log stream"}
+	ErrDeleteStream   = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0203", Msg: "Failed to delete Log stream"}
+	ErrUpdateStream   = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0204", Msg: "Failed to update log stream"}
+)
+
+// Errors are the LTS answers the server gives on the service's behalf.
+var Errors = wire.Errors{
+	Unauthenticated: func(reason string) *wire.Error {
+		return ErrUnauthorized.WithMsg("Invalid token: incorrect IAM authentication information: %s", reason)
+	},
+	WrongProject: func() *wire.Error { return ErrWrongProject },
+	Invalid:      func(reason string) *wire.Error { return invalid("%s", reason) },
+	TooLarge: func(limit int64) *wire.Error {
+		return ErrTooLarge.WithMsg("The request body is larger than the limit of %d bytes", limit)
+	},
+	Internal: func() *wire.Error { return ErrInternal },
+}
+
+func invalid(format string, args ...any) *wire.Error {
+	return ErrInvalid.WithMsg("Failed to validate the request body: "+format, args...)
+}

@@ -1,0 +1,126 @@
+package lts
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"logtank/internal/catalog"
+	"logtank/internal/wire"
+)
+
+type createGroupRequest struct {
+	Name  string   `json:"log_group_name"`
+	TTL   wire.Int `json:"ttl_in_days"`
+	Tags  *[]tag   `json:"tags"`
+	Alias string   `json:"log_group_name_alias"`
+}
+
+// groupJSON is a log group as the list API returns it.
+type groupJSON struct {
+	CreationTime int64             `json:"creation_time"`
+	Name         string            `json:"log_group_name"`
+	ID           string            `json:"log_group_id"`
+	TTLInDays    int               `json:"ttl_in_days"`
+	Tag          map[string]string `json:"tag"`
+	Alias        string            `json:"log_group_name_alias,omitempty"`
+}
+
+func toGroupJSON(g catalog.LogGroup) groupJSON {
+	return groupJSON{CreationTime: g.CreatedMS, Name: g.Name, ID: g.ID, TTLInDays: g.TTLDays, Tag: g.Tags, Alias: g.Alias}
+}
+
+func (s *Service) createGroup(w http.ResponseWriter, r *http.Request) error {
+	var req createGroupRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := checkName("log_group_name", req.Name); err != nil {
+		return err
+	}
+	if err := checkTTL(req.TTL, true); err != nil {
+		return err
+	}
+	if err := checkAlias("log_group_name_alias", req.Alias); err != nil {
+		return err
+	}
+	tags, err := tagMap(req.Tags)
+	if err != nil {
+		return err
+	}
+	g := catalog.LogGroup{
+		ID: uuid.NewString(), ProjectID: r.PathValue("project_id"), Name: req.Name, Alias: req.Alias,
+		TTLDays: int(req.TTL.Value), Tags: tags, CreatedMS: s.now().UnixMilli(),
+	}
+	switch err := s.db.CreateLogGroup(r.Context(), g, MaxGroupsPerProject); {
+	case errors.Is(err, catalog.ErrExists):
+		return ErrGroupExists
+	case errors.Is(err, catalog.ErrQuota):
+		return ErrGroupQuota.WithMsg("%s (%d)", ErrGroupQuota.Msg, MaxGroupsPerProject)
+	case err != nil:
+		return internal(ErrCreateGroup, err)
+	}
+	wire.WriteJSON(w, http.StatusCreated, map[string]string{"log_group_id": g.ID})
+	return nil
+}
+
+func (s *Service) listGroups(w http.ResponseWriter, r *http.Request) error {
+	groups, err := s.db.LogGroups(r.Context(), r.PathValue("project_id"))
+	if err != nil {
+		return err
+	}
+	out := make([]groupJSON, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, toGroupJSON(g))
+	}
+	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_groups": out})
+	return nil
+}
+
+type updateGroupRequest struct {
+	TTL  wire.Int `json:"ttl_in_days"`
+	Tags *[]tag   `json:"tags"`
+}
+
+func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
+	var req updateGroupRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := checkTTL(req.TTL, true); err != nil {
+		return err
+	}
+	tags, err := tagMap(req.Tags)
+	if err != nil {
+		return err
+	}
+	g, err := s.db.UpdateLogGroup(r.Context(), r.PathValue("project_id"), r.PathValue("log_group_id"), int(req.TTL.Value), tags)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return ErrGroupNotFound
+	case err != nil:
+		return internal(ErrUpdateGroup, err)
+	}
+	wire.WriteJSON(w, http.StatusOK, map[string]any{
+		"creation_time": g.CreatedMS, "log_group_name": g.Name, "log_group_id": g.ID, "ttl_in_days": g.TTLDays,
+	})
+	return nil
+}
+
+func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
+	switch err := s.db.DeleteLogGroup(r.Context(), r.PathValue("project_id"), r.PathValue("log_group_id")); {
+	case errors.Is(err, catalog.ErrNotFound):
+		return ErrGroupNotFound
+	case err != nil:
+		return internal(ErrDeleteGroup, err)
+	}
+	wire.NoContent(w)
+	return nil
+}
+
+// internal wraps an unexpected storage failure in the operation's own 500
+// error; the server logs the cause and sends only the catalogue message.
+func internal(e *wire.Error, cause error) error {
+	return &wire.Internal{Err: e, Cause: cause}
+}

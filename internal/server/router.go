@@ -1,0 +1,203 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"logtank/internal/iam"
+	"logtank/internal/wire"
+)
+
+// errNoRoute is the API-gateway answer for a path no service serves.
+var errNoRoute = &wire.Error{Status: http.StatusNotFound, Code: "APIGW.0101", Msg: "The API does not exist or has not been published in the environment"}
+
+type router struct {
+	log     *slog.Logger
+	auth    *iam.Service
+	mux     *http.ServeMux
+	metrics *metrics
+}
+
+func newRouter(log *slog.Logger, auth *iam.Service, reg *prometheus.Registry, svcs []wire.Service) http.Handler {
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	rt := &router{log: log, auth: auth, mux: http.NewServeMux(), metrics: newMetrics(reg)}
+	for _, svc := range svcs {
+		for _, r := range svc.Routes {
+			rt.mux.Handle(r.Method+" "+r.Pattern, rt.wrap(svc, r))
+		}
+	}
+	rt.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	scrape := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	rt.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if err := rt.authenticateScrape(r); err != nil {
+			wire.WriteError(w, errUnauthorizedScrape.WithMsg("%s", err.Error()))
+			return
+		}
+		scrape.ServeHTTP(w, r)
+	})
+	rt.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { wire.WriteError(w, errNoRoute) })
+	return rt
+}
+
+var errUnauthorizedScrape = &wire.Error{Status: http.StatusUnauthorized, Code: "APIGW.0301", Msg: "Incorrect IAM authentication information"}
+
+// authenticateScrape accepts any credential of the server's users: a token,
+// an AK/SK signature, or HTTP basic auth with AK as user and SK as password,
+// which Prometheus scrapers support natively.
+func (rt *router) authenticateScrape(r *http.Request) error {
+	if ak, sk, ok := r.BasicAuth(); ok {
+		if !rt.auth.CheckKey(ak, sk) {
+			return errors.New("unknown access key or wrong secret")
+		}
+		return nil
+	}
+	_, err := rt.auth.Authenticate(r, nil)
+	return err
+}
+
+// ServeHTTP stamps every response with a request id before routing, so that
+// every answer, the 404 included, carries one.
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Request-Id", strings.ReplaceAll(uuid.NewString(), "-", ""))
+	rt.mux.ServeHTTP(w, r)
+}
+
+// statusWriter remembers the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (rt *router) wrap(svc wire.Service, route wire.Route) http.Handler {
+	limit := svc.BodyLimit
+	if limit == 0 {
+		limit = DefaultBodyLimit
+	}
+	label := route.Method + " " + route.Pattern
+	needsProject := strings.Contains(route.Pattern, "{project_id}")
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw}
+		rt.metrics.inFlight.Inc()
+		defer func() {
+			rt.metrics.inFlight.Dec()
+			if p := recover(); p != nil {
+				rt.log.Error("handler panic", "route", label, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if w.status == 0 {
+					wire.WriteError(w, svc.Errors.Internal())
+				}
+			}
+			code := strconv.Itoa(w.status)
+			d := time.Since(start)
+			rt.metrics.requests.WithLabelValues(svc.Name, label, code).Inc()
+			rt.metrics.duration.WithLabelValues(svc.Name, label).Observe(d.Seconds())
+			rt.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", label, "status", w.status,
+				"bytes", w.bytes, "duration_ms", float64(d.Microseconds())/1000, "request_id", w.Header().Get("X-Request-Id"))
+		}()
+		if err := rt.serve(w, r, svc, route, limit, needsProject); err != nil {
+			rt.renderError(w, r, svc, label, err)
+		}
+	})
+}
+
+func (rt *router) serve(w http.ResponseWriter, r *http.Request, svc wire.Service, route wire.Route, limit int64, needsProject bool) error {
+	body, err := readBody(w, r, limit)
+	if errors.Is(err, errTooLarge) {
+		return svc.Errors.TooLarge(limit)
+	}
+	if err != nil {
+		return svc.Errors.Invalid("the request body could not be read: " + err.Error())
+	}
+	ctx := wire.WithBody(r.Context(), body)
+	if !route.Public {
+		p, err := rt.auth.Authenticate(r, body)
+		if err != nil {
+			var ae *iam.AuthError
+			if errors.As(err, &ae) {
+				return svc.Errors.Unauthenticated(ae.Reason)
+			}
+			return err
+		}
+		if needsProject {
+			if err := rt.auth.AuthorizeProject(p, r.PathValue("project_id"), r.Header.Get("X-Project-Id")); err != nil {
+				return svc.Errors.WrongProject()
+			}
+		}
+		ctx = iam.WithPrincipal(ctx, p)
+	}
+	return route.Handle(w, r.WithContext(ctx))
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// readBody reads the whole body, which signature verification hashes, but
+// refuses one over limit without reading it all: at once when the declared
+// length is too large, else as soon as the limit is passed.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, errTooLarge
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, errTooLarge
+	}
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (rt *router) renderError(w http.ResponseWriter, r *http.Request, svc wire.Service, label string, err error) {
+	var in *wire.Internal
+	var we *wire.Error
+	switch {
+	case errors.As(err, &in):
+		rt.log.Error("request failed", "route", label, "error", in.Cause, "request_id", w.Header().Get("X-Request-Id"))
+		wire.WriteError(w, in.Err)
+	case errors.As(err, &we):
+		wire.WriteError(w, we)
+	default:
+		rt.log.Error("request failed", "route", label, "error", err, "request_id", w.Header().Get("X-Request-Id"))
+		wire.WriteError(w, svc.Errors.Internal())
+	}
+}

@@ -1,0 +1,116 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// ErrNotJSON reports a body that is not a JSON document at all.
+var ErrNotJSON = errors.New("the request body is not valid JSON")
+
+// FieldError reports a JSON document whose field has the wrong type.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Decode reads the JSON document in body into v. Unknown fields are ignored,
+// because newer clients add fields. It returns ErrNotJSON for a body that is
+// not JSON and a *FieldError for a well-formed body with a mistyped field.
+func Decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return ErrNotJSON
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			field := te.Field
+			if field == "" {
+				field = "body"
+			}
+			return &FieldError{Field: field, Reason: "must be " + jsonKind(te.Type.Kind().String())}
+		default:
+			return ErrNotJSON
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return ErrNotJSON
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	switch {
+	case strings.HasPrefix(goKind, "int"), strings.HasPrefix(goKind, "uint"), strings.HasPrefix(goKind, "float"):
+		return "a number"
+	case goKind == "string":
+		return "a string"
+	case goKind == "bool":
+		return "a boolean"
+	case goKind == "slice", goKind == "array":
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// Int is an integer that also accepts a JSON string holding one ("7"), as
+// clients that copy the documentation's examples send. Set tells whether the
+// field was present and not null.
+type Int struct {
+	Value int64
+	Set   bool
+}
+
+func (n *Int) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		*n = Int{}
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		s = strings.TrimSpace(s)
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f != float64(int64(f)) {
+			return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[int64]()}
+		}
+		v = int64(f)
+	}
+	*n = Int{Value: v, Set: true}
+	return nil
+}
+
+// Bool is a boolean that also accepts "true" and "false" as strings.
+type Bool struct {
+	Value bool
+	Set   bool
+}
+
+func (v *Bool) UnmarshalJSON(b []byte) error {
+	switch strings.ToLower(strings.Trim(string(b), `"`)) {
+	case "null":
+		*v = Bool{}
+	case "true":
+		*v = Bool{Value: true, Set: true}
+	case "false":
+		*v = Bool{Value: false, Set: true}
+	default:
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[bool]()}
+	}
+	return nil
+}
