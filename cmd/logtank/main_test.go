@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"logtank/internal/client"
+)
+
+// TestServeAndClientCommands runs the built binary as a user would: serve on
+// a fresh data folder, client commands that find it through the profile,
+// then SIGTERM for a graceful stop.
+func TestServeAndClientCommands(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "logtank")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	data := filepath.Join(dir, "data")
+	var stdout, stderr bytes.Buffer
+	srv := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
+	srv.Env = append(os.Environ(), "LOGTANK_ADMIN_PASSWORD=cli-test-password")
+	srv.Stdout, srv.Stderr = &stdout, &stderr
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Wait() }()
+	defer func() {
+		if srv.ProcessState == nil {
+			srv.Process.Kill()
+		}
+	}()
+	var profile client.Profile
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if p, err := client.ReadProfile(data); err == nil {
+			profile = p
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no profile written; stderr:\n%s", stderr.String())
+		}
+	}
+	if info, err := os.Stat(filepath.Join(data, client.ProfileFile)); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("profile mode: %v %v", info.Mode(), err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, append(args, "--data", data)...)
+		cmd.Env = os.Environ()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("logtank %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	groupID := run("groups", "create", "web", "--ttl", "30", "--tag", "team=ops")
+	if len(groupID) != 36 {
+		t.Fatalf("group id %q", groupID)
+	}
+	streamID := run("streams", "create", "--group", groupID, "nginx")
+	var streams struct {
+		LogStreams []struct {
+			ID  string `json:"log_stream_id"`
+			TTL int    `json:"ttl_in_days"`
+		} `json:"log_streams"`
+	}
+	if err := json.Unmarshal([]byte(run("streams", "list", "--group-name", "web", "--json")), &streams); err != nil {
+		t.Fatal(err)
+	}
+	if len(streams.LogStreams) != 1 || streams.LogStreams[0].ID != streamID || streams.LogStreams[0].TTL != 30 {
+		t.Fatalf("streams %+v", streams)
+	}
+	if out := run("groups", "list"); !strings.Contains(out, groupID) || !strings.Contains(out, "web") {
+		t.Fatalf("groups list:\n%s", out)
+	}
+	if tok := run("token", "--password", "cli-test-password"); !strings.HasPrefix(tok, "lt1.") {
+		t.Fatalf("token %q", tok)
+	}
+	bad := exec.Command(bin, "groups", "create", "bad name", "--data", data)
+	out, err := bad.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "LTS.0009") {
+		t.Fatalf("a bad name: %v %s", err, out)
+	}
+	if !strings.Contains(stdout.String(), profile.AccessKey) || !strings.Contains(stdout.String(), profile.ProjectID) {
+		t.Fatalf("first start did not print the credentials:\n%s", stdout.String())
+	}
+	if err := srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve exited with %v; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
