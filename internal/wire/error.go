@@ -11,7 +11,23 @@ type Error struct {
 	Status int
 	Code   string
 	Msg    string
+	// Shape is the JSON layout of the body; the zero value is the
+	// error_code/error_msg layout of LTS, IAM and FunctionGraph.
+	Shape Shape
 }
+
+// Shape is the JSON layout of an error body.
+type Shape int
+
+const (
+	// ShapeCodeMsg is {"error_code": Code, "error_msg": Msg}.
+	ShapeCodeMsg Shape = iota
+	// ShapeAMS is AOM's {"errorCode": Code, "errorMessage": Msg}.
+	ShapeAMS
+	// ShapePrometheus is the Prometheus HTTP API's
+	// {"status": "error", "errorType": Code, "error": Msg}.
+	ShapePrometheus
+)
 
 func (e *Error) Error() string { return e.Code + ": " + e.Msg }
 
@@ -22,17 +38,29 @@ func (e *Error) WithMsg(format string, args ...any) *Error {
 	return &c
 }
 
-// body is the JSON shape of every error: both keys are always non-empty
-// strings, because the SDK falls back to the raw body text otherwise.
-type errorBody struct {
-	Code string `json:"error_code"`
-	Msg  string `json:"error_msg"`
-}
-
-// WriteError renders e. The request id header is set by the server before
-// any handler runs, so it is already on w.
+// WriteError renders e in its shape. Code and message are always non-empty
+// strings, because the SDK falls back to the raw body text otherwise. The
+// request id header is set by the server before any handler runs, so it is
+// already on w.
 func WriteError(w http.ResponseWriter, e *Error) {
-	WriteJSON(w, e.Status, errorBody{Code: e.Code, Msg: e.Msg})
+	switch e.Shape {
+	case ShapeAMS:
+		WriteJSON(w, e.Status, struct {
+			Code string `json:"errorCode"`
+			Msg  string `json:"errorMessage"`
+		}{e.Code, e.Msg})
+	case ShapePrometheus:
+		WriteJSON(w, e.Status, struct {
+			Status string `json:"status"`
+			Code   string `json:"errorType"`
+			Msg    string `json:"error"`
+		}{"error", e.Code, e.Msg})
+	default:
+		WriteJSON(w, e.Status, struct {
+			Code string `json:"error_code"`
+			Msg  string `json:"error_msg"`
+		}{e.Code, e.Msg})
+	}
 }
 
 // Internal is a failure whose cause goes to the server's log, while the
