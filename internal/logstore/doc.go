@@ -1,0 +1,12 @@
+// Package logstore is the log engine: it makes ingested rows durable in a
+// write-ahead log (group commit), keeps fresh rows in per-stream memtables
+// that queries read at once, flushes them into immutable compressed
+// columnar segments (one folder per stream and UTC day) whose blocks carry
+// line-number ranges, label-set tables and token bloom filters, compacts
+// small segments, drops whole days past a stream's TTL, and scans rows in
+// line-number order with early termination.
+//
+// The file formats are docs/format/wal.md and docs/format/segment.md.
+// It knows nothing about HTTP, the LTS wire format or the catalog: callers
+// tell it which streams exist and what their TTLs are.
+package logstore

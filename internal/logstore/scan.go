@@ -1,0 +1,284 @@
+package logstore
+
+import (
+	"container/heap"
+	"sort"
+)
+
+// Matcher decides which rows a scan returns.
+type Matcher interface {
+	// Match reports whether one row matches.
+	Match(content string, label func(key string) (string, bool)) bool
+	// MayMatch reports whether some row of a block may match, given whether
+	// a (lower-case) token may occur in the block and whether a label pair
+	// occurs in it (value "" asks for the key only). It must not say false
+	// when a row could match.
+	MayMatch(hasToken func(tok string) bool, hasLabel func(key, value string) bool) bool
+}
+
+// Scan selects rows of a stream: line numbers in [Start, End], in
+// ascending order or, with Desc, descending, that match Matcher (all rows
+// when nil).
+type Scan struct {
+	Start, End int64
+	Desc       bool
+	Matcher    Matcher
+}
+
+// snapshot is what a scan reads of a stream: segments and memtable rows as
+// they were when it started. Files stay open while the snapshot is used
+// because a segment is closed only after it left every list; reads of a
+// removed file fail cleanly rather than returning wrong rows.
+type snapshot struct {
+	segs []*segment
+	mem  []row
+}
+
+func (s *Store) snapshot(streamID string, sc Scan) snapshot {
+	st := s.existing(streamID)
+	if st == nil {
+		return snapshot{}
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	var snap snapshot
+	for _, seg := range st.segs {
+		if seg.maxLine >= sc.Start && seg.minLine <= sc.End {
+			snap.segs = append(snap.segs, seg)
+		}
+	}
+	for _, m := range append(append([]*memtable(nil), st.frozen...), st.active) {
+		for _, r := range m.rows {
+			if r.line >= sc.Start && r.line <= sc.End {
+				snap.mem = append(snap.mem, r)
+			}
+		}
+	}
+	return snap
+}
+
+// labelFuncs caches a label lookup function per label set, so matching a
+// row does not allocate one.
+type labelFuncs map[*Label]func(string) (string, bool)
+
+func (lf labelFuncs) get(ls Labels) func(string) (string, bool) {
+	if len(ls) == 0 {
+		return noLabels
+	}
+	f, ok := lf[&ls[0]]
+	if !ok {
+		f = ls.Get
+		lf[&ls[0]] = f
+	}
+	return f
+}
+
+func noLabels(string) (string, bool) { return "", false }
+
+func (sc *Scan) match(lf labelFuncs, r row) bool {
+	return sc.Matcher == nil || sc.Matcher.Match(r.content, lf.get(r.labels))
+}
+
+// candidates lists the blocks of seg the scan must read, in scan order.
+func (sc *Scan) candidates(seg *segment) []int {
+	var out []int
+	var buf []byte
+	for i := range seg.blocks {
+		m := &seg.blocks[i]
+		if m.maxLine < sc.Start || m.minLine > sc.End {
+			continue
+		}
+		if sc.Matcher != nil && !sc.Matcher.MayMatch(func(tok string) bool {
+			var h uint64
+			h, buf = tokenHash(tok, buf)
+			return m.bloom.has(h)
+		}, m.hasLabel) {
+			continue
+		}
+		out = append(out, i)
+	}
+	if sc.Desc {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out
+}
+
+// Rows calls fn with the scan's rows in order until fn returns false.
+// Segments are merged lazily: a block is decoded only when its first line
+// could be next, so a scan that stops early reads few blocks.
+func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
+	snap := s.snapshot(streamID, sc)
+	lf := labelFuncs{}
+	h := &cursorHeap{desc: sc.Desc}
+	mem := make([]row, 0, len(snap.mem))
+	for _, r := range snap.mem {
+		if sc.match(lf, r) {
+			mem = append(mem, r)
+		}
+	}
+	sort.Slice(mem, func(i, j int) bool { return mem[i].line < mem[j].line })
+	if len(mem) > 0 {
+		heap.Push(h, &cursor{rows: mem, desc: sc.Desc})
+	}
+	for _, seg := range snap.segs {
+		if blocks := sc.candidates(seg); len(blocks) > 0 {
+			heap.Push(h, &cursor{seg: seg, blocks: blocks, desc: sc.Desc})
+		}
+	}
+	for h.Len() > 0 {
+		c := h.cs[0]
+		if c.pending() {
+			if err := c.load(&sc, lf); err != nil {
+				return err
+			}
+			if c.done() {
+				heap.Pop(h)
+			} else {
+				heap.Fix(h, 0)
+			}
+			continue
+		}
+		r := c.row()
+		if !fn(Row{Line: r.line, Labels: r.labels, Content: r.content}) {
+			return nil
+		}
+		c.next()
+		if c.done() {
+			heap.Pop(h)
+		} else {
+			heap.Fix(h, 0)
+		}
+	}
+	return nil
+}
+
+// cursor walks one source in scan order: a segment's candidate blocks, or
+// matching memtable rows (sorted ascending).
+type cursor struct {
+	desc bool
+	// segment source
+	seg    *segment
+	blocks []int
+	bi     int
+	// rows of the loaded block (or the memtable), ascending; pos counts
+	// rows consumed in scan order
+	rows []row
+	pos  int
+}
+
+func (c *cursor) pending() bool { return c.pos >= len(c.rows) && c.seg != nil && c.bi < len(c.blocks) }
+func (c *cursor) done() bool    { return c.pos >= len(c.rows) && (c.seg == nil || c.bi >= len(c.blocks)) }
+
+func (c *cursor) row() row {
+	if c.desc {
+		return c.rows[len(c.rows)-1-c.pos]
+	}
+	return c.rows[c.pos]
+}
+
+func (c *cursor) next() { c.pos++ }
+
+// key orders cursors: the next row's line, or for a block not yet loaded
+// the nearest line it can hold.
+func (c *cursor) key() int64 {
+	if c.pos < len(c.rows) {
+		return c.row().line
+	}
+	m := &c.seg.blocks[c.blocks[c.bi]]
+	if c.desc {
+		return m.maxLine
+	}
+	return m.minLine
+}
+
+func (c *cursor) load(sc *Scan, lf labelFuncs) error {
+	d, err := c.seg.readBlock(c.blocks[c.bi])
+	c.bi++
+	if err != nil {
+		return err
+	}
+	c.rows, c.pos = c.rows[:0], 0
+	for i, line := range d.lines {
+		if line < sc.Start || line > sc.End {
+			continue
+		}
+		r := row{line: line, labels: d.labels[i], content: d.contents[i]}
+		if sc.match(lf, r) {
+			c.rows = append(c.rows, r)
+		}
+	}
+	return nil
+}
+
+type cursorHeap struct {
+	desc bool
+	cs   []*cursor
+}
+
+func (h *cursorHeap) Len() int { return len(h.cs) }
+func (h *cursorHeap) Less(i, j int) bool {
+	a, b := h.cs[i].key(), h.cs[j].key()
+	if a == b {
+		// A loaded row goes before a block that may start at the same line,
+		// so equal keys never load blocks needlessly.
+		return !h.cs[i].pending() && h.cs[j].pending()
+	}
+	if h.desc {
+		return a > b
+	}
+	return a < b
+}
+func (h *cursorHeap) Swap(i, j int) { h.cs[i], h.cs[j] = h.cs[j], h.cs[i] }
+func (h *cursorHeap) Push(x any)    { h.cs = append(h.cs, x.(*cursor)) }
+func (h *cursorHeap) Pop() any {
+	c := h.cs[len(h.cs)-1]
+	h.cs = h.cs[:len(h.cs)-1]
+	return c
+}
+
+// Count returns how many rows the scan selects, and, when step > 0, how
+// many fall in each window [Start+i*step, Start+(i+1)*step).
+func (s *Store) Count(streamID string, sc Scan, step int64) (int64, []int64, error) {
+	snap := s.snapshot(streamID, sc)
+	lf := labelFuncs{}
+	var buckets []int64
+	if step > 0 {
+		buckets = make([]int64, (sc.End-sc.Start)/step+1)
+	}
+	var total int64
+	add := func(line int64) {
+		total++
+		if buckets != nil {
+			buckets[(line-sc.Start)/step]++
+		}
+	}
+	for _, r := range snap.mem {
+		if sc.match(lf, r) {
+			add(r.line)
+		}
+	}
+	for _, seg := range snap.segs {
+		for _, bi := range sc.candidates(seg) {
+			m := &seg.blocks[bi]
+			if sc.Matcher == nil && buckets == nil && m.minLine >= sc.Start && m.maxLine <= sc.End {
+				total += int64(m.rows)
+				continue
+			}
+			d, err := seg.readBlock(bi)
+			if err != nil {
+				return 0, nil, err
+			}
+			for i, line := range d.lines {
+				if line < sc.Start || line > sc.End {
+					continue
+				}
+				if sc.match(lf, row{line: line, labels: d.labels[i], content: d.contents[i]}) {
+					add(line)
+				}
+			}
+		}
+	}
+	return total, buckets, nil
+}

@@ -1,0 +1,426 @@
+package logstore
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+const (
+	segmentMagic   = "LTSEG\x00"
+	segmentVersion = 1
+	trailerMagic   = "LTSEGEND"
+	trailerSize    = 24
+	blockMaxRows   = 16384
+	blockMaxBytes  = 2 << 20
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+var (
+	encoderPool = sync.Pool{New: func() any {
+		e, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+		return e
+	}}
+	decoderPool = sync.Pool{New: func() any {
+		d, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		return d
+	}}
+)
+
+func compress(dst, src []byte) []byte {
+	e := encoderPool.Get().(*zstd.Encoder)
+	dst = e.EncodeAll(src, dst)
+	encoderPool.Put(e)
+	return dst
+}
+
+func decompress(dst, src []byte) ([]byte, error) {
+	d := decoderPool.Get().(*zstd.Decoder)
+	out, err := d.DecodeAll(src, dst)
+	decoderPool.Put(d)
+	return out, err
+}
+
+// row is one log row in memory.
+type row struct {
+	line    int64
+	labels  Labels
+	content string
+}
+
+// blockMeta is a block's entry in a segment index.
+type blockMeta struct {
+	minLine, maxLine int64
+	rows             int
+	offset           int64
+	lineLen          int
+	labelLen         int
+	contentLen       int
+	contentRaw       int
+	labelSets        []Labels
+	bloom            bloom
+}
+
+func (m *blockMeta) hasLabel(key, value string) bool {
+	for _, ls := range m.labelSets {
+		if v, ok := ls.Get(key); ok && (value == "" || v == value) {
+			return true
+		}
+	}
+	return false
+}
+
+// segment is an open segment file: its index in memory, its blocks read on demand.
+type segment struct {
+	path    string
+	day     string
+	seq     uint64
+	f       *os.File
+	size    int64
+	blocks  []blockMeta
+	minLine int64
+	maxLine int64
+	rows    int
+}
+
+// Tokenizer splits contents into the tokens the bloom filters hold.
+type Tokenizer interface {
+	EachToken(s string, fn func(tok string))
+}
+
+// writeSegment writes rows (sorted by line) to path atomically and opens it.
+func writeSegment(path string, rows []row, tok Tokenizer) (*segment, error) {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	w := &segmentWriter{w: f, tok: tok, seen: map[uint64]struct{}{}}
+	if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
+		return nil, err
+	}
+	for start := 0; start < len(rows); {
+		end, size := start, 0
+		for end < len(rows) && end-start < blockMaxRows && size < blockMaxBytes {
+			size += len(rows[end].content)
+			end++
+		}
+		if err := w.block(rows[start:end]); err != nil {
+			return nil, err
+		}
+		start = end
+	}
+	if err := w.finish(); err != nil {
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, err
+	}
+	ok = true
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	return openSegment(path)
+}
+
+type segmentWriter struct {
+	w      io.Writer
+	off    int64
+	tok    Tokenizer
+	index  []byte
+	blocks int
+	seen   map[uint64]struct{}
+	// scratch buffers reused across blocks
+	lines, labels, contents, packed, hashBuf []byte
+	hashes                                   []uint64
+}
+
+func (w *segmentWriter) write(b []byte) error {
+	n, err := w.w.Write(b)
+	w.off += int64(n)
+	return err
+}
+
+func (w *segmentWriter) block(rows []row) error {
+	var sets []Labels
+	setIndex := map[string]int{}
+	w.lines, w.labels, w.contents = w.lines[:0], w.labels[:0], w.contents[:0]
+	prev := rows[0].line
+	clear(w.seen)
+	w.hashes = w.hashes[:0]
+	for _, r := range rows {
+		w.lines = binary.AppendUvarint(w.lines, uint64(r.line-prev))
+		prev = r.line
+		k := r.labels.key()
+		i, ok := setIndex[k]
+		if !ok {
+			i = len(sets)
+			setIndex[k] = i
+			sets = append(sets, r.labels)
+		}
+		w.labels = binary.AppendUvarint(w.labels, uint64(i))
+		w.contents = binary.AppendUvarint(w.contents, uint64(len(r.content)))
+		w.tok.EachToken(r.content, func(tok string) {
+			var h uint64
+			h, w.hashBuf = tokenHash(tok, w.hashBuf)
+			if _, dup := w.seen[h]; !dup {
+				w.seen[h] = struct{}{}
+				w.hashes = append(w.hashes, h)
+			}
+		})
+	}
+	for _, r := range rows {
+		w.contents = append(w.contents, r.content...)
+	}
+	meta := blockMeta{minLine: rows[0].line, maxLine: rows[len(rows)-1].line, rows: len(rows), offset: w.off, contentRaw: len(w.contents)}
+	for i, chunk := range [][]byte{w.lines, w.labels, w.contents} {
+		w.packed = compress(w.packed[:0], chunk)
+		if err := w.write(w.packed); err != nil {
+			return err
+		}
+		switch i {
+		case 0:
+			meta.lineLen = len(w.packed)
+		case 1:
+			meta.labelLen = len(w.packed)
+		case 2:
+			meta.contentLen = len(w.packed)
+		}
+	}
+	bl := newBloom(len(w.hashes))
+	for _, h := range w.hashes {
+		bl.add(h)
+	}
+	idx := w.index
+	idx = binary.AppendVarint(idx, meta.minLine)
+	idx = binary.AppendVarint(idx, meta.maxLine)
+	idx = binary.AppendUvarint(idx, uint64(meta.rows))
+	idx = binary.AppendUvarint(idx, uint64(meta.offset))
+	idx = binary.AppendUvarint(idx, uint64(meta.lineLen))
+	idx = binary.AppendUvarint(idx, uint64(meta.labelLen))
+	idx = binary.AppendUvarint(idx, uint64(meta.contentLen))
+	idx = binary.AppendUvarint(idx, uint64(meta.contentRaw))
+	idx = binary.AppendUvarint(idx, uint64(len(sets)))
+	for _, s := range sets {
+		idx = s.appendTo(idx)
+	}
+	w.index = bl.appendTo(idx)
+	w.blocks++
+	return nil
+}
+
+func (w *segmentWriter) finish() error {
+	raw := binary.AppendUvarint(nil, uint64(w.blocks))
+	raw = append(raw, w.index...)
+	packed := compress(nil, raw)
+	off := w.off
+	if err := w.write(packed); err != nil {
+		return err
+	}
+	var t [trailerSize]byte
+	binary.LittleEndian.PutUint64(t[0:8], uint64(off))
+	binary.LittleEndian.PutUint32(t[8:12], uint32(len(packed)))
+	binary.LittleEndian.PutUint32(t[12:16], crc32.Checksum(packed, castagnoli))
+	copy(t[16:], trailerMagic)
+	return w.write(t[:])
+}
+
+func openSegment(path string) (*segment, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := readSegmentIndex(f, path)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("segment %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func readSegmentIndex(f *os.File, path string) (*segment, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := info.Size()
+	if size < 8+trailerSize {
+		return nil, errCorrupt
+	}
+	hdr := make([]byte, 8)
+	if _, err := f.ReadAt(hdr, 0); err != nil {
+		return nil, err
+	}
+	if string(hdr[:6]) != segmentMagic {
+		return nil, errCorrupt
+	}
+	if hdr[6] != segmentVersion {
+		return nil, fmt.Errorf("format version %d, this server reads %d", hdr[6], segmentVersion)
+	}
+	var t [trailerSize]byte
+	if _, err := f.ReadAt(t[:], size-trailerSize); err != nil {
+		return nil, err
+	}
+	if string(t[16:]) != trailerMagic {
+		return nil, errCorrupt
+	}
+	off := int64(binary.LittleEndian.Uint64(t[0:8]))
+	n := int64(binary.LittleEndian.Uint32(t[8:12]))
+	if off < 8 || off+n > size-trailerSize {
+		return nil, errCorrupt
+	}
+	packed := make([]byte, n)
+	if _, err := f.ReadAt(packed, off); err != nil {
+		return nil, err
+	}
+	if crc32.Checksum(packed, castagnoli) != binary.LittleEndian.Uint32(t[12:16]) {
+		return nil, errCorrupt
+	}
+	raw, err := decompress(nil, packed)
+	if err != nil {
+		return nil, errCorrupt
+	}
+	r := &reader{b: raw}
+	count := r.uvarint()
+	s := &segment{path: path, f: f, size: size}
+	for i := uint64(0); i < count && r.err == nil; i++ {
+		var m blockMeta
+		m.minLine = r.varint()
+		m.maxLine = r.varint()
+		m.rows = int(r.uvarint())
+		m.offset = int64(r.uvarint())
+		m.lineLen = int(r.uvarint())
+		m.labelLen = int(r.uvarint())
+		m.contentLen = int(r.uvarint())
+		m.contentRaw = int(r.uvarint())
+		sets := r.uvarint()
+		if sets > uint64(len(r.b)) {
+			return nil, errCorrupt
+		}
+		for range sets {
+			m.labelSets = append(m.labelSets, r.labels())
+		}
+		m.bloom = r.bloom()
+		if m.offset+int64(m.lineLen+m.labelLen+m.contentLen) > off {
+			return nil, errCorrupt
+		}
+		s.blocks = append(s.blocks, m)
+		s.rows += m.rows
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if len(s.blocks) > 0 {
+		s.minLine, s.maxLine = s.blocks[0].minLine, s.blocks[len(s.blocks)-1].maxLine
+	}
+	return s, nil
+}
+
+// decodedBlock is a block's rows in memory.
+type decodedBlock struct {
+	lines    []int64
+	labels   []Labels
+	contents []string
+}
+
+// readBlock decodes block i.
+func (s *segment) readBlock(i int) (*decodedBlock, error) {
+	m := &s.blocks[i]
+	buf := make([]byte, m.lineLen+m.labelLen+m.contentLen)
+	if _, err := s.f.ReadAt(buf, m.offset); err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	lines, err := decompress(nil, buf[:m.lineLen])
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	labels, err := decompress(nil, buf[m.lineLen:m.lineLen+m.labelLen])
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	contents, err := decompress(make([]byte, 0, m.contentRaw), buf[m.lineLen+m.labelLen:])
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	d := &decodedBlock{lines: make([]int64, m.rows), labels: make([]Labels, m.rows), contents: make([]string, m.rows)}
+	lr, br, cr := &reader{b: lines}, &reader{b: labels}, &reader{b: contents}
+	lens := make([]int, m.rows)
+	line := m.minLine
+	for i := range m.rows {
+		line += int64(lr.uvarint())
+		d.lines[i] = line
+		li := br.uvarint()
+		if li >= uint64(len(m.labelSets)) {
+			return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
+		}
+		d.labels[i] = m.labelSets[li]
+		lens[i] = int(cr.uvarint())
+	}
+	if lr.err != nil || br.err != nil || cr.err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
+	}
+	// One string for all contents; each row's content is a substring of it.
+	all := string(cr.b)
+	pos := 0
+	for i, n := range lens {
+		if pos+n > len(all) {
+			return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
+		}
+		d.contents[i] = all[pos : pos+n]
+		pos += n
+	}
+	return d, nil
+}
+
+func (s *segment) close() error { return s.f.Close() }
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+
+// readLines decodes only the line numbers of block i.
+func (s *segment) readLines(i int) ([]int64, error) {
+	m := &s.blocks[i]
+	buf := make([]byte, m.lineLen)
+	if _, err := s.f.ReadAt(buf, m.offset); err != nil {
+		return nil, err
+	}
+	raw, err := decompress(nil, buf)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{b: raw}
+	out := make([]int64, m.rows)
+	line := m.minLine
+	for j := range out {
+		line += int64(r.uvarint())
+		out[j] = line
+	}
+	return out, r.err
+}

@@ -1,0 +1,668 @@
+package logstore
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"logtank/internal/logstore/wal"
+)
+
+// Options tune a Store. Zero values take the defaults.
+type Options struct {
+	// MemtableBytes is the memory budget of all memtables; a flush starts
+	// when it is reached, and writers wait while twice as much is held.
+	MemtableBytes int64
+	// FlushInterval bounds how long rows stay only in the WAL.
+	FlushInterval time.Duration
+	// Tokenizer fills the bloom filters; it must split text as queries do.
+	Tokenizer Tokenizer
+	// RetentionInterval is how often expired days are removed.
+	RetentionInterval time.Duration
+	// Retention returns a stream's TTL; zero keeps everything.
+	Retention func(streamID string) time.Duration
+	// NoSync skips fsync of the WAL; for benchmarks only.
+	NoSync bool
+	Logger *slog.Logger
+}
+
+// Entry is one log line to append.
+type Entry struct {
+	TimeNs  int64
+	Content string
+}
+
+// Row is a stored log row.
+type Row struct {
+	// Line is the row's line number: its time in ns, made unique in its stream.
+	Line    int64
+	Labels  Labels
+	Content string
+}
+
+// Store is the log engine. It is safe for concurrent use.
+type Store struct {
+	dir  string
+	opts Options
+	log  *slog.Logger
+	wal  *wal.WAL
+
+	// ckpt orders appends against checkpoints: an append holds it shared
+	// from its WAL write to its memtable insert, so a checkpoint never
+	// separates the two.
+	ckpt sync.RWMutex
+
+	mu      sync.RWMutex
+	streams map[string]*stream
+
+	memBytes atomic.Int64
+	segSeq   atomic.Uint64
+	flushReq chan struct{}
+	spaceMu  sync.Mutex
+	space    *sync.Cond
+	closing  chan struct{}
+	wg       sync.WaitGroup
+	closed   atomic.Bool
+}
+
+// ErrClosed is returned after Close.
+var ErrClosed = errors.New("logstore: closed")
+
+type stream struct {
+	id  string
+	dir string
+
+	flushMu sync.Mutex // serialises flushes and deletion of the stream's files
+
+	mu       sync.RWMutex
+	active   *memtable
+	frozen   []*memtable
+	segs     []*segment // sorted by minLine
+	lastLine int64      // the highest line number ever given in this stream
+	deleted  bool
+}
+
+// Open opens the store in dir. exists tells which streams still exist:
+// data of any other stream, on disk or in the WAL, is removed.
+func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, error) {
+	if opts.MemtableBytes <= 0 {
+		opts.MemtableBytes = 64 << 20
+	}
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = 30 * time.Second
+	}
+	if opts.RetentionInterval <= 0 {
+		opts.RetentionInterval = 10 * time.Minute
+	}
+	if opts.Tokenizer == nil {
+		return nil, errors.New("logstore: a tokenizer is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Store{dir: dir, opts: opts, log: opts.Logger, streams: map[string]*stream{},
+		flushReq: make(chan struct{}, 1), closing: make(chan struct{})}
+	s.space = sync.NewCond(&s.spaceMu)
+	if err := s.loadSegments(exists); err != nil {
+		s.closeSegments()
+		return nil, err
+	}
+	w, err := wal.Open(filepath.Join(dir, "wal"), wal.Options{NoSync: opts.NoSync}, func(rec []byte) error {
+		return s.replay(rec, exists)
+	})
+	if err != nil {
+		s.closeSegments()
+		return nil, err
+	}
+	s.wal = w
+	s.wg.Add(2)
+	go s.flushLoop()
+	go s.retentionLoop()
+	return s, nil
+}
+
+func (s *Store) streamsDir() string { return filepath.Join(s.dir, "streams") }
+
+func (s *Store) loadSegments(exists func(string) bool) error {
+	root := s.streamsDir()
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return err
+	}
+	ids, err := os.ReadDir(root)
+	if err != nil {
+		return err
+	}
+	for _, idEntry := range ids {
+		id := idEntry.Name()
+		sdir := filepath.Join(root, id)
+		if !exists(id) {
+			if err := os.RemoveAll(sdir); err != nil {
+				return err
+			}
+			continue
+		}
+		st := s.stream(id)
+		days, err := os.ReadDir(sdir)
+		if err != nil {
+			return err
+		}
+		for _, d := range days {
+			files, err := os.ReadDir(filepath.Join(sdir, d.Name()))
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				p := filepath.Join(sdir, d.Name(), f.Name())
+				if strings.HasSuffix(f.Name(), ".tmp") {
+					os.Remove(p)
+					continue
+				}
+				seqText, ok := strings.CutSuffix(f.Name(), ".seg")
+				if !ok {
+					continue
+				}
+				seq, err := strconv.ParseUint(seqText, 10, 64)
+				if err != nil {
+					continue
+				}
+				seg, err := openSegment(p)
+				if err != nil {
+					return err
+				}
+				seg.day, seg.seq = d.Name(), seq
+				st.segs = append(st.segs, seg)
+				if seq > s.segSeq.Load() {
+					s.segSeq.Store(seq)
+				}
+				if seg.maxLine > st.lastLine {
+					st.lastLine = seg.maxLine
+				}
+			}
+		}
+		sortSegments(st.segs)
+	}
+	return nil
+}
+
+func sortSegments(segs []*segment) {
+	sort.Slice(segs, func(i, j int) bool { return segs[i].minLine < segs[j].minLine })
+}
+
+// stream returns the stream's state, creating it empty.
+func (s *Store) stream(id string) *stream {
+	s.mu.RLock()
+	st := s.streams[id]
+	s.mu.RUnlock()
+	if st != nil {
+		return st
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st = s.streams[id]; st == nil {
+		st = &stream{id: id, dir: filepath.Join(s.streamsDir(), id), active: newMemtable()}
+		s.streams[id] = st
+	}
+	return st
+}
+
+func (s *Store) existing(id string) *stream {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.streams[id]
+}
+
+const recordRows = 1
+
+func encodeRecord(dst []byte, id uuid.UUID, labels Labels, rows []row) []byte {
+	dst = append(dst, recordRows)
+	dst = append(dst, id[:]...)
+	dst = labels.appendTo(dst)
+	dst = appendUvarint(dst, uint64(len(rows)))
+	for _, r := range rows {
+		dst = appendVarint(dst, r.line)
+		dst = appendUvarintString(dst, r.content)
+	}
+	return dst
+}
+
+func (s *Store) replay(rec []byte, exists func(string) bool) error {
+	if len(rec) < 17 || rec[0] != recordRows {
+		return fmt.Errorf("logstore: unknown WAL record type %d", rec[0])
+	}
+	id, _ := uuid.FromBytes(rec[1:17])
+	sid := id.String()
+	if !exists(sid) {
+		return nil
+	}
+	r := &reader{b: rec[17:]}
+	labels := r.labels()
+	n := r.uvarint()
+	st := s.stream(sid)
+	var onDisk lineChecker
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		line := r.varint()
+		content := r.string()
+		// A row already in a segment was flushed before the WAL file that
+		// holds it could be removed: keep it once.
+		if onDisk.has(st, line) {
+			continue
+		}
+		if _, dup := st.active.lines[line]; dup {
+			continue
+		}
+		st.active.lines[line] = struct{}{}
+		st.active.add(row{line: line, labels: labels, content: content})
+		s.memBytes.Add(int64(len(content)) + rowOverhead)
+		if line > st.lastLine {
+			st.lastLine = line
+		}
+	}
+	if r.err != nil {
+		return fmt.Errorf("logstore: corrupt WAL record: %w", r.err)
+	}
+	return nil
+}
+
+// lineChecker answers whether a line number is in a stream's segments,
+// keeping the last decoded block for runs of nearby lines.
+type lineChecker struct {
+	seg   *segment
+	block int
+	lines []int64
+}
+
+func (c *lineChecker) has(st *stream, line int64) bool {
+	for _, seg := range st.segs {
+		if line < seg.minLine || line > seg.maxLine {
+			continue
+		}
+		i := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= line })
+		if i == len(seg.blocks) || seg.blocks[i].minLine > line {
+			continue
+		}
+		if c.seg != seg || c.block != i {
+			lines, err := seg.readLines(i)
+			if err != nil {
+				// Unreadable means unknown: treat the line as taken, so it is
+				// never given twice.
+				return true
+			}
+			c.seg, c.block, c.lines = seg, i, lines
+		}
+		j := sort.Search(len(c.lines), func(j int) bool { return c.lines[j] >= line })
+		if j < len(c.lines) && c.lines[j] == line {
+			return true
+		}
+	}
+	return false
+}
+
+// Append makes entries durable in the stream with the given labels and
+// returns their line numbers. Each entry's line number is its time, moved
+// up by the least amount that makes it unique in the stream.
+func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64, error) {
+	id, err := uuid.Parse(streamID)
+	if err != nil {
+		return nil, fmt.Errorf("logstore: stream id %q: %w", streamID, err)
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	s.waitForSpace()
+	s.ckpt.RLock()
+	defer s.ckpt.RUnlock()
+	st := s.stream(streamID)
+	rows := make([]row, len(entries))
+	lines := make([]int64, len(entries))
+	st.mu.Lock()
+	if st.deleted {
+		st.mu.Unlock()
+		return nil, fmt.Errorf("logstore: stream %s was deleted", streamID)
+	}
+	var onDisk lineChecker
+	for i, e := range entries {
+		line := e.TimeNs
+		if line <= st.lastLine {
+			for st.taken(line, &onDisk) {
+				line++
+			}
+		}
+		if line > st.lastLine {
+			st.lastLine = line
+		}
+		st.active.lines[line] = struct{}{}
+		rows[i] = row{line: line, labels: labels, content: e.Content}
+		lines[i] = line
+	}
+	st.mu.Unlock()
+
+	rec := encodeRecord(make([]byte, 0, 64+len(entries)*8+contentBytes(entries)), id, labels, rows)
+	if _, err := s.wal.Append(rec); err != nil {
+		st.mu.Lock()
+		for _, r := range rows {
+			delete(st.active.lines, r.line)
+		}
+		st.mu.Unlock()
+		return nil, err
+	}
+	var added int64
+	st.mu.Lock()
+	for _, r := range rows {
+		st.active.add(r)
+		added += int64(len(r.content)) + rowOverhead
+	}
+	st.mu.Unlock()
+	if s.memBytes.Add(added) >= s.opts.MemtableBytes {
+		s.requestFlush()
+	}
+	return lines, nil
+}
+
+func contentBytes(entries []Entry) int {
+	n := 0
+	for _, e := range entries {
+		n += len(e.Content) + 4
+	}
+	return n
+}
+
+// taken reports whether line is in use in the stream. The caller holds st.mu.
+func (st *stream) taken(line int64, onDisk *lineChecker) bool {
+	if _, ok := st.active.lines[line]; ok {
+		return true
+	}
+	for _, m := range st.frozen {
+		if _, ok := m.lines[line]; ok {
+			return true
+		}
+	}
+	return onDisk.has(st, line)
+}
+
+func (s *Store) requestFlush() {
+	select {
+	case s.flushReq <- struct{}{}:
+	default:
+	}
+}
+
+// waitForSpace holds writers back while the memtables hold twice their
+// budget, so memory stays bounded when flushing falls behind.
+func (s *Store) waitForSpace() {
+	if s.memBytes.Load() < 2*s.opts.MemtableBytes {
+		return
+	}
+	s.requestFlush()
+	s.spaceMu.Lock()
+	for s.memBytes.Load() >= 2*s.opts.MemtableBytes && !s.closed.Load() {
+		s.space.Wait()
+	}
+	s.spaceMu.Unlock()
+}
+
+func (s *Store) flushLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opts.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-s.flushReq:
+		case <-t.C:
+		}
+		if err := s.Flush(); err != nil {
+			s.log.Error("log store flush failed", "error", err)
+			// Back off so that a persistent failure (disk full) does not spin.
+			select {
+			case <-s.closing:
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// Flush writes every memtable into segments and drops the WAL files that
+// held them.
+func (s *Store) Flush() error {
+	s.ckpt.Lock()
+	seq, err := s.wal.Rotate()
+	if err != nil {
+		s.ckpt.Unlock()
+		return err
+	}
+	var work []*stream
+	s.mu.RLock()
+	for _, st := range s.streams {
+		st.mu.Lock()
+		if len(st.active.rows) > 0 {
+			st.frozen = append(st.frozen, st.active)
+			st.active = newMemtable()
+		}
+		if len(st.frozen) > 0 {
+			work = append(work, st)
+		}
+		st.mu.Unlock()
+	}
+	s.mu.RUnlock()
+	s.ckpt.Unlock()
+
+	for _, st := range work {
+		if err := s.flushStream(st); err != nil {
+			return err
+		}
+	}
+	return s.wal.RemoveBefore(seq)
+}
+
+func (s *Store) flushStream(st *stream) error {
+	st.flushMu.Lock()
+	defer st.flushMu.Unlock()
+	st.mu.RLock()
+	frozen := append([]*memtable(nil), st.frozen...)
+	deleted := st.deleted
+	st.mu.RUnlock()
+	if len(frozen) == 0 {
+		return nil
+	}
+	var bytes int64
+	var rows []row
+	inOrder := len(frozen) == 1 && frozen[0].inOrder
+	for _, m := range frozen {
+		rows = append(rows, m.rows...)
+		bytes += m.bytes
+	}
+	var segs []*segment
+	if !deleted {
+		rows = sortedRows(rows, inOrder)
+		for start := 0; start < len(rows); {
+			day := dayOf(rows[start].line)
+			end := start + 1
+			for end < len(rows) && dayOf(rows[end].line) == day {
+				end++
+			}
+			seg, err := s.writeDay(st, day, rows[start:end])
+			if err != nil {
+				for _, sg := range segs {
+					sg.close()
+					os.Remove(sg.path)
+				}
+				return err
+			}
+			segs = append(segs, seg)
+			start = end
+		}
+	}
+	st.mu.Lock()
+	st.segs = append(st.segs, segs...)
+	sortSegments(st.segs)
+	st.frozen = st.frozen[len(frozen):]
+	st.mu.Unlock()
+	s.release(bytes)
+	return nil
+}
+
+func (s *Store) release(bytes int64) {
+	s.memBytes.Add(-bytes)
+	s.spaceMu.Lock()
+	s.space.Broadcast()
+	s.spaceMu.Unlock()
+}
+
+func dayOf(line int64) string { return time.Unix(0, line).UTC().Format("20060102") }
+
+func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
+	dir := filepath.Join(st.dir, day)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	seq := s.segSeq.Add(1)
+	seg, err := writeSegment(filepath.Join(dir, fmt.Sprintf("%020d.seg", seq)), rows, s.opts.Tokenizer)
+	if err != nil {
+		return nil, err
+	}
+	seg.day, seg.seq = day, seq
+	return seg, nil
+}
+
+// DeleteStream removes a stream's rows, in memory and on disk.
+func (s *Store) DeleteStream(streamID string) error {
+	st := s.existing(streamID)
+	if st == nil {
+		return os.RemoveAll(filepath.Join(s.streamsDir(), streamID))
+	}
+	st.flushMu.Lock()
+	defer st.flushMu.Unlock()
+	s.mu.Lock()
+	delete(s.streams, streamID)
+	s.mu.Unlock()
+	st.mu.Lock()
+	st.deleted = true
+	var bytes int64
+	for _, m := range append(st.frozen, st.active) {
+		bytes += m.bytes
+	}
+	st.frozen, st.active = nil, newMemtable()
+	segs := st.segs
+	st.segs = nil
+	st.mu.Unlock()
+	// A frozen memtable's bytes are released by the flush that holds it;
+	// this stream's flushes are excluded by flushMu and will find nothing.
+	s.release(bytes)
+	for _, seg := range segs {
+		seg.close()
+	}
+	return os.RemoveAll(st.dir)
+}
+
+func (s *Store) retentionLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opts.RetentionInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-t.C:
+			if err := s.ApplyRetention(time.Now()); err != nil {
+				s.log.Error("log retention failed", "error", err)
+			}
+		}
+	}
+}
+
+// ApplyRetention removes every stored day that ended more than its
+// stream's TTL before now.
+func (s *Store) ApplyRetention(now time.Time) error {
+	if s.opts.Retention == nil {
+		return nil
+	}
+	s.mu.RLock()
+	streams := make([]*stream, 0, len(s.streams))
+	for _, st := range s.streams {
+		streams = append(streams, st)
+	}
+	s.mu.RUnlock()
+	for _, st := range streams {
+		ttl := s.opts.Retention(st.id)
+		if ttl <= 0 {
+			continue
+		}
+		// A day is removed once its last instant is older than the TTL.
+		cutoff := dayOf(now.Add(-ttl).Add(-24 * time.Hour).UnixNano())
+		if err := s.dropDays(st, cutoff); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropDays removes the days up to and including last.
+func (s *Store) dropDays(st *stream, last string) error {
+	st.flushMu.Lock()
+	defer st.flushMu.Unlock()
+	st.mu.Lock()
+	var keep, drop []*segment
+	for _, seg := range st.segs {
+		if seg.day <= last {
+			drop = append(drop, seg)
+		} else {
+			keep = append(keep, seg)
+		}
+	}
+	st.segs = keep
+	st.mu.Unlock()
+	days := map[string]bool{}
+	for _, seg := range drop {
+		seg.close()
+		days[seg.day] = true
+	}
+	for day := range days {
+		if err := os.RemoveAll(filepath.Join(st.dir, day)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) closeSegments() {
+	for _, st := range s.streams {
+		for _, seg := range st.segs {
+			seg.close()
+		}
+	}
+}
+
+// Close flushes the memtables and closes every file.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	close(s.closing)
+	s.wg.Wait()
+	s.spaceMu.Lock()
+	s.space.Broadcast()
+	s.spaceMu.Unlock()
+	err := s.Flush()
+	if cerr := s.wal.Close(); err == nil {
+		err = cerr
+	}
+	s.mu.Lock()
+	s.closeSegments()
+	s.mu.Unlock()
+	return err
+}

@@ -1,0 +1,236 @@
+package logstore
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// spaceTokenizer splits at spaces; enough to exercise the bloom filters.
+type spaceTokenizer struct{}
+
+func (spaceTokenizer) EachToken(s string, fn func(string)) {
+	for _, f := range strings.Fields(s) {
+		fn(f)
+	}
+}
+
+// wordMatcher matches rows containing a word (case-insensitive).
+type wordMatcher string
+
+func (w wordMatcher) Match(content string, _ func(string) (string, bool)) bool {
+	for _, f := range strings.Fields(content) {
+		if strings.EqualFold(f, string(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (w wordMatcher) MayMatch(hasToken func(string) bool, _ func(string, string) bool) bool {
+	return hasToken(strings.ToLower(string(w)))
+}
+
+const sid = "c54dbc58-0fd8-48ed-b007-6d54981427a7"
+
+func openStore(t *testing.T, dir string, opts Options) *Store {
+	t.Helper()
+	opts.Tokenizer = spaceTokenizer{}
+	s, err := Open(dir, opts, func(id string) bool { return id == sid })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func collectRows(t *testing.T, s *Store, sc Scan, limit int) []Row {
+	t.Helper()
+	var out []Row
+	err := s.Rows(sid, sc, func(r Row) bool {
+		out = append(out, r)
+		return len(out) < limit
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+var base = time.Date(2026, 11, 20, 23, 59, 0, 0, time.UTC).UnixNano()
+
+func fill(t *testing.T, s *Store, n int, at int64) {
+	t.Helper()
+	entries := make([]Entry, n)
+	for i := range entries {
+		word := "common"
+		if i%100 == 7 {
+			word = "rare"
+		}
+		entries[i] = Entry{TimeNs: at + int64(i)*int64(time.Second), Content: fmt.Sprintf("line %d %s", i, word)}
+	}
+	if _, err := s.Append(sid, LabelsFromMap(map[string]string{"host": "a"}), entries); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func checkAll(t *testing.T, s *Store, n int) {
+	t.Helper()
+	all := Scan{Start: 0, End: 1 << 62}
+	rows := collectRows(t, s, all, 1<<30)
+	if len(rows) != n {
+		t.Fatalf("%d rows, want %d", len(rows), n)
+	}
+	for i := 1; i < len(rows); i++ {
+		if rows[i].Line <= rows[i-1].Line {
+			t.Fatalf("rows out of order at %d", i)
+		}
+	}
+	desc := collectRows(t, s, Scan{Start: 0, End: 1 << 62, Desc: true}, 5)
+	if len(desc) != 5 || desc[0].Line != rows[len(rows)-1].Line {
+		t.Fatalf("descending scan starts at %d, want %d", desc[0].Line, rows[len(rows)-1].Line)
+	}
+	total, _, err := s.Count(sid, all, 0)
+	if err != nil || total != int64(n) {
+		t.Fatalf("count %d %v, want %d", total, err, n)
+	}
+	rare, _, _ := s.Count(sid, Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("RARE")}, 0)
+	if want := int64((n + 92) / 100); rare != want {
+		t.Fatalf("rare count %d, want %d", rare, want)
+	}
+	if rows[0].Labels.Map()["host"] != "a" {
+		t.Fatalf("labels %v", rows[0].Labels)
+	}
+}
+
+func TestAppendFlushReopen(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	fill(t, s, 5000, base)
+	checkAll(t, s, 5000)
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, s, 5000)
+	// The rows straddle midnight: two day folders.
+	days, _ := os.ReadDir(filepath.Join(dir, "streams", sid))
+	if len(days) != 2 {
+		t.Fatalf("%d day folders, want 2", len(days))
+	}
+	fill(t, s, 300, base+int64(time.Hour)*10)
+	checkAll(t, s, 5300)
+	s.Close()
+	s = openStore(t, dir, Options{})
+	defer s.Close()
+	checkAll(t, s, 5300)
+}
+
+func TestReplayWithoutClose(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	fill(t, s, 1000, base)
+	// Abandon s without closing, as a crash would: its WAL holds the rows.
+	s2 := openStore(t, dir, Options{})
+	defer s2.Close()
+	checkAll(t, s2, 1000)
+}
+
+func TestReplayAfterFlushKeepsRowsOnce(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	fill(t, s, 1000, base)
+	// Keep a copy of the WAL as it was before the flush removed it, as if the
+	// process died between writing the segment and removing the WAL file.
+	walDir := filepath.Join(dir, "wal")
+	saved := t.TempDir()
+	entries, _ := os.ReadDir(walDir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(walDir, e.Name()))
+		os.WriteFile(filepath.Join(saved, e.Name()), b, 0o600)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s.wal.Close()
+	os.RemoveAll(walDir)
+	os.Rename(saved, walDir)
+	s2 := openStore(t, dir, Options{})
+	defer s2.Close()
+	checkAll(t, s2, 1000)
+}
+
+func TestLineNumbersAreUnique(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	defer s.Close()
+	same := []Entry{{TimeNs: base, Content: "a"}, {TimeNs: base, Content: "b"}}
+	l1, _ := s.Append(sid, nil, same)
+	s.Flush()
+	l2, _ := s.Append(sid, nil, same)
+	// Back-filled into a range on disk.
+	l3, _ := s.Append(sid, nil, []Entry{{TimeNs: base + 1, Content: "c"}})
+	seen := map[int64]bool{}
+	for _, l := range append(append(l1, l2...), l3...) {
+		if seen[l] {
+			t.Fatalf("line %d given twice: %v %v %v", l, l1, l2, l3)
+		}
+		seen[l] = true
+	}
+	if l1[0] != base || l1[1] != base+1 || l2[0] != base+2 || l3[0] != base+4 {
+		t.Fatalf("lines %v %v %v", l1, l2, l3)
+	}
+}
+
+func TestRetentionAndDelete(t *testing.T) {
+	dir := t.TempDir()
+	ttl := 7 * 24 * time.Hour
+	s := openStore(t, dir, Options{Retention: func(string) time.Duration { return ttl }})
+	defer s.Close()
+	old := time.Now().Add(-10 * 24 * time.Hour).UnixNano()
+	fill(t, s, 10, old)
+	fill(t, s, 10, time.Now().Add(-time.Hour).UnixNano())
+	s.Flush()
+	if err := s.ApplyRetention(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	checkAll(t, s, 10)
+	days, _ := os.ReadDir(filepath.Join(dir, "streams", sid))
+	if len(days) != 1 {
+		t.Fatalf("%d day folders after retention", len(days))
+	}
+	if err := s.DeleteStream(sid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "streams", sid)); !os.IsNotExist(err) {
+		t.Fatalf("stream folder left: %v", err)
+	}
+	if n, _, _ := s.Count(sid, Scan{End: 1 << 62}, 0); n != 0 {
+		t.Fatalf("%d rows after delete", n)
+	}
+}
+
+func TestBloomSkipsBlocks(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	defer s.Close()
+	entries := make([]Entry, 50000)
+	for i := range entries {
+		entries[i] = Entry{TimeNs: base + int64(i), Content: fmt.Sprintf("row %d filler", i)}
+	}
+	entries[40000].Content = "needle here"
+	s.Append(sid, nil, entries)
+	s.Flush()
+	st := s.existing(sid)
+	sc := Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("needle")}
+	n := 0
+	for _, seg := range st.segs {
+		n += len(sc.candidates(seg))
+	}
+	if n != 1 {
+		t.Fatalf("%d candidate blocks for a word in one block", n)
+	}
+	rows := collectRows(t, s, sc, 10)
+	if len(rows) != 1 || rows[0].Content != "needle here" {
+		t.Fatalf("rows %v", rows)
+	}
+}
