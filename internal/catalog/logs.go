@@ -225,3 +225,25 @@ func (c *DB) UpdateLogStream(ctx context.Context, projectID, groupID, id string,
 func (c *DB) DeleteLogStream(ctx context.Context, projectID, groupID, id string) error {
 	return c.mustAffect(c.sql.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
 }
+
+// StreamRef is where a stream belongs and how long its logs are kept.
+type StreamRef struct {
+	ID        string
+	ProjectID string
+	GroupID   string
+	// TTLDays is the stream's own TTL, or its group's when it has none.
+	TTLDays int
+}
+
+// StreamRefs lists every stream of every project.
+func (c *DB) StreamRefs(ctx context.Context) ([]StreamRef, error) {
+	var out []StreamRef
+	err := c.each(ctx, `SELECT s.id, s.project_id, s.group_id, CASE WHEN s.ttl_days > 0 THEN s.ttl_days ELSE g.ttl_days END
+		FROM log_streams s JOIN log_groups g ON g.id = s.group_id`, func(r *sql.Rows) error {
+		var s StreamRef
+		err := r.Scan(&s.ID, &s.ProjectID, &s.GroupID, &s.TTLDays)
+		out = append(out, s)
+		return err
+	})
+	return out, err
+}

@@ -42,13 +42,23 @@ type env struct {
 // first-start credentials, and stops it when the test ends.
 func start(t *testing.T, dir string) *env {
 	t.Helper()
+	return startWith(t, dir, nil)
+}
+
+// startWith is start with a chance to change the server's configuration.
+func startWith(t *testing.T, dir string, configure func(*server.Config)) *env {
+	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	app, err := server.Open(context.Background(), server.Config{
+	cfg := server.Config{
 		DataDir: dir, Region: testRegion, Logger: slog.New(slog.DiscardHandler),
 		Defaults: iam.Defaults{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, AdminPassword: testPassword},
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	app, err := server.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -238,20 +238,21 @@ func (h *cursorHeap) Pop() any {
 	return c
 }
 
-// Count returns how many rows the scan selects, and, when step > 0, how
-// many fall in each window [Start+i*step, Start+(i+1)*step).
-func (s *Store) Count(streamID string, sc Scan, step int64) (int64, []int64, error) {
+// Count returns how many rows the scan selects and, when n > 0, how many
+// fall in each of n windows [Start+i*step, Start+(i+1)*step), the last
+// window also taking any rows after it.
+func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int64, error) {
 	snap := s.snapshot(streamID, sc)
 	lf := labelFuncs{}
 	var buckets []int64
-	if step > 0 {
-		buckets = make([]int64, (sc.End-sc.Start)/step+1)
+	if n > 0 && step > 0 {
+		buckets = make([]int64, n)
 	}
 	var total int64
 	add := func(line int64) {
 		total++
 		if buckets != nil {
-			buckets[(line-sc.Start)/step]++
+			buckets[min((line-sc.Start)/step, int64(n-1))]++
 		}
 	}
 	for _, r := range snap.mem {

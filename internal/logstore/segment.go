@@ -403,7 +403,6 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-
 // readLines decodes only the line numbers of block i.
 func (s *segment) readLines(i int) ([]int64, error) {
 	m := &s.blocks[i]

@@ -92,11 +92,11 @@ func checkAll(t *testing.T, s *Store, n int) {
 	if len(desc) != 5 || desc[0].Line != rows[len(rows)-1].Line {
 		t.Fatalf("descending scan starts at %d, want %d", desc[0].Line, rows[len(rows)-1].Line)
 	}
-	total, _, err := s.Count(sid, all, 0)
+	total, _, err := s.Count(sid, all, 0, 0)
 	if err != nil || total != int64(n) {
 		t.Fatalf("count %d %v, want %d", total, err, n)
 	}
-	rare, _, _ := s.Count(sid, Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("RARE")}, 0)
+	rare, _, _ := s.Count(sid, Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("RARE")}, 0, 0)
 	if want := int64((n + 92) / 100); rare != want {
 		t.Fatalf("rare count %d, want %d", rare, want)
 	}
@@ -205,7 +205,7 @@ func TestRetentionAndDelete(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "streams", sid)); !os.IsNotExist(err) {
 		t.Fatalf("stream folder left: %v", err)
 	}
-	if n, _, _ := s.Count(sid, Scan{End: 1 << 62}, 0); n != 0 {
+	if n, _, _ := s.Count(sid, Scan{End: 1 << 62}, 0, 0); n != 0 {
 		t.Fatalf("%d rows after delete", n)
 	}
 }

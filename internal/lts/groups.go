@@ -102,6 +102,9 @@ func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return internal(ErrUpdateGroup, err)
 	}
+	if err := s.changed(r.Context()); err != nil {
+		return err
+	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{
 		"creation_time": g.CreatedMS, "log_group_name": g.Name, "log_group_id": g.ID, "ttl_in_days": g.TTLDays,
 	})
@@ -109,11 +112,26 @@ func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
-	switch err := s.db.DeleteLogGroup(r.Context(), r.PathValue("project_id"), r.PathValue("log_group_id")); {
+	project, groupID := r.PathValue("project_id"), r.PathValue("log_group_id")
+	streams, err := s.db.LogStreams(r.Context(), project, catalog.StreamFilter{GroupID: groupID})
+	if err != nil {
+		return internal(ErrDeleteGroup, err)
+	}
+	switch err := s.db.DeleteLogGroup(r.Context(), project, groupID); {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ErrGroupNotFound
 	case err != nil:
 		return internal(ErrDeleteGroup, err)
+	}
+	if err := s.changed(r.Context()); err != nil {
+		return err
+	}
+	// The catalog no longer has the streams: should removing their logs
+	// fail now, the next start removes them.
+	for _, st := range streams {
+		if err := s.logs.DeleteStream(st.ID); err != nil {
+			return internal(ErrDeleteGroup, err)
+		}
 	}
 	wire.NoContent(w)
 	return nil

@@ -1,23 +1,63 @@
 package lts
 
 import (
+	"context"
+	"log/slog"
+	"path/filepath"
 	"time"
 
 	"logtank/internal/catalog"
+	"logtank/internal/logquery"
+	"logtank/internal/logstore"
 	"logtank/internal/wire"
 )
 
-// Service is the LTS API. It is safe for concurrent use.
-type Service struct {
-	db  *catalog.DB
-	now func() time.Time
+// Config says where the service keeps its logs and how.
+type Config struct {
+	// DataDir is the server's data folder; logs go to DataDir/logs.
+	DataDir string
+	Logger  *slog.Logger
+	// MemtableBytes is the log engine's memory budget for fresh rows.
+	MemtableBytes int64
+	// Now is the clock that ingestion checks log times against (time.Now
+	// when nil); tests replay old documented examples with it.
+	Now func() time.Time
 }
 
-// New returns the service over db.
-func New(db *catalog.DB) *Service { return &Service{db: db, now: time.Now} }
+// Service is the LTS API. It is safe for concurrent use.
+type Service struct {
+	db        *catalog.DB
+	logs      *logstore.Store
+	streams   *streamCache
+	tokenizer *logquery.Tokenizer
+	now       func() time.Time
+}
 
-// API returns the LTS routes for the server to mount. The handlers are
-// method values, so API works on a nil *Service to list the routes.
+// Open opens the log engine and returns the service over db.
+func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
+	s := &Service{db: db, streams: &streamCache{db: db}, tokenizer: logquery.DefaultTokenizer(), now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.streams.reload(ctx); err != nil {
+		return nil, err
+	}
+	store, err := logstore.Open(filepath.Join(cfg.DataDir, "logs"), logstore.Options{
+		Tokenizer: s.tokenizer, Retention: s.streams.ttl, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes,
+	}, s.streams.exists)
+	if err != nil {
+		return nil, err
+	}
+	s.logs = store
+	return s, nil
+}
+
+// Close flushes and closes the log engine.
+func (s *Service) Close() error { return s.logs.Close() }
+
+// API returns the LTS management and query routes for the server to mount.
+// The handlers are method values, so API works on a nil *Service to list
+// the routes.
 func (s *Service) API() wire.Service {
 	return wire.Service{
 		Name:   "lts",
@@ -32,6 +72,18 @@ func (s *Service) API() wire.Service {
 			{Method: "DELETE", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}", Handle: s.deleteStream},
 			{Method: "PUT", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams-ttl/{log_stream_id}", Handle: s.updateStream},
 			{Method: "GET", Pattern: "/v2/{project_id}/log-streams", Handle: s.listAllStreams},
+			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/content/query", Handle: s.queryLogs},
+			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/context", Handle: s.logContext},
+			{Method: "POST", Pattern: "/v2/{project_id}/lts/keyword-count", Handle: s.histogram},
 		},
 	}
+}
+
+// changed refreshes what the service caches of groups and streams after a
+// change; a failure is reported, since ingestion would act on stale data.
+func (s *Service) changed(ctx context.Context) error {
+	if err := s.streams.reload(ctx); err != nil {
+		return &wire.Internal{Err: ErrInternal, Cause: err}
+	}
+	return nil
 }

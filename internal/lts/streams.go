@@ -108,17 +108,17 @@ func (s *Service) createStream(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return internal(ErrCreateStream, err)
 	}
+	if err := s.changed(r.Context()); err != nil {
+		return err
+	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"log_stream_id": st.ID})
 	return nil
 }
 
 func (s *Service) listGroupStreams(w http.ResponseWriter, r *http.Request) error {
 	project, groupID := r.PathValue("project_id"), r.PathValue("log_group_id")
-	g, err := s.db.LogGroup(r.Context(), project, groupID)
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
-		return ErrGroupNotFound
-	case err != nil:
+	g, err := s.group(r, project, groupID)
+	if err != nil {
 		return err
 	}
 	streams, err := s.db.LogStreams(r.Context(), project, catalog.StreamFilter{GroupID: groupID})
@@ -194,6 +194,9 @@ func (s *Service) updateStream(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return internal(ErrUpdateStream, err)
 	}
+	if err := s.changed(r.Context()); err != nil {
+		return err
+	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{
 		"creation_time": st.CreatedMS, "log_topic_name": st.Name, "log_topic_id": st.ID, "ttl_in_days": st.TTLDays,
 	})
@@ -205,10 +208,17 @@ func (s *Service) deleteStream(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.group(r, project, groupID); err != nil {
 		return err
 	}
-	switch err := s.db.DeleteLogStream(r.Context(), project, groupID, r.PathValue("log_stream_id")); {
+	id := r.PathValue("log_stream_id")
+	switch err := s.db.DeleteLogStream(r.Context(), project, groupID, id); {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ErrStreamNotFound
 	case err != nil:
+		return internal(ErrDeleteStream, err)
+	}
+	if err := s.changed(r.Context()); err != nil {
+		return err
+	}
+	if err := s.logs.DeleteStream(id); err != nil {
 		return internal(ErrDeleteStream, err)
 	}
 	wire.NoContent(w)

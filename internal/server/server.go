@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -28,6 +29,12 @@ type Config struct {
 	// Defaults fix the first-start accounts (from the environment).
 	Defaults iam.Defaults
 	Logger   *slog.Logger
+	// MemtableBytes is the log engine's memory budget for fresh rows
+	// (zero: its default).
+	MemtableBytes int64
+	// Now is the clock that ingestion checks log times against (time.Now
+	// when nil).
+	Now func() time.Time
 }
 
 // App is an opened server: its stores, services and HTTP handler.
@@ -36,6 +43,7 @@ type App struct {
 	log     *slog.Logger
 	db      *catalog.DB
 	iam     *iam.Service
+	lts     *lts.Service
 	handler http.Handler
 	// FirstStart tells what Open created or confirmed in the accounts.
 	FirstStart iam.FirstStart
@@ -64,16 +72,21 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("first-start accounts: %w", err)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, FirstStart: fs}
+	logs, err := lts.Open(ctx, db, lts.Config{DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("log store: %w", err)
+	}
+	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, FirstStart: fs}
 	reg := prometheus.NewRegistry()
-	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, lts.New(db)))
+	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs))
 	return a, nil
 }
 
 // services lists every service the server mounts. It also runs on nil
 // services, to list the routes without opening anything.
 func services(ids *iam.Service, l *lts.Service) []wire.Service {
-	return []wire.Service{ids.API(), l.API()}
+	return []wire.Service{ids.API(), l.API(), l.IngestAPI()}
 }
 
 // OperationPatterns lists "METHOD /path" of every operation the server
@@ -94,5 +107,11 @@ func (a *App) Handler() http.Handler { return a.handler }
 // IAM is the identity service, for tools that act on accounts directly.
 func (a *App) IAM() *iam.Service { return a.iam }
 
-// Close releases the stores. Stop serving first.
-func (a *App) Close() error { return a.db.Close() }
+// Close flushes and releases the stores. Stop serving first.
+func (a *App) Close() error {
+	err := a.lts.Close()
+	if cerr := a.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

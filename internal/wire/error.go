@@ -27,9 +27,20 @@ const (
 	// ShapePrometheus is the Prometheus HTTP API's
 	// {"status": "error", "errorType": Code, "error": Msg}.
 	ShapePrometheus
+	// ShapeIngest is the LTS ingestion APIs' body, which carries both key
+	// spellings because their client families read one or the other:
+	// {"errorCode", "errorMessage", "error_code", "error_msg", "result": null}.
+	ShapeIngest
 )
 
 func (e *Error) Error() string { return e.Code + ": " + e.Msg }
+
+// As returns a copy of e rendered in shape s.
+func (e *Error) As(s Shape) *Error {
+	c := *e
+	c.Shape = s
+	return &c
+}
 
 // WithMsg returns a copy of e whose message says more precisely what was wrong.
 func (e *Error) WithMsg(format string, args ...any) *Error {
@@ -49,6 +60,14 @@ func WriteError(w http.ResponseWriter, e *Error) {
 			Code string `json:"errorCode"`
 			Msg  string `json:"errorMessage"`
 		}{e.Code, e.Msg})
+	case ShapeIngest:
+		WriteJSON(w, e.Status, struct {
+			Code   string `json:"errorCode"`
+			Msg    string `json:"errorMessage"`
+			Code2  string `json:"error_code"`
+			Msg2   string `json:"error_msg"`
+			Result any    `json:"result"`
+		}{e.Code, e.Msg, e.Code, e.Msg, nil})
 	case ShapePrometheus:
 		WriteJSON(w, e.Status, struct {
 			Status string `json:"status"`

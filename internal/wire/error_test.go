@@ -13,6 +13,7 @@ func TestWriteErrorShapes(t *testing.T) {
 		{ShapeCodeMsg, `{"error_code":"X.1","error_msg":"bad"}`},
 		{ShapeAMS, `{"errorCode":"X.1","errorMessage":"bad"}`},
 		{ShapePrometheus, `{"status":"error","errorType":"X.1","error":"bad"}`},
+		{ShapeIngest, `{"errorCode":"X.1","errorMessage":"bad","error_code":"X.1","error_msg":"bad","result":null}`},
 	} {
 		w := httptest.NewRecorder()
 		WriteError(w, &Error{Status: 418, Code: "X.1", Msg: "bad", Shape: c.shape})

@@ -1,0 +1,65 @@
+package logquery
+
+// MayMatch decides for a whole block of lines from summaries only, so the
+// engine can skip blocks that cannot hold a match. It never returns false
+// when Match could return true for some line of the block; it may return
+// true when no line matches.
+//
+// The contract of the callbacks (nil means "maybe" to every question):
+//
+//   - hasToken(tok) must return true when tok == Normalize(x) for some token
+//     x that EachToken yields on the content of some line of the block, with
+//     the query's tokenizer. False positives are allowed (a bloom filter).
+//     Normalisation only lower-cases ASCII letters, so a filter that hashes
+//     ASCII-lower-cased raw tokens answers it correctly in either case mode.
+//   - hasLabel(key, value) must return true when some line of the block has
+//     the label key and, unless value is "", that label's value is exactly
+//     value. False positives are allowed. MayMatch asks only with value ""
+//     (is the key present in the block?): field search matches a token
+//     inside a label's value, which an exact value cannot rule out.
+//
+// Wildcards, NOT, content:"" and anything else it cannot decide from these
+// answers count as "maybe".
+func (q *Query) MayMatch(hasToken func(tok string) bool, hasLabel func(key, value string) bool) bool {
+	if q.root == nil {
+		return true
+	}
+	return q.may(q.root, hasToken, hasLabel)
+}
+
+func (q *Query) may(n *node, hasToken func(string) bool, hasLabel func(string, string) bool) bool {
+	switch n.kind {
+	case nodeAnd:
+		for _, k := range n.kids {
+			if !q.may(k, hasToken, hasLabel) {
+				return false
+			}
+		}
+		return true
+	case nodeOr:
+		for _, k := range n.kids {
+			if q.may(k, hasToken, hasLabel) {
+				return true
+			}
+		}
+		return false
+	case nodeContent:
+		if hasToken == nil {
+			return true
+		}
+		switch a := &q.atoms[n.idx]; a.kind {
+		case atomExact:
+			return hasToken(a.text)
+		case atomPhrase:
+			for _, m := range a.phrase {
+				if !hasToken(m) {
+					return false
+				}
+			}
+		}
+		return true
+	case nodeLabel:
+		return hasLabel == nil || hasLabel(n.lab.key, "")
+	}
+	return true
+}
