@@ -41,6 +41,10 @@ func fuzzServer(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(crashChildEnv); dir != "" {
+		runCrashChild(dir)
+		return
+	}
 	code := m.Run()
 	if fuzzDir != "" {
 		os.RemoveAll(fuzzDir)
