@@ -94,7 +94,6 @@ func signedPost(url, path string, body []byte) (int, []byte, error) {
 	return resp.StatusCode, buf.Bytes(), err
 }
 
-
 // TestCrashKeepsEveryAcknowledgedLine kills a server process with SIGKILL
 // at random moments while several senders ingest, restarts it, and checks
 // at the end that every acknowledged line is stored exactly once.
