@@ -28,6 +28,10 @@ var commands = map[string]command{
 	"streams": {"list, create, update and delete log streams", runStreams},
 	"admin":   {"manage domains, projects, users and access keys", runAdmin},
 	"token":   {"get an IAM token for curl (X-Auth-Token)", runToken},
+	"ingest":  {"send log lines from files or stdin to a stream", runIngest},
+	"query":   {"search a stream with the LTS search syntax", runQuery},
+	"tail":    {"print a stream's newest lines; -f follows new ones", runTail},
+	"bench":   {"load a server with generated logs and time the key queries", runBench},
 }
 
 func usage(w io.Writer) {

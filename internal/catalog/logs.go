@@ -114,9 +114,16 @@ func (c *DB) UpdateLogGroup(ctx context.Context, projectID, id string, ttlDays i
 	return c.LogGroup(ctx, projectID, id)
 }
 
-// DeleteLogGroup removes a group and its streams.
+// DeleteLogGroup removes a group and its streams. The streams are deleted
+// explicitly, not left to the foreign key's cascade, so the outcome does
+// not depend on the engine's foreign-key setting.
 func (c *DB) DeleteLogGroup(ctx context.Context, projectID, id string) error {
-	return c.mustAffect(c.sql.ExecContext(ctx, `DELETE FROM log_groups WHERE project_id = $1 AND id = $2`, projectID, id))
+	return c.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2`, projectID, id); err != nil {
+			return err
+		}
+		return c.mustAffect(tx.ExecContext(ctx, `DELETE FROM log_groups WHERE project_id = $1 AND id = $2`, projectID, id))
+	})
 }
 
 // CreateLogStream stores s unless its group is missing (ErrNotFound), has

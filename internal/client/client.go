@@ -104,6 +104,17 @@ func New(p Profile) *Client {
 	return &Client{Profile: p, HTTP: &http.Client{Timeout: 5 * time.Minute}}
 }
 
+// SignRequest sets the headers of a JSON request to the server of p and
+// signs it with p's key pair.
+func SignRequest(req *http.Request, body []byte, p Profile) {
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "logtank-cli")
+	if p.ProjectID != "" {
+		req.Header.Set("X-Project-Id", p.ProjectID)
+	}
+	apisign.Sign(req, body, p.AccessKey, p.SecretKey, time.Now())
+}
+
 // APIError is an error answer of the server.
 type APIError struct {
 	Status    int
@@ -134,12 +145,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "logtank-cli")
-	if c.ProjectID != "" {
-		req.Header.Set("X-Project-Id", c.ProjectID)
-	}
-	apisign.Sign(req, payload, c.AccessKey, c.SecretKey, time.Now())
+	SignRequest(req, payload, c.Profile)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return err
