@@ -6,8 +6,8 @@
 //
 // It never does I/O and knows nothing of storage, HTTP or the LTS wire
 // format: callers hand it strings and callbacks. A parsed Query is
-// immutable and safe for concurrent use; Match does not allocate for ASCII
-// lines in the common cases.
+// immutable and safe for concurrent use; Match does not allocate in the
+// common cases.
 //
 // # Tokens
 //
@@ -16,8 +16,8 @@
 // token). A search word matches a whole token, never a substring, and a
 // search word is tokenised with the same delimiters: `var/log` means `var
 // AND log`. Case-insensitive tokenizers fold ASCII letters only (A-Z to
-// a-z): folding never changes a token's length, costs nothing for the
-// engine's bloom filters (which hash ASCII-lower-cased tokens) and keeps
+// a-z): folding never changes a token's length, so it needs no allocation,
+// agrees with any filter that hashes ASCII-lower-cased tokens, and keeps
 // highlight offsets exact. Other letters compare as they are.
 //
 // # Syntax

@@ -77,7 +77,7 @@ func TestParseErrors(t *testing.T) {
 		// limits
 		{strings.Repeat("(", maxDepth+1) + "a" + strings.Repeat(")", maxDepth+1), s, "keywords nested too deeply (more than 100 levels) at position 101"},
 		{strings.Repeat("not ", maxDepth+1) + "a", s, "keywords nested too deeply (more than 100 levels) at position 401"},
-		{strings.Join(many, " or "), s, /* the position of t256 */ "too many search terms (at most 256 distinct) at position 1939"},
+		{strings.Join(many, " or "), s /* the position of t256 */, "too many search terms (at most 256 distinct) at position 1939"},
 		{`#"` + strings.Repeat("a ", maxPhrase+1) + `"`, s, "phrase has 65 tokens, at most 64 are allowed at position 1"},
 	}
 	for _, tt := range tests {

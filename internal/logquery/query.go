@@ -149,6 +149,10 @@ type Query struct {
 	phrases  []int          //
 	index    map[string]int // normalised token -> exact atom, for long lists
 	maxExact int            // longest exact atom
+	// A cheap filter before an index lookup: the lengths (bit 0 for 64 and
+	// longer) and first bytes (both cases when folding) of the exact atoms.
+	lengths uint64
+	firsts  [4]uint64
 }
 
 // indexAbove is how many exact atoms make a map lookup per token cheaper
@@ -169,10 +173,19 @@ func (q *Query) plan() {
 			q.phrases = append(q.phrases, i)
 		}
 	}
-	if len(q.exact) > indexAbove {
-		q.index = make(map[string]int, len(q.exact))
-		for _, i := range q.exact {
-			q.index[q.atoms[i].text] = i
+	if len(q.exact) <= indexAbove {
+		return
+	}
+	q.index = make(map[string]int, len(q.exact))
+	for _, i := range q.exact {
+		text := q.atoms[i].text
+		q.index[text] = i
+		q.lengths |= 1 << (min(len(text), 64) % 64)
+		c := text[0]
+		q.firsts[c>>6] |= 1 << (c & 63)
+		if 'a' <= c && c <= 'z' && !q.tok.caseSensitive {
+			c -= 'a' - 'A'
+			q.firsts[c>>6] |= 1 << (c & 63)
 		}
 	}
 }
@@ -294,7 +307,8 @@ func (m *matcher) scan() {
 // lookup finds the exact atom equal to tok in the index. Folding goes
 // through a stack buffer: a map index by string(bytes) does not allocate.
 func (q *Query) lookup(tok string) (int, bool) {
-	if len(tok) > q.maxExact {
+	c := tok[0]
+	if len(tok) > q.maxExact || q.lengths&(1<<(min(len(tok), 64)%64)) == 0 || q.firsts[c>>6]&(1<<(c&63)) == 0 {
 		return 0, false
 	}
 	if q.tok.caseSensitive {

@@ -54,36 +54,43 @@ func (t *Tokenizer) CaseSensitive() bool { return t.caseSensitive }
 // none is left, start == end == len(s).
 //
 // UTF-8 never puts an ASCII byte inside a multi-byte character, so without
-// non-ASCII delimiters the table lookup alone is exact for any input.
+// non-ASCII delimiters the table lookup alone is exact for any input: that
+// is the fast path, a tight loop over bytes.
 func (t *Tokenizer) span(s string, i int) (start, end int) {
+	if t.wide != nil {
+		return t.spanWide(s, i)
+	}
 	delim := &t.delim
-	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf || t.wide == nil {
-			if !delim[c] {
-				break
-			}
-			i++
-			continue
+	for i < len(s) && delim[s[i]] {
+		i++
+	}
+	start = i
+	for i < len(s) && !delim[s[i]] {
+		i++
+	}
+	return start, i
+}
+
+// spanWide is span for tokenizers with non-ASCII delimiters.
+func (t *Tokenizer) spanWide(s string, i int) (start, end int) {
+	isDelim := func(i int) (bool, int) {
+		if c := s[i]; c < utf8.RuneSelf {
+			return t.delim[c], 1
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if !slices.Contains(t.wide, r) {
+		return slices.Contains(t.wide, r), n
+	}
+	for i < len(s) {
+		d, n := isDelim(i)
+		if !d {
 			break
 		}
 		i += n
 	}
 	start = i
 	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf || t.wide == nil {
-			if delim[c] {
-				break
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if slices.Contains(t.wide, r) {
+		d, n := isDelim(i)
+		if d {
 			break
 		}
 		i += n

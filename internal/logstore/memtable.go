@@ -1,6 +1,9 @@
 package logstore
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // memtable holds a stream's rows that are in the WAL but not yet in a
 // segment. Rows are only appended, so a reader may keep a prefix of rows
@@ -8,19 +11,74 @@ import "sort"
 type memtable struct {
 	rows  []row
 	bytes int64
-	lines map[int64]struct{}
+	lines lineSet
 	// inOrder stays true while rows arrive in increasing line order, which
 	// lets scans skip sorting.
 	inOrder bool
 }
 
 func newMemtable() *memtable {
-	return &memtable{lines: map[int64]struct{}{}, inOrder: true}
+	return &memtable{inOrder: true}
 }
 
 // rowOverhead approximates the memory a row costs beyond its content: the
 // row struct and its entry in the line set.
-const rowOverhead = 64
+const rowOverhead = 48
+
+// lineSet holds the line numbers in use in a memtable, including those
+// reserved by appends waiting for the WAL. Lines almost always arrive in
+// increasing order: those go to a sorted slice (8 bytes each, binary
+// search); the few that do not go to a map.
+type lineSet struct {
+	ordered []int64
+	others  map[int64]struct{}
+}
+
+func (s *lineSet) add(line int64) {
+	if n := len(s.ordered); n == 0 || line > s.ordered[n-1] {
+		s.ordered = append(s.ordered, line)
+		return
+	}
+	if s.others == nil {
+		s.others = map[int64]struct{}{}
+	}
+	s.others[line] = struct{}{}
+}
+
+func (s *lineSet) has(line int64) bool {
+	if n := len(s.ordered); n > 0 && line >= s.ordered[0] && line <= s.ordered[n-1] {
+		if _, ok := slices.BinarySearch(s.ordered, line); ok {
+			return true
+		}
+	}
+	_, ok := s.others[line]
+	return ok
+}
+
+// skip returns the first line number at or after line that the set does
+// not hold, stepping over a run of consecutive held numbers at once.
+func (s *lineSet) skip(line int64) int64 {
+	if i, ok := slices.BinarySearch(s.ordered, line); ok {
+		for i+1 < len(s.ordered) && s.ordered[i+1] == s.ordered[i]+1 {
+			i++
+		}
+		line = s.ordered[i] + 1
+	}
+	for {
+		if _, ok := s.others[line]; !ok {
+			return line
+		}
+		line++
+	}
+}
+
+func (s *lineSet) remove(line int64) {
+	if i, ok := slices.BinarySearch(s.ordered, line); ok {
+		s.ordered = slices.Delete(s.ordered, i, i+1)
+		return
+	}
+	delete(s.others, line)
+}
 
 func (m *memtable) add(r row) {
 	if n := len(m.rows); n > 0 && r.line < m.rows[n-1].line {

@@ -79,21 +79,32 @@ func (sc *Scan) match(lf labelFuncs, r row) bool {
 	return sc.Matcher == nil || sc.Matcher.Match(r.content, lf.get(r.labels))
 }
 
-// candidates lists the blocks of seg the scan must read, in scan order.
-func (sc *Scan) candidates(seg *segment) []int {
+// candidates lists the blocks of seg the scan must read, in scan order,
+// reading the segment's bloom filters when the scan has a matcher.
+func (sc *Scan) candidates(seg *segment) ([]int, error) {
 	var out []int
 	var buf []byte
+	var section []byte
 	for i := range seg.blocks {
 		m := &seg.blocks[i]
 		if m.maxLine < sc.Start || m.minLine > sc.End {
 			continue
 		}
-		if sc.Matcher != nil && !sc.Matcher.MayMatch(func(tok string) bool {
-			var h uint64
-			h, buf = tokenHash(tok, buf)
-			return m.bloom.has(h)
-		}, m.hasLabel) {
-			continue
+		if sc.Matcher != nil {
+			if section == nil {
+				var err error
+				if section, err = seg.readBlooms(); err != nil {
+					return nil, err
+				}
+			}
+			bl := bloomOf(section, m)
+			if !sc.Matcher.MayMatch(func(tok string) bool {
+				var h uint64
+				h, buf = tokenHash(tok, buf)
+				return bl.has(h)
+			}, m.hasLabel) {
+				continue
+			}
 		}
 		out = append(out, i)
 	}
@@ -102,7 +113,7 @@ func (sc *Scan) candidates(seg *segment) []int {
 			out[i], out[j] = out[j], out[i]
 		}
 	}
-	return out
+	return out, nil
 }
 
 // Rows calls fn with the scan's rows in order until fn returns false.
@@ -123,7 +134,11 @@ func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
 		heap.Push(h, &cursor{rows: mem, desc: sc.Desc})
 	}
 	for _, seg := range snap.segs {
-		if blocks := sc.candidates(seg); len(blocks) > 0 {
+		blocks, err := sc.candidates(seg)
+		if err != nil {
+			return err
+		}
+		if len(blocks) > 0 {
 			heap.Push(h, &cursor{seg: seg, blocks: blocks, desc: sc.Desc})
 		}
 	}
@@ -261,7 +276,11 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 		}
 	}
 	for _, seg := range snap.segs {
-		for _, bi := range sc.candidates(seg) {
+		blocks, err := sc.candidates(seg)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, bi := range blocks {
 			m := &seg.blocks[bi]
 			if sc.Matcher == nil && buckets == nil && m.minLine >= sc.Start && m.maxLine <= sc.End {
 				total += int64(m.rows)

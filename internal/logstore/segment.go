@@ -17,8 +17,10 @@ const (
 	segmentVersion = 1
 	trailerMagic   = "LTSEGEND"
 	trailerSize    = 24
-	blockMaxRows   = 16384
-	blockMaxBytes  = 2 << 20
+	// Blocks are small so that a bloom filter rules out most of them for a
+	// rare token, and a block read for a few hits costs little.
+	blockMaxRows  = 1024
+	blockMaxBytes = 256 << 10
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -65,7 +67,11 @@ type blockMeta struct {
 	contentLen       int
 	contentRaw       int
 	labelSets        []Labels
-	bloom            bloom
+	// bloomOffset and bloomWords locate the block's filter in the file's
+	// bloom section; filters are read per query, not kept in memory, so
+	// memory does not grow with the data.
+	bloomOffset int64
+	bloomWords  int
 }
 
 func (m *blockMeta) hasLabel(key, value string) bool {
@@ -88,6 +94,25 @@ type segment struct {
 	minLine int64
 	maxLine int64
 	rows    int
+	// The bloom section, [bloomStart, bloomEnd) in the file.
+	bloomStart, bloomEnd int64
+}
+
+// readBlooms reads the segment's bloom section.
+func (s *segment) readBlooms() ([]byte, error) {
+	b := make([]byte, s.bloomEnd-s.bloomStart)
+	if _, err := s.f.ReadAt(b, s.bloomStart); err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	return b, nil
+}
+
+// bloomOf returns block m's filter within a bloom section.
+func bloomOf(section []byte, m *blockMeta) bloom {
+	if m.bloomWords == 0 {
+		return nil
+	}
+	return bloom(section[m.bloomOffset : m.bloomOffset+int64(m.bloomWords)*8])
 }
 
 // Tokenizer splits contents into the tokens the bloom filters hold.
@@ -150,6 +175,8 @@ type segmentWriter struct {
 	index  []byte
 	blocks int
 	seen   map[uint64]struct{}
+	// blooms holds the filters until the bloom section is written.
+	blooms []byte
 	// scratch buffers reused across blocks
 	lines, labels, contents, packed, hashBuf []byte
 	hashes                                   []uint64
@@ -211,6 +238,7 @@ func (w *segmentWriter) block(rows []row) error {
 	for _, h := range w.hashes {
 		bl.add(h)
 	}
+	w.blooms = append(w.blooms, bl...)
 	idx := w.index
 	idx = binary.AppendVarint(idx, meta.minLine)
 	idx = binary.AppendVarint(idx, meta.maxLine)
@@ -224,13 +252,18 @@ func (w *segmentWriter) block(rows []row) error {
 	for _, s := range sets {
 		idx = s.appendTo(idx)
 	}
-	w.index = bl.appendTo(idx)
+	w.index = binary.AppendUvarint(idx, uint64(len(bl)/8))
 	w.blocks++
 	return nil
 }
 
 func (w *segmentWriter) finish() error {
+	bloomStart := w.off
+	if err := w.write(w.blooms); err != nil {
+		return err
+	}
 	raw := binary.AppendUvarint(nil, uint64(w.blocks))
+	raw = binary.AppendUvarint(raw, uint64(bloomStart))
 	raw = append(raw, w.index...)
 	packed := compress(nil, raw)
 	off := w.off
@@ -302,7 +335,9 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 	}
 	r := &reader{b: raw}
 	count := r.uvarint()
-	s := &segment{path: path, f: f, size: size}
+	bloomStart := int64(r.uvarint())
+	s := &segment{path: path, f: f, size: size, bloomStart: bloomStart, bloomEnd: off}
+	var bloomOffset int64
 	for i := uint64(0); i < count && r.err == nil; i++ {
 		var m blockMeta
 		m.minLine = r.varint()
@@ -320,8 +355,10 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		for range sets {
 			m.labelSets = append(m.labelSets, r.labels())
 		}
-		m.bloom = r.bloom()
-		if m.offset+int64(m.lineLen+m.labelLen+m.contentLen) > off {
+		m.bloomWords = int(r.uvarint())
+		m.bloomOffset = bloomOffset
+		bloomOffset += int64(m.bloomWords) * 8
+		if m.offset+int64(m.lineLen+m.labelLen+m.contentLen) > bloomStart || bloomStart+bloomOffset > off {
 			return nil, errCorrupt
 		}
 		s.blocks = append(s.blocks, m)

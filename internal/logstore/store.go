@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -257,10 +258,10 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 		if onDisk.has(st, line) {
 			continue
 		}
-		if _, dup := st.active.lines[line]; dup {
+		if st.active.lines.has(line) {
 			continue
 		}
-		st.active.lines[line] = struct{}{}
+		st.active.lines.add(line)
 		st.active.add(row{line: line, labels: labels, content: content})
 		s.memBytes.Add(int64(len(content)) + rowOverhead)
 		if line > st.lastLine {
@@ -273,43 +274,80 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 	return nil
 }
 
-// lineChecker answers whether a line number is in a stream's segments,
-// keeping the last decoded block for runs of nearby lines.
+// lineChecker answers which line numbers a stream's segments hold,
+// keeping the blocks it decoded for the rest of one append or replay.
 type lineChecker struct {
-	seg   *segment
-	block int
-	lines []int64
+	blocks map[blockRef][]int64
 }
 
-func (c *lineChecker) has(st *stream, line int64) bool {
-	for _, seg := range st.segs {
-		if line < seg.minLine || line > seg.maxLine {
-			continue
-		}
-		i := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= line })
-		if i == len(seg.blocks) || seg.blocks[i].minLine > line {
-			continue
-		}
-		if c.seg != seg || c.block != i {
-			lines, err := seg.readLines(i)
-			if err != nil {
-				// Unreadable means unknown: treat the line as taken, so it is
-				// never given twice.
-				return true
-			}
-			c.seg, c.block, c.lines = seg, i, lines
-		}
-		j := sort.Search(len(c.lines), func(j int) bool { return c.lines[j] >= line })
-		if j < len(c.lines) && c.lines[j] == line {
-			return true
-		}
-	}
-	return false
+type blockRef struct {
+	seg   *segment
+	block int
 }
+
+// lines returns the line numbers of the block of seg that may hold line.
+func (c *lineChecker) lines(seg *segment, line int64) ([]int64, bool) {
+	i := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= line })
+	if i == len(seg.blocks) || seg.blocks[i].minLine > line {
+		return nil, false
+	}
+	ref := blockRef{seg, i}
+	if lines, ok := c.blocks[ref]; ok {
+		return lines, true
+	}
+	lines, err := seg.readLines(i)
+	if err != nil {
+		return nil, true
+	}
+	if c.blocks == nil {
+		c.blocks = map[blockRef][]int64{}
+	}
+	c.blocks[ref] = lines
+	return lines, true
+}
+
+// skip returns the first line number at or after line that no segment of
+// st holds, stepping over runs of consecutive numbers at once.
+func (c *lineChecker) skip(st *stream, line int64) int64 {
+	for {
+		next := line
+		for _, seg := range st.segs {
+			if next < seg.minLine || next > seg.maxLine {
+				continue
+			}
+			lines, ok := c.lines(seg, next)
+			if !ok {
+				continue
+			}
+			if lines == nil {
+				// Unreadable means unknown: treat the number as taken, so it
+				// is never given twice.
+				next++
+				continue
+			}
+			j, found := slices.BinarySearch(lines, next)
+			if !found {
+				continue
+			}
+			for j+1 < len(lines) && lines[j+1] == lines[j]+1 {
+				j++
+			}
+			next = lines[j] + 1
+		}
+		if next == line {
+			return line
+		}
+		line = next
+	}
+}
+
+func (c *lineChecker) has(st *stream, line int64) bool { return c.skip(st, line) != line }
 
 // Append makes entries durable in the stream with the given labels and
 // returns their line numbers. Each entry's line number is its time, moved
-// up by the least amount that makes it unique in the stream.
+// up to the first number free in the stream (and, within a batch whose
+// times do not go back, above the previous entry's, so the batch keeps its
+// order).
 func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64, error) {
 	id, err := uuid.Parse(streamID)
 	if err != nil {
@@ -335,15 +373,19 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 	var onDisk lineChecker
 	for i, e := range entries {
 		line := e.TimeNs
+		// Within a batch whose times do not go back, a line never goes
+		// below the previous one: the batch keeps its order, and a batch
+		// that overlaps another does not walk the same taken lines again.
+		if i > 0 && e.TimeNs >= entries[i-1].TimeNs && line <= lines[i-1] {
+			line = lines[i-1] + 1
+		}
 		if line <= st.lastLine {
-			for st.taken(line, &onDisk) {
-				line++
-			}
+			line = st.nextFree(line, &onDisk)
 		}
 		if line > st.lastLine {
 			st.lastLine = line
 		}
-		st.active.lines[line] = struct{}{}
+		st.active.lines.add(line)
 		rows[i] = row{line: line, labels: labels, content: e.Content}
 		lines[i] = line
 	}
@@ -353,7 +395,7 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 	if _, err := s.wal.Append(rec); err != nil {
 		st.mu.Lock()
 		for _, r := range rows {
-			delete(st.active.lines, r.line)
+			st.active.lines.remove(r.line)
 		}
 		st.mu.Unlock()
 		return nil, err
@@ -379,17 +421,20 @@ func contentBytes(entries []Entry) int {
 	return n
 }
 
-// taken reports whether line is in use in the stream. The caller holds st.mu.
-func (st *stream) taken(line int64, onDisk *lineChecker) bool {
-	if _, ok := st.active.lines[line]; ok {
-		return true
-	}
-	for _, m := range st.frozen {
-		if _, ok := m.lines[line]; ok {
-			return true
+// nextFree returns the first line number at or after line that the
+// stream does not use. The caller holds st.mu.
+func (st *stream) nextFree(line int64, onDisk *lineChecker) int64 {
+	for {
+		next := st.active.lines.skip(line)
+		for _, m := range st.frozen {
+			next = m.lines.skip(next)
 		}
+		next = onDisk.skip(st, next)
+		if next == line {
+			return line
+		}
+		line = next
 	}
-	return onDisk.has(st, line)
 }
 
 func (s *Store) requestFlush() {

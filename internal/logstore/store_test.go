@@ -224,9 +224,14 @@ func TestBloomSkipsBlocks(t *testing.T) {
 	sc := Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("needle")}
 	n := 0
 	for _, seg := range st.segs {
-		n += len(sc.candidates(seg))
+		c, err := sc.candidates(seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(c)
 	}
-	if n != 1 {
+	// 49 blocks; the filters' false-positive rate is about 2%.
+	if n < 1 || n > 4 {
 		t.Fatalf("%d candidate blocks for a word in one block", n)
 	}
 	rows := collectRows(t, s, sc, 10)
