@@ -1,6 +1,7 @@
 package logstore
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -96,6 +97,8 @@ type segment struct {
 	rows    int
 	// The bloom section, [bloomStart, bloomEnd) in the file.
 	bloomStart, bloomEnd int64
+	// replaces lists the segments compacted into this one.
+	replaces []uint64
 }
 
 // readBlooms reads the segment's bloom section.
@@ -122,6 +125,21 @@ type Tokenizer interface {
 
 // writeSegment writes rows (sorted by line) to path atomically and opens it.
 func writeSegment(path string, rows []row, tok Tokenizer) (*segment, error) {
+	i := 0
+	return writeSegmentFrom(path, func() (row, bool, error) {
+		if i == len(rows) {
+			return row{}, false, nil
+		}
+		i++
+		return rows[i-1], true, nil
+	}, nil, tok)
+}
+
+// writeSegmentFrom writes the rows next yields (in line order) to path
+// atomically and opens it. replaces names the segments (by sequence number,
+// in the same folder) whose rows the new one holds: they are removed when it
+// is opened, should a crash have left them behind.
+func writeSegmentFrom(path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer) (*segment, error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -134,22 +152,36 @@ func writeSegment(path string, rows []row, tok Tokenizer) (*segment, error) {
 			os.Remove(tmp)
 		}
 	}()
-	w := &segmentWriter{w: f, tok: tok, seen: map[uint64]struct{}{}}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w := &segmentWriter{w: bw, tok: tok, seen: map[uint64]struct{}{}, replaces: replaces}
 	if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
 		return nil, err
 	}
-	for start := 0; start < len(rows); {
-		end, size := start, 0
-		for end < len(rows) && end-start < blockMaxRows && size < blockMaxBytes {
-			size += len(rows[end].content)
-			end++
-		}
-		if err := w.block(rows[start:end]); err != nil {
+	block := make([]row, 0, blockMaxRows)
+	size := 0
+	for {
+		r, more, err := next()
+		if err != nil {
 			return nil, err
 		}
-		start = end
+		if more {
+			block = append(block, r)
+			size += len(r.content)
+		}
+		if len(block) > 0 && (!more || len(block) == blockMaxRows || size >= blockMaxBytes) {
+			if err := w.block(block); err != nil {
+				return nil, err
+			}
+			block, size = block[:0], 0
+		}
+		if !more {
+			break
+		}
 	}
 	if err := w.finish(); err != nil {
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
 		return nil, err
 	}
 	if err := f.Sync(); err != nil {
@@ -172,8 +204,9 @@ type segmentWriter struct {
 	w      io.Writer
 	off    int64
 	tok    Tokenizer
-	index  []byte
-	blocks int
+	index    []byte
+	blocks   int
+	replaces []uint64
 	seen   map[uint64]struct{}
 	// blooms holds the filters until the bloom section is written.
 	blooms []byte
@@ -262,7 +295,11 @@ func (w *segmentWriter) finish() error {
 	if err := w.write(w.blooms); err != nil {
 		return err
 	}
-	raw := binary.AppendUvarint(nil, uint64(w.blocks))
+	raw := binary.AppendUvarint(nil, uint64(len(w.replaces)))
+	for _, seq := range w.replaces {
+		raw = binary.AppendUvarint(raw, seq)
+	}
+	raw = binary.AppendUvarint(raw, uint64(w.blocks))
 	raw = binary.AppendUvarint(raw, uint64(bloomStart))
 	raw = append(raw, w.index...)
 	packed := compress(nil, raw)
@@ -334,9 +371,19 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		return nil, errCorrupt
 	}
 	r := &reader{b: raw}
+	s := &segment{path: path, f: f, size: size, bloomEnd: off}
+	nrep := r.uvarint()
+	if nrep > uint64(len(r.b)) {
+		return nil, errCorrupt
+	}
+	for range nrep {
+		s.replaces = append(s.replaces, r.uvarint())
+	}
 	count := r.uvarint()
 	bloomStart := int64(r.uvarint())
-	s := &segment{path: path, f: f, size: size, bloomStart: bloomStart, bloomEnd: off}
+	s.bloomStart = bloomStart
+	// Blocks usually share a few label sets: keep one copy of each.
+	sets := map[string]Labels{}
 	var bloomOffset int64
 	for i := uint64(0); i < count && r.err == nil; i++ {
 		var m blockMeta
@@ -348,12 +395,18 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		m.labelLen = int(r.uvarint())
 		m.contentLen = int(r.uvarint())
 		m.contentRaw = int(r.uvarint())
-		sets := r.uvarint()
-		if sets > uint64(len(r.b)) {
+		nsets := r.uvarint()
+		if nsets > uint64(len(r.b)) {
 			return nil, errCorrupt
 		}
-		for range sets {
-			m.labelSets = append(m.labelSets, r.labels())
+		for range nsets {
+			ls := r.labels()
+			if shared, ok := sets[ls.key()]; ok {
+				ls = shared
+			} else {
+				sets[ls.key()] = ls
+			}
+			m.labelSets = append(m.labelSets, ls)
 		}
 		m.bloomWords = int(r.uvarint())
 		m.bloomOffset = bloomOffset

@@ -126,9 +126,10 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 		return nil, err
 	}
 	s.wal = w
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.flushLoop()
 	go s.retentionLoop()
+	go s.compactLoop()
 	return s, nil
 }
 
@@ -189,6 +190,9 @@ func (s *Store) loadSegments(exists func(string) bool) error {
 					st.lastLine = seg.maxLine
 				}
 			}
+		}
+		if st.segs, err = dropReplaced(st.segs); err != nil {
+			return err
 		}
 		sortSegments(st.segs)
 	}
@@ -609,7 +613,7 @@ func (s *Store) DeleteStream(streamID string) error {
 	// this stream's flushes are excluded by flushMu and will find nothing.
 	s.release(bytes)
 	for _, seg := range segs {
-		seg.close()
+		retire(seg)
 	}
 	return os.RemoveAll(st.dir)
 }
@@ -673,7 +677,7 @@ func (s *Store) dropDays(st *stream, last string) error {
 	st.mu.Unlock()
 	days := map[string]bool{}
 	for _, seg := range drop {
-		seg.close()
+		retire(seg)
 		days[seg.day] = true
 	}
 	for day := range days {
