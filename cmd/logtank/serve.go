@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	memLimit := fs.Int64("memory-limit-mb", 384, "soft memory limit for the Go runtime in MiB (0: none; GOMEMLIMIT overrides)")
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -42,6 +44,11 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	log, err := newLogger(*logLevel, *logFormat)
 	if err != nil {
 		return err
+	}
+	// A soft limit makes the collector work harder near it instead of
+	// letting the heap double, which keeps the resident size predictable.
+	if *memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(*memLimit << 20)
 	}
 	if err := os.MkdirAll(*data, 0o700); err != nil {
 		return err

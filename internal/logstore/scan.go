@@ -2,7 +2,11 @@ package logstore
 
 import (
 	"container/heap"
+	"math/bits"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
 // Matcher decides which rows a scan returns.
@@ -14,6 +18,14 @@ type Matcher interface {
 	// occurs in it (value "" asks for the key only). It must not say false
 	// when a row could match.
 	MayMatch(hasToken func(tok string) bool, hasLabel func(key, value string) bool) bool
+}
+
+// RowsMatcher is a Matcher that can also evaluate a whole block from the
+// row bitmaps of its frequent tokens (see logquery's Query.Rows), which
+// lets counts skip decoding the rows.
+type RowsMatcher interface {
+	Matcher
+	Rows(rows func(tok string) ([]uint64, bool), n int) ([]uint64, bool)
 }
 
 // Scan selects rows of a stream: line numbers in [Start, End], in
@@ -82,6 +94,13 @@ func (sc *Scan) match(lf labelFuncs, r row) bool {
 // candidates lists the blocks of seg the scan must read, in scan order,
 // reading the segment's bloom filters when the scan has a matcher.
 func (sc *Scan) candidates(seg *segment) ([]int, error) {
+	blocks, _, err := sc.candidatesAndBlooms(seg)
+	return blocks, err
+}
+
+// candidatesAndBlooms is candidates that also returns the bloom section it
+// read (nil when the scan has no matcher).
+func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, []byte, error) {
 	var out []int
 	var buf []byte
 	var section []byte
@@ -94,7 +113,7 @@ func (sc *Scan) candidates(seg *segment) ([]int, error) {
 			if section == nil {
 				var err error
 				if section, err = seg.readBlooms(); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 			bl := bloomOf(section, m)
@@ -113,7 +132,7 @@ func (sc *Scan) candidates(seg *segment) ([]int, error) {
 			out[i], out[j] = out[j], out[i]
 		}
 	}
-	return out, nil
+	return out, section, nil
 }
 
 // Rows calls fn with the scan's rows in order until fn returns false.
@@ -255,50 +274,152 @@ func (h *cursorHeap) Pop() any {
 
 // Count returns how many rows the scan selects and, when n > 0, how many
 // fall in each of n windows [Start+i*step, Start+(i+1)*step), the last
-// window also taking any rows after it.
+// window also taking any rows after it. Blocks are decoded and matched by
+// one worker per CPU.
 func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int64, error) {
 	snap := s.snapshot(streamID, sc)
-	lf := labelFuncs{}
-	var buckets []int64
-	if n > 0 && step > 0 {
-		buckets = make([]int64, n)
+	if n <= 0 || step <= 0 {
+		n, step = 0, 0
 	}
-	var total int64
-	add := func(line int64) {
-		total++
-		if buckets != nil {
-			buckets[min((line-sc.Start)/step, int64(n-1))]++
+	// counter adds matching rows to its own total and buckets.
+	type counter struct {
+		total   int64
+		buckets []int64
+		lf      labelFuncs
+	}
+	newCounter := func() *counter { return &counter{buckets: make([]int64, n), lf: labelFuncs{}} }
+	add := func(c *counter, line int64) {
+		c.total++
+		if n > 0 {
+			c.buckets[min((line-sc.Start)/step, int64(n-1))]++
 		}
 	}
+	main := newCounter()
 	for _, r := range snap.mem {
-		if sc.match(lf, r) {
-			add(r.line)
+		if sc.match(main.lf, r) {
+			add(main, r.line)
 		}
 	}
+	type job struct {
+		seg    *segment
+		block  int
+		blooms []byte
+	}
+	var jobs []job
 	for _, seg := range snap.segs {
-		blocks, err := sc.candidates(seg)
+		blocks, blooms, err := sc.candidatesAndBlooms(seg)
 		if err != nil {
 			return 0, nil, err
 		}
 		for _, bi := range blocks {
 			m := &seg.blocks[bi]
-			if sc.Matcher == nil && buckets == nil && m.minLine >= sc.Start && m.maxLine <= sc.End {
-				total += int64(m.rows)
+			if sc.Matcher == nil && n == 0 && m.minLine >= sc.Start && m.maxLine <= sc.End {
+				main.total += int64(m.rows)
 				continue
 			}
-			d, err := seg.readBlock(bi)
-			if err != nil {
-				return 0, nil, err
-			}
-			for i, line := range d.lines {
-				if line < sc.Start || line > sc.End {
-					continue
-				}
-				if sc.match(lf, row{line: line, labels: d.labels[i], content: d.contents[i]}) {
-					add(line)
-				}
-			}
+			jobs = append(jobs, job{seg, bi, blooms})
 		}
 	}
-	return total, buckets, nil
+	rm, _ := sc.Matcher.(RowsMatcher)
+	// countBitmap counts a block from its frequent-token bitmaps; false
+	// when they cannot decide it.
+	countBitmap := func(c *counter, j job) (bool, error) {
+		m := &j.seg.blocks[j.block]
+		postings, err := j.seg.readPostings(j.block)
+		if err != nil || postings == nil {
+			return false, err
+		}
+		bl := bloomOf(j.blooms, m)
+		zeros := make([]uint64, (m.rows+63)/64)
+		var buf []byte
+		set, ok := rm.Rows(func(tok string) ([]uint64, bool) {
+			var h uint64
+			h, buf = tokenHash(tok, buf)
+			if b, ok := postings[h]; ok {
+				return b, true
+			}
+			if !bl.has(h) {
+				return zeros, true
+			}
+			return nil, false
+		}, m.rows)
+		if !ok {
+			return false, nil
+		}
+		inside := m.minLine >= sc.Start && m.maxLine <= sc.End
+		if inside && (n == 0 || (m.minLine-sc.Start)/step == (m.maxLine-sc.Start)/step || (m.minLine-sc.Start)/step >= int64(n-1)) {
+			k := int64(0)
+			for _, w := range set {
+				k += int64(bits.OnesCount64(w))
+			}
+			c.total += k
+			if n > 0 {
+				c.buckets[min((m.minLine-sc.Start)/step, int64(n-1))] += k
+			}
+			return true, nil
+		}
+		lines, err := j.seg.readLines(j.block)
+		if err != nil {
+			return false, err
+		}
+		for i, line := range lines {
+			if set[i/64]&(1<<(i%64)) != 0 && line >= sc.Start && line <= sc.End {
+				add(c, line)
+			}
+		}
+		return true, nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(len(jobs), 1))
+	counters := make([]*counter, workers)
+	errs := make([]error, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		counters[w] = newCounter()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := counters[w]
+			for {
+				j := int(next.Add(1)) - 1
+				if j >= len(jobs) {
+					return
+				}
+				if rm != nil {
+					done, err := countBitmap(c, jobs[j])
+					if err != nil {
+						errs[w] = err
+						return
+					}
+					if done {
+						continue
+					}
+				}
+				d, err := jobs[j].seg.readBlock(jobs[j].block)
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				for i, line := range d.lines {
+					if line >= sc.Start && line <= sc.End && sc.match(c.lf, row{line: line, labels: d.labels[i], content: d.contents[i]}) {
+						add(c, line)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for w, c := range counters {
+		if errs[w] != nil {
+			return 0, nil, errs[w]
+		}
+		main.total += c.total
+		for i, v := range c.buckets {
+			main.buckets[i] += v
+		}
+	}
+	if n == 0 {
+		return main.total, nil, nil
+	}
+	return main.total, main.buckets, nil
 }

@@ -2,12 +2,14 @@ package logstore
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -67,6 +69,7 @@ type blockMeta struct {
 	labelLen         int
 	contentLen       int
 	contentRaw       int
+	postingsLen      int
 	labelSets        []Labels
 	// bloomOffset and bloomWords locate the block's filter in the file's
 	// bloom section; filters are read per query, not kept in memory, so
@@ -153,7 +156,7 @@ func writeSegmentFrom(path string, next func() (row, bool, error), replaces []ui
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	w := &segmentWriter{w: bw, tok: tok, seen: map[uint64]struct{}{}, replaces: replaces}
+	w := &segmentWriter{w: bw, tok: tok, seen: map[uint64]tokenStat{}, replaces: replaces}
 	if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
 		return nil, err
 	}
@@ -207,7 +210,12 @@ type segmentWriter struct {
 	index    []byte
 	blocks   int
 	replaces []uint64
-	seen   map[uint64]struct{}
+	seen   map[uint64]tokenStat
+	// rowHashes lists each row's distinct token hashes, row after row;
+	// rowEnds[i] is where row i's end.
+	rowHashes []uint64
+	rowEnds   []int32
+	postings  []byte
 	// blooms holds the filters until the bloom section is written.
 	blooms []byte
 	// scratch buffers reused across blocks
@@ -228,7 +236,8 @@ func (w *segmentWriter) block(rows []row) error {
 	prev := rows[0].line
 	clear(w.seen)
 	w.hashes = w.hashes[:0]
-	for _, r := range rows {
+	w.rowHashes, w.rowEnds = w.rowHashes[:0], w.rowEnds[:0]
+	for ri, r := range rows {
 		w.lines = binary.AppendUvarint(w.lines, uint64(r.line-prev))
 		prev = r.line
 		k := r.labels.key()
@@ -243,17 +252,23 @@ func (w *segmentWriter) block(rows []row) error {
 		w.tok.EachToken(r.content, func(tok string) {
 			var h uint64
 			h, w.hashBuf = tokenHash(tok, w.hashBuf)
-			if _, dup := w.seen[h]; !dup {
-				w.seen[h] = struct{}{}
+			st, seen := w.seen[h]
+			if !seen {
 				w.hashes = append(w.hashes, h)
+			} else if st.lastRow == int32(ri) {
+				return
 			}
+			w.seen[h] = tokenStat{lastRow: int32(ri), rows: st.rows + 1}
+			w.rowHashes = append(w.rowHashes, h)
 		})
+		w.rowEnds = append(w.rowEnds, int32(len(w.rowHashes)))
 	}
 	for _, r := range rows {
 		w.contents = append(w.contents, r.content...)
 	}
 	meta := blockMeta{minLine: rows[0].line, maxLine: rows[len(rows)-1].line, rows: len(rows), offset: w.off, contentRaw: len(w.contents)}
-	for i, chunk := range [][]byte{w.lines, w.labels, w.contents} {
+	w.postings = w.buildPostings(len(rows))
+	for i, chunk := range [][]byte{w.lines, w.labels, w.contents, w.postings} {
 		w.packed = compress(w.packed[:0], chunk)
 		if err := w.write(w.packed); err != nil {
 			return err
@@ -265,6 +280,8 @@ func (w *segmentWriter) block(rows []row) error {
 			meta.labelLen = len(w.packed)
 		case 2:
 			meta.contentLen = len(w.packed)
+		case 3:
+			meta.postingsLen = len(w.packed)
 		}
 	}
 	bl := newBloom(len(w.hashes))
@@ -281,6 +298,7 @@ func (w *segmentWriter) block(rows []row) error {
 	idx = binary.AppendUvarint(idx, uint64(meta.labelLen))
 	idx = binary.AppendUvarint(idx, uint64(meta.contentLen))
 	idx = binary.AppendUvarint(idx, uint64(meta.contentRaw))
+	idx = binary.AppendUvarint(idx, uint64(meta.postingsLen))
 	idx = binary.AppendUvarint(idx, uint64(len(sets)))
 	for _, s := range sets {
 		idx = s.appendTo(idx)
@@ -288,6 +306,92 @@ func (w *segmentWriter) block(rows []row) error {
 	w.index = binary.AppendUvarint(idx, uint64(len(bl)/8))
 	w.blocks++
 	return nil
+}
+
+// tokenStat counts the rows of a block that hold a token.
+type tokenStat struct {
+	lastRow int32
+	rows    int32
+}
+
+// Frequent tokens get a row bitmap in their block, so that counting them
+// needs no decoding: a token qualifies when at least 1/postingsShare of
+// the block's rows hold it, and a block keeps at most postingsMax of them.
+const (
+	postingsShare = 16
+	postingsMax   = 128
+)
+
+// buildPostings encodes the row bitmaps of the block's frequent tokens:
+// uvarint count, then per token its 8-byte hash and (rows+7)/8 bytes.
+func (w *segmentWriter) buildPostings(rows int) []byte {
+	type freq struct {
+		h    uint64
+		rows int32
+	}
+	var frequent []freq
+	for _, h := range w.hashes {
+		if st := w.seen[h]; int(st.rows)*postingsShare >= rows {
+			frequent = append(frequent, freq{h, st.rows})
+		}
+	}
+	slices.SortFunc(frequent, func(a, b freq) int { return cmp.Compare(b.rows, a.rows) })
+	frequent = frequent[:min(len(frequent), postingsMax)]
+	slot := make(map[uint64]int, len(frequent))
+	for i, f := range frequent {
+		slot[f.h] = i
+	}
+	size := (rows + 7) / 8
+	bitmaps := make([]byte, len(frequent)*size)
+	start := int32(0)
+	for ri, end := range w.rowEnds {
+		for _, h := range w.rowHashes[start:end] {
+			if i, ok := slot[h]; ok {
+				bitmaps[i*size+ri/8] |= 1 << (ri % 8)
+			}
+		}
+		start = end
+	}
+	out := binary.AppendUvarint(w.postings[:0], uint64(len(frequent)))
+	for i, f := range frequent {
+		out = binary.LittleEndian.AppendUint64(out, f.h)
+		out = append(out, bitmaps[i*size:(i+1)*size]...)
+	}
+	return out
+}
+
+// readPostings returns block i's frequent-token bitmaps by token hash, as
+// 64-bit words.
+func (s *segment) readPostings(i int) (map[uint64][]uint64, error) {
+	m := &s.blocks[i]
+	if m.postingsLen == 0 {
+		return nil, nil
+	}
+	buf := make([]byte, m.postingsLen)
+	if _, err := s.f.ReadAt(buf, m.offset+int64(m.lineLen+m.labelLen+m.contentLen)); err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	raw, err := decompress(nil, buf)
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	r := &reader{b: raw}
+	n := r.uvarint()
+	size := (m.rows + 7) / 8
+	if n*uint64(8+size) > uint64(len(r.b)) {
+		return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
+	}
+	out := make(map[uint64][]uint64, n)
+	for range n {
+		h := binary.LittleEndian.Uint64(r.bytes(8))
+		b := r.bytes(uint64(size))
+		words := make([]uint64, (m.rows+63)/64)
+		for j, c := range b {
+			words[j/8] |= uint64(c) << (8 * (j % 8))
+		}
+		out[h] = words
+	}
+	return out, r.err
 }
 
 func (w *segmentWriter) finish() error {
@@ -395,6 +499,7 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		m.labelLen = int(r.uvarint())
 		m.contentLen = int(r.uvarint())
 		m.contentRaw = int(r.uvarint())
+		m.postingsLen = int(r.uvarint())
 		nsets := r.uvarint()
 		if nsets > uint64(len(r.b)) {
 			return nil, errCorrupt
@@ -411,7 +516,7 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		m.bloomWords = int(r.uvarint())
 		m.bloomOffset = bloomOffset
 		bloomOffset += int64(m.bloomWords) * 8
-		if m.offset+int64(m.lineLen+m.labelLen+m.contentLen) > bloomStart || bloomStart+bloomOffset > off {
+		if m.offset+int64(m.lineLen+m.labelLen+m.contentLen+m.postingsLen) > bloomStart || bloomStart+bloomOffset > off {
 			return nil, errCorrupt
 		}
 		s.blocks = append(s.blocks, m)

@@ -97,7 +97,7 @@ type stream struct {
 // data of any other stream, on disk or in the WAL, is removed.
 func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, error) {
 	if opts.MemtableBytes <= 0 {
-		opts.MemtableBytes = 64 << 20
+		opts.MemtableBytes = 32 << 20
 	}
 	if opts.FlushInterval <= 0 {
 		opts.FlushInterval = 30 * time.Second

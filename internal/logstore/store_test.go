@@ -295,3 +295,47 @@ func TestCrashAfterCompactionKeepsRowsOnce(t *testing.T) {
 	defer s.Close()
 	checkAll(t, s, 800)
 }
+
+// bitmapWord is wordMatcher that can also count from token bitmaps.
+type bitmapWord struct{ wordMatcher }
+
+func (w bitmapWord) Rows(rows func(string) ([]uint64, bool), n int) ([]uint64, bool) {
+	return rows(strings.ToLower(string(w.wordMatcher)))
+}
+
+func TestCountFromBitmapsAgreesWithRows(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	defer s.Close()
+	entries := make([]Entry, 20000)
+	for i := range entries {
+		word := "filler"
+		if i%10 == 3 {
+			word = "common"
+		}
+		if i%5000 == 7 {
+			word = "rare"
+		}
+		entries[i] = Entry{TimeNs: base + int64(i)*int64(time.Millisecond), Content: fmt.Sprintf("row %d %s", i, word)}
+	}
+	s.Append(sid, nil, entries)
+	s.Flush()
+	for _, word := range []string{"common", "rare", "absent", "row"} {
+		for _, window := range [][2]int64{{0, 1 << 62}, {base + 1234*int64(time.Millisecond), base + 17777*int64(time.Millisecond)}} {
+			step := (window[1] - window[0]) / 7
+			if window[1] > 1<<61 {
+				step = int64(time.Second)
+				window[0] = base
+			}
+			sc := Scan{Start: window[0], End: window[1], Matcher: bitmapWord{wordMatcher(word)}}
+			total, buckets, err := s.Count(sid, sc, step, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc.Matcher = wordMatcher(word)
+			want, wantBuckets, _ := s.Count(sid, sc, step, 7)
+			if total != want || fmt.Sprint(buckets) != fmt.Sprint(wantBuckets) {
+				t.Fatalf("%s %v: bitmaps %d %v, rows %d %v", word, window, total, buckets, want, wantBuckets)
+			}
+		}
+	}
+}

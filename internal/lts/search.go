@@ -83,6 +83,15 @@ func (m *logMatcher) MayMatch(hasToken func(string) bool, hasLabel func(string, 
 	return m.q == nil || m.q.MayMatch(hasToken, hasLabel)
 }
 
+// Rows lets counts use the blocks' token bitmaps when only keywords
+// select rows.
+func (m *logMatcher) Rows(rows func(string) ([]uint64, bool), n int) ([]uint64, bool) {
+	if len(m.labels) > 0 || m.q == nil {
+		return nil, false
+	}
+	return m.q.Rows(rows, n)
+}
+
 // matcher builds the scan's matcher; nil selects every row.
 func (s *Service) matcher(keywords string, labels map[string]string) (*logquery.Query, logstore.Matcher, error) {
 	var q *logquery.Query
