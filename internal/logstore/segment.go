@@ -204,13 +204,13 @@ func writeSegmentFrom(path string, next func() (row, bool, error), replaces []ui
 }
 
 type segmentWriter struct {
-	w      io.Writer
-	off    int64
-	tok    Tokenizer
+	w        io.Writer
+	off      int64
+	tok      Tokenizer
 	index    []byte
 	blocks   int
 	replaces []uint64
-	seen   map[uint64]tokenStat
+	seen     map[uint64]tokenStat
 	// rowHashes lists each row's distinct token hashes, row after row;
 	// rowEnds[i] is where row i's end.
 	rowHashes []uint64
