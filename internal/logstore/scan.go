@@ -152,14 +152,11 @@ func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
 	if len(mem) > 0 {
 		heap.Push(h, &cursor{rows: mem, desc: sc.Desc})
 	}
+	// A segment's candidate blocks are worked out (reading its bloom
+	// filters) only when the segment could hold the next row, so a scan that
+	// stops early reads few filters.
 	for _, seg := range snap.segs {
-		blocks, err := sc.candidates(seg)
-		if err != nil {
-			return err
-		}
-		if len(blocks) > 0 {
-			heap.Push(h, &cursor{seg: seg, blocks: blocks, desc: sc.Desc})
-		}
+		heap.Push(h, &cursor{seg: seg, desc: sc.Desc, unplanned: true})
 	}
 	for h.Len() > 0 {
 		c := h.cs[0]
@@ -200,10 +197,17 @@ type cursor struct {
 	// rows consumed in scan order
 	rows []row
 	pos  int
+	// unplanned: the segment's candidate blocks are not known yet.
+	unplanned bool
 }
 
-func (c *cursor) pending() bool { return c.pos >= len(c.rows) && c.seg != nil && c.bi < len(c.blocks) }
-func (c *cursor) done() bool    { return c.pos >= len(c.rows) && (c.seg == nil || c.bi >= len(c.blocks)) }
+func (c *cursor) pending() bool {
+	return c.pos >= len(c.rows) && c.seg != nil && (c.unplanned || c.bi < len(c.blocks))
+}
+
+func (c *cursor) done() bool {
+	return c.pos >= len(c.rows) && (c.seg == nil || (!c.unplanned && c.bi >= len(c.blocks)))
+}
 
 func (c *cursor) row() row {
 	if c.desc {
@@ -220,6 +224,12 @@ func (c *cursor) key() int64 {
 	if c.pos < len(c.rows) {
 		return c.row().line
 	}
+	if c.unplanned {
+		if c.desc {
+			return c.seg.maxLine
+		}
+		return c.seg.minLine
+	}
 	m := &c.seg.blocks[c.blocks[c.bi]]
 	if c.desc {
 		return m.maxLine
@@ -228,6 +238,11 @@ func (c *cursor) key() int64 {
 }
 
 func (c *cursor) load(sc *Scan, lf labelFuncs) error {
+	if c.unplanned {
+		blocks, err := sc.candidates(c.seg)
+		c.blocks, c.unplanned = blocks, false
+		return err
+	}
 	d, err := c.seg.readBlock(c.blocks[c.bi])
 	c.bi++
 	if err != nil {
@@ -380,6 +395,7 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 		go func() {
 			defer wg.Done()
 			c := counters[w]
+			var scratch blockScratch
 			for {
 				j := int(next.Add(1)) - 1
 				if j >= len(jobs) {
@@ -395,7 +411,7 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 						continue
 					}
 				}
-				d, err := jobs[j].seg.readBlock(jobs[j].block)
+				d, err := jobs[j].seg.decodeBlock(jobs[j].block, &scratch)
 				if err != nil {
 					errs[w] = err
 					return

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -539,47 +540,72 @@ type decodedBlock struct {
 }
 
 // readBlock decodes block i.
-func (s *segment) readBlock(i int) (*decodedBlock, error) {
+func (s *segment) readBlock(i int) (*decodedBlock, error) { return s.decodeBlock(i, nil) }
+
+// blockScratch holds the buffers of decodeBlock for reuse by a caller that
+// is done with one block before it reads the next.
+type blockScratch struct {
+	raw, lines, labels, contents []byte
+	lens                         []int
+	d                            decodedBlock
+}
+
+// decodeBlock decodes block i. With scratch, it reuses its buffers and the
+// result is valid until the next call with the same scratch; without, the
+// result may be kept.
+func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, error) {
 	m := &s.blocks[i]
-	buf := make([]byte, m.lineLen+m.labelLen+m.contentLen)
-	if _, err := s.f.ReadAt(buf, m.offset); err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	sc := scratch
+	if sc == nil {
+		sc = &blockScratch{}
 	}
-	lines, err := decompress(nil, buf[:m.lineLen])
-	if err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	corrupt := func(err error) error { return fmt.Errorf("segment %s: %w", s.path, err) }
+	sc.raw = slices.Grow(sc.raw[:0], m.lineLen+m.labelLen+m.contentLen)[:m.lineLen+m.labelLen+m.contentLen]
+	if _, err := s.f.ReadAt(sc.raw, m.offset); err != nil {
+		return nil, corrupt(err)
 	}
-	labels, err := decompress(nil, buf[m.lineLen:m.lineLen+m.labelLen])
-	if err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	var err error
+	if sc.lines, err = decompress(sc.lines[:0], sc.raw[:m.lineLen]); err != nil {
+		return nil, corrupt(err)
 	}
-	contents, err := decompress(make([]byte, 0, m.contentRaw), buf[m.lineLen+m.labelLen:])
-	if err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	if sc.labels, err = decompress(sc.labels[:0], sc.raw[m.lineLen:m.lineLen+m.labelLen]); err != nil {
+		return nil, corrupt(err)
 	}
-	d := &decodedBlock{lines: make([]int64, m.rows), labels: make([]Labels, m.rows), contents: make([]string, m.rows)}
-	lr, br, cr := &reader{b: lines}, &reader{b: labels}, &reader{b: contents}
-	lens := make([]int, m.rows)
+	if scratch == nil {
+		// The rows' contents point into this buffer: a fresh one per block.
+		sc.contents = make([]byte, 0, m.contentRaw)
+	}
+	if sc.contents, err = decompress(sc.contents[:0], sc.raw[m.lineLen+m.labelLen:]); err != nil {
+		return nil, corrupt(err)
+	}
+	d := &sc.d
+	d.lines = slices.Grow(d.lines[:0], m.rows)[:m.rows]
+	d.labels = slices.Grow(d.labels[:0], m.rows)[:m.rows]
+	d.contents = slices.Grow(d.contents[:0], m.rows)[:m.rows]
+	sc.lens = slices.Grow(sc.lens[:0], m.rows)[:m.rows]
+	lr, br, cr := &reader{b: sc.lines}, &reader{b: sc.labels}, &reader{b: sc.contents}
 	line := m.minLine
 	for i := range m.rows {
 		line += int64(lr.uvarint())
 		d.lines[i] = line
 		li := br.uvarint()
 		if li >= uint64(len(m.labelSets)) {
-			return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
+			return nil, corrupt(errCorrupt)
 		}
 		d.labels[i] = m.labelSets[li]
-		lens[i] = int(cr.uvarint())
+		sc.lens[i] = int(cr.uvarint())
 	}
 	if lr.err != nil || br.err != nil || cr.err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
+		return nil, corrupt(errCorrupt)
 	}
-	// One string for all contents; each row's content is a substring of it.
-	all := string(cr.b)
+	// The contents buffer is never written again while the rows live (a new
+	// one per block, or the caller's scratch it will not reuse before it is
+	// done), so the rows' contents can point into it without a copy.
+	all := unsafe.String(unsafe.SliceData(cr.b), len(cr.b))
 	pos := 0
-	for i, n := range lens {
+	for i, n := range sc.lens {
 		if pos+n > len(all) {
-			return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
+			return nil, corrupt(errCorrupt)
 		}
 		d.contents[i] = all[pos : pos+n]
 		pos += n

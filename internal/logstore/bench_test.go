@@ -1,0 +1,146 @@
+package logstore
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// benchRows makes n rows of about 150 bytes with varied numbers; one in
+// 10,000 holds "rare", one in 10 "common".
+func benchRows(n int) []row {
+	rng := rand.New(rand.NewPCG(3, 4))
+	rows := make([]row, n)
+	for i := range rows {
+		extra := ""
+		if i%10 == 3 {
+			extra = " common"
+		}
+		if i%10000 == 17 {
+			extra += " rare"
+		}
+		rows[i] = row{line: base + int64(i)*1000, content: fmt.Sprintf("2026-11-22 10:%02d:%02d,%03d INFO [worker-%d] OrderService order %d placed by user %d from 10.%d.%d.%d in %d ms%s",
+			rng.IntN(60), rng.IntN(60), rng.IntN(1000), rng.IntN(64), rng.Int64N(1e9), rng.IntN(1e6), rng.IntN(256), rng.IntN(256), rng.IntN(256), rng.IntN(500), extra)}
+	}
+	return rows
+}
+
+func rawSize(rows []row) int64 {
+	var n int64
+	for _, r := range rows {
+		n += int64(len(r.content))
+	}
+	return n
+}
+
+func BenchmarkSegmentWrite(b *testing.B) {
+	rows := benchRows(100_000)
+	dir := b.TempDir()
+	b.SetBytes(rawSize(rows))
+	for i := 0; b.Loop(); i++ {
+		seg, err := writeSegment(filepath.Join(dir, fmt.Sprint(i)), rows, spaceTokenizer{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		seg.close()
+	}
+}
+
+func BenchmarkBlockRead(b *testing.B) {
+	rows := benchRows(100_000)
+	seg, err := writeSegment(filepath.Join(b.TempDir(), "s"), rows, spaceTokenizer{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer seg.close()
+	b.SetBytes(int64(seg.blocks[0].contentRaw))
+	for i := 0; b.Loop(); i++ {
+		if _, err := seg.readBlock(i % len(seg.blocks)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBloom(b *testing.B) {
+	bl := newBloom(10000)
+	var buf []byte
+	hashes := make([]uint64, 10000)
+	for i := range hashes {
+		hashes[i], buf = tokenHash(fmt.Sprint("token", i), buf)
+		bl.add(hashes[i])
+	}
+	b.Run("has", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if !bl.has(hashes[i%len(hashes)]) {
+				b.Fatal("false negative")
+			}
+		}
+	})
+	b.Run("tokenHash", func(b *testing.B) {
+		for b.Loop() {
+			_, buf = tokenHash("OrderService", buf)
+		}
+	})
+}
+
+// benchStore is a store holding n flushed rows.
+func benchStore(b *testing.B, n int) *Store {
+	s, err := Open(b.TempDir(), Options{Tokenizer: spaceTokenizer{}}, func(string) bool { return true })
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := benchRows(n)
+	entries := make([]Entry, 0, 10000)
+	for i, r := range rows {
+		entries = append(entries, Entry{TimeNs: r.line, Content: r.content})
+		if len(entries) == cap(entries) || i == len(rows)-1 {
+			if _, err := s.Append(sid, nil, entries); err != nil {
+				b.Fatal(err)
+			}
+			entries = entries[:0]
+		}
+	}
+	if err := s.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func BenchmarkQuery(b *testing.B) {
+	s := benchStore(b, 1_000_000)
+	defer s.Close()
+	all := Scan{Start: 0, End: time.Now().Add(time.Hour).UnixNano()}
+	firstN := func(sc Scan, n int) func(*testing.B) {
+		return func(b *testing.B) {
+			for b.Loop() {
+				got := 0
+				s.Rows(sid, sc, func(Row) bool { got++; return got < n })
+				if got != n {
+					b.Fatalf("%d rows", got)
+				}
+			}
+		}
+	}
+	rare, common := all, all
+	rare.Matcher, common.Matcher = bitmapWord{"rare"}, bitmapWord{"common"}
+	b.Run("rare-first-50", firstN(rare, 50))
+	b.Run("common-first-100", firstN(common, 100))
+	b.Run("count-common", func(b *testing.B) {
+		for b.Loop() {
+			if n, _, _ := s.Count(sid, common, 0, 0); n != 100_000 {
+				b.Fatalf("count %d", n)
+			}
+		}
+	})
+	b.Run("histogram-24-common", func(b *testing.B) {
+		sc := common
+		sc.Start, sc.End = base, base+1_000_000*1000
+		for b.Loop() {
+			if n, _, _ := s.Count(sid, sc, (sc.End-sc.Start)/24+1, 24); n != 100_000 {
+				b.Fatalf("count %d", n)
+			}
+		}
+	})
+}
