@@ -37,11 +37,11 @@ func (s *Service) IngestAPI() wire.Service {
 		Name:      "lts-ingest",
 		BodyLimit: IngestBodyLimit,
 		Errors: wire.Errors{
-			Unauthenticated: func(reason string) *wire.Error { return Errors.Unauthenticated(reason).As(wire.ShapeIngest) },
-			WrongProject:    func() *wire.Error { return ErrWrongProject.As(wire.ShapeIngest) },
-			Invalid:         func(reason string) *wire.Error { return invalid("%s", reason).As(wire.ShapeIngest) },
-			TooLarge:        func(limit int64) *wire.Error { return Errors.TooLarge(limit).As(wire.ShapeIngest) },
-			Internal:        func() *wire.Error { return ErrInternal.As(wire.ShapeIngest) },
+			Unauthenticated: func(reason string) *wire.Error { return Errors.Unauthenticated(reason).InShape(wire.ShapeIngest) },
+			WrongProject:    func() *wire.Error { return ErrWrongProject.InShape(wire.ShapeIngest) },
+			Invalid:         func(reason string) *wire.Error { return invalid("%s", reason).InShape(wire.ShapeIngest) },
+			TooLarge:        func(limit int64) *wire.Error { return Errors.TooLarge(limit).InShape(wire.ShapeIngest) },
+			Internal:        func() *wire.Error { return ErrInternal.InShape(wire.ShapeIngest) },
 		},
 		Routes: []wire.Route{
 			{Method: "POST", Pattern: "/v2/{project_id}/lts/groups/{log_group_id}/streams/{log_stream_id}/tenant/contents", Handle: ingestShape(s.reportContents)},
@@ -59,9 +59,9 @@ func ingestShape(h wire.HandlerFunc) wire.HandlerFunc {
 		var in *wire.Internal
 		switch {
 		case errors.As(err, &in):
-			return &wire.Internal{Err: in.Err.As(wire.ShapeIngest), Cause: in.Cause}
+			return &wire.Internal{Err: in.Err.InShape(wire.ShapeIngest), Cause: in.Cause}
 		case errors.As(err, &we):
-			return we.As(wire.ShapeIngest)
+			return we.InShape(wire.ShapeIngest)
 		}
 		return err
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"logtank/internal/apisign"
 	"logtank/internal/iam"
 	"logtank/internal/wire"
 )
@@ -145,7 +145,7 @@ func (rt *router) serve(w http.ResponseWriter, r *http.Request, svc wire.Service
 	}
 	ctx := wire.WithBody(r.Context(), body)
 	if !route.Public {
-		p, err := rt.auth.Authenticate(r, body)
+		p, err := rt.authenticate(r, body, svc.BasicAuth)
 		if err != nil {
 			var ae *iam.AuthError
 			if errors.As(err, &ae) {
@@ -163,6 +163,25 @@ func (rt *router) serve(w http.ResponseWriter, r *http.Request, svc wire.Service
 	return route.Handle(w, r.WithContext(ctx))
 }
 
+// authenticate identifies the caller of r by token or signature and, when
+// basic is set, by HTTP basic auth with an access key and its secret. The
+// server signs a basic-auth request itself with the key it names, so that
+// both ways find the caller by the same path and yield the same principal.
+func (rt *router) authenticate(r *http.Request, body []byte, basic bool) (iam.Principal, error) {
+	ak, sk, ok := r.BasicAuth()
+	if !basic || !ok {
+		return rt.auth.Authenticate(r, body)
+	}
+	if !rt.auth.CheckKey(ak, sk) {
+		return iam.Principal{}, &iam.AuthError{Reason: "unknown access key or wrong secret key in basic auth"}
+	}
+	signed := r.Clone(r.Context())
+	signed.Header.Del("Authorization")
+	signed.Header.Del("X-Auth-Token")
+	apisign.Sign(signed, body, ak, sk, time.Now())
+	return rt.auth.Authenticate(signed, body)
+}
+
 var errTooLarge = errors.New("request body too large")
 
 // readBody reads the whole body, which signature verification hashes, but
@@ -172,11 +191,22 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if r.ContentLength > limit {
 		return nil, errTooLarge
 	}
-	var buf bytes.Buffer
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var buf []byte
+	var err error
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+		// The declared length is read into a buffer of exactly that size:
+		// no growing and copying of large ingestion bodies.
+		buf = make([]byte, r.ContentLength)
+		if _, err = io.ReadFull(body, buf); err == nil {
+			var extra [1]byte
+			if n, _ := body.Read(extra[:]); n > 0 {
+				err = errors.New("the body is longer than its Content-Length")
+			}
+		}
+	} else {
+		buf, err = io.ReadAll(body)
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, errTooLarge
@@ -184,7 +214,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
 
 func (rt *router) renderError(w http.ResponseWriter, r *http.Request, svc wire.Service, label string, err error) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -28,8 +27,9 @@ func Decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return ErrNotJSON
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
+	// Unmarshal reads the body in place (a Decoder would copy it first) and
+	// refuses anything after the document.
+	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
@@ -41,9 +41,6 @@ func Decode(body []byte, v any) error {
 		default:
 			return ErrNotJSON
 		}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return ErrNotJSON
 	}
 	return nil
 }

@@ -35,8 +35,8 @@ const (
 
 func (e *Error) Error() string { return e.Code + ": " + e.Msg }
 
-// As returns a copy of e rendered in shape s.
-func (e *Error) As(s Shape) *Error {
+// InShape returns a copy of e rendered in shape s.
+func (e *Error) InShape(s Shape) *Error {
 	c := *e
 	c.Shape = s
 	return &c

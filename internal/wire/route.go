@@ -40,4 +40,8 @@ type Service struct {
 	Errors Errors
 	// BodyLimit caps request bodies in bytes; zero means the server default.
 	BodyLimit int64
+	// BasicAuth also accepts HTTP basic auth with an access key as user
+	// name and its secret key as password, for clients (Prometheus, Grafana)
+	// that know no other scheme. Only over TLS does it keep the secret safe.
+	BasicAuth bool
 }
