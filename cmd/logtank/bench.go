@@ -49,6 +49,7 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 	total := fs.Int64("lines", 1_000_000, "lines to send in all")
 	samples := fs.String("samples", "", "folder of sample logs (*.log, e.g. loghub); default: built-in templates")
 	pool := fs.Int("pool", 200_000, "distinct generated lines cycled through")
+	vary := fs.String("vary", "digits", "how lines vary: digits (every digit random) or suffix (sample lines as they are, plus a random id, as other log stores' benchmarks do)")
 	queries := fs.Bool("queries", true, "after ingesting, time the search, count and histogram queries")
 	dataDir := fs.String("server-data", "", "the server's data folder, to report the on-disk size of the logs")
 	pid := fs.Int("server-pid", 0, "the server's process id, to report its peak RSS (Linux)")
@@ -78,7 +79,10 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 			return err
 		}
 	}
-	lines, rawBytes := generate(templates, *pool)
+	if *vary != "digits" && *vary != "suffix" {
+		return usagef("--vary must be digits or suffix")
+	}
+	lines, rawBytes := generate(templates, *pool, *vary == "suffix")
 	fmt.Fprintf(w, "bench: %d senders, %d-line batches, %d lines, %d distinct lines of %.0f bytes on average\n",
 		*senders, *batch, *total, len(lines), float64(rawBytes)/float64(len(lines)))
 
@@ -195,9 +199,10 @@ type genLine struct {
 }
 
 // generate makes n distinct lines from the templates: every digit becomes
-// a random digit, so numbers, ids, IPs and times vary as in real logs. One
+// a random digit, so numbers, ids, IPs and times vary as in real logs; or,
+// with suffix, the template as it is plus a random 16-hex-digit id. One
 // line in 10,000 carries the rare token and one in 10 the common token.
-func generate(templates []string, n int) ([]genLine, int64) {
+func generate(templates []string, n int, suffix bool) ([]genLine, int64) {
 	rng := rand.New(rand.NewPCG(42, 7))
 	out := make([]genLine, n)
 	var total int64
@@ -205,12 +210,16 @@ func generate(templates []string, n int) ([]genLine, int64) {
 	for i := range out {
 		t := templates[rng.IntN(len(templates))]
 		buf = buf[:0]
-		for j := 0; j < len(t); j++ {
-			c := t[j]
-			if c >= '0' && c <= '9' {
-				c = byte('0' + rng.IntN(10))
+		if suffix {
+			buf = fmt.Appendf(append(buf, t...), " id=%016x", rng.Uint64())
+		} else {
+			for j := 0; j < len(t); j++ {
+				c := t[j]
+				if c >= '0' && c <= '9' {
+					c = byte('0' + rng.IntN(10))
+				}
+				buf = append(buf, c)
 			}
-			buf = append(buf, c)
 		}
 		if i%10_000 == 0 {
 			buf = append(buf, " "+rareToken...)
