@@ -123,6 +123,3 @@ func (r *reader) labels() Labels {
 	}
 	return ls
 }
-
-func appendUvarint(dst []byte, v uint64) []byte { return binary.AppendUvarint(dst, v) }
-func appendVarint(dst []byte, v int64) []byte   { return binary.AppendVarint(dst, v) }

@@ -1,6 +1,7 @@
 package logstore
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -232,9 +233,9 @@ func encodeRecord(dst []byte, id uuid.UUID, labels Labels, rows []row) []byte {
 	dst = append(dst, recordRows)
 	dst = append(dst, id[:]...)
 	dst = labels.appendTo(dst)
-	dst = appendUvarint(dst, uint64(len(rows)))
+	dst = binary.AppendUvarint(dst, uint64(len(rows)))
 	for _, r := range rows {
-		dst = appendVarint(dst, r.line)
+		dst = binary.AppendVarint(dst, r.line)
 		dst = appendUvarintString(dst, r.content)
 	}
 	return dst
