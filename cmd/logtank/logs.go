@@ -29,6 +29,16 @@ func addStreamFlags(fs *flag.FlagSet) *streamFlags {
 	return s
 }
 
+// connect makes the client of conn and resolves the stream.
+func (s *streamFlags) connect(ctx context.Context, conn *connFlags) (*client.Client, string, string, error) {
+	c, err := conn.client()
+	if err != nil {
+		return nil, "", "", err
+	}
+	group, stream, err := s.resolve(ctx, c)
+	return c, group, stream, err
+}
+
 // resolve returns the group and stream ids, looking names up.
 func (s *streamFlags) resolve(ctx context.Context, c *client.Client) (string, string, error) {
 	if s.group == "" || s.stream == "" {
@@ -43,16 +53,14 @@ func (s *streamFlags) resolve(ctx context.Context, c *client.Client) (string, st
 	if err := c.Do(ctx, "GET", "/v2/{project_id}/log-streams", nil, nil, &list); err != nil {
 		return "", "", err
 	}
-	var groups []groupRow
-	var glist struct {
+	var groups struct {
 		Groups []groupRow `json:"log_groups"`
 	}
-	if err := c.Do(ctx, "GET", "/v2/{project_id}/groups", nil, nil, &glist); err != nil {
+	if err := c.Do(ctx, "GET", "/v2/{project_id}/groups", nil, nil, &groups); err != nil {
 		return "", "", err
 	}
-	groups = glist.Groups
 	groupID := ""
-	for _, g := range groups {
+	for _, g := range groups.Groups {
 		if g.ID == s.group || g.Name == s.group {
 			groupID = g.ID
 		}
@@ -91,11 +99,7 @@ func runIngest(ctx context.Context, args []string, w io.Writer) error {
 	if *batch < 1 || *batch > 40960 {
 		return usagef("--batch must be between 1 and 40960")
 	}
-	c, err := conn.client()
-	if err != nil {
-		return err
-	}
-	group, stream, err := sf.resolve(ctx, c)
+	c, group, stream, err := sf.connect(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -236,11 +240,7 @@ func runQuery(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := conn.client()
-	if err != nil {
-		return err
-	}
-	group, stream, err := sf.resolve(ctx, c)
+	c, group, stream, err := sf.connect(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -287,11 +287,7 @@ func runTail(ctx context.Context, args []string, w io.Writer) error {
 	if *n < 0 || *n > 5000 {
 		return usagef("-n must be between 0 and 5000")
 	}
-	c, err := conn.client()
-	if err != nil {
-		return err
-	}
-	group, stream, err := sf.resolve(ctx, c)
+	c, group, stream, err := sf.connect(ctx, conn)
 	if err != nil {
 		return err
 	}

@@ -22,22 +22,6 @@ const (
 	retireGrace = time.Minute
 )
 
-func (s *Store) compactLoop() {
-	defer s.wg.Done()
-	t := time.NewTicker(s.opts.FlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.closing:
-			return
-		case <-t.C:
-		}
-		if err := s.Compact(); err != nil {
-			s.log.Error("log compaction failed", "error", err)
-		}
-	}
-}
-
 // Compact merges small segments wherever a stream's day has enough of them.
 func (s *Store) Compact() error {
 	s.mu.RLock()

@@ -129,8 +129,8 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 	s.wal = w
 	s.wg.Add(3)
 	go s.flushLoop()
-	go s.retentionLoop()
-	go s.compactLoop()
+	go s.every(s.opts.RetentionInterval, "log retention", func() error { return s.ApplyRetention(time.Now()) })
+	go s.every(s.opts.FlushInterval, "log compaction", s.Compact)
 	return s, nil
 }
 
@@ -619,17 +619,19 @@ func (s *Store) DeleteStream(streamID string) error {
 	return os.RemoveAll(st.dir)
 }
 
-func (s *Store) retentionLoop() {
+// every runs fn every interval until the store closes; fn's errors are
+// logged, since the next round retries.
+func (s *Store) every(interval time.Duration, what string, fn func() error) {
 	defer s.wg.Done()
-	t := time.NewTicker(s.opts.RetentionInterval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.closing:
 			return
 		case <-t.C:
-			if err := s.ApplyRetention(time.Now()); err != nil {
-				s.log.Error("log retention failed", "error", err)
+			if err := fn(); err != nil {
+				s.log.Error(what+" failed", "error", err)
 			}
 		}
 	}

@@ -113,16 +113,7 @@ func decodeBody(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
-	err = wire.Decode(b, v)
-	var fe *wire.FieldError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &fe):
-		return invalid("%s %s", fe.Field, fe.Reason)
-	default:
-		return ErrNotJSON
-	}
+	return decodeJSON(b, v)
 }
 
 // target resolves the stream a report goes to, checking that it belongs to

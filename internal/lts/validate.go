@@ -24,8 +24,10 @@ const (
 // decode reads the request body into v, mapping decoding failures to the
 // catalogue: LTS.0007 for a body that is not JSON, LTS.0009 naming the field
 // for a mistyped one.
-func decode(r *http.Request, v any) error {
-	err := wire.Decode(wire.Body(r), v)
+func decode(r *http.Request, v any) error { return decodeJSON(wire.Body(r), v) }
+
+func decodeJSON(b []byte, v any) error {
+	err := wire.Decode(b, v)
 	var fe *wire.FieldError
 	switch {
 	case err == nil:
