@@ -81,6 +81,17 @@ func TestServeAndClientCommands(t *testing.T) {
 	if out := run("groups", "list"); !strings.Contains(out, groupID) || !strings.Contains(out, "web") {
 		t.Fatalf("groups list:\n%s", out)
 	}
+	ingest := exec.Command(bin, "ingest", "--group", "web", "--stream", "nginx", "--quiet", "--data", data)
+	ingest.Stdin = strings.NewReader("GET /a 200\nGET /b 500 error\r\nPOST /c 200\n")
+	if out, err := ingest.CombinedOutput(); err != nil {
+		t.Fatalf("ingest: %v %s", err, out)
+	}
+	if out := run("query", "--group", "web", "--stream", streamID, "error"); out != "GET /b 500 error" {
+		t.Fatalf("query: %q", out)
+	}
+	if out := run("tail", "--group", groupID, "--stream", "nginx", "-n", "2"); out != "GET /b 500 error\nPOST /c 200" {
+		t.Fatalf("tail: %q", out)
+	}
 	if tok := run("token", "--password", "cli-test-password"); !strings.HasPrefix(tok, "lt1.") {
 		t.Fatalf("token %q", tok)
 	}
