@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"logtank/internal/logquery"
 )
 
 // benchRows makes n rows of about 150 bytes with varied numbers; one in
@@ -40,7 +42,7 @@ func BenchmarkSegmentWrite(b *testing.B) {
 	dir := b.TempDir()
 	b.SetBytes(rawSize(rows))
 	for i := 0; b.Loop(); i++ {
-		seg, err := writeSegment(filepath.Join(dir, fmt.Sprint(i)), rows, spaceTokenizer{})
+		seg, err := writeSegment(filepath.Join(dir, fmt.Sprint(i)), rows, logquery.DefaultTokenizer())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -87,7 +89,7 @@ func BenchmarkBloom(b *testing.B) {
 
 // benchStore is a store holding n flushed rows.
 func benchStore(b *testing.B, n int) *Store {
-	s, err := Open(b.TempDir(), Options{Tokenizer: spaceTokenizer{}}, func(string) bool { return true })
+	s, err := Open(b.TempDir(), Options{Tokenizer: logquery.DefaultTokenizer()}, func(string) bool { return true })
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,6 +20,16 @@ func newBloom(tokens int) bloom {
 // tokenHash is the hash a filter stores for a token: xxhash64 of its ASCII
 // lower-case form. buf is scratch space, returned for reuse.
 func tokenHash(tok string, buf []byte) (uint64, []byte) {
+	upper := false
+	for i := 0; i < len(tok); i++ {
+		if c := tok[i]; 'A' <= c && c <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	if !upper {
+		return xxhash.Sum64String(tok), buf
+	}
 	buf = buf[:0]
 	for i := 0; i < len(tok); i++ {
 		c := tok[i]

@@ -157,7 +157,7 @@ func writeSegmentFrom(path string, next func() (row, bool, error), replaces []ui
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	w := &segmentWriter{w: bw, tok: tok, seen: map[uint64]tokenStat{}, replaces: replaces}
+	w := &segmentWriter{w: bw, tok: tok, seen: map[uint64]int32{}, replaces: replaces}
 	if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
 		return nil, err
 	}
@@ -211,7 +211,9 @@ type segmentWriter struct {
 	index    []byte
 	blocks   int
 	replaces []uint64
-	seen     map[uint64]tokenStat
+	// seen maps a token hash to its entry in stats.
+	seen  map[uint64]int32
+	stats []tokenStat
 	// rowHashes lists each row's distinct token hashes, row after row;
 	// rowEnds[i] is where row i's end.
 	rowHashes []uint64
@@ -221,7 +223,6 @@ type segmentWriter struct {
 	blooms []byte
 	// scratch buffers reused across blocks
 	lines, labels, contents, packed, hashBuf []byte
-	hashes                                   []uint64
 }
 
 func (w *segmentWriter) write(b []byte) error {
@@ -236,7 +237,7 @@ func (w *segmentWriter) block(rows []row) error {
 	w.lines, w.labels, w.contents = w.lines[:0], w.labels[:0], w.contents[:0]
 	prev := rows[0].line
 	clear(w.seen)
-	w.hashes = w.hashes[:0]
+	w.stats = w.stats[:0]
 	w.rowHashes, w.rowEnds = w.rowHashes[:0], w.rowEnds[:0]
 	for ri, r := range rows {
 		w.lines = binary.AppendUvarint(w.lines, uint64(r.line-prev))
@@ -253,13 +254,17 @@ func (w *segmentWriter) block(rows []row) error {
 		w.tok.EachToken(r.content, func(tok string) {
 			var h uint64
 			h, w.hashBuf = tokenHash(tok, w.hashBuf)
-			st, seen := w.seen[h]
+			i, seen := w.seen[h]
 			if !seen {
-				w.hashes = append(w.hashes, h)
-			} else if st.lastRow == int32(ri) {
+				i = int32(len(w.stats))
+				w.seen[h] = i
+				w.stats = append(w.stats, tokenStat{h: h, lastRow: -1})
+			}
+			st := &w.stats[i]
+			if st.lastRow == int32(ri) {
 				return
 			}
-			w.seen[h] = tokenStat{lastRow: int32(ri), rows: st.rows + 1}
+			st.lastRow, st.rows = int32(ri), st.rows+1
 			w.rowHashes = append(w.rowHashes, h)
 		})
 		w.rowEnds = append(w.rowEnds, int32(len(w.rowHashes)))
@@ -285,9 +290,9 @@ func (w *segmentWriter) block(rows []row) error {
 			meta.postingsLen = len(w.packed)
 		}
 	}
-	bl := newBloom(len(w.hashes))
-	for _, h := range w.hashes {
-		bl.add(h)
+	bl := newBloom(len(w.stats))
+	for _, st := range w.stats {
+		bl.add(st.h)
 	}
 	w.blooms = append(w.blooms, bl...)
 	idx := w.index
@@ -311,6 +316,7 @@ func (w *segmentWriter) block(rows []row) error {
 
 // tokenStat counts the rows of a block that hold a token.
 type tokenStat struct {
+	h       uint64
 	lastRow int32
 	rows    int32
 }
@@ -331,9 +337,9 @@ func (w *segmentWriter) buildPostings(rows int) []byte {
 		rows int32
 	}
 	var frequent []freq
-	for _, h := range w.hashes {
-		if st := w.seen[h]; int(st.rows)*postingsShare >= rows {
-			frequent = append(frequent, freq{h, st.rows})
+	for _, st := range w.stats {
+		if int(st.rows)*postingsShare >= rows {
+			frequent = append(frequent, freq{st.h, st.rows})
 		}
 	}
 	slices.SortFunc(frequent, func(a, b freq) int { return cmp.Compare(b.rows, a.rows) })
