@@ -12,11 +12,14 @@ import (
 
 // Compaction merges a stream's small segments of one day into one, so that
 // a stream that receives little data, flushed every FlushInterval, does not
-// pile up thousands of tiny files.
+// pile up thousands of tiny files. Segments of busy streams, flushed when
+// the memtables are full, are not small and are left alone: merging them
+// would spend CPU that ingestion needs, for no gain in queries, which skip
+// whole segments by their line ranges.
 const (
 	compactMinSegments = 8
-	compactSmallBytes  = 64 << 20
-	compactMaxInputs   = 32
+	compactSmallBytes  = 4 << 20
+	compactMaxInputs   = 64
 	// retireGrace is how long a replaced segment's file stays open for
 	// queries that started before it was replaced.
 	retireGrace = time.Minute

@@ -43,7 +43,8 @@ type Scan struct {
 // removed file fail cleanly rather than returning wrong rows.
 type snapshot struct {
 	segs []*segment
-	mem  []row
+	// mem holds each memtable's rows in the scan's range, sorted by line.
+	mem [][]row
 }
 
 func (s *Store) snapshot(streamID string, sc Scan) snapshot {
@@ -60,10 +61,25 @@ func (s *Store) snapshot(streamID string, sc Scan) snapshot {
 		}
 	}
 	for _, m := range append(append([]*memtable(nil), st.frozen...), st.active) {
+		if m.inOrder {
+			// Rows arrived in order: the range is a sub-slice, no copy.
+			rows := m.rows[:len(m.rows):len(m.rows)]
+			lo := sort.Search(len(rows), func(i int) bool { return rows[i].line >= sc.Start })
+			hi := sort.Search(len(rows), func(i int) bool { return rows[i].line > sc.End })
+			if lo < hi {
+				snap.mem = append(snap.mem, rows[lo:hi])
+			}
+			continue
+		}
+		var in []row
 		for _, r := range m.rows {
 			if r.line >= sc.Start && r.line <= sc.End {
-				snap.mem = append(snap.mem, r)
+				in = append(in, r)
 			}
+		}
+		if len(in) > 0 {
+			sort.Slice(in, func(i, j int) bool { return in[i].line < in[j].line })
+			snap.mem = append(snap.mem, in)
 		}
 	}
 	return snap
@@ -142,15 +158,12 @@ func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
 	snap := s.snapshot(streamID, sc)
 	lf := labelFuncs{}
 	h := &cursorHeap{desc: sc.Desc}
-	mem := make([]row, 0, len(snap.mem))
-	for _, r := range snap.mem {
-		if sc.match(lf, r) {
-			mem = append(mem, r)
+	// Memtable rows are matched as the scan reaches them.
+	for _, rows := range snap.mem {
+		c := &cursor{rows: rows, desc: sc.Desc, lazy: &sc, lf: lf}
+		if c.skip(); !c.done() {
+			heap.Push(h, c)
 		}
-	}
-	sort.Slice(mem, func(i, j int) bool { return mem[i].line < mem[j].line })
-	if len(mem) > 0 {
-		heap.Push(h, &cursor{rows: mem, desc: sc.Desc})
 	}
 	// A segment's candidate blocks are worked out (reading its bloom
 	// filters) only when the segment could hold the next row, so a scan that
@@ -199,6 +212,19 @@ type cursor struct {
 	pos  int
 	// unplanned: the segment's candidate blocks are not known yet.
 	unplanned bool
+	// lazy, for memtable rows: the scan whose matcher next applies.
+	lazy *Scan
+	lf   labelFuncs
+}
+
+// skip moves a lazy cursor to its next matching row.
+func (c *cursor) skip() {
+	if c.lazy == nil {
+		return
+	}
+	for c.pos < len(c.rows) && !c.lazy.match(c.lf, c.row()) {
+		c.pos++
+	}
 }
 
 func (c *cursor) pending() bool {
@@ -216,7 +242,10 @@ func (c *cursor) row() row {
 	return c.rows[c.pos]
 }
 
-func (c *cursor) next() { c.pos++ }
+func (c *cursor) next() {
+	c.pos++
+	c.skip()
+}
 
 // key orders cursors: the next row's line, or for a block not yet loaded
 // the nearest line it can hold.
@@ -310,9 +339,11 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 		}
 	}
 	main := newCounter()
-	for _, r := range snap.mem {
-		if sc.match(main.lf, r) {
-			add(main, r.line)
+	for _, rows := range snap.mem {
+		for _, r := range rows {
+			if sc.match(main.lf, r) {
+				add(main, r.line)
+			}
 		}
 	}
 	type job struct {

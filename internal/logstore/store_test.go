@@ -339,3 +339,32 @@ func TestCountFromBitmapsAgreesWithRows(t *testing.T) {
 		}
 	}
 }
+
+func TestOutOfOrderRowsScanInOrder(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	defer s.Close()
+	times := []int64{50, 10, 40, 20, 30}
+	for _, tm := range times {
+		s.Append(sid, nil, []Entry{{TimeNs: base + tm, Content: fmt.Sprintf("t%d common", tm)}})
+	}
+	want := "t10 t20 t30 t40 t50"
+	for round := range 2 {
+		var got []string
+		s.Rows(sid, Scan{Start: base + 15, End: base + 45, Matcher: wordMatcher("common")}, func(r Row) bool {
+			got = append(got, strings.Fields(r.Content)[0])
+			return true
+		})
+		if strings.Join(got, " ") != "t20 t30 t40" {
+			t.Fatalf("round %d: %v", round, got)
+		}
+		got = got[:0]
+		s.Rows(sid, Scan{Start: 0, End: 1 << 62, Desc: true}, func(r Row) bool {
+			got = append(got, strings.Fields(r.Content)[0])
+			return true
+		})
+		if strings.Join(got, " ") != "t50 t40 t30 t20 t10" {
+			t.Fatalf("round %d desc: %v (want the reverse of %s)", round, got, want)
+		}
+		s.Flush()
+	}
+}
