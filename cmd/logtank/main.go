@@ -32,6 +32,9 @@ var commands = map[string]command{
 	"query":   {"search a stream with the LTS search syntax", runQuery},
 	"tail":    {"print a stream's newest lines; -f follows new ones", runTail},
 	"bench":   {"load a server with generated logs and time the key queries", runBench},
+
+	"functions": {"create, update, publish, alias and invoke functions (FunctionGraph)", runFunctions},
+	"metrics":   {"report metric points and query them with PromQL (AOM)", runMetrics},
 }
 
 func usage(w io.Writer) {

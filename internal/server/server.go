@@ -11,9 +11,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"logtank/internal/aom"
 	"logtank/internal/catalog"
+	"logtank/internal/fgs"
 	"logtank/internal/iam"
 	"logtank/internal/lts"
+	"logtank/internal/metricstore"
 	"logtank/internal/wire"
 )
 
@@ -35,6 +38,8 @@ type Config struct {
 	// Now is the clock that ingestion checks log times against (time.Now
 	// when nil).
 	Now func() time.Time
+	// MetricRetention is how long AOM metric points are kept (zero: 30 days).
+	MetricRetention time.Duration
 }
 
 // App is an opened server: its stores, services and HTTP handler.
@@ -44,6 +49,8 @@ type App struct {
 	db      *catalog.DB
 	iam     *iam.Service
 	lts     *lts.Service
+	metrics *metricstore.Store
+	fgs     *fgs.Service
 	handler http.Handler
 	// FirstStart tells what Open created or confirmed in the accounts.
 	FirstStart iam.FirstStart
@@ -77,23 +84,36 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("log store: %w", err)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, FirstStart: fs}
+	metrics, err := metricstore.Open(filepath.Join(cfg.DataDir, "metrics"), metricstore.Options{Retention: cfg.MetricRetention, Logger: cfg.Logger})
+	if err != nil {
+		logs.Close()
+		db.Close()
+		return nil, err
+	}
+	functions, err := fgs.Open(ctx, db, fgs.Config{Region: cfg.Region, Dir: filepath.Join(cfg.DataDir, "functions"), Logger: cfg.Logger})
+	if err != nil {
+		metrics.Close()
+		logs.Close()
+		db.Close()
+		return nil, fmt.Errorf("functions: %w", err)
+	}
+	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs}
 	reg := prometheus.NewRegistry()
-	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs))
+	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions))
 	return a, nil
 }
 
 // services lists every service the server mounts. It also runs on nil
 // services, to list the routes without opening anything.
-func services(ids *iam.Service, l *lts.Service) []wire.Service {
-	return []wire.Service{ids.API(), l.API(), l.IngestAPI()}
+func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service) []wire.Service {
+	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), m.API(), m.V2API(), m.PromAPI(), f.API()}
 }
 
 // OperationPatterns lists "METHOD /path" of every operation the server
 // answers, for the API coverage table.
 func OperationPatterns() []string {
 	var out []string
-	for _, svc := range services(nil, nil) {
+	for _, svc := range services(nil, nil, nil, nil) {
 		for _, r := range svc.Routes {
 			out = append(out, r.Method+" "+r.Pattern)
 		}
@@ -109,9 +129,18 @@ func (a *App) IAM() *iam.Service { return a.iam }
 
 // Close flushes and releases the stores. Stop serving first.
 func (a *App) Close() error {
+	// Function instances stop first: asynchronous invocations record their
+	// end in the catalog.
+	ferr := a.fgs.Close()
 	err := a.lts.Close()
+	if cerr := a.metrics.Close(); err == nil {
+		err = cerr
+	}
 	if cerr := a.db.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = ferr
 	}
 	return err
 }

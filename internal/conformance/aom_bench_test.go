@@ -1,0 +1,113 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"logtank/internal/apisign"
+	"logtank/internal/iam"
+	"logtank/internal/server"
+)
+
+// reportBody appends to dst a report body of at most 40 KB: items for
+// consecutive hosts from host (of 1000), valuesPer metrics each, all at
+// time at. It returns the body and the number of points in it.
+func reportBody(dst []byte, host int, valuesPer int, at int64) ([]byte, int) {
+	dst = append(dst[:0], '[')
+	points := 0
+	for {
+		mark := len(dst)
+		if points > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"collect_time":`...)
+		dst = strconv.AppendInt(dst, at, 10)
+		dst = append(dst, `,"metric":{"namespace":"BENCH.APP","dimensions":[{"name":"host","value":"host-`...)
+		dst = strconv.AppendInt(dst, int64(host%1000), 10)
+		dst = append(dst, `"},{"name":"region","value":"cn-north-4"}]},"values":[`...)
+		for v := range valuesPer {
+			if v > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"metric_name":"metric_`...)
+			dst = strconv.AppendInt(dst, int64(v), 10)
+			dst = append(dst, `","type":"float","unit":"percent","value":`...)
+			dst = strconv.AppendFloat(dst, float64(host%100)+0.5, 'f', -1, 64)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, "]}"...)
+		if len(dst)+1 > 40<<10 {
+			dst = append(dst[:mark], ']')
+			return dst, points
+		}
+		points += valuesPer
+		host++
+	}
+}
+
+// benchmarkReport reports over HTTP, AK/SK-signed, from concurrent
+// clients, each request a batch at the 40 KB limit.
+func benchmarkReport(b *testing.B, valuesPer int) {
+	url := startBench(b)
+	path := "/v1/" + testProject + "/ams/report/metricdata"
+	var seq atomic.Int64
+	var points atomic.Int64
+	start := time.Now().Add(-10 * time.Minute).UnixMilli()
+	// Keep-alive connections for every client, as agents hold them.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var body []byte
+		for pb.Next() {
+			n := seq.Add(1)
+			var k int
+			body, k = reportBody(body, int(n*37), valuesPer, start+n)
+			req, _ := http.NewRequest("POST", url+path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			apisign.Sign(req, body, testAK, testSK, time.Now())
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+			points.Add(int64(k))
+		}
+	})
+	b.ReportMetric(float64(points.Load())/b.Elapsed().Seconds(), "points/s")
+}
+
+// startBench starts a server as the conformance harness does, for a
+// benchmark, and returns its URL.
+func startBench(b *testing.B) string {
+	app, err := server.Open(context.Background(), server.Config{
+		DataDir: b.TempDir(), Region: testRegion, Logger: slog.New(slog.DiscardHandler),
+		Defaults: iam.Defaults{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, AdminPassword: testPassword},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	b.Cleanup(func() {
+		srv.Close()
+		app.Close()
+	})
+	return srv.URL
+}
+
+// BenchmarkAOMReportHTTP: one value per item, the least points per byte.
+func BenchmarkAOMReportHTTP(b *testing.B) { benchmarkReport(b, 1) }
+
+// BenchmarkAOMReportHTTP5Values: five metrics per item (host), as agents
+// report a host's metrics together.
+func BenchmarkAOMReportHTTP5Values(b *testing.B) { benchmarkReport(b, 5) }
