@@ -7,12 +7,32 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"logtank/internal/client"
 )
+
+// syncBuffer is a buffer that a child process's output copier and the test
+// may use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 // TestServeAndClientCommands runs the built binary as a user would: serve on
 // a fresh data folder, client commands that find it through the profile,
@@ -24,7 +44,7 @@ func TestServeAndClientCommands(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr syncBuffer
 	srv := exec.Command(bin, "serve", "--data", data, "--listen", "127.0.0.1:0")
 	srv.Env = append(os.Environ(), "LOGTANK_ADMIN_PASSWORD=cli-test-password")
 	srv.Stdout, srv.Stderr = &stdout, &stderr
