@@ -3,9 +3,11 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -17,12 +19,13 @@ import (
 )
 
 // reportBody appends to dst a report body of at most 40 KB: items for
-// consecutive hosts from host (of 1000), valuesPer metrics each, all at
-// time at. It returns the body and the number of points in it.
-func reportBody(dst []byte, host int, valuesPer int, at int64) ([]byte, int) {
+// consecutive hosts from host up to end (exclusive; hosts wrap at 1000),
+// valuesPer metrics each, all at time at. It returns the body, the number
+// of points and the next host.
+func reportBody(dst []byte, host, end, valuesPer int, at int64) ([]byte, int, int) {
 	dst = append(dst[:0], '[')
 	points := 0
-	for {
+	for host < end {
 		mark := len(dst)
 		if points > 0 {
 			dst = append(dst, ',')
@@ -44,12 +47,12 @@ func reportBody(dst []byte, host int, valuesPer int, at int64) ([]byte, int) {
 		}
 		dst = append(dst, "]}"...)
 		if len(dst)+1 > 40<<10 {
-			dst = append(dst[:mark], ']')
-			return dst, points
+			return append(dst[:mark], ']'), points, host
 		}
 		points += valuesPer
 		host++
 	}
+	return append(dst, ']'), points, host
 }
 
 // benchmarkReport reports over HTTP, AK/SK-signed, from concurrent
@@ -69,7 +72,8 @@ func benchmarkReport(b *testing.B, valuesPer int) {
 		for pb.Next() {
 			n := seq.Add(1)
 			var k int
-			body, k = reportBody(body, int(n*37), valuesPer, start+n)
+			host := int(n * 37)
+			body, k, _ = reportBody(body, host, host+1000, valuesPer, start+n)
 			req, _ := http.NewRequest("POST", url+path, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			apisign.Sign(req, body, testAK, testSK, time.Now())
@@ -111,3 +115,71 @@ func BenchmarkAOMReportHTTP(b *testing.B) { benchmarkReport(b, 1) }
 // BenchmarkAOMReportHTTP5Values: five metrics per item (host), as agents
 // report a host's metrics together.
 func BenchmarkAOMReportHTTP5Values(b *testing.B) { benchmarkReport(b, 5) }
+
+// BenchmarkAOMQueryRangeHTTP reports 1,000 series with a point a minute for
+// the last 24 hours over HTTP, then times range queries over all of them at
+// a 60-second step, end to end: a signed GET, the PromQL evaluation and the
+// Prometheus JSON answer read by the client.
+func BenchmarkAOMQueryRangeHTTP(b *testing.B) {
+	base := startBench(b)
+	const hosts, steps = 1000, 24 * 60
+	end := time.Now().Truncate(time.Minute)
+	start := end.Add(-(steps - 1) * time.Minute)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	post := func(body []byte) {
+		req, _ := http.NewRequest("POST", base+"/v1/"+testProject+"/ams/report/metricdata", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		apisign.Sign(req, body, testAK, testSK, time.Now())
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("report: status %d", resp.StatusCode)
+		}
+	}
+	times := make(chan int64)
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			var body []byte
+			for at := range times {
+				for host := 0; host < hosts; {
+					body, _, host = reportBody(body, host, hosts, 1, at)
+					post(body)
+				}
+			}
+		}()
+	}
+	for k := range int64(steps) {
+		times <- start.Add(time.Duration(k) * time.Minute).UnixMilli()
+	}
+	close(times)
+	for range 4 {
+		<-done
+	}
+	for _, q := range []string{"metric_0", `sum by (region) (rate(metric_0[5m]))`} {
+		params := url.Values{"query": {q}, "start": {strconv.FormatInt(start.Unix(), 10)},
+			"end": {strconv.FormatInt(end.Unix(), 10)}, "step": {"60"}}
+		target := base + "/v1/" + testProject + "/aom/api/v1/query_range?" + params.Encode()
+		b.Run(q, func(b *testing.B) {
+			var size int64
+			for b.Loop() {
+				req, _ := http.NewRequest("GET", target, nil)
+				apisign.Sign(req, nil, testAK, testSK, time.Now())
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatalf("query: %d %v", resp.StatusCode, err)
+				}
+			}
+			b.ReportMetric(float64(size)/1e6, "MB/answer")
+		})
+	}
+}
