@@ -147,3 +147,19 @@ func (s *Service) CheckKey(ak, secret string) bool {
 	k, ok := s.dir.key(ak)
 	return ok && subtle.ConstantTimeCompare([]byte(k.Secret), []byte(secret)) == 1
 }
+
+// AuthenticateKey identifies a caller that presents a key pair itself (HTTP
+// basic auth, for scrapers and Grafana) as if it had signed with it.
+func (s *Service) AuthenticateKey(ak, secret string) (Principal, error) {
+	if !s.CheckKey(ak, secret) {
+		return Principal{}, authErr("unknown access key or wrong secret key")
+	}
+	k, _ := s.dir.key(ak)
+	u, ok := s.dir.user(k.UserID)
+	if !ok {
+		return Principal{}, authErr("unknown access key")
+	}
+	p := s.principal(u)
+	p.AccessKey = ak
+	return p, nil
+}

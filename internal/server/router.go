@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"logtank/internal/apisign"
 	"logtank/internal/iam"
 	"logtank/internal/wire"
 )
@@ -61,13 +60,7 @@ var errUnauthorizedScrape = &wire.Error{Status: http.StatusUnauthorized, Code: "
 // an AK/SK signature, or HTTP basic auth with AK as user and SK as password,
 // which Prometheus scrapers support natively.
 func (rt *router) authenticateScrape(r *http.Request) error {
-	if ak, sk, ok := r.BasicAuth(); ok {
-		if !rt.auth.CheckKey(ak, sk) {
-			return errors.New("unknown access key or wrong secret")
-		}
-		return nil
-	}
-	_, err := rt.auth.Authenticate(r, nil)
+	_, err := rt.authenticate(r, nil, true)
 	return err
 }
 
@@ -164,22 +157,12 @@ func (rt *router) serve(w http.ResponseWriter, r *http.Request, svc wire.Service
 }
 
 // authenticate identifies the caller of r by token or signature and, when
-// basic is set, by HTTP basic auth with an access key and its secret. The
-// server signs a basic-auth request itself with the key it names, so that
-// both ways find the caller by the same path and yield the same principal.
+// basic is set, by HTTP basic auth with an access key and its secret.
 func (rt *router) authenticate(r *http.Request, body []byte, basic bool) (iam.Principal, error) {
-	ak, sk, ok := r.BasicAuth()
-	if !basic || !ok {
-		return rt.auth.Authenticate(r, body)
+	if ak, sk, ok := r.BasicAuth(); basic && ok {
+		return rt.auth.AuthenticateKey(ak, sk)
 	}
-	if !rt.auth.CheckKey(ak, sk) {
-		return iam.Principal{}, &iam.AuthError{Reason: "unknown access key or wrong secret key in basic auth"}
-	}
-	signed := r.Clone(r.Context())
-	signed.Header.Del("Authorization")
-	signed.Header.Del("X-Auth-Token")
-	apisign.Sign(signed, body, ak, sk, time.Now())
-	return rt.auth.Authenticate(signed, body)
+	return rt.auth.Authenticate(r, body)
 }
 
 var errTooLarge = errors.New("request body too large")
