@@ -215,6 +215,8 @@ type cursor struct {
 	// lazy, for memtable rows: the scan whose matcher next applies.
 	lazy *Scan
 	lf   labelFuncs
+	// ahead delivers the next candidate block, decoded in the background.
+	ahead chan loaded
 }
 
 // skip moves a lazy cursor to its next matching row.
@@ -272,22 +274,51 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 		c.blocks, c.unplanned = blocks, false
 		return err
 	}
-	d, err := c.seg.readBlock(c.blocks[c.bi])
-	c.bi++
-	if err != nil {
-		return err
+	var got loaded
+	if c.ahead != nil {
+		got = <-c.ahead
+		c.ahead = nil
+	} else {
+		got = loadBlock(c.seg, c.blocks[c.bi], sc, lf)
 	}
-	c.rows, c.pos = c.rows[:0], 0
+	c.bi++
+	if got.err != nil {
+		return got.err
+	}
+	c.rows, c.pos = got.rows, 0
+	// Decode the next candidate block on the other core while this one's
+	// rows are consumed: a scan for a rare word reads blocks back to back.
+	if c.bi < len(c.blocks) {
+		ahead := make(chan loaded, 1)
+		seg, block := c.seg, c.blocks[c.bi]
+		go func() { ahead <- loadBlock(seg, block, sc, labelFuncs{}) }()
+		c.ahead = ahead
+	}
+	return nil
+}
+
+// loaded is a decoded block's rows that the scan selects, ascending.
+type loaded struct {
+	rows []row
+	err  error
+}
+
+func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
+	d, err := seg.readBlock(block)
+	if err != nil {
+		return loaded{err: err}
+	}
+	var rows []row
 	for i, line := range d.lines {
 		if line < sc.Start || line > sc.End {
 			continue
 		}
 		r := row{line: line, labels: d.labels[i], content: d.contents[i]}
 		if sc.match(lf, r) {
-			c.rows = append(c.rows, r)
+			rows = append(rows, r)
 		}
 	}
-	return nil
+	return loaded{rows: rows}
 }
 
 type cursorHeap struct {
