@@ -51,6 +51,7 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 	pool := fs.Int("pool", 200_000, "distinct generated lines cycled through")
 	vary := fs.String("vary", "digits", "how lines vary: digits (every digit random) or suffix (sample lines as they are, plus a random id, as other log stores' benchmarks do)")
 	queries := fs.Bool("queries", true, "after ingesting, time the search, count and histogram queries")
+	window := fs.Duration("query-window", 0, "query the last this long (default: since this run started ingesting)")
 	dataDir := fs.String("server-data", "", "the server's data folder, to report the on-disk size of the logs")
 	pid := fs.Int("server-pid", 0, "the server's process id, to report its peak RSS (Linux)")
 	if _, err := parse(fs, args); err != nil {
@@ -135,7 +136,11 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 		fmt.Fprintf(w, "server peak RSS while ingesting: %.0f MiB\n", float64(peak)/(1<<20))
 	}
 	if *queries {
-		if err := benchQueries(ctx, c, group, stream, start, w); err != nil {
+		since := start
+		if *window > 0 {
+			since = time.Now().Add(-*window)
+		}
+		if err := benchQueries(ctx, c, group, stream, since, w); err != nil {
 			return err
 		}
 	}
