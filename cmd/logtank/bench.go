@@ -49,7 +49,7 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 	total := fs.Int64("lines", 1_000_000, "lines to send in all")
 	samples := fs.String("samples", "", "folder of sample logs (*.log, e.g. loghub); default: built-in templates")
 	pool := fs.Int("pool", 200_000, "distinct generated lines cycled through")
-	vary := fs.String("vary", "digits", "how lines vary: digits (every digit random) or suffix (sample lines as they are, plus a random id, as other log stores' benchmarks do)")
+	vary := fs.String("vary", "digits", "how lines vary: digits (every digit random, lines in random order), suffix (sample lines as they are, in random order, plus a random id) or replay (sample lines in their files' order, plus a random id, as other log stores' published benchmarks replay loghub)")
 	queries := fs.Bool("queries", true, "after ingesting, time the search, count and histogram queries")
 	window := fs.Duration("query-window", 0, "query the last this long (default: since this run started ingesting)")
 	dataDir := fs.String("server-data", "", "the server's data folder, to report the on-disk size of the logs")
@@ -80,10 +80,10 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 			return err
 		}
 	}
-	if *vary != "digits" && *vary != "suffix" {
-		return usagef("--vary must be digits or suffix")
+	if *vary != "digits" && *vary != "suffix" && *vary != "replay" {
+		return usagef("--vary must be digits, suffix or replay")
 	}
-	lines, rawBytes := generate(templates, *pool, *vary == "suffix")
+	lines, rawBytes := generate(templates, *pool, *vary)
 	fmt.Fprintf(w, "bench: %d senders, %d-line batches, %d lines, %d distinct lines of %.0f bytes on average\n",
 		*senders, *batch, *total, len(lines), float64(rawBytes)/float64(len(lines)))
 
@@ -203,19 +203,24 @@ type genLine struct {
 	size int
 }
 
-// generate makes n distinct lines from the templates: every digit becomes
-// a random digit, so numbers, ids, IPs and times vary as in real logs; or,
-// with suffix, the template as it is plus a random 16-hex-digit id. One
-// line in 10,000 carries the rare token and one in 10 the common token.
-func generate(templates []string, n int, suffix bool) ([]genLine, int64) {
+// generate makes n distinct lines from the templates: with "digits" every
+// digit of a randomly chosen template becomes a random digit, so numbers,
+// ids, IPs and times vary; with "suffix" a randomly chosen template is kept
+// as it is and a random 16-hex-digit id appended; with "replay" the
+// templates are taken in order (a log file's own sequence) with that id.
+// One line in 10,000 carries the rare token and one in 10 the common token.
+func generate(templates []string, n int, vary string) ([]genLine, int64) {
 	rng := rand.New(rand.NewPCG(42, 7))
 	out := make([]genLine, n)
 	var total int64
 	buf := make([]byte, 0, 512)
 	for i := range out {
 		t := templates[rng.IntN(len(templates))]
+		if vary == "replay" {
+			t = templates[i%len(templates)]
+		}
 		buf = buf[:0]
-		if suffix {
+		if vary != "digits" {
 			buf = fmt.Appendf(append(buf, t...), " id=%016x", rng.Uint64())
 		} else {
 			for j := 0; j < len(t); j++ {
