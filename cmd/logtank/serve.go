@@ -33,10 +33,14 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	memLimit := fs.Int64("memory-limit-mb", 384, "soft memory limit for the Go runtime in MiB (0: none; GOMEMLIMIT overrides)")
+	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
 		return usagef("serve takes no arguments, got %q", pos)
+	}
+	if *metricDays < 1 {
+		return usagef("--metric-retention-days must be at least 1")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -54,7 +58,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	app, err := server.Open(ctx, server.Config{
-		DataDir: *data, Region: *region, Logger: log,
+		DataDir: *data, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),

@@ -1,6 +1,7 @@
 // Package catalog owns logtank's metadata: accounts (domains, projects,
-// users, access keys), log groups and log streams, and the server's own
-// settings. It speaks SQL through database/sql with $N placeholders, which
+// users, access keys), log groups and log streams, FunctionGraph functions,
+// versions, aliases and async results, AOM metric series, and the server's
+// own settings. It speaks SQL through database/sql with $N placeholders, which
 // both the embedded SQLite (the default, in the data folder) and PostgreSQL
 // understand; the schema is created and upgraded by embedded migrations.
 //
