@@ -18,10 +18,11 @@ import (
 )
 
 // Ingestion limits. Bodies may arrive compressed: the decompressed size is
-// capped too, so a small compressed body cannot expand without bound.
+// capped too, so a small compressed body cannot expand without bound, and a
+// batch always fits in one write-ahead-log record (64 MiB).
 const (
 	IngestBodyLimit   = 16 << 20
-	maxDecompressed   = 64 << 20
+	maxDecompressed   = 32 << 20
 	maxLineBytes      = 1 << 20
 	maxLabels         = 64
 	maxLabelKeyLen    = 128
