@@ -118,31 +118,7 @@ func mergeSegments(segs []*segment) func() (row, bool, error) {
 			heap.Push(h, &cursor{seg: seg, blocks: blocks})
 		}
 	}
-	return func() (row, bool, error) {
-		for h.Len() > 0 {
-			c := h.cs[0]
-			if c.pending() {
-				if err := c.load(&sc, lf); err != nil {
-					return row{}, false, err
-				}
-				if c.done() {
-					heap.Pop(h)
-				} else {
-					heap.Fix(h, 0)
-				}
-				continue
-			}
-			r := c.row()
-			c.next()
-			if c.done() {
-				heap.Pop(h)
-			} else {
-				heap.Fix(h, 0)
-			}
-			return r, true, nil
-		}
-		return row{}, false, nil
-	}
+	return func() (row, bool, error) { return h.next(&sc, lf) }
 }
 
 // dropReplaced removes segments that a compacted segment replaced but a

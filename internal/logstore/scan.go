@@ -171,31 +171,44 @@ func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
 	for _, seg := range snap.segs {
 		heap.Push(h, &cursor{seg: seg, desc: sc.Desc, unplanned: true})
 	}
-	for h.Len() > 0 {
-		c := h.cs[0]
-		if c.pending() {
-			if err := c.load(&sc, lf); err != nil {
-				return err
-			}
-			if c.done() {
-				heap.Pop(h)
-			} else {
-				heap.Fix(h, 0)
-			}
-			continue
+	for {
+		r, ok, err := h.next(&sc, lf)
+		if err != nil || !ok {
+			return err
 		}
-		r := c.row()
 		if !fn(Row{Line: r.line, Labels: r.labels, Content: r.content}) {
 			return nil
 		}
-		c.next()
-		if c.done() {
-			heap.Pop(h)
-		} else {
-			heap.Fix(h, 0)
-		}
 	}
-	return nil
+}
+
+// next returns the next row in scan order across the heap's cursors,
+// loading blocks as they come up.
+func (h *cursorHeap) next(sc *Scan, lf labelFuncs) (row, bool, error) {
+	for h.Len() > 0 {
+		c := h.cs[0]
+		if c.pending() {
+			if err := c.load(sc, lf); err != nil {
+				return row{}, false, err
+			}
+		} else {
+			r := c.row()
+			c.next()
+			h.settle(c)
+			return r, true, nil
+		}
+		h.settle(c)
+	}
+	return row{}, false, nil
+}
+
+// settle puts the top cursor back in order, or drops it when done.
+func (h *cursorHeap) settle(c *cursor) {
+	if c.done() {
+		heap.Pop(h)
+	} else {
+		heap.Fix(h, 0)
+	}
 }
 
 // cursor walks one source in scan order: a segment's candidate blocks, or
