@@ -190,6 +190,18 @@ func (s *Service) store(id string, labels logstore.Labels, entries []logstore.En
 	return nil
 }
 
+// accept checks and stores one batch and answers success.
+func (s *Service) accept(w http.ResponseWriter, id string, ttl time.Duration, labels logstore.Labels, entries []logstore.Entry) error {
+	if err := s.checkEntries(entries, ttl, "contents"); err != nil {
+		return err
+	}
+	if err := s.store(id, labels, entries); err != nil {
+		return err
+	}
+	reportSuccess(w)
+	return nil
+}
+
 type reportRequest struct {
 	LogTimeNs wire.Int          `json:"log_time_ns"`
 	Contents  []string          `json:"contents"`
@@ -216,14 +228,7 @@ func (s *Service) reportContents(w http.ResponseWriter, r *http.Request) error {
 	for i, c := range req.Contents {
 		entries[i] = logstore.Entry{TimeNs: req.LogTimeNs.Value + int64(i), Content: c}
 	}
-	if err := s.checkEntries(entries, ttl, "contents"); err != nil {
-		return err
-	}
-	if err := s.store(id, labels, entries); err != nil {
-		return err
-	}
-	reportSuccess(w)
-	return nil
+	return s.accept(w, id, ttl, labels, entries)
 }
 
 type timedLog struct {
@@ -262,14 +267,7 @@ func (s *Service) reportHighAccuracy(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := s.checkEntries(entries, ttl, "contents"); err != nil {
-		return err
-	}
-	if err := s.store(id, labels, entries); err != nil {
-		return err
-	}
-	reportSuccess(w)
-	return nil
+	return s.accept(w, id, ttl, labels, entries)
 }
 
 // reportBatch serves the producer SDK, whose labels arrive as a JSON text.
