@@ -100,6 +100,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	srv := &http.Server{
 		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		// Bounds how long a slow client holds a request body in memory.
+		ReadTimeout: 2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -112,9 +113,18 @@ func CanonicalRequest(r *http.Request, body []byte, signedHeaders []string) stri
 	return b.String()
 }
 
+// unsignedPayload is the X-Sdk-Content-Sha256 value with which a client
+// leaves the body out of the signature (the SDKs use it for bodies that are
+// neither JSON nor BSON).
+const unsignedPayload = "UNSIGNED-PAYLOAD"
+
+// payloadHash is the hash of the body the server holds. A client's
+// X-Sdk-Content-Sha256 replaces it only as UNSIGNED-PAYLOAD: any other value
+// is the hash itself, and trusting it would let a captured signature cover
+// another body.
 func payloadHash(r *http.Request, body []byte) string {
-	if h := r.Header.Get(HeaderContentSHA256); h != "" {
-		return h
+	if r.Header.Get(HeaderContentSHA256) == unsignedPayload {
+		return unsignedPayload
 	}
 	if len(body) == 0 {
 		return emptySHA256
@@ -226,6 +236,12 @@ func hkdfSHA256(ikm, salt, info []byte, n int) []byte {
 // Verify checks the signature a on r and its body against secret. The
 // caller has already checked the date's freshness.
 func Verify(r *http.Request, body []byte, a Authorization, secret string) bool {
+	// The canonical URI is built from the decoded path, where "%2F" and "/"
+	// look alike while routes tell them apart: such a request could be
+	// replayed against another route, so it is refused.
+	if strings.Contains(strings.ToLower(r.URL.EscapedPath()), "%2f") {
+		return false
+	}
 	date := r.Header.Get(HeaderDate)
 	cr := CanonicalRequest(r, body, a.SignedHeaders)
 	key := SigningKey(a, secret)
@@ -233,8 +249,10 @@ func Verify(r *http.Request, body []byte, a Authorization, secret string) bool {
 	if hmac.Equal([]byte(hmacHex(key, StringToSign(a, date, cr))), want) {
 		return true
 	}
-	// The producer SDK puts only the day into the V11 string to sign.
-	return a.Algorithm == AlgV11 && len(date) >= 8 &&
+	// The producer SDK puts only the day into the V11 string to sign. That
+	// is accepted only when X-Sdk-Date is a signed header: otherwise the time
+	// the server checks for freshness would not be covered by the signature.
+	return a.Algorithm == AlgV11 && len(date) >= 8 && slices.Contains(a.SignedHeaders, "x-sdk-date") &&
 		hmac.Equal([]byte(hmacHex(key, StringToSign(a, date[:8], cr))), want)
 }
 

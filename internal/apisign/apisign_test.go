@@ -175,3 +175,43 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestBodyHashHeaderCannotReplaceTheBody(t *testing.T) {
+	body := []byte(`{"user":{"name":"alice"}}`)
+	r := httptest.NewRequest("POST", "/v3.0/OS-USER/users", bytes.NewReader(body))
+	r.Header.Set("User-Agent", "x")
+	Sign(r, body, testAK, testSK, time.Now())
+	// A captured request replayed with another body and the original
+	// body's hash in X-Sdk-Content-Sha256.
+	r.Header.Set(HeaderContentSHA256, hexSHA256(body))
+	other := []byte(`{"user":{"name":"mallory","admin":true}}`)
+	if verifyHeader(t, r, other, testSK) {
+		t.Fatal("a signature verified for a substituted body")
+	}
+	if !verifyHeader(t, r, body, testSK) {
+		t.Fatal("the original body no longer verifies")
+	}
+}
+
+func TestDayOnlyV11NeedsSignedDate(t *testing.T) {
+	body := []byte(`{}`)
+	r := httptest.NewRequest("POST", "/v2/internal/p/lts/groups/g/streams/s/tenant/batch-contents", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	date := time.Now().UTC().Format(DateLayout)
+	r.Header.Set(HeaderDate, date)
+	a := Authorization{Algorithm: AlgV11, AccessKey: testAK, SignedHeaders: []string{"content-type"}, Scope: date[:8] + "/cn-north-4/lts"}
+	sig := hmacHex(SigningKey(a, testSK), StringToSign(a, date[:8], CanonicalRequest(r, body, a.SignedHeaders)))
+	r.Header.Set("Authorization", "V11-HMAC-SHA256 Credential="+testAK+"/"+a.Scope+", SignedHeaders=content-type, Signature="+sig)
+	if verifyHeader(t, r, body, testSK) {
+		t.Fatal("a day-only signature without a signed X-Sdk-Date verified")
+	}
+}
+
+func TestEncodedSlashNeverVerifies(t *testing.T) {
+	r := httptest.NewRequest("GET", "/v2/p/groups/a%2Fb", nil)
+	r.Header.Set("User-Agent", "x")
+	Sign(r, nil, testAK, testSK, time.Now())
+	if verifyHeader(t, r, nil, testSK) {
+		t.Fatal("a path with an encoded slash verified")
+	}
+}

@@ -73,6 +73,12 @@ func TestTenants(t *testing.T) {
 	if err := listGroups(e.ltsToken(tok, proj.Project.ID)); err != nil {
 		t.Fatal(err)
 	}
+	// The server's metrics cover every tenant: only the operator may scrape.
+	req, _ := http.NewRequest("GET", e.URL+"/metrics", nil)
+	req.SetBasicAuth(key.Credential.Access, key.Credential.Secret)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("a tenant scraped /metrics: %v %v", resp, err)
+	}
 	// A non-admin user manages no accounts, but her own keys.
 	e.iamCall(t, key.Credential.Access, key.Credential.Secret, "POST", "/v3/projects", map[string]any{"project": map[string]string{"name": "x"}}, 403, nil)
 	e.iamCall(t, key.Credential.Access, key.Credential.Secret, "POST", "/v3/domains", map[string]any{"domain": map[string]string{"name": "evil"}}, 403, nil)

@@ -98,7 +98,11 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 		return invalid("auth.identity.password.user needs a name (or id) and a password")
 	}
 	user, ok := s.findUser(u.nameOrID)
-	if !ok || !checkPassword(user.PasswordHash, u.Password) {
+	if !ok {
+		checkPassword(dummyHash, u.Password)
+		return ErrBadPassword
+	}
+	if !checkPassword(user.PasswordHash, u.Password) {
 		return ErrBadPassword
 	}
 	claims := tokenClaims{UserID: user.ID, DomainID: user.DomainID, Methods: "password"}

@@ -13,6 +13,9 @@ import (
 // each change, so authenticating a request never touches the database.
 type Directory struct {
 	db *catalog.DB
+	// reloadMu makes reloads publish in the order they read: a slow reload
+	// must not replace a newer one (and bring back a deleted key).
+	reloadMu sync.Mutex
 
 	mu       sync.RWMutex
 	domains  map[string]catalog.Domain
@@ -29,6 +32,8 @@ func newDirectory(ctx context.Context, db *catalog.DB) (*Directory, error) {
 }
 
 func (d *Directory) reload(ctx context.Context) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
 	a, err := d.db.LoadAccounts(ctx)
 	if err != nil {
 		return err

@@ -28,7 +28,23 @@ func hashPassword(password string) (string, error) {
 	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", passwordIterations, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
+// hashSlots bounds how many password checks run at once: each costs about
+// 100 ms of CPU, and token issuance is public.
+var hashSlots = make(chan struct{}, 2)
+
+// dummyHash is checked for unknown users, so that an unknown name takes as
+// long to refuse as a wrong password and names cannot be told by timing.
+var dummyHash = func() string {
+	h, err := hashPassword("not a password of any user")
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
 func checkPassword(hash, password string) bool {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
 	parts := strings.Split(hash, "$")
 	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
 		return false

@@ -56,11 +56,14 @@ func newRouter(log *slog.Logger, auth *iam.Service, reg *prometheus.Registry, sv
 
 var errUnauthorizedScrape = &wire.Error{Status: http.StatusUnauthorized, Code: "APIGW.0301", Msg: "Incorrect IAM authentication information"}
 
-// authenticateScrape accepts any credential of the server's users: a token,
-// an AK/SK signature, or HTTP basic auth with AK as user and SK as password,
-// which Prometheus scrapers support natively.
+// authenticateScrape accepts the operator domain's admins, by token, AK/SK
+// signature, or HTTP basic auth with AK as user and SK as password, which
+// Prometheus scrapers support natively: the metrics cover every tenant.
 func (rt *router) authenticateScrape(r *http.Request) error {
-	_, err := rt.authenticate(r, nil, true)
+	p, err := rt.authenticate(r, nil, true)
+	if err == nil && !p.Operator {
+		err = errors.New("the server's metrics are for the operator domain's admins")
+	}
 	return err
 }
 
@@ -167,6 +170,9 @@ func (rt *router) authenticate(r *http.Request, body []byte, basic bool) (iam.Pr
 
 var errTooLarge = errors.New("request body too large")
 
+// initialBody is the most a request's declared length reserves up front.
+const initialBody = 1 << 20
+
 // readBody reads the whole body, which signature verification hashes, but
 // refuses one over limit without reading it all: at once when the declared
 // length is too large, else as soon as the limit is passed.
@@ -175,20 +181,27 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		return nil, errTooLarge
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
-	var buf []byte
+	// The buffer grows with the bytes that actually arrive: a declared
+	// length reserves at most initialBody before anyone is authenticated,
+	// so a client that claims a large body and sends none holds little.
+	buf := make([]byte, 0, min(max(r.ContentLength, 512), initialBody))
 	var err error
-	if r.ContentLength > 0 {
-		// The declared length is read into a buffer of exactly that size:
-		// no growing and copying of large ingestion bodies.
-		buf = make([]byte, r.ContentLength)
-		if _, err = io.ReadFull(body, buf); err == nil {
-			var extra [1]byte
-			if n, _ := body.Read(extra[:]); n > 0 {
-				err = errors.New("the body is longer than its Content-Length")
-			}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
 		}
-	} else {
-		buf, err = io.ReadAll(body)
+		var n int
+		n, err = body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	if err == nil && r.ContentLength > 0 && int64(len(buf)) != r.ContentLength {
+		err = errors.New("the body is not as long as its Content-Length")
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
