@@ -102,8 +102,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		// Bounds how long a slow client holds a request body in memory.
 		ReadTimeout: 2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
