@@ -333,6 +333,7 @@ func TestIngestionFormats(t *testing.T) {
 		{"empty", "/tenant/contents/high-accuracy", map[string]any{"contents": []any{}, "labels": map[string]string{}}, nil, "LTS.0009"},
 		{"bad gzip", "/tenant/contents/high-accuracy", "not gzip", http.Header{"Content-Encoding": {"gzip"}}, "LTS.0009"},
 		{"unknown encoding", "/tenant/contents/high-accuracy", "x", http.Header{"Content-Encoding": {"br"}}, "LTS.0009"},
+		{"too many lines", "/tenant/contents", map[string]any{"log_time_ns": now, "contents": make([]string, 100_001), "labels": map[string]string{}}, nil, "LTS.0009"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			resp := le.ingest(t, c.suffix, c.body, c.header, 400)

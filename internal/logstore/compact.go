@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 )
 
 // Compaction merges a stream's small segments of one day into one, so that
@@ -20,9 +19,6 @@ const (
 	compactMinSegments = 8
 	compactSmallBytes  = 4 << 20
 	compactMaxInputs   = 64
-	// retireGrace is how long a replaced segment's file stays open for
-	// queries that started before it was replaced.
-	retireGrace = time.Minute
 )
 
 // Compact merges small segments wherever a stream's day has enough of them.
@@ -96,12 +92,13 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 	return syncDir(filepath.Dir(path))
 }
 
-// retire removes a segment that left every list. Its file stays open a
-// while for queries that took it before: on removal the data stays
-// readable through the open descriptor.
+// retire removes a segment that left every list. Queries that took it
+// before keep reading through the open descriptor (a removed file stays
+// readable); the descriptor is closed when the last of them lets go of the
+// segment and the garbage collector finalises its *os.File, however long
+// the query runs.
 func retire(seg *segment) {
 	os.Remove(seg.path)
-	time.AfterFunc(retireGrace, func() { seg.close() })
 }
 
 // mergeSegments yields the rows of segments, each sorted, in line order.

@@ -72,12 +72,18 @@ func (s *lineSet) skip(line int64) int64 {
 	}
 }
 
-func (s *lineSet) remove(line int64) {
-	if i, ok := slices.BinarySearch(s.ordered, line); ok {
-		s.ordered = slices.Delete(s.ordered, i, i+1)
-		return
+// removeAll takes back the lines of a batch whose WAL write failed, in one
+// pass however many there are.
+func (s *lineSet) removeAll(lines []int64) {
+	drop := make(map[int64]struct{}, len(lines))
+	for _, l := range lines {
+		drop[l] = struct{}{}
+		delete(s.others, l)
 	}
-	delete(s.others, line)
+	s.ordered = slices.DeleteFunc(s.ordered, func(l int64) bool {
+		_, ok := drop[l]
+		return ok
+	})
 }
 
 func (m *memtable) add(r row) {

@@ -261,6 +261,9 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 		// A row already in a segment was flushed before the WAL file that
 		// holds it could be removed: keep it once.
 		if onDisk.has(st, line) {
+			if onDisk.err != nil {
+				return fmt.Errorf("logstore: replaying the WAL: %w", onDisk.err)
+			}
 			continue
 		}
 		if st.active.lines.has(line) {
@@ -283,6 +286,10 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 // keeping the blocks it decoded for the rest of one append or replay.
 type lineChecker struct {
 	blocks map[blockRef][]int64
+	// err is the first block that could not be read. Appends treat such a
+	// block's numbers as taken; replay must fail instead, or it would drop
+	// acknowledged rows as if they were on disk.
+	err error
 }
 
 type blockRef struct {
@@ -302,6 +309,9 @@ func (c *lineChecker) lines(seg *segment, line int64) ([]int64, bool) {
 	}
 	lines, err := seg.readLines(i)
 	if err != nil {
+		if c.err == nil {
+			c.err = err
+		}
 		return nil, true
 	}
 	if c.blocks == nil {
@@ -399,17 +409,19 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 	rec := encodeRecord(make([]byte, 0, 64+len(entries)*8+contentBytes(entries)), id, labels, rows)
 	if _, err := s.wal.Append(rec); err != nil {
 		st.mu.Lock()
-		for _, r := range rows {
-			st.active.lines.remove(r.line)
-		}
+		st.active.lines.removeAll(lines)
 		st.mu.Unlock()
 		return nil, err
 	}
 	var added int64
 	st.mu.Lock()
-	for _, r := range rows {
-		st.active.add(r)
-		added += int64(len(r.content)) + rowOverhead
+	// A stream deleted while the batch waited for the WAL keeps nothing:
+	// its rows would sit in a memtable no flush sees.
+	if !st.deleted {
+		for _, r := range rows {
+			st.active.add(r)
+			added += int64(len(r.content)) + rowOverhead
+		}
 	}
 	st.mu.Unlock()
 	if s.memBytes.Add(added) >= s.opts.MemtableBytes {
@@ -579,6 +591,13 @@ func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
 	dir := filepath.Join(st.dir, day)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
+	}
+	// The folders may be new: their entries must be on disk before the WAL
+	// that holds the rows is removed.
+	for _, d := range []string{st.dir, s.streamsDir()} {
+		if err := syncDir(d); err != nil {
+			return nil, err
+		}
 	}
 	seq := s.segSeq.Add(1)
 	seg, err := writeSegment(filepath.Join(dir, fmt.Sprintf("%020d.seg", seq)), rows, s.opts.Tokenizer)

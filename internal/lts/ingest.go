@@ -18,8 +18,7 @@ import (
 )
 
 // Ingestion limits. Bodies may arrive compressed: the decompressed size is
-// capped too, so a small compressed body cannot expand without bound, and a
-// batch always fits in one write-ahead-log record (64 MiB).
+// capped too, so a small compressed body cannot expand without bound.
 const (
 	IngestBodyLimit   = 16 << 20
 	maxDecompressed   = 32 << 20
@@ -28,6 +27,10 @@ const (
 	maxLabelKeyLen    = 128
 	maxLabelValueLen  = 1024
 	maxFutureSkew     = 24 * time.Hour
+	// maxBatchLines bounds one batch (the producer SDK sends at most
+	// 40,960); with the decompressed size cap it keeps a batch within one
+	// write-ahead-log record whatever the lines' sizes.
+	maxBatchLines = 100_000
 	ingestSuccessCode = "SVCSTG.ALS.200.200"
 )
 
@@ -162,6 +165,9 @@ func checkLabels(m map[string]string) (logstore.Labels, error) {
 func (s *Service) checkEntries(entries []logstore.Entry, ttl time.Duration, field string) error {
 	if len(entries) == 0 {
 		return invalid("%s must hold at least one log", field)
+	}
+	if len(entries) > maxBatchLines {
+		return invalid("%s holds %d logs, more than the limit of %d per request", field, len(entries), maxBatchLines)
 	}
 	now := s.now()
 	oldest := now.Add(-ttl).UnixNano()

@@ -141,8 +141,10 @@ func replayFile(path string, fn func([]byte) error) (bool, error) {
 	r := bufio.NewReaderSize(f, 1<<20)
 	hdr := make([]byte, headerSize)
 	if _, err := io.ReadFull(r, hdr); err != nil || string(hdr[:6]) != formatMagic {
-		// A file cut before its header was complete holds no record.
-		return true, f.Truncate(0)
+		// A file cut before its header was complete holds no record: it is
+		// removed, so that it is not mistaken later for a torn older file.
+		f.Close()
+		return false, os.Remove(path)
 	}
 	if hdr[6] != version {
 		return false, fmt.Errorf("wal: %s has format version %d, this server reads %d", path, hdr[6], version)
@@ -196,10 +198,12 @@ func (w *WAL) openFile(seq uint64) error {
 	hdr := []byte(formatMagic + string([]byte{version, 0}))
 	if _, err := f.Write(hdr); err != nil {
 		f.Close()
+		os.Remove(f.Name())
 		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
+		os.Remove(f.Name())
 		return err
 	}
 	if err := syncDir(w.dir); err != nil {

@@ -161,3 +161,19 @@ func BenchmarkAppendParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestHeaderlessFileIsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	_, w := collect(t, dir)
+	w.Append([]byte("kept"))
+	w.Close()
+	// A crash right after a new file was created, before its header was on disk.
+	os.WriteFile(filepath.Join(dir, name(2)), []byte("LTW"), 0o600)
+	for range 3 {
+		got, w := collect(t, dir)
+		w.Close()
+		if len(got) != 1 || string(got[0]) != "kept" {
+			t.Fatalf("replayed %q", got)
+		}
+	}
+}
