@@ -20,17 +20,17 @@ import (
 // Ingestion limits. Bodies may arrive compressed: the decompressed size is
 // capped too, so a small compressed body cannot expand without bound.
 const (
-	IngestBodyLimit   = 16 << 20
-	maxDecompressed   = 32 << 20
-	maxLineBytes      = 1 << 20
-	maxLabels         = 64
-	maxLabelKeyLen    = 128
-	maxLabelValueLen  = 1024
-	maxFutureSkew     = 24 * time.Hour
+	IngestBodyLimit  = 16 << 20
+	maxDecompressed  = 32 << 20
+	maxLineBytes     = 1 << 20
+	maxLabels        = 64
+	maxLabelKeyLen   = 128
+	maxLabelValueLen = 1024
+	maxFutureSkew    = 24 * time.Hour
 	// maxBatchLines bounds one batch (the producer SDK sends at most
 	// 40,960); with the decompressed size cap it keeps a batch within one
 	// write-ahead-log record whatever the lines' sizes.
-	maxBatchLines = 100_000
+	maxBatchLines     = 100_000
 	ingestSuccessCode = "SVCSTG.ALS.200.200"
 )
 
