@@ -186,16 +186,24 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	// so a client that claims a large body and sends none holds little.
 	buf := make([]byte, 0, min(max(r.ContentLength, 512), initialBody))
 	var err error
-	for {
+	for err == nil {
 		if len(buf) == cap(buf) {
+			if r.ContentLength > 0 && int64(len(buf)) == r.ContentLength {
+				// The declared length has arrived: confirm the end without
+				// growing (and copying) the buffer.
+				var extra [1]byte
+				var n int
+				n, err = body.Read(extra[:])
+				if n > 0 {
+					err = errors.New("the body is longer than its Content-Length")
+				}
+				break
+			}
 			buf = append(buf, 0)[:len(buf)]
 		}
 		var n int
 		n, err = body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if err != nil {
-			break
-		}
 	}
 	if err == io.EOF {
 		err = nil
