@@ -425,7 +425,7 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 		set, ok := rm.Rows(func(tok string) ([]uint64, bool) {
 			var h uint64
 			h, buf = tokenHash(tok, buf)
-			if b, ok := postings[h]; ok {
+			if b, ok := postings.bitmap(h); ok {
 				return b, true
 			}
 			if !bl.has(h) {

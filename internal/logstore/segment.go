@@ -367,9 +367,35 @@ func (w *segmentWriter) buildPostings(rows int) []byte {
 	return out
 }
 
-// readPostings returns block i's frequent-token bitmaps by token hash, as
-// 64-bit words.
-func (s *segment) readPostings(i int) (map[uint64][]uint64, error) {
+// postings is a block's decoded postings chunk; bitmaps are converted to
+// words only for the tokens a query asks about.
+type postings struct {
+	raw  []byte // after the count: per token an 8-byte hash and size bytes
+	n    int
+	size int
+	rows int
+}
+
+// bitmap returns the row bitmap of the token with hash h, as 64-bit words.
+func (p *postings) bitmap(h uint64) ([]uint64, bool) {
+	stride := 8 + p.size
+	for i := range p.n {
+		e := p.raw[i*stride:]
+		if binary.LittleEndian.Uint64(e) != h {
+			continue
+		}
+		words := make([]uint64, (p.rows+63)/64)
+		for j, c := range e[8:stride] {
+			words[j/8] |= uint64(c) << (8 * (j % 8))
+		}
+		return words, true
+	}
+	return nil, false
+}
+
+// readPostings returns block i's frequent-token bitmaps (nil when the block
+// has none).
+func (s *segment) readPostings(i int) (*postings, error) {
 	m := &s.blocks[i]
 	if m.postingsLen == 0 {
 		return nil, nil
@@ -385,20 +411,10 @@ func (s *segment) readPostings(i int) (map[uint64][]uint64, error) {
 	r := &reader{b: raw}
 	n := r.uvarint()
 	size := (m.rows + 7) / 8
-	if n*uint64(8+size) > uint64(len(r.b)) {
+	if r.err != nil || n*uint64(8+size) > uint64(len(r.b)) {
 		return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
 	}
-	out := make(map[uint64][]uint64, n)
-	for range n {
-		h := binary.LittleEndian.Uint64(r.bytes(8))
-		b := r.bytes(uint64(size))
-		words := make([]uint64, (m.rows+63)/64)
-		for j, c := range b {
-			words[j/8] |= uint64(c) << (8 * (j % 8))
-		}
-		out[h] = words
-	}
-	return out, r.err
+	return &postings{raw: r.b, n: int(n), size: size, rows: m.rows}, nil
 }
 
 func (w *segmentWriter) finish() error {
