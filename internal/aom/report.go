@@ -28,10 +28,10 @@ type dimension struct {
 }
 
 type reportValue struct {
-	MetricName string  `json:"metric_name"`
-	Type       *string `json:"type"`
-	Unit       string  `json:"unit"`
-	Value      number  `json:"value"`
+	MetricName string     `json:"metric_name"`
+	Type       *string    `json:"type"`
+	Unit       string     `json:"unit"`
+	Value      wire.Float `json:"value"`
 }
 
 // successBody is AOM's answer to a good report, byte for byte.

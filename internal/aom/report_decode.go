@@ -270,7 +270,7 @@ func (s *scanner) valueField(v *reportValue, key string) bool {
 		if text, ok = s.number(); ok {
 			f, err := strconv.ParseFloat(string(text), 64)
 			ok = err == nil
-			v.Value = number{Value: f, Set: true}
+			v.Value = wire.Float{Value: f, Set: true}
 		}
 	}
 	return ok

@@ -1,10 +1,8 @@
 package aom
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
-	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,34 +23,6 @@ const (
 	maxCollectPastMS  = 24 * 60 * 60 * 1000
 	maxCollectAheadMS = 30 * 60 * 1000
 )
-
-// number is a JSON number that also accepts a string holding one ("35"),
-// as clients that copy the documentation's examples send. Set tells whether
-// the field was present and not null.
-type number struct {
-	Value float64
-	Set   bool
-}
-
-func (n *number) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if s == "null" {
-		*n = number{}
-		return nil
-	}
-	if strings.HasPrefix(s, `"`) {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		s = strings.TrimSpace(s)
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[float64]()}
-	}
-	*n = number{Value: v, Set: true}
-	return nil
-}
 
 // decodeBody decodes a JSON body, turning a broken one into bad(reason).
 func decodeBody(body []byte, v any, bad func(format string, args ...any) *wire.Error) error {

@@ -69,16 +69,10 @@ type Int struct {
 }
 
 func (n *Int) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if s == "null" {
+	s, null, err := numberText(b)
+	if err != nil || null {
 		*n = Int{}
-		return nil
-	}
-	if strings.HasPrefix(s, `"`) {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		s = strings.TrimSpace(s)
+		return err
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -90,6 +84,43 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 	}
 	*n = Int{Value: v, Set: true}
 	return nil
+}
+
+// Float is a number that also accepts a JSON string holding one ("35").
+// Set tells whether the field was present and not null. A value beyond the
+// float64 range is kept as ±Inf for the caller's range check.
+type Float struct {
+	Value float64
+	Set   bool
+}
+
+func (n *Float) UnmarshalJSON(b []byte) error {
+	s, null, err := numberText(b)
+	if err != nil || null {
+		*n = Float{}
+		return err
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[float64]()}
+	}
+	*n = Float{Value: v, Set: true}
+	return nil
+}
+
+// numberText is the text of a JSON number, or of a string holding one.
+func numberText(b []byte) (text string, null bool, err error) {
+	s := string(b)
+	if s == "null" {
+		return "", true, nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return "", false, err
+		}
+		s = strings.TrimSpace(s)
+	}
+	return s, false, nil
 }
 
 // Bool is a boolean that also accepts "true" and "false" as strings.

@@ -11,7 +11,8 @@ type sample struct {
 	Inner struct {
 		Limit Int `json:"limit"`
 	} `json:"inner"`
-	Name string `json:"name"`
+	Name  string `json:"name"`
+	Value Float  `json:"value"`
 }
 
 func TestDecodeLenient(t *testing.T) {
@@ -25,6 +26,9 @@ func TestDecodeLenient(t *testing.T) {
 	s = sample{}
 	if err := Decode([]byte(`{"ttl_in_days":30,"is_desc":true}`), &s); err != nil || s.TTL.Value != 30 || !s.Desc.Value {
 		t.Fatalf("got %+v, %v", s, err)
+	}
+	if err := Decode([]byte(`{"value":"35.5"}`), &s); err != nil || s.Value != (Float{35.5, true}) {
+		t.Fatalf("float as a string: %+v %v", s.Value, err)
 	}
 	if err := Decode([]byte(`{"ttl_in_days":null}`), &s); err != nil || s.TTL.Set {
 		t.Fatalf("null must leave the field unset: %+v %v", s, err)
@@ -45,6 +49,7 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"is_desc":"maybe"}`, "is_desc"},
 		{`{"inner":{"limit":"x"}}`, "inner.limit"},
 		{`{"name":5}`, "name"},
+		{`{"value":"x1"}`, "value"},
 		{`[1,2]`, "body"},
 	}
 	for _, c := range cases {
