@@ -245,18 +245,8 @@ type updateCodeRequest struct {
 }
 
 func (s *Service) updateCode(w http.ResponseWriter, r *http.Request) error {
-	ref, err := urnOf(r)
-	if err != nil {
-		return err
-	}
-	if err := latestOnly(ref); err != nil {
-		return err
-	}
 	var req updateCodeRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	f, err := s.function(r.Context(), ref)
+	f, err := s.latestFunction(r, &req)
 	if err != nil {
 		return err
 	}

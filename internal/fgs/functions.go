@@ -133,6 +133,22 @@ type updateConfigRequest struct {
 	settings
 }
 
+// latestFunction resolves the function of an update of latest and decodes
+// the update's body into req.
+func (s *Service) latestFunction(r *http.Request, req any) (catalog.Function, error) {
+	ref, err := urnOf(r)
+	if err != nil {
+		return catalog.Function{}, err
+	}
+	if err := latestOnly(ref); err != nil {
+		return catalog.Function{}, err
+	}
+	if err := decode(r, req); err != nil {
+		return catalog.Function{}, err
+	}
+	return s.function(r.Context(), ref)
+}
+
 // latestOnly refuses to change anything but latest: published versions
 // are immutable.
 func latestOnly(r ref) error {
@@ -143,18 +159,8 @@ func latestOnly(r ref) error {
 }
 
 func (s *Service) updateConfig(w http.ResponseWriter, r *http.Request) error {
-	ref, err := urnOf(r)
-	if err != nil {
-		return err
-	}
-	if err := latestOnly(ref); err != nil {
-		return err
-	}
 	var req updateConfigRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	f, err := s.function(r.Context(), ref)
+	f, err := s.latestFunction(r, &req)
 	if err != nil {
 		return err
 	}
