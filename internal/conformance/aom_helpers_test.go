@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 	aom "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/aom/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/aom/v2/model"
@@ -17,20 +15,7 @@ import (
 
 // aomClient is an AOM SDK client signing with ak/sk for project.
 func (e *env) aomClient(ak, sk, project string, rt http.RoundTripper) *aom.AomClient {
-	e.t.Helper()
-	cfg := config.DefaultHttpConfig().WithRetries(0)
-	if rt != nil {
-		cfg = cfg.WithHttpRoundTripper(rt)
-	}
-	hc, err := aom.AomClientBuilder().
-		WithEndpoints([]string{e.URL}).
-		WithCredential(basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithProjectId(project).Build()).
-		WithHttpConfig(cfg).
-		SafeBuild()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return aom.NewAomClient(hc)
+	return aom.NewAomClient(e.sdkClient(aom.AomClientBuilder(), ak, sk, project, rt))
 }
 
 // aom is an AOM client with the first-start access key.

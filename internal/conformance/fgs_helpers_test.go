@@ -9,10 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"testing"
-	"time"
 
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	fg "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
 )
@@ -20,20 +17,7 @@ import (
 // fgsClient is a FunctionGraph SDK client signing with the first-start
 // key; rt, when not nil, carries its requests (to add headers).
 func (e *env) fgsClient(rt http.RoundTripper) *fg.FunctionGraphClient {
-	e.t.Helper()
-	cfg := config.DefaultHttpConfig().WithRetries(0).WithTimeout(2 * time.Minute)
-	if rt != nil {
-		cfg = cfg.WithHttpRoundTripper(rt)
-	}
-	hc, err := fg.FunctionGraphClientBuilder().
-		WithEndpoints([]string{e.URL}).
-		WithCredential(basic.NewCredentialsBuilder().WithAk(testAK).WithSk(testSK).WithProjectId(testProject).Build()).
-		WithHttpConfig(cfg).
-		SafeBuild()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return fg.NewFunctionGraphClient(hc)
+	return fg.NewFunctionGraphClient(e.sdkClient(fg.FunctionGraphClientBuilder(), testAK, testSK, testProject, rt))
 }
 
 func (e *env) fgs() *fg.FunctionGraphClient { return e.fgsClient(nil) }

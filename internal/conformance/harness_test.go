@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
+	httpclient "github.com/huaweicloud/huaweicloud-sdk-go-v3/core"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
@@ -77,22 +79,27 @@ func (e *env) stop() {
 	}
 }
 
-// ltsClient is an LTS SDK client signing with ak/sk for project.
-func (e *env) ltsClient(ak, sk, project string, rt http.RoundTripper) *lts.LtsClient {
+// sdkClient builds an SDK client of any service against the server,
+// signing with ak/sk for project; rt, when not nil, carries its requests.
+func (e *env) sdkClient(b *httpclient.HcHttpClientBuilder, ak, sk, project string, rt http.RoundTripper) *httpclient.HcHttpClient {
 	e.t.Helper()
-	cfg := config.DefaultHttpConfig().WithRetries(0)
+	cfg := config.DefaultHttpConfig().WithRetries(0).WithTimeout(2 * time.Minute)
 	if rt != nil {
 		cfg = cfg.WithHttpRoundTripper(rt)
 	}
-	hc, err := lts.LtsClientBuilder().
-		WithEndpoints([]string{e.URL}).
+	hc, err := b.WithEndpoints([]string{e.URL}).
 		WithCredential(basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithProjectId(project).Build()).
 		WithHttpConfig(cfg).
 		SafeBuild()
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return lts.NewLtsClient(hc)
+	return hc
+}
+
+// ltsClient is an LTS SDK client signing with ak/sk for project.
+func (e *env) ltsClient(ak, sk, project string, rt http.RoundTripper) *lts.LtsClient {
+	return lts.NewLtsClient(e.sdkClient(lts.LtsClientBuilder(), ak, sk, project, rt))
 }
 
 // lts is an LTS client with the first-start access key.
