@@ -91,7 +91,12 @@ func (m *memtable) add(r row) {
 		m.inOrder = false
 	}
 	m.rows = append(m.rows, r)
-	m.bytes += int64(len(r.content)) + rowOverhead
+	m.bytes += r.size()
+}
+
+// size is the memory a row costs.
+func (r *row) size() int64 {
+	return int64(len(r.content)) + rowOverhead + fieldBytes(r.fields)
 }
 
 // sortedRows returns the rows in line order, sorting a copy when needed.

@@ -35,6 +35,22 @@ type Scan struct {
 	Start, End int64
 	Desc       bool
 	Matcher    Matcher
+	// SeqAfter and SeqUpTo, when SeqUpTo > 0, keep only the rows of batches
+	// whose sequence numbers are in (SeqAfter, SeqUpTo] (see Store.Seq).
+	SeqAfter, SeqUpTo uint64
+	// Fields asks for the rows' structured fields.
+	Fields bool
+	// full reads every part of the rows, as compaction must.
+	full bool
+}
+
+// seqs reports whether the scan filters by sequence number.
+func (sc *Scan) seqs() bool { return sc.SeqUpTo > 0 }
+
+// seqRange reports whether some row with a sequence number in [lo, hi]
+// may pass the scan's sequence filter.
+func (sc *Scan) seqRange(lo, hi uint64) bool {
+	return !sc.seqs() || (hi > sc.SeqAfter && lo <= sc.SeqUpTo)
 }
 
 // snapshot is what a scan reads of a stream: segments and memtable rows as
@@ -56,7 +72,7 @@ func (s *Store) snapshot(streamID string, sc Scan) snapshot {
 	defer st.mu.RUnlock()
 	var snap snapshot
 	for _, seg := range st.segs {
-		if seg.maxLine >= sc.Start && seg.minLine <= sc.End {
+		if seg.maxLine >= sc.Start && seg.minLine <= sc.End && sc.seqRange(seg.minSeq, seg.maxSeq) {
 			snap.segs = append(snap.segs, seg)
 		}
 	}
@@ -104,6 +120,9 @@ func (lf labelFuncs) get(ls Labels) func(string) (string, bool) {
 func noLabels(string) (string, bool) { return "", false }
 
 func (sc *Scan) match(lf labelFuncs, r row) bool {
+	if sc.seqs() && (r.seq <= sc.SeqAfter || r.seq > sc.SeqUpTo) {
+		return false
+	}
 	return sc.Matcher == nil || sc.Matcher.Match(r.content, lf.get(r.labels))
 }
 
@@ -122,7 +141,7 @@ func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, []byte, error) {
 	var section []byte
 	for i := range seg.blocks {
 		m := &seg.blocks[i]
-		if m.maxLine < sc.Start || m.minLine > sc.End {
+		if m.maxLine < sc.Start || m.minLine > sc.End || !sc.seqRange(m.minSeq, m.maxSeq) {
 			continue
 		}
 		if sc.Matcher != nil {
@@ -176,7 +195,7 @@ func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
 		if err != nil || !ok {
 			return err
 		}
-		if !fn(Row{Line: r.line, Labels: r.labels, Content: r.content}) {
+		if !fn(Row{Line: r.line, Labels: r.labels, Content: r.content, Seq: r.seq, Fields: r.fields}) {
 			return nil
 		}
 	}
@@ -321,12 +340,30 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 	if err != nil {
 		return loaded{err: err}
 	}
+	var seqs []uint64
+	if sc.seqs() || sc.full {
+		if seqs, err = seg.readSeqs(block); err != nil {
+			return loaded{err: err}
+		}
+	}
+	var fields [][]Field
+	if sc.Fields || sc.full {
+		if fields, err = seg.readFields(block); err != nil {
+			return loaded{err: err}
+		}
+	}
 	var rows []row
 	for i, line := range d.lines {
 		if line < sc.Start || line > sc.End {
 			continue
 		}
 		r := row{line: line, labels: d.labels[i], content: d.contents[i]}
+		if seqs != nil {
+			r.seq = seqs[i]
+		}
+		if fields != nil {
+			r.fields = fields[i]
+		}
 		if sc.match(lf, r) {
 			rows = append(rows, r)
 		}
@@ -403,7 +440,7 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 		}
 		for _, bi := range blocks {
 			m := &seg.blocks[bi]
-			if sc.Matcher == nil && n == 0 && m.minLine >= sc.Start && m.maxLine <= sc.End {
+			if sc.Matcher == nil && n == 0 && !sc.seqs() && m.minLine >= sc.Start && m.maxLine <= sc.End {
 				main.total += int64(m.rows)
 				continue
 			}
@@ -411,6 +448,10 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 		}
 	}
 	rm, _ := sc.Matcher.(RowsMatcher)
+	if sc.seqs() {
+		// Bitmaps know nothing of sequence numbers.
+		rm = nil
+	}
 	// countBitmap counts a block from its frequent-token bitmaps; false
 	// when they cannot decide it.
 	countBitmap := func(c *counter, j job) (bool, error) {
@@ -491,8 +532,19 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 					errs[w] = err
 					return
 				}
+				var seqs []uint64
+				if sc.seqs() {
+					if seqs, err = jobs[j].seg.readSeqs(jobs[j].block); err != nil {
+						errs[w] = err
+						return
+					}
+				}
 				for i, line := range d.lines {
-					if line >= sc.Start && line <= sc.End && sc.match(c.lf, row{line: line, labels: d.labels[i], content: d.contents[i]}) {
+					r := row{line: line, labels: d.labels[i], content: d.contents[i]}
+					if seqs != nil {
+						r.seq = seqs[i]
+					}
+					if line >= sc.Start && line <= sc.End && sc.match(c.lf, r) {
 						add(c, line)
 					}
 				}

@@ -18,7 +18,7 @@ import (
 
 const (
 	segmentMagic   = "LTSEG\x00"
-	segmentVersion = 1
+	segmentVersion = 2
 	trailerMagic   = "LTSEGEND"
 	trailerSize    = 24
 	// Blocks are small so that a bloom filter rules out most of them for a
@@ -59,6 +59,10 @@ type row struct {
 	line    int64
 	labels  Labels
 	content string
+	// seq is the store-wide sequence number of the batch that brought the
+	// row: it orders rows by arrival, as line numbers order them by time.
+	seq    uint64
+	fields []Field
 }
 
 // blockMeta is a block's entry in a segment index.
@@ -71,12 +75,36 @@ type blockMeta struct {
 	contentLen       int
 	contentRaw       int
 	postingsLen      int
+	minSeq, maxSeq   uint64
+	seqLen           int
+	columns          []columnMeta
 	labelSets        []Labels
 	// bloomOffset and bloomWords locate the block's filter in the file's
 	// bloom section; filters are read per query, not kept in memory, so
 	// memory does not grow with the data.
 	bloomOffset int64
 	bloomWords  int
+}
+
+// columnMeta locates a field column of a block: its chunk starts off bytes
+// after the block.
+type columnMeta struct {
+	colKey
+	off, packedLen, rawLen int
+}
+
+// extraOffset is where the block's sequence chunk starts, after the four
+// chunks every version has; the field columns follow it.
+func (m *blockMeta) extraOffset() int64 {
+	return m.offset + int64(m.lineLen+m.labelLen+m.contentLen+m.postingsLen)
+}
+
+func (m *blockMeta) end() int64 {
+	end := m.extraOffset() + int64(m.seqLen)
+	if n := len(m.columns); n > 0 {
+		end = m.offset + int64(m.columns[n-1].off+m.columns[n-1].packedLen)
+	}
+	return end
 }
 
 func (m *blockMeta) hasLabel(key, value string) bool {
@@ -99,6 +127,8 @@ type segment struct {
 	minLine int64
 	maxLine int64
 	rows    int
+	// minSeq and maxSeq bound the batch sequence numbers of the rows.
+	minSeq, maxSeq uint64
 	// The bloom section, [bloomStart, bloomEnd) in the file.
 	bloomStart, bloomEnd int64
 	// replaces lists the segments compacted into this one.
@@ -222,7 +252,7 @@ type segmentWriter struct {
 	// blooms holds the filters until the bloom section is written.
 	blooms []byte
 	// scratch buffers reused across blocks
-	lines, labels, contents, packed, hashBuf []byte
+	lines, labels, contents, packed, hashBuf, seqs, column []byte
 }
 
 func (w *segmentWriter) write(b []byte) error {
@@ -273,8 +303,25 @@ func (w *segmentWriter) block(rows []row) error {
 		w.contents = append(w.contents, r.content...)
 	}
 	meta := blockMeta{minLine: rows[0].line, maxLine: rows[len(rows)-1].line, rows: len(rows), offset: w.off, contentRaw: len(w.contents)}
+	meta.minSeq, meta.maxSeq = rows[0].seq, rows[0].seq
+	var cols []colKey
+	seenCol := map[colKey]bool{}
+	for _, r := range rows {
+		meta.minSeq, meta.maxSeq = min(meta.minSeq, r.seq), max(meta.maxSeq, r.seq)
+		for _, f := range r.fields {
+			k := colKey{f.Name, f.Type}
+			if !seenCol[k] {
+				seenCol[k] = true
+				cols = append(cols, k)
+			}
+		}
+	}
+	w.seqs = w.seqs[:0]
+	for _, r := range rows {
+		w.seqs = binary.AppendUvarint(w.seqs, r.seq-meta.minSeq)
+	}
 	w.postings = w.buildPostings(len(rows))
-	for i, chunk := range [][]byte{w.lines, w.labels, w.contents, w.postings} {
+	for i, chunk := range [][]byte{w.lines, w.labels, w.contents, w.postings, w.seqs} {
 		w.packed = compress(w.packed[:0], chunk)
 		if err := w.write(w.packed); err != nil {
 			return err
@@ -288,6 +335,17 @@ func (w *segmentWriter) block(rows []row) error {
 			meta.contentLen = len(w.packed)
 		case 3:
 			meta.postingsLen = len(w.packed)
+		case 4:
+			meta.seqLen = len(w.packed)
+		}
+	}
+	for _, k := range cols {
+		raw := encodeColumn(w.column[:0], k, rows)
+		w.column = raw
+		w.packed = compress(w.packed[:0], raw)
+		meta.columns = append(meta.columns, columnMeta{colKey: k, off: int(w.off - meta.offset), packedLen: len(w.packed), rawLen: len(raw)})
+		if err := w.write(w.packed); err != nil {
+			return err
 		}
 	}
 	bl := newBloom(len(w.stats))
@@ -305,6 +363,17 @@ func (w *segmentWriter) block(rows []row) error {
 	idx = binary.AppendUvarint(idx, uint64(meta.contentLen))
 	idx = binary.AppendUvarint(idx, uint64(meta.contentRaw))
 	idx = binary.AppendUvarint(idx, uint64(meta.postingsLen))
+	idx = binary.AppendUvarint(idx, meta.minSeq)
+	idx = binary.AppendUvarint(idx, meta.maxSeq-meta.minSeq)
+	idx = binary.AppendUvarint(idx, uint64(meta.seqLen))
+	idx = binary.AppendUvarint(idx, uint64(len(meta.columns)))
+	for _, c := range meta.columns {
+		idx = appendUvarintString(idx, c.name)
+		idx = append(idx, byte(c.typ))
+		idx = binary.AppendUvarint(idx, uint64(c.off))
+		idx = binary.AppendUvarint(idx, uint64(c.packedLen))
+		idx = binary.AppendUvarint(idx, uint64(c.rawLen))
+	}
 	idx = binary.AppendUvarint(idx, uint64(len(sets)))
 	for _, s := range sets {
 		idx = s.appendTo(idx)
@@ -471,8 +540,9 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 	if string(hdr[:6]) != segmentMagic {
 		return nil, errCorrupt
 	}
-	if hdr[6] != segmentVersion {
-		return nil, fmt.Errorf("format version %d, this server reads %d", hdr[6], segmentVersion)
+	version := hdr[6]
+	if version < 1 || version > segmentVersion {
+		return nil, fmt.Errorf("format version %d, this server reads 1 to %d", hdr[6], segmentVersion)
 	}
 	var t [trailerSize]byte
 	if _, err := f.ReadAt(t[:], size-trailerSize); err != nil {
@@ -523,6 +593,26 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		m.contentLen = int(r.uvarint())
 		m.contentRaw = int(r.uvarint())
 		m.postingsLen = int(r.uvarint())
+		if version >= 2 {
+			m.minSeq = r.uvarint()
+			m.maxSeq = m.minSeq + r.uvarint()
+			m.seqLen = int(r.uvarint())
+			ncols := r.uvarint()
+			if ncols > uint64(len(r.b)) {
+				return nil, errCorrupt
+			}
+			for range ncols {
+				var c columnMeta
+				c.name = r.string()
+				if t := r.bytes(1); t != nil {
+					c.typ = FieldType(t[0])
+				}
+				c.off = int(r.uvarint())
+				c.packedLen = int(r.uvarint())
+				c.rawLen = int(r.uvarint())
+				m.columns = append(m.columns, c)
+			}
+		}
 		nsets := r.uvarint()
 		if nsets > uint64(len(r.b)) {
 			return nil, errCorrupt
@@ -539,9 +629,13 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		m.bloomWords = int(r.uvarint())
 		m.bloomOffset = bloomOffset
 		bloomOffset += int64(m.bloomWords) * 8
-		if m.offset+int64(m.lineLen+m.labelLen+m.contentLen+m.postingsLen) > bloomStart || bloomStart+bloomOffset > off {
+		if m.end() > bloomStart || bloomStart+bloomOffset > off {
 			return nil, errCorrupt
 		}
+		if len(s.blocks) == 0 {
+			s.minSeq, s.maxSeq = m.minSeq, m.maxSeq
+		}
+		s.minSeq, s.maxSeq = min(s.minSeq, m.minSeq), max(s.maxSeq, m.maxSeq)
 		s.blocks = append(s.blocks, m)
 		s.rows += m.rows
 	}
@@ -665,4 +759,77 @@ func (s *segment) readLines(i int) ([]int64, error) {
 		out[j] = line
 	}
 	return out, r.err
+}
+
+// readSeqs decodes the batch sequence numbers of block i (all zero in a
+// version 1 segment, which predates them).
+func (s *segment) readSeqs(i int) ([]uint64, error) {
+	m := &s.blocks[i]
+	out := make([]uint64, m.rows)
+	if m.seqLen == 0 {
+		return out, nil
+	}
+	buf := make([]byte, m.seqLen)
+	if _, err := s.f.ReadAt(buf, m.extraOffset()); err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	raw, err := decompress(nil, buf)
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	r := &reader{b: raw}
+	for j := range out {
+		out[j] = m.minSeq + r.uvarint()
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, r.err)
+	}
+	return out, nil
+}
+
+// readColumn decodes field column c of block i into col. The strings point
+// into a fresh buffer, so col may be kept.
+func (s *segment) readColumn(i int, c *columnMeta, col *Column) error {
+	m := &s.blocks[i]
+	buf := make([]byte, c.packedLen)
+	if _, err := s.f.ReadAt(buf, m.offset+int64(c.off)); err != nil {
+		return fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	raw, err := decompress(make([]byte, 0, c.rawLen), buf)
+	if err != nil {
+		return fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	if err := decodeColumn(raw, c.typ, m.rows, col); err != nil {
+		return fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// readFields decodes every field column of block i into per-row fields.
+func (s *segment) readFields(i int) ([][]Field, error) {
+	m := &s.blocks[i]
+	out := make([][]Field, m.rows)
+	var col Column
+	for ci := range m.columns {
+		c := &m.columns[ci]
+		if err := s.readColumn(i, c, &col); err != nil {
+			return nil, err
+		}
+		for r := range m.rows {
+			if !col.Present[r] {
+				continue
+			}
+			f := Field{Name: c.name, Type: c.typ}
+			switch c.typ {
+			case FieldString:
+				f.Str = col.Str[r]
+			case FieldLong:
+				f.Long = col.Long[r]
+			case FieldFloat:
+				f.Float = col.Float[r]
+			}
+			out[r] = append(out[r], f)
+		}
+	}
+	return out, nil
 }

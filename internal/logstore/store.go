@@ -42,6 +42,8 @@ type Options struct {
 type Entry struct {
 	TimeNs  int64
 	Content string
+	// Fields are the entry's structured values, if its stream has a rule.
+	Fields []Field
 }
 
 // Row is a stored log row.
@@ -50,6 +52,10 @@ type Row struct {
 	Line    int64
 	Labels  Labels
 	Content string
+	// Seq is the sequence number of the batch that brought the row.
+	Seq uint64
+	// Fields are filled when the scan asks for them.
+	Fields []Field
 }
 
 // Store is the log engine. It is safe for concurrent use.
@@ -69,12 +75,17 @@ type Store struct {
 
 	memBytes atomic.Int64
 	segSeq   atomic.Uint64
-	flushReq chan struct{}
-	spaceMu  sync.Mutex
-	space    *sync.Cond
-	closing  chan struct{}
-	wg       sync.WaitGroup
-	closed   atomic.Bool
+	// seq is the last batch sequence number given; seqMarked is the value
+	// last written to the seq file.
+	seq       atomic.Uint64
+	markMu    sync.Mutex
+	seqMarked uint64
+	flushReq  chan struct{}
+	spaceMu   sync.Mutex
+	space     *sync.Cond
+	closing   chan struct{}
+	wg        sync.WaitGroup
+	closed    atomic.Bool
 }
 
 // ErrClosed is returned after Close.
@@ -118,6 +129,15 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 	if err := s.loadSegments(exists); err != nil {
 		s.closeSegments()
 		return nil, err
+	}
+	marked, err := readSeqMark(s.seqMarkPath())
+	if err != nil {
+		s.closeSegments()
+		return nil, err
+	}
+	s.seqMarked = marked
+	if marked > s.seq.Load() {
+		s.seq.Store(marked)
 	}
 	w, err := wal.Open(filepath.Join(dir, "wal"), wal.Options{NoSync: opts.NoSync}, func(rec []byte) error {
 		return s.replay(rec, exists)
@@ -190,6 +210,9 @@ func (s *Store) loadSegments(exists func(string) bool) error {
 				if seg.maxLine > st.lastLine {
 					st.lastLine = seg.maxLine
 				}
+				if seg.maxSeq > s.seq.Load() {
+					s.seq.Store(seg.maxSeq)
+				}
 			}
 		}
 		if st.segs, err = dropReplaced(st.segs); err != nil {
@@ -227,30 +250,48 @@ func (s *Store) existing(id string) *stream {
 	return s.streams[id]
 }
 
-const recordRows = 1
+// The WAL record types: rows without, and with, a batch sequence number
+// and structured fields.
+const (
+	recordRows   = 1
+	recordRowsV2 = 2
+)
 
-func encodeRecord(dst []byte, id uuid.UUID, labels Labels, rows []row) []byte {
-	dst = append(dst, recordRows)
+func encodeRecord(dst []byte, id uuid.UUID, labels Labels, seq uint64, rows []row) []byte {
+	dst = append(dst, recordRowsV2)
 	dst = append(dst, id[:]...)
+	dst = binary.AppendUvarint(dst, seq)
 	dst = labels.appendTo(dst)
 	dst = binary.AppendUvarint(dst, uint64(len(rows)))
 	for _, r := range rows {
 		dst = binary.AppendVarint(dst, r.line)
 		dst = appendUvarintString(dst, r.content)
+		dst = binary.AppendUvarint(dst, uint64(len(r.fields)))
+		for _, f := range r.fields {
+			dst = appendField(dst, f)
+		}
 	}
 	return dst
 }
 
 func (s *Store) replay(rec []byte, exists func(string) bool) error {
-	if len(rec) < 17 || rec[0] != recordRows {
+	if len(rec) < 17 || (rec[0] != recordRows && rec[0] != recordRowsV2) {
 		return fmt.Errorf("logstore: unknown WAL record type %d", rec[0])
 	}
+	v2 := rec[0] == recordRowsV2
 	id, _ := uuid.FromBytes(rec[1:17])
 	sid := id.String()
+	r := &reader{b: rec[17:]}
+	var seq uint64
+	if v2 {
+		seq = r.uvarint()
+		if seq > s.seq.Load() {
+			s.seq.Store(seq)
+		}
+	}
 	if !exists(sid) {
 		return nil
 	}
-	r := &reader{b: rec[17:]}
 	labels := r.labels()
 	n := r.uvarint()
 	st := s.stream(sid)
@@ -258,6 +299,16 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 	for i := uint64(0); i < n && r.err == nil; i++ {
 		line := r.varint()
 		content := r.string()
+		var fields []Field
+		if v2 {
+			nf := r.uvarint()
+			if nf > uint64(len(r.b)) {
+				return fmt.Errorf("logstore: corrupt WAL record: %w", errCorrupt)
+			}
+			for range nf {
+				fields = append(fields, r.field())
+			}
+		}
 		// A row already in a segment was flushed before the WAL file that
 		// holds it could be removed: keep it once.
 		if onDisk.has(st, line) {
@@ -270,8 +321,9 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 			continue
 		}
 		st.active.lines.add(line)
-		st.active.add(row{line: line, labels: labels, content: content})
-		s.memBytes.Add(int64(len(content)) + rowOverhead)
+		rw := row{line: line, labels: labels, content: content, seq: seq, fields: fields}
+		st.active.add(rw)
+		s.memBytes.Add(rw.size())
 		if line > st.lastLine {
 			st.lastLine = line
 		}
@@ -385,6 +437,9 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 		st.mu.Unlock()
 		return nil, fmt.Errorf("logstore: stream %s was deleted", streamID)
 	}
+	// Batches take sequence numbers while holding ckpt shared, so Seq, which
+	// holds it exclusively, sees every batch numbered so far in a memtable.
+	seq := s.seq.Add(1)
 	var onDisk lineChecker
 	for i, e := range entries {
 		line := e.TimeNs
@@ -401,12 +456,12 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 			st.lastLine = line
 		}
 		st.active.lines.add(line)
-		rows[i] = row{line: line, labels: labels, content: e.Content}
+		rows[i] = row{line: line, labels: labels, content: e.Content, seq: seq, fields: e.Fields}
 		lines[i] = line
 	}
 	st.mu.Unlock()
 
-	rec := encodeRecord(make([]byte, 0, 64+len(entries)*8+contentBytes(entries)), id, labels, rows)
+	rec := encodeRecord(make([]byte, 0, 64+len(entries)*8+contentBytes(entries)), id, labels, seq, rows)
 	if _, err := s.wal.Append(rec); err != nil {
 		st.mu.Lock()
 		st.active.lines.removeAll(lines)
@@ -420,7 +475,7 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 	if !st.deleted {
 		for _, r := range rows {
 			st.active.add(r)
-			added += int64(len(r.content)) + rowOverhead
+			added += r.size()
 		}
 	}
 	st.mu.Unlock()
@@ -528,7 +583,71 @@ func (s *Store) Flush() error {
 			return err
 		}
 	}
+	// The WAL files about to go may hold the highest sequence number
+	// given: keep it, so that numbers never go back after a restart.
+	if err := s.markSeq(); err != nil {
+		return err
+	}
 	return s.wal.RemoveBefore(seq)
+}
+
+// Seq returns a sequence number such that every batch numbered up to it
+// is visible to scans, and every later batch will be numbered above it.
+// Scans with SeqAfter set to a previous Seq find exactly the batches
+// appended since.
+func (s *Store) Seq() uint64 {
+	s.ckpt.Lock()
+	defer s.ckpt.Unlock()
+	return s.seq.Load()
+}
+
+func (s *Store) seqMarkPath() string { return filepath.Join(s.dir, "seq") }
+
+func readSeqMark(path string) (uint64, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("logstore: %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// markSeq durably records the last sequence number given, when it moved.
+func (s *Store) markSeq() error {
+	s.markMu.Lock()
+	defer s.markMu.Unlock()
+	v := s.seq.Load()
+	if v == s.seqMarked {
+		return nil
+	}
+	path := s.seqMarkPath()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.FormatUint(v, 10)+"\n"), 0o600); err != nil {
+		return err
+	}
+	f, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	f.Close()
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if err := syncDir(s.dir); err != nil {
+		return err
+	}
+	s.seqMarked = v
+	return nil
 }
 
 func (s *Store) flushStream(st *stream) error {

@@ -1,0 +1,220 @@
+package logstore
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func fieldEntry(i int) Entry {
+	return Entry{
+		TimeNs:  base + int64(i)*int64(time.Second),
+		Content: "row",
+		Fields: []Field{
+			{Name: "status", Type: FieldLong, Long: int64(200 + i%3)},
+			{Name: "took", Type: FieldFloat, Float: float64(i) / 4},
+			{Name: "path", Type: FieldString, Str: "/p" + string(rune('a'+i%26))},
+		},
+	}
+}
+
+// checkFields reads every row with its fields and compares them with
+// what fieldEntry gave, in line order.
+func checkFields(t *testing.T, s *Store, n int) {
+	t.Helper()
+	rows := collectRows(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64, Fields: true}, n+1)
+	if len(rows) != n {
+		t.Fatalf("got %d rows, want %d", len(rows), n)
+	}
+	for i, r := range rows {
+		if want := fieldEntry(i).Fields; !reflect.DeepEqual(r.Fields, want) {
+			t.Fatalf("row %d fields %+v, want %+v", i, r.Fields, want)
+		}
+	}
+}
+
+func TestFieldsSurviveFlushCompactionAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	const n = 3000
+	for start := 0; start < n; start += 300 {
+		var entries []Entry
+		for i := start; i < start+300; i++ {
+			entries = append(entries, fieldEntry(i))
+		}
+		if _, err := s.Append(sid, nil, entries); err != nil {
+			t.Fatal(err)
+		}
+		if start < n-300 {
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	checkFields(t, s, n) // memtable and segments together
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	checkFields(t, s, n)
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	// The rows span two UTC days: one segment each.
+	if segs := len(s.existing(sid).segs); segs != 2 {
+		t.Fatalf("%d segments after compaction, want 2", segs)
+	}
+	checkFields(t, s, n)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir, Options{})
+	defer s.Close()
+	checkFields(t, s, n)
+	// Rows without fields read back without them.
+	rows := collectRows(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64}, 1)
+	if rows[0].Fields != nil {
+		t.Fatalf("fields returned unasked: %+v", rows[0].Fields)
+	}
+}
+
+func TestFieldsReplayFromWAL(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	if _, err := s.Append(sid, nil, []Entry{fieldEntry(0), fieldEntry(1)}); err != nil {
+		t.Fatal(err)
+	}
+	// Leave without flushing: the rows are only in the WAL.
+	s.wal.Close()
+	s2 := openStore(t, dir, Options{})
+	defer s2.Close()
+	checkFields(t, s2, 2)
+}
+
+func TestSeqSelectsBatchesAppendedSince(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	batch := func(at int64, content string) {
+		t.Helper()
+		if _, err := s.Append(sid, nil, []Entry{{TimeNs: at, Content: content}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	batch(base, "first")
+	batch(base+2e9, "second")
+	mark := s.Seq()
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// A late row: older than everything, appended after the mark.
+	batch(base-5e9, "late")
+	batch(base+3e9, "third")
+	now := s.Seq()
+	batch(base+4e9, "after")
+
+	contents := func(sc Scan) []string {
+		var out []string
+		for _, r := range collectRows(t, s, sc, 100) {
+			out = append(out, r.Content)
+		}
+		return out
+	}
+	all := Scan{Start: math.MinInt64, End: math.MaxInt64, SeqAfter: mark, SeqUpTo: now}
+	if got := contents(all); !reflect.DeepEqual(got, []string{"late", "third"}) {
+		t.Fatalf("since the mark: %v", got)
+	}
+	if got := contents(Scan{Start: math.MinInt64, End: math.MaxInt64, SeqUpTo: mark}); !reflect.DeepEqual(got, []string{"first", "second"}) {
+		t.Fatalf("up to the mark: %v", got)
+	}
+	if got := contents(Scan{Start: math.MinInt64, End: base, SeqAfter: mark, SeqUpTo: now}); !reflect.DeepEqual(got, []string{"late"}) {
+		t.Fatalf("late rows: %v", got)
+	}
+	if total, _, err := s.Count(sid, all, 0, 0); err != nil || total != 2 {
+		t.Fatalf("count since the mark: %d, %v", total, err)
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := contents(all); !reflect.DeepEqual(got, []string{"late", "third"}) {
+		t.Fatalf("since the mark, after a flush: %v", got)
+	}
+	if total, _, err := s.Count(sid, all, 0, 0); err != nil || total != 2 {
+		t.Fatalf("count since the mark, after a flush: %d, %v", total, err)
+	}
+	last := s.Seq()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir, Options{})
+	defer s.Close()
+	if got := s.Seq(); got != last {
+		t.Fatalf("after a restart Seq is %d, was %d", got, last)
+	}
+	if got := contents(all); !reflect.DeepEqual(got, []string{"late", "third"}) {
+		t.Fatalf("since the mark, after a restart: %v", got)
+	}
+}
+
+func TestSeqNeverGoesBackWhenTheNewestRowsAreDeleted(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	for i := range 5 {
+		if _, err := s.Append(sid, nil, []Entry{{TimeNs: base + int64(i), Content: "x"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := s.Seq()
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteStream(sid); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir, Options{})
+	defer s.Close()
+	if got := s.Seq(); got < last {
+		t.Fatalf("Seq went back from %d to %d", last, got)
+	}
+}
+
+// testdata/v1.seg was written by the version 1 writer: 2,000 rows "line i
+// common", one a second from base, label host=a.
+func TestReadsVersion1Segments(t *testing.T) {
+	dir := t.TempDir()
+	day := dayOf(base)
+	if err := os.MkdirAll(filepath.Join(dir, "streams", sid, day), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("testdata/v1.seg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "streams", sid, day, "00000000000000000001.seg"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, dir, Options{})
+	defer s.Close()
+	rows := collectRows(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64, Fields: true, Matcher: wordMatcher("common")}, 5000)
+	if len(rows) != 2000 {
+		t.Fatalf("read %d rows of the version 1 segment, want 2000", len(rows))
+	}
+	for i, r := range rows {
+		want := fmt.Sprintf("line %d common", i)
+		if r.Content != want || r.Line != base+int64(i)*1e9 || r.Seq != 0 || r.Fields != nil {
+			t.Fatalf("row %d: %+v", i, r)
+		}
+	}
+	// New rows get sequence numbers above the old rows' zero.
+	if _, err := s.Append(sid, nil, []Entry{fieldEntry(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Seq() == 0 {
+		t.Fatal("Seq stayed 0 after an append")
+	}
+}
