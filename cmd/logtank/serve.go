@@ -17,6 +17,7 @@ import (
 
 	"logtank/internal/client"
 	"logtank/internal/iam"
+	"logtank/internal/objstore"
 	"logtank/internal/server"
 )
 
@@ -34,6 +35,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	memLimit := fs.Int64("memory-limit-mb", 384, "soft memory limit for the Go runtime in MiB (0: none; GOMEMLIMIT overrides)")
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
+	obs := objectFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -57,8 +59,13 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*data, 0o700); err != nil {
 		return err
 	}
+	objects, err := obs.open()
+	if err != nil {
+		return err
+	}
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
+		Objects: objects,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),
@@ -164,4 +171,47 @@ func newLogger(level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
 	return nil, usagef("--log-format must be text or json, got %q", format)
+}
+
+// objectOptions say where transfers write: a folder (each folder in it a
+// bucket) or an S3-compatible endpoint.
+type objectOptions struct {
+	dir, endpoint, accessKey, region *string
+	pathStyle, insecure              *bool
+}
+
+func objectFlags(fs *flag.FlagSet) objectOptions {
+	return objectOptions{
+		dir:       fs.String("obs-dir", "", "folder whose sub-folders are the buckets transfers write to (default: <data>/obs)"),
+		endpoint:  fs.String("obs-endpoint", "", "S3-compatible endpoint for transfers (host:port or URL) instead of a folder; the secret key comes from LOGTANK_OBS_SECRET_KEY"),
+		accessKey: fs.String("obs-access-key", "", "access key for --obs-endpoint"),
+		region:    fs.String("obs-region", "", "region of --obs-endpoint (empty: asked of the endpoint)"),
+		pathStyle: fs.Bool("obs-path-style", false, "address buckets as endpoint/bucket (MinIO and most self-hosted servers)"),
+		insecure:  fs.Bool("obs-insecure", false, "speak plain HTTP to --obs-endpoint"),
+	}
+}
+
+// open returns the object store the flags name; nil leaves the default
+// folder to the server.
+func (o objectOptions) open() (objstore.Store, error) {
+	if *o.endpoint != "" {
+		if *o.dir != "" {
+			return nil, usagef("--obs-dir and --obs-endpoint exclude each other")
+		}
+		secret := os.Getenv("LOGTANK_OBS_SECRET_KEY")
+		if *o.accessKey == "" || secret == "" {
+			return nil, usagef("--obs-endpoint needs --obs-access-key and LOGTANK_OBS_SECRET_KEY")
+		}
+		return objstore.NewS3(objstore.S3Config{
+			Endpoint: *o.endpoint, AccessKey: *o.accessKey, SecretKey: secret, Region: *o.region,
+			PathStyle: *o.pathStyle, Insecure: *o.insecure,
+		})
+	}
+	if *o.dir == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(*o.dir, 0o700); err != nil {
+		return nil, err
+	}
+	return objstore.NewDir(*o.dir)
 }

@@ -114,11 +114,15 @@ func (c *DB) UpdateLogGroup(ctx context.Context, projectID, id string, ttlDays i
 	return c.LogGroup(ctx, projectID, id)
 }
 
-// DeleteLogGroup removes a group and its streams. The streams are deleted
+// DeleteLogGroup removes a group and its streams, unless a transfer
+// refers to the group (an *InUseError). The streams are deleted
 // explicitly, not left to the foreign key's cascade, so the outcome does
 // not depend on the engine's foreign-key setting.
 func (c *DB) DeleteLogGroup(ctx context.Context, projectID, id string) error {
 	return c.tx(ctx, func(tx *sql.Tx) error {
+		if t, err := transferOfGroup(ctx, tx, id); err != nil || t != "" {
+			return inUse(t, err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2`, projectID, id); err != nil {
 			return err
 		}
@@ -228,9 +232,15 @@ func (c *DB) UpdateLogStream(ctx context.Context, projectID, groupID, id string,
 	return c.LogStream(ctx, projectID, groupID, id)
 }
 
-// DeleteLogStream removes a stream of a group.
+// DeleteLogStream removes a stream of a group, unless a transfer writes
+// it (an *InUseError).
 func (c *DB) DeleteLogStream(ctx context.Context, projectID, groupID, id string) error {
-	return c.mustAffect(c.sql.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
+	return c.tx(ctx, func(tx *sql.Tx) error {
+		if t, err := transferOfStream(ctx, tx, id); err != nil || t != "" {
+			return inUse(t, err)
+		}
+		return c.mustAffect(tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
+	})
 }
 
 // StreamRef is where a stream belongs and how long its logs are kept.

@@ -8,24 +8,32 @@ import (
 
 // The LTS error catalogue: status, code and message as the service sends them.
 var (
-	ErrNotJSON        = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0007", Msg: "The request body format must be json"}
-	ErrInvalid        = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0009", Msg: "Failed to validate the request body"}
-	ErrGroupExists    = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0101", Msg: "Failed to create log group, the group name has been existed"}
-	ErrGroupQuota     = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0104", Msg: "Failed to create log group, the number of log groups exceeds the quota"}
-	ErrGroupNotFound  = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0201", Msg: "The log group is not existed"}
-	ErrStreamExists   = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0205", Msg: "The log stream name has been existed"}
-	ErrStreamQuota    = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0206", Msg: "Failed to create log stream, the number of Log streams exceeds the quota"}
-	ErrStreamNotFound = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0208", Msg: "The log stream does not existed"}
-	ErrUnauthorized   = &wire.Error{Status: http.StatusUnauthorized, Code: "LTS.0003", Msg: "Invalid token"}
-	ErrWrongProject   = &wire.Error{Status: http.StatusForbidden, Code: "LTS.0001", Msg: "Invalid projectId"}
-	ErrTooLarge       = &wire.Error{Status: http.StatusRequestEntityTooLarge, Code: "LTS.0009", Msg: "The request body is too large"}
-	ErrInternal       = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0010", Msg: "The system encountered an internal error"}
-	ErrCreateGroup    = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0102", Msg: "Failed to create log group"}
-	ErrDeleteGroup    = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0103", Msg: "Failed to delete log group"}
-	ErrUpdateGroup    = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0107", Msg: "Failed to update log group"}
-	ErrCreateStream   = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0202", Msg: "Failed to create Log stream"}
-	ErrDeleteStream   = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0203", Msg: "Failed to delete Log stream"}
-	ErrUpdateStream   = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0204", Msg: "Failed to update log stream"}
+	ErrNotJSON          = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0007", Msg: "The request body format must be json"}
+	ErrInvalid          = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0009", Msg: "Failed to validate the request body"}
+	ErrGroupExists      = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0101", Msg: "Failed to create log group, the group name has been existed"}
+	ErrGroupQuota       = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0104", Msg: "Failed to create log group, the number of log groups exceeds the quota"}
+	ErrGroupNotFound    = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0201", Msg: "The log group is not existed"}
+	ErrStreamExists     = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0205", Msg: "The log stream name has been existed"}
+	ErrStreamQuota      = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0206", Msg: "Failed to create log stream, the number of Log streams exceeds the quota"}
+	ErrStreamNotFound   = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0208", Msg: "The log stream does not existed"}
+	ErrGroupInTransfer  = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0105", Msg: "Log group is associated by transfer"}
+	ErrStreamInTransfer = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0207", Msg: "Log stream is associated by transfer"}
+	ErrTransferNotFound = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0405", Msg: "The log transfer does not existed"}
+	ErrNoBucket         = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0416", Msg: "obs bucket does not exist"}
+	ErrNotInList        = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.1901", Msg: "The value is not in the list"}
+	ErrBadPattern       = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.1902", Msg: "The value is invalid, please verify if it's provided as required"}
+	ErrBucketDenied     = &wire.Error{Status: http.StatusForbidden, Code: "LTS.0018", Msg: "Current user does not have the permission to operate obs"}
+	ErrTransferType     = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0001", Msg: "Invalid log transfer type"}
+	ErrUnauthorized     = &wire.Error{Status: http.StatusUnauthorized, Code: "LTS.0003", Msg: "Invalid token"}
+	ErrWrongProject     = &wire.Error{Status: http.StatusForbidden, Code: "LTS.0001", Msg: "Invalid projectId"}
+	ErrTooLarge         = &wire.Error{Status: http.StatusRequestEntityTooLarge, Code: "LTS.0009", Msg: "The request body is too large"}
+	ErrInternal         = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0010", Msg: "The system encountered an internal error"}
+	ErrCreateGroup      = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0102", Msg: "Failed to create log group"}
+	ErrDeleteGroup      = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0103", Msg: "Failed to delete log group"}
+	ErrUpdateGroup      = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0107", Msg: "Failed to update log group"}
+	ErrCreateStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0202", Msg: "Failed to create Log stream"}
+	ErrDeleteStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0203", Msg: "Failed to delete Log stream"}
+	ErrUpdateStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0204", Msg: "Failed to update log stream"}
 )
 
 // Errors are the LTS answers the server gives on the service's behalf.

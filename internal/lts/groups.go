@@ -117,9 +117,12 @@ func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return internal(ErrDeleteGroup, err)
 	}
+	var inUse *catalog.InUseError
 	switch err := s.db.DeleteLogGroup(r.Context(), project, groupID); {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ErrGroupNotFound
+	case errors.As(err, &inUse):
+		return ErrGroupInTransfer.WithMsg("%s (transfer %s)", ErrGroupInTransfer.Msg, inUse.TransferID)
 	case err != nil:
 		return internal(ErrDeleteGroup, err)
 	}

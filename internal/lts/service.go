@@ -9,6 +9,8 @@ import (
 	"logtank/internal/catalog"
 	"logtank/internal/logquery"
 	"logtank/internal/logstore"
+	"logtank/internal/objstore"
+	"logtank/internal/transfer"
 	"logtank/internal/wire"
 )
 
@@ -19,9 +21,17 @@ type Config struct {
 	Logger  *slog.Logger
 	// MemtableBytes is the log engine's memory budget for fresh rows.
 	MemtableBytes int64
-	// Now is the clock that ingestion checks log times against (time.Now
-	// when nil); tests replay old documented examples with it.
+	// Now is the clock that ingestion checks log times against and
+	// transfer windows close by (time.Now when nil); tests replay old
+	// documented examples with it.
 	Now func() time.Time
+	// Region names the LogTanks/<region>/ folder of transferred objects.
+	Region string
+	// Objects is where transfers write; buckets are never created.
+	Objects objstore.Store
+	// TransferGrace and TransferInterval tune the transfer worker (see
+	// transfer.Config; zero: its defaults, a negative grace: none).
+	TransferGrace, TransferInterval time.Duration
 }
 
 // Service is the LTS API. It is safe for concurrent use.
@@ -31,11 +41,14 @@ type Service struct {
 	streams   *streamCache
 	tokenizer *logquery.Tokenizer
 	now       func() time.Time
+	region    string
+	objects   objstore.Store
+	transfers *transfer.Worker
 }
 
 // Open opens the log engine and returns the service over db.
 func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
-	s := &Service{db: db, streams: &streamCache{db: db}, tokenizer: logquery.DefaultTokenizer(), now: cfg.Now}
+	s := &Service{db: db, streams: &streamCache{db: db}, tokenizer: logquery.DefaultTokenizer(), now: cfg.Now, region: cfg.Region, objects: cfg.Objects}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -49,11 +62,22 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.logs = store
+	s.transfers, err = transfer.Start(transfer.Config{
+		DB: db, Logs: store, Objects: cfg.Objects, Region: cfg.Region, SpoolDir: filepath.Join(cfg.DataDir, "spool"),
+		Logger: cfg.Logger, Now: s.now, Grace: cfg.TransferGrace, Interval: cfg.TransferInterval,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
-// Close flushes and closes the log engine.
-func (s *Service) Close() error { return s.logs.Close() }
+// Close stops the transfers, then flushes and closes the log engine.
+func (s *Service) Close() error {
+	s.transfers.Close()
+	return s.logs.Close()
+}
 
 // API returns the LTS management and query routes for the server to mount.
 // The handlers are method values, so API works on a nil *Service to list
@@ -75,6 +99,12 @@ func (s *Service) API() wire.Service {
 			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/content/query", Handle: s.queryLogs},
 			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/context", Handle: s.logContext},
 			{Method: "POST", Pattern: "/v2/{project_id}/lts/keyword-count", Handle: s.histogram},
+			{Method: "POST", Pattern: "/v2/{project_id}/log-dump/obs", Handle: s.createDumpObs},
+			{Method: "POST", Pattern: "/v2/{project_id}/transfers", Handle: s.createTransfer},
+			{Method: "GET", Pattern: "/v2/{project_id}/transfers", Handle: s.listTransfers},
+			{Method: "PUT", Pattern: "/v2/{project_id}/transfers", Handle: s.updateTransfer},
+			{Method: "DELETE", Pattern: "/v2/{project_id}/transfers", Handle: s.deleteTransfer},
+			{Method: "POST", Pattern: "/v2/{project_id}/transfers/{log_transfer_id}/run", Handle: s.runTransfer},
 		},
 	}
 }

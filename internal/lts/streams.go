@@ -209,9 +209,12 @@ func (s *Service) deleteStream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("log_stream_id")
+	var inUse *catalog.InUseError
 	switch err := s.db.DeleteLogStream(r.Context(), project, groupID, id); {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ErrStreamNotFound
+	case errors.As(err, &inUse):
+		return ErrStreamInTransfer.WithMsg("%s: %s (transfer %s)", ErrStreamInTransfer.Msg, id, inUse.TransferID)
 	case err != nil:
 		return internal(ErrDeleteStream, err)
 	}

@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"logtank/internal/objstore/s3test"
 )
 
 const (
 	testAccessKey = "objstore-test-ak"
 	testSecretKey = "objstore-test-sk"
-	versitygwPkg  = "github.com/versity/versitygw/cmd/versitygw@v1.8.0"
 )
 
 // versitygw is a real S3-compatible server serving one local directory.
@@ -25,68 +23,9 @@ type versitygw struct {
 	dir  string // each folder in it is a bucket
 }
 
-// findVersitygw looks on PATH, then in $(go env GOPATH)/bin. In CI a missing
-// binary fails the test: .ci/run installs it, so its absence is a CI bug.
-func findVersitygw(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		for gp := range strings.SplitSeq(strings.TrimSpace(string(out)), string(os.PathListSeparator)) {
-			p := filepath.Join(gp, "bin", "versitygw")
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	msg := "versitygw not found on PATH nor in $(go env GOPATH)/bin; install it with: go install " + versitygwPkg
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// startVersitygw starts the server on a free loopback port, waits until it
-// accepts connections and stops it when the test ends.
 func startVersitygw(t *testing.T) *versitygw {
-	t.Helper()
-	bin := findVersitygw(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	g := &versitygw{addr: addr, dir: t.TempDir()}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--access", testAccessKey, "--secret", testSecretKey, "--port", addr, "posix", g.dir)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting versitygw: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			t.Fatalf("versitygw exited before answering (%v):\n%s", err, logs.String())
-		case <-deadline:
-			t.Fatalf("versitygw did not answer on %s within 30s:\n%s", addr, logs.String())
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			return g
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval while the server starts
-	}
+	s := s3test.Start(t, testAccessKey, testSecretKey)
+	return &versitygw{addr: s.Addr, dir: s.Dir}
 }
 
 func (g *versitygw) store(t *testing.T, secret string) *S3 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"logtank/internal/iam"
 	"logtank/internal/lts"
 	"logtank/internal/metricstore"
+	"logtank/internal/objstore"
 	"logtank/internal/wire"
 )
 
@@ -40,6 +42,12 @@ type Config struct {
 	Now func() time.Time
 	// MetricRetention is how long AOM metric points are kept (zero: 30 days).
 	MetricRetention time.Duration
+	// Objects is where log transfers write (nil: the folder DataDir/obs,
+	// each folder in it a bucket).
+	Objects objstore.Store
+	// TransferGrace and TransferInterval tune the transfer worker (zero:
+	// its defaults).
+	TransferGrace, TransferInterval time.Duration
 }
 
 // App is an opened server: its stores, services and HTTP handler.
@@ -52,6 +60,8 @@ type App struct {
 	metrics *metricstore.Store
 	fgs     *fgs.Service
 	handler http.Handler
+	// ownObjects is the object folder the server opened itself, if any.
+	ownObjects *objstore.Dir
 	// FirstStart tells what Open created or confirmed in the accounts.
 	FirstStart iam.FirstStart
 }
@@ -79,7 +89,26 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("first-start accounts: %w", err)
 	}
-	logs, err := lts.Open(ctx, db, lts.Config{DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now})
+	// ownObjects is the default object folder, which the server closes.
+	var ownObjects *objstore.Dir
+	if cfg.Objects == nil {
+		dir := filepath.Join(cfg.DataDir, "obs")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			db.Close()
+			return nil, err
+		}
+		objects, err := objstore.NewDir(dir)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		cfg.Objects = objects
+		ownObjects = objects
+	}
+	logs, err := lts.Open(ctx, db, lts.Config{
+		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
+		Region: cfg.Region, Objects: cfg.Objects, TransferGrace: cfg.TransferGrace, TransferInterval: cfg.TransferInterval,
+	})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("log store: %w", err)
@@ -97,7 +126,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("functions: %w", err)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs}
+	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects}
 	reg := prometheus.NewRegistry()
 	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions))
 	return a, nil
@@ -138,6 +167,11 @@ func (a *App) Close() error {
 	}
 	if cerr := a.db.Close(); err == nil {
 		err = cerr
+	}
+	if a.ownObjects != nil {
+		if cerr := a.ownObjects.Close(); err == nil {
+			err = cerr
+		}
 	}
 	if err == nil {
 		err = ferr

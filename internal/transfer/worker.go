@@ -1,0 +1,296 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"sync"
+	"time"
+
+	"logtank/internal/catalog"
+	"logtank/internal/logstore"
+	"logtank/internal/objstore"
+)
+
+// Config is what a Worker needs.
+type Config struct {
+	DB      *catalog.DB
+	Logs    *logstore.Store
+	Objects objstore.Store
+	Region  string
+	// SpoolDir holds objects while they are written; it is emptied at start.
+	SpoolDir string
+	Logger   *slog.Logger
+	// Now is the clock windows close by (time.Now when nil).
+	Now func() time.Time
+	// Grace is how long after a window ends it is written, so that rows
+	// in flight at its end still go into it (default 30 s).
+	Grace time.Duration
+	// Interval is how often due windows are looked for (default 5 s).
+	Interval time.Duration
+}
+
+// Worker runs the due windows of every enabled transfer.
+type Worker struct {
+	cfg Config
+	log *slog.Logger
+	// runMu serialises runs: the periodic one and those asked for.
+	runMu sync.Mutex
+	// retry holds, per failing transfer, when to try again and the delay
+	// after that.
+	retry   map[string]backoff
+	closing chan struct{}
+	done    chan struct{}
+}
+
+type backoff struct {
+	at    time.Time
+	delay time.Duration
+}
+
+const (
+	firstRetry = 5 * time.Second
+	maxRetry   = 5 * time.Minute
+)
+
+// Start starts the worker.
+func Start(cfg Config) (*Worker, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Grace < 0 {
+		cfg.Grace = 0
+	} else if cfg.Grace == 0 {
+		cfg.Grace = 30 * time.Second
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if err := os.RemoveAll(cfg.SpoolDir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.SpoolDir, 0o700); err != nil {
+		return nil, err
+	}
+	w := &Worker{cfg: cfg, log: cfg.Logger, retry: map[string]backoff{}, closing: make(chan struct{}), done: make(chan struct{})}
+	go w.loop()
+	return w, nil
+}
+
+// Close stops the worker, waiting for a run in progress.
+func (w *Worker) Close() {
+	close(w.closing)
+	<-w.done
+}
+
+func (w *Worker) loop() {
+	defer close(w.done)
+	t := time.NewTicker(w.cfg.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.closing:
+			return
+		case <-t.C:
+			w.runDue()
+		}
+	}
+}
+
+// runDue runs every enabled transfer that is not waiting to retry.
+func (w *Worker) runDue() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-w.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	transfers, err := w.cfg.DB.Transfers(ctx, "")
+	if err != nil {
+		w.log.Error("listing transfers", "error", err)
+		return
+	}
+	w.runMu.Lock()
+	defer w.runMu.Unlock()
+	for _, t := range transfers {
+		if !t.Enabled || t.Type != "OBS" {
+			continue
+		}
+		if b, ok := w.retry[t.ID]; ok && w.cfg.Now().Before(b.at) {
+			continue
+		}
+		if _, err := w.run(ctx, t, false); err != nil && ctx.Err() == nil {
+			w.log.Warn("transfer failed", "transfer", t.ID, "error", err)
+		}
+	}
+}
+
+// Run writes the transfer's due windows now, ignoring any retry delay,
+// and with force also the window from the last one written up to now. It
+// returns the keys of the objects written.
+func (w *Worker) Run(ctx context.Context, t catalog.Transfer, force bool) ([]string, error) {
+	w.runMu.Lock()
+	defer w.runMu.Unlock()
+	return w.run(ctx, t, force)
+}
+
+// StartProgress is where a stream joins a transfer: it is written from
+// the rows that arrive after now.
+func (w *Worker) StartProgress() catalog.Progress {
+	seq := w.cfg.Logs.Seq()
+	return catalog.Progress{BaseSeq: seq, DoneSeq: seq, DoneEndMS: w.cfg.Now().UnixMilli()}
+}
+
+func (w *Worker) run(ctx context.Context, t catalog.Transfer, force bool) ([]string, error) {
+	keys, err := w.runStreams(ctx, t, force)
+	if err != nil {
+		if ctx.Err() != nil {
+			return keys, err
+		}
+		b := w.retry[t.ID]
+		b.delay = min(max(2*b.delay, firstRetry), maxRetry)
+		b.at = w.cfg.Now().Add(b.delay)
+		w.retry[t.ID] = b
+		if ferr := w.cfg.DB.SetTransferFailure(ctx, t.ID, err.Error()); ferr != nil {
+			w.log.Error("recording a transfer failure", "transfer", t.ID, "error", ferr)
+		}
+		return keys, err
+	}
+	delete(w.retry, t.ID)
+	if t.Failure != "" {
+		if err := w.cfg.DB.SetTransferFailure(ctx, t.ID, ""); err != nil {
+			return keys, err
+		}
+	}
+	return keys, nil
+}
+
+func (w *Worker) runStreams(ctx context.Context, t catalog.Transfer, force bool) ([]string, error) {
+	s, err := DecodeSettings(t.Settings)
+	if err != nil {
+		return nil, fmt.Errorf("transfer settings: %w", err)
+	}
+	loc, err := s.Location()
+	if err != nil {
+		return nil, err
+	}
+	group, err := w.cfg.DB.LogGroup(ctx, t.ProjectID, t.GroupID)
+	if err != nil {
+		return nil, fmt.Errorf("log group %s: %w", t.GroupID, err)
+	}
+	now := w.cfg.Now()
+	seq := w.cfg.Logs.Seq()
+	var keys []string
+	for _, ts := range t.Streams {
+		stream, err := w.cfg.DB.LogStream(ctx, t.ProjectID, t.GroupID, ts.StreamID)
+		if err != nil {
+			return keys, fmt.Errorf("log stream %s: %w", ts.StreamID, err)
+		}
+		names := Names{Region: w.cfg.Region, ProjectID: t.ProjectID, GroupName: group.Name, StreamName: stream.Name, StreamTags: stream.Tags}
+		p := ts.Progress
+		for ctx.Err() == nil {
+			var end time.Time
+			var upTo uint64
+			if p.PendingEndMS > 0 {
+				end, upTo = time.UnixMilli(p.PendingEndMS), p.PendingSeq
+			} else {
+				end = NextBoundary(time.UnixMilli(p.DoneEndMS), s.Length(), loc)
+				if end.Add(w.cfg.Grace).After(now) {
+					if !force || !now.After(time.UnixMilli(p.DoneEndMS)) {
+						break
+					}
+					end = time.UnixMilli(now.UnixMilli())
+				}
+				upTo = seq
+				p.PendingEndMS, p.PendingSeq = end.UnixMilli(), upTo
+				if err := w.cfg.DB.SetTransferProgress(ctx, t.ID, ts.StreamID, p); err != nil {
+					return keys, err
+				}
+			}
+			key, err := w.write(ctx, &s, loc, names, ts.StreamID, p, end, upTo)
+			if err != nil {
+				return keys, err
+			}
+			if key != "" {
+				keys = append(keys, key)
+			}
+			p = catalog.Progress{BaseSeq: p.BaseSeq, DoneEndMS: end.UnixMilli(), DoneSeq: upTo}
+			if err := w.cfg.DB.SetTransferProgress(ctx, t.ID, ts.StreamID, p); err != nil {
+				return keys, err
+			}
+		}
+	}
+	return keys, ctx.Err()
+}
+
+// write writes one window of a stream: its rows that arrived up to upTo,
+// and the late rows of earlier windows that arrived since the last one. It
+// returns the object's key, or "" when there was no row to write.
+func (w *Worker) write(ctx context.Context, s *Settings, loc *time.Location, names Names, streamID string, p catalog.Progress, end time.Time, upTo uint64) (string, error) {
+	f, err := os.CreateTemp(w.cfg.SpoolDir, "object-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	enc := newEncoder(f, s, names)
+	startNs := time.UnixMilli(p.DoneEndMS).UnixNano()
+	scans := []logstore.Scan{
+		// Late rows: older than the windows written, arrived since.
+		{Start: math.MinInt64, End: startNs - 1, SeqAfter: p.DoneSeq, SeqUpTo: upTo},
+		// The window's rows, whenever they arrived since the transfer began.
+		{Start: startNs, End: end.UnixNano() - 1, SeqAfter: p.BaseSeq, SeqUpTo: upTo},
+	}
+	for _, sc := range scans {
+		if sc.SeqAfter >= sc.SeqUpTo {
+			continue
+		}
+		var werr error
+		err := w.cfg.Logs.Rows(streamID, sc, func(r logstore.Row) bool {
+			werr = enc.write(r)
+			return werr == nil && ctx.Err() == nil
+		})
+		if err = errors.Join(err, werr, ctx.Err()); err != nil {
+			return "", err
+		}
+	}
+	if err := enc.close(); err != nil {
+		return "", err
+	}
+	if enc.rows == 0 {
+		return "", nil
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	key := Key(s, loc, names, Window{Start: time.UnixMilli(p.DoneEndMS), End: end})
+	if err := w.cfg.Objects.Put(ctx, s.Bucket, key, f, size); err != nil {
+		return "", describe(err, s.Bucket)
+	}
+	return key, nil
+}
+
+// describe says in the words of the transfer's status what went wrong.
+func describe(err error, bucket string) error {
+	switch {
+	case errors.Is(err, objstore.ErrNoBucket):
+		return fmt.Errorf("obs bucket does not exist: %s", bucket)
+	case errors.Is(err, objstore.ErrAccessDenied):
+		return fmt.Errorf("no permission to write to obs bucket %s: %w", bucket, err)
+	}
+	return fmt.Errorf("writing to obs bucket %s: %w", bucket, err)
+}
