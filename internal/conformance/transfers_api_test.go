@@ -266,12 +266,18 @@ func TestTransferErrors(t *testing.T) {
 			r.Body.LogTransferInfo.LogTransferMode = model.GetCreateTransferRequestBodyLogTransferInfoLogTransferModeEnum().REAL_TIME
 		}, "LTS.1901", "cycle"},
 		{"period", func(r *model.CreateTransferRequest) { r.Body.LogTransferInfo.LogTransferDetail.ObsPeriod = 7 }, "LTS.1901", "obs_period+obs_period_unit is not in the list"},
-		{"time zone alone", func(r *model.CreateTransferRequest) { r.Body.LogTransferInfo.LogTransferDetail.ObsTimeZone = ptr("UTC+01:00") }, "LTS.0009", "together"},
+		{"time zone alone", func(r *model.CreateTransferRequest) {
+			r.Body.LogTransferInfo.LogTransferDetail.ObsTimeZone = ptr("UTC+01:00")
+		}, "LTS.0009", "together"},
 		{"time zone", func(r *model.CreateTransferRequest) {
 			r.Body.LogTransferInfo.LogTransferDetail.ObsTimeZone, r.Body.LogTransferInfo.LogTransferDetail.ObsTimeZoneId = ptr("GMT+1"), ptr("Nowhere/City")
 		}, "LTS.1902", "obs_time_zone is invalid"},
-		{"tag", func(r *model.CreateTransferRequest) { r.Body.LogTransferInfo.LogTransferDetail.Tags = &[]string{"password"} }, "LTS.1901", "tags is not in the list"},
-		{"dir", func(r *model.CreateTransferRequest) { r.Body.LogTransferInfo.LogTransferDetail.ObsDirPreFixName = ptr("a/../../etc") }, "LTS.1902", "obs_dir_pre_fix_name is invalid"},
+		{"tag", func(r *model.CreateTransferRequest) {
+			r.Body.LogTransferInfo.LogTransferDetail.Tags = &[]string{"password"}
+		}, "LTS.1901", "tags is not in the list"},
+		{"dir", func(r *model.CreateTransferRequest) {
+			r.Body.LogTransferInfo.LogTransferDetail.ObsDirPreFixName = ptr("a/../../etc")
+		}, "LTS.1902", "obs_dir_pre_fix_name is invalid"},
 		{"no detail", func(r *model.CreateTransferRequest) { r.Body.LogTransferInfo.LogTransferDetail = nil }, "LTS.0009", "log_transfer_detail is required"},
 		{"no group", func(r *model.CreateTransferRequest) {}, "LTS.0009", "log_group_id is required"},
 		{"bucket", func(r *model.CreateTransferRequest) {
