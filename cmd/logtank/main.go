@@ -33,6 +33,8 @@ var commands = map[string]command{
 	"tail":    {"print a stream's newest lines; -f follows new ones", runTail},
 	"bench":   {"load a server with generated logs and time the key queries", runBench},
 
+	"transfers": {"dump log streams to object storage every period (list, create, delete, run)", runTransfers},
+
 	"functions": {"create, update, publish, alias and invoke functions (FunctionGraph)", runFunctions},
 	"metrics":   {"report metric points and query them with PromQL (AOM)", runMetrics},
 }

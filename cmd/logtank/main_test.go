@@ -112,6 +112,29 @@ func TestServeAndClientCommands(t *testing.T) {
 	if out := run("tail", "--group", groupID, "--stream", "nginx", "-n", "2"); out != "GET /b 500 error\nPOST /c 200" {
 		t.Fatalf("tail: %q", out)
 	}
+	// A transfer to the default object folder, run at once.
+	if err := os.Mkdir(filepath.Join(data, "obs", "cli-bucket"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	transferID := run("transfers", "create", "--group", "web", "--stream", "nginx", "--bucket", "cli-bucket", "--period", "2min")
+	if out := run("transfers", "list"); !strings.Contains(out, transferID) || !strings.Contains(out, "cli-bucket") || !strings.Contains(out, "ENABLE") {
+		t.Fatalf("transfers list:\n%s", out)
+	}
+	ingest = exec.Command(bin, "ingest", "--group", "web", "--stream", "nginx", "--quiet", "--data", data)
+	ingest.Stdin = strings.NewReader("GET /after-transfer 200\n")
+	if out, err := ingest.CombinedOutput(); err != nil {
+		t.Fatalf("ingest: %v %s", err, out)
+	}
+	key := run("transfers", "run", "--id", transferID)
+	if !strings.HasPrefix(key, "LogTanks/cn-north-4/") || !strings.Contains(key, "/web/nginx/nginx_") {
+		t.Fatalf("transfers run wrote %q", key)
+	}
+	if b, err := os.ReadFile(filepath.Join(data, "obs", "cli-bucket", filepath.FromSlash(key))); err != nil || string(b) != "GET /after-transfer 200\n" {
+		t.Fatalf("the object holds %q (%v)", b, err)
+	}
+	if out := run("transfers", "delete", "--id", transferID); out != "deleted "+transferID {
+		t.Fatalf("transfers delete: %q", out)
+	}
 	if tok := run("token", "--password", "cli-test-password"); !strings.HasPrefix(tok, "lt1.") {
 		t.Fatalf("token %q", tok)
 	}

@@ -107,18 +107,24 @@ func DecodeSettings(text string) (Settings, error) {
 }
 
 // NextBoundary returns the first window boundary after t: windows start at
-// the zone's midnight and follow each other by the period's length (a
-// day's last window ends at the next midnight, whatever the day's length).
+// the zone's midnight and follow each other by the period's length on the
+// wall clock (12-hour windows start at 00:00 and 12:00 even on a day with
+// 23 or 25 hours; the day's last window ends at the next midnight).
 func NextBoundary(t time.Time, length time.Duration, loc *time.Location) time.Time {
 	local := t.In(loc)
-	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	next := midnight.AddDate(0, 0, 1)
-	k := t.Sub(midnight)/length + 1
-	b := midnight.Add(k * length)
-	if !b.Before(next) {
-		return next
+	y, m, d := local.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	next := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	mins := int(length / time.Minute)
+	for k := max(int(t.Sub(midnight)/length)-1, 1); ; k++ {
+		b := time.Date(y, m, d, 0, k*mins, 0, 0, loc)
+		if !b.Before(next) {
+			return next
+		}
+		if b.After(t) {
+			return b
+		}
 	}
-	return b
 }
 
 var dirPattern = regexp.MustCompile(`^[A-Za-z0-9&$@;:,=+?\-._/%]{1,128}$`)

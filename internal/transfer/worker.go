@@ -206,7 +206,8 @@ func (w *Worker) runStreams(ctx context.Context, t catalog.Transfer, force bool)
 			} else {
 				end = NextBoundary(time.UnixMilli(p.DoneEndMS), s.Length(), loc)
 				if end.Add(w.cfg.Grace).After(now) {
-					if !force || !now.After(time.UnixMilli(p.DoneEndMS)) {
+					// Windows end on whole milliseconds, as progress records them.
+					if !force || now.UnixMilli() <= p.DoneEndMS {
 						break
 					}
 					end = time.UnixMilli(now.UnixMilli())
