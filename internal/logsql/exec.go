@@ -41,6 +41,13 @@ func (q *Query) Run(ctx context.Context, src Source, opts Options) (*Result, err
 	for _, c := range r.schema {
 		r.types[c.Name] = c.Type
 	}
+	if h, ok := src.(HiddenColumns); ok {
+		for _, c := range h.HiddenColumns() {
+			if _, shown := r.types[c.Name]; !shown {
+				r.types[c.Name] = c.Type
+			}
+		}
+	}
 	if q.aggregate {
 		return r.aggregate(src)
 	}

@@ -1,6 +1,7 @@
 package logsql
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -33,7 +34,13 @@ type Query struct {
 }
 
 // Parse parses and checks sql. Every error is an *Error.
-func Parse(sql string) (*Query, error) {
+func Parse(sql string) (*Query, error) { return parse(sql, false) }
+
+// ParseShowingGroups is Parse for the legacy structured query, whose
+// answers also show every GROUP BY column the select list leaves out.
+func ParseShowingGroups(sql string) (*Query, error) { return parse(sql, true) }
+
+func parse(sql string, showGroups bool) (*Query, error) {
 	toks, err := lex(sql)
 	if err != nil {
 		return nil, err
@@ -49,6 +56,16 @@ func Parse(sql string) (*Query, error) {
 			name = g.name
 		}
 		q.groupBys = append(q.groupBys, strings.TrimSuffix(strings.TrimPrefix(name, "("), ")"))
+	}
+	if showGroups {
+		for _, g := range q.groupBy {
+			if g.kind != eColumn || slices.ContainsFunc(q.items, func(it selectItem) bool {
+				return !it.star && (it.alias == g.name || (it.e.kind == eColumn && it.e.name == g.name))
+			}) {
+				continue
+			}
+			q.items = append(q.items, selectItem{e: &expr{kind: eColumn, name: g.name, pos: g.pos, end: g.end}, name: g.name})
+		}
 	}
 	if err := q.analyze(); err != nil {
 		return nil, err
@@ -324,4 +341,34 @@ func outerAggregate(e *expr) string {
 		return name == ""
 	})
 	return name
+}
+
+// AlsoSelect returns a copy of a query without grouping that also selects
+// the given source columns, each under its output name, after its own
+// items (the legacy API adds line_num and the raw content this way). An
+// aggregate query is returned as it is.
+func (q *Query) AlsoSelect(columns, names []string) *Query {
+	if q.aggregate {
+		return q
+	}
+	c := *q
+	c.items = slices.Clone(q.items)
+	c.columns = slices.Clone(q.columns)
+	for i, col := range columns {
+		c.items = append(c.items, selectItem{e: &expr{kind: eColumn, name: col}, name: names[i]})
+		if !slices.Contains(c.columns, col) {
+			c.columns = append(c.columns, col)
+		}
+	}
+	return &c
+}
+
+// Limit returns the query's LIMIT, or -1 when it has none.
+func (q *Query) Limit() int64 { return q.limit }
+
+// WithLimit returns a copy of the query with another LIMIT.
+func (q *Query) WithLimit(n int64) *Query {
+	c := *q
+	c.limit = n
+	return &c
 }

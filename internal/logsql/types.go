@@ -91,6 +91,12 @@ type Source interface {
 	Scan(ctx context.Context, columns []string, parallel int, fn func(worker int, b *Batch) error) error
 }
 
+// HiddenColumns is a Source with columns that queries may name but that
+// SELECT * does not show (system columns such as __time).
+type HiddenColumns interface {
+	HiddenColumns() []ColumnInfo
+}
+
 // ErrStop is returned by the scan callback when the query needs no more rows.
 var ErrStop = fmt.Errorf("logsql: stop scanning")
 

@@ -113,16 +113,18 @@ func encodeColumn(dst []byte, key colKey, rows []row) []byte {
 	return dst
 }
 
-// Column is one field's values over a block's rows. Present[i] tells
-// whether row i has the field; the value slice of the column's Type holds
-// one entry per row (zero where absent).
+// Column is one field's values over a block's rows. Null[i] tells that
+// row i lacks the field (Null is nil when every row has it); the value
+// slice of the column's Type holds one entry per row (zero where absent).
 type Column struct {
-	Type    FieldType
-	Present []bool
-	Str     []string
-	Long    []int64
-	Float   []float64
+	Type  FieldType
+	Null  []bool
+	Str   []string
+	Long  []int64
+	Float []float64
 }
+
+func (c *Column) present(i int) bool { return c.Null == nil || !c.Null[i] }
 
 // decodeColumn decodes a column of n rows; strings point into raw, which
 // the caller must not reuse while they live.
@@ -134,16 +136,21 @@ func decodeColumn(raw []byte, typ FieldType, n int, col *Column) error {
 	bits := raw[:size]
 	r := &reader{b: raw[size:]}
 	col.Type = typ
-	col.Present = resize(col.Present, n)
+	col.Null = nil
 	for i := range n {
-		col.Present[i] = bits[i/8]&(1<<(i%8)) != 0
+		if bits[i/8]&(1<<(i%8)) == 0 {
+			if col.Null == nil {
+				col.Null = make([]bool, n)
+			}
+			col.Null[i] = true
+		}
 	}
 	switch typ {
 	case FieldString:
 		col.Str = resize(col.Str, n)
 		lens := make([]int, n)
 		for i := range n {
-			if col.Present[i] {
+			if col.present(i) {
 				lens[i] = int(r.uvarint())
 			}
 		}
@@ -163,7 +170,7 @@ func decodeColumn(raw []byte, typ FieldType, n int, col *Column) error {
 		col.Long = resize(col.Long, n)
 		for i := range n {
 			col.Long[i] = 0
-			if col.Present[i] {
+			if col.present(i) {
 				col.Long[i] = r.varint()
 			}
 		}
@@ -171,7 +178,7 @@ func decodeColumn(raw []byte, typ FieldType, n int, col *Column) error {
 		col.Float = resize(col.Float, n)
 		for i := range n {
 			col.Float[i] = 0
-			if col.Present[i] {
+			if col.present(i) {
 				b := r.bytes(8)
 				if r.err != nil {
 					break

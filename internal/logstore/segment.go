@@ -816,7 +816,7 @@ func (s *segment) readFields(i int) ([][]Field, error) {
 			return nil, err
 		}
 		for r := range m.rows {
-			if !col.Present[r] {
+			if !col.present(r) {
 				continue
 			}
 			f := Field{Name: c.name, Type: c.typ}

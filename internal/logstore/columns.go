@@ -1,0 +1,332 @@
+package logstore
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Parts says which parts of the rows a column scan decodes: a query reads
+// only the columns it needs.
+type Parts struct {
+	Lines, Contents, Labels bool
+	// Fields names the structured fields to decode.
+	Fields []string
+}
+
+// Block is rows of one stream as columns, in no particular order across
+// blocks (ascending line order within one).
+type Block struct {
+	Len      int
+	Lines    []int64
+	Contents []string
+	Labels   []Labels
+	// Fields holds the asked-for fields the rows have; a field none of the
+	// rows has is absent.
+	Fields map[string]*Column
+}
+
+// Blocks calls fn with the rows the scan selects, block by block, from up
+// to workers goroutines at once (worker is 0..workers-1). Order is not
+// kept: it is for aggregations. The scan's Desc is ignored. When fn
+// returns an error, the scan stops and Blocks returns it.
+func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Parts, workers int, fn func(worker int, b *Block) error) error {
+	snap := s.snapshot(streamID, sc)
+	workers = max(1, min(workers, runtime.GOMAXPROCS(0)))
+	type job struct {
+		seg   *segment
+		block int
+		mem   []row
+	}
+	var jobs []job
+	lf := labelFuncs{}
+	for _, rows := range snap.mem {
+		var sel []row
+		for _, r := range rows {
+			if sc.match(lf, r) {
+				sel = append(sel, r)
+			}
+		}
+		for len(sel) > 0 {
+			n := min(len(sel), blockMaxRows)
+			jobs = append(jobs, job{mem: sel[:n]})
+			sel = sel[n:]
+		}
+	}
+	for _, seg := range snap.segs {
+		blocks, err := sc.candidates(seg)
+		if err != nil {
+			return err
+		}
+		for _, bi := range blocks {
+			jobs = append(jobs, job{seg: seg, block: bi})
+		}
+	}
+	var next atomic.Int64
+	var stop atomic.Bool
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lf := labelFuncs{}
+			for !stop.Load() && ctx.Err() == nil {
+				j := int(next.Add(1)) - 1
+				if j >= len(jobs) {
+					return
+				}
+				var b *Block
+				var err error
+				if jobs[j].mem != nil {
+					b = memBlock(jobs[j].mem, parts)
+				} else {
+					b, err = jobs[j].seg.columnBlock(jobs[j].block, &sc, parts, lf)
+				}
+				if err == nil && b.Len > 0 {
+					err = fn(w, b)
+				}
+				if err != nil {
+					errs[w] = err
+					stop.Store(true)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(append(errs, ctx.Err())...)
+}
+
+// memBlock turns memtable rows into a block.
+func memBlock(rows []row, parts Parts) *Block {
+	b := &Block{Len: len(rows)}
+	if parts.Lines {
+		b.Lines = make([]int64, len(rows))
+		for i, r := range rows {
+			b.Lines[i] = r.line
+		}
+	}
+	if parts.Contents {
+		b.Contents = make([]string, len(rows))
+		for i, r := range rows {
+			b.Contents[i] = r.content
+		}
+	}
+	if parts.Labels {
+		b.Labels = make([]Labels, len(rows))
+		for i, r := range rows {
+			b.Labels[i] = r.labels
+		}
+	}
+	for _, name := range parts.Fields {
+		var col *Column
+		for i, r := range rows {
+			for _, f := range r.fields {
+				if f.Name != name {
+					continue
+				}
+				if col == nil {
+					col = newColumn(f.Type, len(rows))
+				}
+				if f.Type == col.Type {
+					col.Null[i] = false
+					switch f.Type {
+					case FieldString:
+						col.Str[i] = f.Str
+					case FieldLong:
+						col.Long[i] = f.Long
+					case FieldFloat:
+						col.Float[i] = f.Float
+					}
+				}
+				break
+			}
+		}
+		if col != nil {
+			if b.Fields == nil {
+				b.Fields = map[string]*Column{}
+			}
+			b.Fields[name] = col
+		}
+	}
+	return b
+}
+
+// newColumn returns a column of n rows, all null.
+func newColumn(t FieldType, n int) *Column {
+	c := &Column{Type: t, Null: make([]bool, n)}
+	for i := range c.Null {
+		c.Null[i] = true
+	}
+	switch t {
+	case FieldString:
+		c.Str = make([]string, n)
+	case FieldLong:
+		c.Long = make([]int64, n)
+	case FieldFloat:
+		c.Float = make([]float64, n)
+	}
+	return c
+}
+
+// columnBlock decodes the parts of block i, keeping the rows the scan
+// selects.
+func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs) (*Block, error) {
+	m := &s.blocks[i]
+	inside := m.minLine >= sc.Start && m.maxLine <= sc.End
+	// The rows must be looked at one by one unless the block lies wholly in
+	// the scan's range and nothing else selects among them.
+	filter := !inside || sc.Matcher != nil || sc.seqs()
+	b := &Block{Len: m.rows}
+	var keep []bool
+	if filter || parts.Contents || parts.Labels {
+		d, err := s.readBlock(i)
+		if err != nil {
+			return nil, err
+		}
+		var seqs []uint64
+		if sc.seqs() {
+			if seqs, err = s.readSeqs(i); err != nil {
+				return nil, err
+			}
+		}
+		if filter {
+			keep = make([]bool, m.rows)
+			for r, line := range d.lines {
+				rw := row{line: line, labels: d.labels[r], content: d.contents[r]}
+				if seqs != nil {
+					rw.seq = seqs[r]
+				}
+				keep[r] = line >= sc.Start && line <= sc.End && sc.match(lf, rw)
+			}
+		}
+		b.Lines, b.Contents, b.Labels = d.lines, d.contents, d.labels
+	} else if parts.Lines {
+		lines, err := s.readLines(i)
+		if err != nil {
+			return nil, err
+		}
+		b.Lines = lines
+	}
+	if !parts.Lines {
+		b.Lines = nil
+	}
+	if !parts.Contents {
+		b.Contents = nil
+	}
+	if !parts.Labels {
+		b.Labels = nil
+	}
+	for _, name := range parts.Fields {
+		for ci := range m.columns {
+			c := &m.columns[ci]
+			if c.name != name {
+				continue
+			}
+			col := &Column{}
+			if err := s.readColumn(i, c, col); err != nil {
+				return nil, err
+			}
+			if b.Fields == nil {
+				b.Fields = map[string]*Column{}
+			}
+			b.Fields[name] = col
+			break
+		}
+	}
+	if keep != nil {
+		b.compact(keep)
+	}
+	return b, nil
+}
+
+// compact keeps the rows marked in keep.
+func (b *Block) compact(keep []bool) {
+	n := 0
+	for _, k := range keep {
+		if k {
+			n++
+		}
+	}
+	if n == b.Len {
+		return
+	}
+	b.Len = n
+	b.Lines = pick(b.Lines, keep)
+	b.Contents = pick(b.Contents, keep)
+	b.Labels = pick(b.Labels, keep)
+	for _, c := range b.Fields {
+		c.Null = pick(c.Null, keep)
+		c.Str = pick(c.Str, keep)
+		c.Long = pick(c.Long, keep)
+		c.Float = pick(c.Float, keep)
+	}
+}
+
+func pick[T any](s []T, keep []bool) []T {
+	if s == nil {
+		return nil
+	}
+	out := s[:0:0]
+	for i, k := range keep {
+		if k {
+			out = append(out, s[i])
+		}
+	}
+	return out
+}
+
+// Schema lists the structured fields (with their types) and the label
+// keys of a stream's rows, from the segment indexes and the memtables.
+func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
+	fields := map[string]FieldType{}
+	labels := map[string]bool{}
+	st := s.existing(streamID)
+	if st == nil {
+		return fields, nil
+	}
+	addLabels := func(ls Labels) {
+		for _, l := range ls {
+			labels[l.Key] = true
+		}
+	}
+	st.mu.RLock()
+	for _, seg := range st.segs {
+		for bi := range seg.blocks {
+			m := &seg.blocks[bi]
+			for _, c := range m.columns {
+				if _, ok := fields[c.name]; !ok {
+					fields[c.name] = c.typ
+				}
+			}
+			for _, ls := range m.labelSets {
+				addLabels(ls)
+			}
+		}
+	}
+	for _, m := range append(append([]*memtable(nil), st.frozen...), st.active) {
+		var last Labels
+		for _, r := range m.rows {
+			for _, f := range r.fields {
+				if _, ok := fields[f.Name]; !ok {
+					fields[f.Name] = f.Type
+				}
+			}
+			if len(r.labels) > 0 && (len(last) == 0 || &r.labels[0] != &last[0]) {
+				addLabels(r.labels)
+				last = r.labels
+			}
+		}
+	}
+	st.mu.RUnlock()
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return fields, keys
+}
