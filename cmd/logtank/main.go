@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"ingest":  {"send log lines from files or stdin to a stream", runIngest},
 	"query":   {"search a stream with the LTS search syntax", runQuery},
 	"tail":    {"print a stream's newest lines; -f follows new ones", runTail},
+	"sql":     {"analyse a stream's structured fields with SQL (optionally after a search)", runSQL},
 	"bench":   {"load a server with generated logs and time the key queries", runBench},
 
 	"transfers": {"dump log streams to object storage every period (list, create, delete, run)", runTransfers},

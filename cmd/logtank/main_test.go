@@ -135,6 +135,9 @@ func TestServeAndClientCommands(t *testing.T) {
 	if out := run("transfers", "delete", "--id", transferID); out != "deleted "+transferID {
 		t.Fatalf("transfers delete: %q", out)
 	}
+	if out := run("sql", "--group", "web", "--stream", "nginx", "200 | select count(*) as n, max(content) as last"); out != "n  last\n3  POST /c 200" {
+		t.Fatalf("sql: %q", out)
+	}
 	if tok := run("token", "--password", "cli-test-password"); !strings.HasPrefix(tok, "lt1.") {
 		t.Fatalf("token %q", tok)
 	}

@@ -1,5 +1,6 @@
 // Package catalog owns logtank's metadata: accounts (domains, projects,
-// users, access keys), log groups and log streams, FunctionGraph functions,
+// users, access keys), log groups and log streams with their structuring
+// rules and index configurations, custom structuring templates, FunctionGraph functions,
 // versions, aliases and async results, AOM metric series, and the server's
 // own settings. It speaks SQL through database/sql with $N placeholders, which
 // both the embedded SQLite (the default, in the data folder) and PostgreSQL

@@ -126,6 +126,9 @@ func (c *DB) DeleteLogGroup(ctx context.Context, projectID, id string) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2`, projectID, id); err != nil {
 			return err
 		}
+		if err := deleteStructuring(ctx, tx, "group_id", id); err != nil {
+			return err
+		}
 		return c.mustAffect(tx.ExecContext(ctx, `DELETE FROM log_groups WHERE project_id = $1 AND id = $2`, projectID, id))
 	})
 }
@@ -238,6 +241,9 @@ func (c *DB) DeleteLogStream(ctx context.Context, projectID, groupID, id string)
 	return c.tx(ctx, func(tx *sql.Tx) error {
 		if t, err := transferOfStream(ctx, tx, id); err != nil || t != "" {
 			return inUse(t, err)
+		}
+		if err := deleteStructuring(ctx, tx, "stream_id", id); err != nil {
+			return err
 		}
 		return c.mustAffect(tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
 	})

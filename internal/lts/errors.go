@@ -34,6 +34,12 @@ var (
 	ErrCreateStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0202", Msg: "Failed to create Log stream"}
 	ErrDeleteStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0203", Msg: "Failed to delete Log stream"}
 	ErrUpdateStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0204", Msg: "Failed to update log stream"}
+	// Structuring (lts.md §11): a stream without a rule, a v3 template
+	// that does not resolve, a v3 update with nothing to update.
+	ErrStructNotFound     = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.0102", Msg: "Query empty."}
+	ErrTemplateInvalid    = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.2014", Msg: "template_id is invalid!"}
+	ErrUpdateStructConfig = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.2016", Msg: "Failed to update struct config"}
+	ErrFindTemplate       = &wire.Error{Status: http.StatusBadRequest, Code: "LTS.2017", Msg: "Find struct template failed."}
 )
 
 // Errors are the LTS answers the server gives on the service's behalf.

@@ -190,6 +190,7 @@ func (s *Service) checkEntries(entries []logstore.Entry, ttl time.Duration, fiel
 }
 
 func (s *Service) store(id string, labels logstore.Labels, entries []logstore.Entry) error {
+	s.structureEntries(id, labels, entries)
 	if _, err := s.logs.Append(id, labels, entries); err != nil {
 		return &wire.Internal{Err: ErrInternal.WithMsg("Failed to write the logs"), Cause: err}
 	}

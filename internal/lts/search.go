@@ -158,6 +158,9 @@ type queryRequest struct {
 	Limit      wire.Int    `json:"limit"`
 	IsCount    wire.Bool   `json:"is_count"`
 	Highlight  wire.Bool   `json:"highlight"`
+	// Query is "search | SQL" when IsAnalysis: SQL over the matching rows.
+	Query      string    `json:"query"`
+	IsAnalysis wire.Bool `json:"is_analysis_query"`
 }
 
 // logJSON is one log as the query APIs return it.
@@ -211,13 +214,36 @@ func (s *Service) queryLogs(w http.ResponseWriter, r *http.Request) error {
 			return ErrTimeRange
 		}
 	}
-	q, m, err := s.matcher(req.Keywords, req.Labels)
+	keywords, analysis := req.Keywords, ""
+	if req.Query != "" || req.IsAnalysis.Value {
+		search, sql := splitPipe(req.Query)
+		if req.IsAnalysis.Value && sql == "" {
+			return invalid("query must be \"search | SQL\" when is_analysis_query is true")
+		}
+		if strings.TrimSpace(keywords) == "" {
+			keywords = search
+		}
+		analysis = sql
+	}
+	q, m, err := s.matcher(keywords, req.Labels)
 	if err != nil {
 		return err
 	}
 	id, err := s.logStream(r, r.PathValue("project_id"), r.PathValue("log_group_id"), r.PathValue("log_stream_id"))
 	if err != nil {
 		return err
+	}
+	if analysis != "" {
+		sq, err := parseSQL("query", analysis, false)
+		if err != nil {
+			return err
+		}
+		res, err := s.runSQL(r.Context(), "query", sq, id, logstore.Scan{Start: start, End: end, Matcher: m}, time.UTC)
+		if err != nil {
+			return err
+		}
+		wire.WriteJSON(w, http.StatusOK, map[string]any{"logs": []logJSON{}, "analysisLogs": resultRows(res), "isQueryComplete": true})
+		return nil
 	}
 	desc := req.IsDesc.Value
 	sc := logstore.Scan{Start: start, End: end, Desc: desc, Matcher: m}

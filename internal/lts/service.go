@@ -48,7 +48,7 @@ type Service struct {
 
 // Open opens the log engine and returns the service over db.
 func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
-	s := &Service{db: db, streams: &streamCache{db: db}, tokenizer: logquery.DefaultTokenizer(), now: cfg.Now, region: cfg.Region, objects: cfg.Objects}
+	s := &Service{db: db, streams: &streamCache{db: db, log: cfg.Logger}, tokenizer: logquery.DefaultTokenizer(), now: cfg.Now, region: cfg.Region, objects: cfg.Objects}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -99,12 +99,26 @@ func (s *Service) API() wire.Service {
 			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/content/query", Handle: s.queryLogs},
 			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/context", Handle: s.logContext},
 			{Method: "POST", Pattern: "/v2/{project_id}/lts/keyword-count", Handle: s.histogram},
+			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/struct-content/query", Handle: s.structQuery},
+			{Method: "POST", Pattern: "/v2/{project_id}/streams/{log_stream_id}/struct-content/query", Handle: s.structQueryNew},
 			{Method: "POST", Pattern: "/v2/{project_id}/log-dump/obs", Handle: s.createDumpObs},
 			{Method: "POST", Pattern: "/v2/{project_id}/transfers", Handle: s.createTransfer},
 			{Method: "GET", Pattern: "/v2/{project_id}/transfers", Handle: s.listTransfers},
 			{Method: "PUT", Pattern: "/v2/{project_id}/transfers", Handle: s.updateTransfer},
 			{Method: "DELETE", Pattern: "/v2/{project_id}/transfers", Handle: s.deleteTransfer},
 			{Method: "POST", Pattern: "/v2/{project_id}/transfers/{log_transfer_id}/run", Handle: s.runTransfer},
+			{Method: "POST", Pattern: "/v2/{project_id}/lts/struct/template", Handle: s.createStructTemplate},
+			{Method: "PUT", Pattern: "/v2/{project_id}/lts/struct/template", Handle: s.updateStructTemplate},
+			{Method: "GET", Pattern: "/v2/{project_id}/lts/struct/template", Handle: s.showStructTemplate},
+			{Method: "DELETE", Pattern: "/v2/{project_id}/lts/struct/template", Handle: s.deleteStructTemplate},
+			{Method: "POST", Pattern: "/v3/{project_id}/lts/struct/template", Handle: s.createStructConfig},
+			{Method: "PUT", Pattern: "/v3/{project_id}/lts/struct/template", Handle: s.updateStructConfig},
+			{Method: "POST", Pattern: "/v3/{project_id}/lts/struct/customtemplate", Handle: s.createCustomTemplate},
+			{Method: "GET", Pattern: "/v3/{project_id}/lts/struct/customtemplate", Handle: s.listCustomTemplates},
+			{Method: "DELETE", Pattern: "/v3/{project_id}/lts/struct/customtemplate", Handle: s.deleteCustomTemplate},
+			{Method: "GET", Pattern: "/v3/{project_id}/lts/struct/customtemplate/list", Handle: s.listBriefCustomTemplates},
+			{Method: "POST", Pattern: "/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config", Handle: s.createIndexConfig},
+			{Method: "GET", Pattern: "/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config", Handle: s.showIndexConfig},
 		},
 	}
 }

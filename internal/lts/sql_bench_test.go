@@ -1,0 +1,141 @@
+package lts
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"logtank/internal/catalog"
+	"logtank/internal/logsql"
+	"logtank/internal/logstore"
+	"logtank/internal/objstore"
+)
+
+// The SQL benchmarks run over LOGTANK_BENCH_ROWS structured rows (20
+// million by default) kept in a folder of the temporary directory, so
+// that later runs skip the loading.
+const (
+	benchGroup  = "6c1f2f48-6a52-4a8a-9d0e-0c7a0fd0b001"
+	benchStream = "6c1f2f48-6a52-4a8a-9d0e-0c7a0fd0b002"
+)
+
+var benchStart = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("LOGTANK_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 20_000_000
+}
+
+// openBenchService opens (loading on first use) a service whose stream
+// holds the rows: y one of 100 services, x a long, and one row in 10,000
+// holding the word "rareword".
+func openBenchService(b *testing.B) *Service {
+	b.Helper()
+	n := benchRows()
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("logtank-sqlbench-%d", n))
+	fresh := false
+	if _, err := os.Stat(filepath.Join(dir, "loaded")); err != nil {
+		os.RemoveAll(dir)
+		fresh = true
+	}
+	ctx := context.Background()
+	db, err := catalog.OpenSQLite(ctx, filepath.Join(dir, "catalog"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if fresh {
+		if err := db.CreateLogGroup(ctx, catalog.LogGroup{ID: benchGroup, ProjectID: "p", Name: "bench", TTLDays: 365}, 10); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.CreateLogStream(ctx, catalog.LogStream{ID: benchStream, ProjectID: "p", GroupID: benchGroup, Name: "bench", TTLDays: 365}, 10); err != nil {
+			b.Fatal(err)
+		}
+	}
+	os.MkdirAll(filepath.Join(dir, "obs"), 0o700)
+	objects, err := objstore.NewDir(filepath.Join(dir, "obs"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { objects.Close() })
+	s, err := Open(ctx, db, Config{DataDir: dir, Objects: objects, Now: func() time.Time { return benchStart.Add(24 * time.Hour) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if !fresh {
+		return s
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const batch = 10_000
+	step := int64(24*time.Hour) / int64(n)
+	for i := 0; i < n; i += batch {
+		entries := make([]logstore.Entry, 0, batch)
+		for j := i; j < min(i+batch, n); j++ {
+			y := fmt.Sprintf("service-%02d", rng.IntN(100))
+			x := rng.Int64N(10_000)
+			word := "ok"
+			if rng.IntN(10_000) == 0 {
+				word = "rareword"
+			}
+			entries = append(entries, logstore.Entry{
+				TimeNs:  benchStart.UnixNano() + int64(j)*step,
+				Content: fmt.Sprintf("%s handled request %d in %d ms %s", y, j, x, word),
+				Fields:  []logstore.Field{{Name: "y", Type: logstore.FieldString, Str: y}, {Name: "x", Type: logstore.FieldLong, Long: x}},
+			})
+		}
+		if _, err := s.logs.Append(benchStream, nil, entries); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.logs.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	for range 4 {
+		if err := s.logs.Compact(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "loaded"), nil, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func benchSQL(b *testing.B, search, sql string) {
+	s := openBenchService(b)
+	q, err := logsql.Parse(sql)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, m, err := s.matcher(search, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := logstore.Scan{Start: benchStart.UnixNano(), End: benchStart.Add(24*time.Hour).UnixNano() - 1, Matcher: m}
+	var res *logsql.Result
+	b.ResetTimer()
+	for b.Loop() {
+		if res, err = s.runSQL(context.Background(), "query", q, benchStream, sc, time.UTC); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/query")
+	b.Logf("%d result rows over %d rows; first: %v", len(res.Rows), benchRows(), res.Rows[0])
+}
+
+func BenchmarkSQLGroupByWholeStream(b *testing.B) {
+	benchSQL(b, "", "select y, count(*), avg(x) group by y")
+}
+
+func BenchmarkSQLGroupBySelectiveSearch(b *testing.B) {
+	benchSQL(b, "rareword", "select y, count(*), avg(x) group by y")
+}
