@@ -2,6 +2,7 @@ package lts
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"net/http"
 	"reflect"
@@ -63,6 +64,10 @@ func (l *labelFilter) UnmarshalJSON(b []byte) error {
 type logMatcher struct {
 	q      *logquery.Query
 	labels logstore.Labels
+	// blind: the query splits text otherwise than the blocks' bloom filters
+	// and bitmaps did (a stream's own delimiters), so they cannot rule a
+	// block out.
+	blind bool
 }
 
 func (m *logMatcher) Match(content string, label func(string) (string, bool)) bool {
@@ -80,24 +85,57 @@ func (m *logMatcher) MayMatch(hasToken func(string) bool, hasLabel func(string, 
 			return false
 		}
 	}
-	return m.q == nil || m.q.MayMatch(hasToken, hasLabel)
+	return m.q == nil || m.blind || m.q.MayMatch(hasToken, hasLabel)
 }
 
 // Rows lets counts use the blocks' token bitmaps when only keywords
 // select rows.
 func (m *logMatcher) Rows(rows func(string) ([]uint64, bool), n int) ([]uint64, bool) {
-	if len(m.labels) > 0 || m.q == nil {
+	if len(m.labels) > 0 || m.q == nil || m.blind {
 		return nil, false
 	}
 	return m.q.Rows(rows, n)
 }
 
-// matcher builds the scan's matcher; nil selects every row.
-func (s *Service) matcher(keywords string, labels map[string]string) (*logquery.Query, logstore.Matcher, error) {
+// tokenizerOf returns how a stream's text splits into words: its index
+// configuration's delimiters and case sensitivity, or the defaults. blind
+// tells that the delimiters differ from those the log engine's summaries
+// were built with.
+func (s *Service) tokenizerOf(streamID string) (tok *logquery.Tokenizer, blind bool) {
+	ix, ok := s.IndexSettings(streamID)
+	if !ok {
+		return s.tokenizer, false
+	}
+	delims := ix.Delimiters
+	if delims == "" {
+		delims = logquery.DefaultDelimiters
+	}
+	same := sameRunes(delims, logquery.DefaultDelimiters)
+	if same && !ix.CaseSensitive {
+		return s.tokenizer, false
+	}
+	return logquery.NewTokenizer(delims, ix.CaseSensitive), !same
+}
+
+// sameRunes reports whether a and b hold the same set of characters.
+func sameRunes(a, b string) bool {
+	set := func(s string) map[rune]bool {
+		m := map[rune]bool{}
+		for _, r := range s {
+			m[r] = true
+		}
+		return m
+	}
+	return maps.Equal(set(a), set(b))
+}
+
+// matcher builds the scan's matcher for a stream; nil selects every row.
+func (s *Service) matcher(streamID, keywords string, labels map[string]string) (*logquery.Query, logstore.Matcher, error) {
 	var q *logquery.Query
+	tok, blind := s.tokenizerOf(streamID)
 	if strings.TrimSpace(keywords) != "" {
 		var err error
-		q, err = logquery.Parse(keywords, s.tokenizer)
+		q, err = logquery.Parse(keywords, tok)
 		if err != nil {
 			if qe, ok := err.(*logquery.Error); ok {
 				if qe.Code == ErrLeadingWild.Code {
@@ -114,7 +152,7 @@ func (s *Service) matcher(keywords string, labels map[string]string) (*logquery.
 	if q == nil && len(labels) == 0 {
 		return nil, nil, nil
 	}
-	return q, &logMatcher{q: q, labels: logstore.LabelsFromMap(labels)}, nil
+	return q, &logMatcher{q: q, labels: logstore.LabelsFromMap(labels), blind: blind}, nil
 }
 
 // timeWindow checks start_time/end_time (ms) and returns them in ns, the
@@ -225,7 +263,7 @@ func (s *Service) queryLogs(w http.ResponseWriter, r *http.Request) error {
 		}
 		analysis = sql
 	}
-	q, m, err := s.matcher(keywords, req.Labels)
+	q, m, err := s.matcher(r.PathValue("log_stream_id"), keywords, req.Labels)
 	if err != nil {
 		return err
 	}
@@ -382,7 +420,7 @@ func (s *Service) histogram(w http.ResponseWriter, r *http.Request) error {
 	if req.GroupID == "" || req.StreamID == "" {
 		return invalid("group_id and stream_id are required")
 	}
-	_, m, err := s.matcher(req.KeyWord, nil)
+	_, m, err := s.matcher(req.StreamID, req.KeyWord, nil)
 	if err != nil {
 		return err
 	}

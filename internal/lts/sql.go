@@ -373,7 +373,7 @@ func (s *Service) structQueryNew(w http.ResponseWriter, r *http.Request) error {
 	if sql == "" {
 		sql, search = search, ""
 	}
-	_, m, err := s.matcher(search, nil)
+	_, m, err := s.matcher(r.PathValue("log_stream_id"), search, nil)
 	if err != nil {
 		return err
 	}

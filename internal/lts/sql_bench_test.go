@@ -115,7 +115,7 @@ func benchSQL(b *testing.B, search, sql string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, m, err := s.matcher(search, nil)
+	_, m, err := s.matcher(benchStream, search, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
