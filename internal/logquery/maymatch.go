@@ -63,3 +63,50 @@ func (q *Query) may(n *node, hasToken func(string) bool, hasLabel func(string, s
 	}
 	return true
 }
+
+// Needles returns words that the content of every matching line holds as
+// substrings, in ASCII lower case: the whole-word atoms and phrase words
+// the query requires (through AND only). A line whose lower-cased content
+// lacks one cannot match, which is cheaper to find out than tokenising it.
+// Nil when the query requires no such word.
+func (q *Query) Needles() []string {
+	if q.root == nil {
+		return nil
+	}
+	var out []string
+	var walk func(n *node)
+	walk = func(n *node) {
+		switch n.kind {
+		case nodeAnd:
+			for _, k := range n.kids {
+				walk(k)
+			}
+		case nodeContent:
+			switch a := &q.atoms[n.idx]; a.kind {
+			case atomExact:
+				out = append(out, asciiLower(a.text))
+			case atomPhrase:
+				for _, w := range a.phrase {
+					out = append(out, asciiLower(w))
+				}
+			}
+		}
+	}
+	walk(q.root)
+	return out
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if isUpper(s[i]) {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if isUpper(b[j]) {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}

@@ -213,3 +213,36 @@ func TestMayMatchNeverFalse(t *testing.T) {
 		}
 	}
 }
+
+func TestNeedles(t *testing.T) {
+	tok := DefaultTokenizer()
+	for query, want := range map[string]string{
+		"error":                      "error",
+		"ERROR and timeout":          "error,timeout",
+		`error and #"disk full"`:     "error,disk,full",
+		"error or timeout":           "",
+		"not error":                  "",
+		"err* and level:warn and db": "db",
+	} {
+		q, err := Parse(query, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(q.Needles(), ","); got != want {
+			t.Errorf("Needles(%q) = %q, want %q", query, got, want)
+		}
+	}
+	// A line lacking a needle never matches: checked against Match on
+	// lines with and without each needle.
+	q, _ := Parse(`Error and #"disk full"`, NewTokenizer(DefaultDelimiters, true))
+	for _, line := range []string{"Error: disk full", "error: disk full", "Error disk", "ERROR DISK FULL"} {
+		lower := strings.ToLower(line)
+		has := true
+		for _, n := range q.Needles() {
+			has = has && strings.Contains(lower, n)
+		}
+		if q.Match(line, nil) && !has {
+			t.Errorf("%q matches but lacks a needle of %q", line, q.Needles())
+		}
+	}
+}

@@ -56,49 +56,46 @@ func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Part
 			sel = sel[n:]
 		}
 	}
-	for _, seg := range snap.segs {
-		blocks, err := sc.candidates(seg)
-		if err != nil {
-			return err
-		}
-		for _, bi := range blocks {
+	// Reading the segments' bloom filters is work too: done in parallel.
+	candidates := make([][]int, len(snap.segs))
+	if err := parallel(workers, len(snap.segs), func(_, i int) error {
+		var err error
+		candidates[i], err = sc.candidates(snap.segs[i])
+		return err
+	}); err != nil {
+		return err
+	}
+	for i, seg := range snap.segs {
+		for _, bi := range candidates[i] {
 			jobs = append(jobs, job{seg: seg, block: bi})
 		}
 	}
-	var next atomic.Int64
-	var stop atomic.Bool
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lf := labelFuncs{}
-			for !stop.Load() && ctx.Err() == nil {
-				j := int(next.Add(1)) - 1
-				if j >= len(jobs) {
-					return
-				}
-				var b *Block
-				var err error
-				if jobs[j].mem != nil {
-					b = memBlock(jobs[j].mem, parts)
-				} else {
-					b, err = jobs[j].seg.columnBlock(jobs[j].block, &sc, parts, lf)
-				}
-				if err == nil && b.Len > 0 {
-					err = fn(w, b)
-				}
-				if err != nil {
-					errs[w] = err
-					stop.Store(true)
-					return
-				}
-			}
-		}()
+	lfs := make([]labelFuncs, workers)
+	scratches := make([]blockScratch, workers)
+	needles := make([]*needleCheck, workers)
+	for w := range needles {
+		needles[w] = sc.needleCheck()
 	}
-	wg.Wait()
-	return errors.Join(append(errs, ctx.Err())...)
+	err := parallel(workers, len(jobs), func(w, j int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if lfs[w] == nil {
+			lfs[w] = labelFuncs{}
+		}
+		var b *Block
+		var err error
+		if jobs[j].mem != nil {
+			b = memBlock(jobs[j].mem, parts)
+		} else if b, err = jobs[j].seg.columnBlock(jobs[j].block, &sc, parts, lfs[w], &scratches[w], needles[w]); err != nil {
+			return err
+		}
+		if b.Len == 0 {
+			return nil
+		}
+		return fn(w, b)
+	})
+	return errors.Join(err, ctx.Err())
 }
 
 // memBlock turns memtable rows into a block.
@@ -175,7 +172,7 @@ func newColumn(t FieldType, n int) *Column {
 
 // columnBlock decodes the parts of block i, keeping the rows the scan
 // selects.
-func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs) (*Block, error) {
+func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scratch *blockScratch, nc *needleCheck) (*Block, error) {
 	m := &s.blocks[i]
 	inside := m.minLine >= sc.Start && m.maxLine <= sc.End
 	// The rows must be looked at one by one unless the block lies wholly in
@@ -184,7 +181,11 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs) (*Blo
 	b := &Block{Len: m.rows}
 	var keep []bool
 	if filter || parts.Contents || parts.Labels {
-		d, err := s.readBlock(i)
+		// The block's buffers are reused unless its contents leave with it.
+		if parts.Contents || parts.Labels {
+			scratch = nil
+		}
+		d, err := s.decodeBlock(i, scratch)
 		if err != nil {
 			return nil, err
 		}
@@ -196,12 +197,20 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs) (*Blo
 		}
 		if filter {
 			keep = make([]bool, m.rows)
+			if nc != nil && !nc.block(d) {
+				return &Block{}, nil
+			}
+			found := false
 			for r, line := range d.lines {
 				rw := row{line: line, labels: d.labels[r], content: d.contents[r]}
 				if seqs != nil {
 					rw.seq = seqs[r]
 				}
-				keep[r] = line >= sc.Start && line <= sc.End && sc.match(lf, rw)
+				keep[r] = line >= sc.Start && line <= sc.End && (nc == nil || nc.row(d, r)) && sc.match(lf, rw)
+				found = found || keep[r]
+			}
+			if !found {
+				return &Block{}, nil
 			}
 		}
 		b.Lines, b.Contents, b.Labels = d.lines, d.contents, d.labels
@@ -329,4 +338,32 @@ func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 	}
 	slices.Sort(keys)
 	return fields, keys
+}
+
+// parallel calls fn(worker, i) for i in [0, n) from up to workers
+// goroutines, stopping at the first error.
+func parallel(workers, n int, fn func(worker, i int) error) error {
+	var next atomic.Int64
+	var stop atomic.Bool
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(w, i); err != nil {
+					errs[w] = err
+					stop.Store(true)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -81,9 +81,19 @@ type colKey struct {
 	typ  FieldType
 }
 
+// String columns are stored plainly or, when values repeat, as a
+// dictionary of the distinct values and one index per row: decoding then
+// makes each distinct string once, and equal values share memory, which
+// grouping by them exploits.
+const (
+	stringsPlain = 0
+	stringsDict  = 1
+)
+
 // encodeColumn encodes the values of one field column of a block's rows:
-// a presence bitmap, then the present values (strings: all lengths, then
-// all bytes; longs: zig-zag varints; floats: 8 bytes each).
+// a presence bitmap, then the present values (strings: a mode byte, then
+// all lengths and all bytes, or a dictionary and indexes; longs: zig-zag
+// varints; floats: 8 bytes each).
 func encodeColumn(dst []byte, key colKey, rows []row) []byte {
 	size := (len(rows) + 7) / 8
 	start := len(dst)
@@ -97,7 +107,6 @@ func encodeColumn(dst []byte, key colKey, rows []row) []byte {
 			dst[start+i/8] |= 1 << (i % 8)
 			switch f.Type {
 			case FieldString:
-				dst = binary.AppendUvarint(dst, uint64(len(f.Str)))
 				strs = append(strs, f.Str)
 			case FieldLong:
 				dst = binary.AppendVarint(dst, f.Long)
@@ -107,8 +116,41 @@ func encodeColumn(dst []byte, key colKey, rows []row) []byte {
 			break
 		}
 	}
+	if key.typ == FieldString {
+		dst = appendStrings(dst, strs)
+	}
+	return dst
+}
+
+func appendStrings(dst []byte, strs []string) []byte {
+	index := map[string]int{}
+	var dict []string
 	for _, s := range strs {
+		if _, ok := index[s]; !ok {
+			index[s] = len(dict)
+			dict = append(dict, s)
+		}
+	}
+	if len(dict)*2 > len(strs) {
+		dst = append(dst, stringsPlain)
+		for _, s := range strs {
+			dst = binary.AppendUvarint(dst, uint64(len(s)))
+		}
+		for _, s := range strs {
+			dst = append(dst, s...)
+		}
+		return dst
+	}
+	dst = append(dst, stringsDict)
+	dst = binary.AppendUvarint(dst, uint64(len(dict)))
+	for _, s := range dict {
+		dst = binary.AppendUvarint(dst, uint64(len(s)))
+	}
+	for _, s := range dict {
 		dst = append(dst, s...)
+	}
+	for _, s := range strs {
+		dst = binary.AppendUvarint(dst, uint64(index[s]))
 	}
 	return dst
 }
@@ -148,24 +190,7 @@ func decodeColumn(raw []byte, typ FieldType, n int, col *Column) error {
 	switch typ {
 	case FieldString:
 		col.Str = resize(col.Str, n)
-		lens := make([]int, n)
-		for i := range n {
-			if col.present(i) {
-				lens[i] = int(r.uvarint())
-			}
-		}
-		if r.err != nil {
-			return r.err
-		}
-		all := unsafe.String(unsafe.SliceData(r.b), len(r.b))
-		pos := 0
-		for i := range n {
-			if pos+lens[i] > len(all) {
-				return errCorrupt
-			}
-			col.Str[i] = all[pos : pos+lens[i]]
-			pos += lens[i]
-		}
+		return decodeStrings(r, col)
 	case FieldLong:
 		col.Long = resize(col.Long, n)
 		for i := range n {
@@ -197,4 +222,65 @@ func resize[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
+}
+
+// decodeStrings reads the values of a string column after its bitmap.
+func decodeStrings(r *reader, col *Column) error {
+	mode := r.bytes(1)
+	if r.err != nil {
+		return r.err
+	}
+	n := len(col.Str)
+	// lens are the plain values' lengths, or the dictionary's.
+	count := 0
+	switch mode[0] {
+	case stringsPlain:
+		for i := range n {
+			if col.present(i) {
+				count++
+			}
+		}
+	case stringsDict:
+		count = int(r.uvarint())
+		if count > len(r.b) {
+			return errCorrupt
+		}
+	default:
+		return errCorrupt
+	}
+	lens := make([]int, count)
+	total := 0
+	for i := range lens {
+		lens[i] = int(r.uvarint())
+		total += lens[i]
+	}
+	if r.err != nil || total < 0 || total > len(r.b) {
+		return errCorrupt
+	}
+	all := unsafe.String(unsafe.SliceData(r.b), total)
+	values := make([]string, count)
+	pos := 0
+	for i, l := range lens {
+		values[i] = all[pos : pos+l]
+		pos += l
+	}
+	r.b = r.b[total:]
+	k := 0
+	for i := range n {
+		col.Str[i] = ""
+		if !col.present(i) {
+			continue
+		}
+		if mode[0] == stringsPlain {
+			col.Str[i] = values[k]
+			k++
+			continue
+		}
+		idx := r.uvarint()
+		if idx >= uint64(count) {
+			return errCorrupt
+		}
+		col.Str[i] = values[idx]
+	}
+	return r.err
 }

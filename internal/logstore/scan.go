@@ -1,12 +1,16 @@
 package logstore
 
 import (
+	"bytes"
 	"container/heap"
+	"encoding/binary"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Matcher decides which rows a scan returns.
@@ -26,6 +30,63 @@ type Matcher interface {
 type RowsMatcher interface {
 	Matcher
 	Rows(rows func(tok string) ([]uint64, bool), n int) ([]uint64, bool)
+}
+
+// NeedleMatcher is a Matcher that can name words every matching row's
+// content holds as substrings, in ASCII lower case (see logquery's
+// Query.Needles): rows, and whole blocks, without them are passed over
+// before Match tokenises them.
+type NeedleMatcher interface {
+	Matcher
+	Needles() []string
+}
+
+// needleCheck applies a scan's needles to decoded blocks, reusing its
+// buffer of lower-cased contents.
+type needleCheck struct {
+	needles [][]byte
+	folded  []byte
+}
+
+func (sc *Scan) needleCheck() *needleCheck {
+	nm, ok := sc.Matcher.(NeedleMatcher)
+	if !ok {
+		return nil
+	}
+	c := &needleCheck{}
+	for _, n := range nm.Needles() {
+		if n != "" {
+			c.needles = append(c.needles, []byte(n))
+		}
+	}
+	if len(c.needles) == 0 {
+		return nil
+	}
+	return c
+}
+
+// block lower-cases the block's contents and reports whether they hold
+// every needle somewhere; rows may then be asked about with row.
+func (c *needleCheck) block(d *decodedBlock) bool {
+	c.folded = slices.Grow(c.folded[:0], len(d.all))[:len(d.all)]
+	foldASCII(c.folded, d.all)
+	for _, n := range c.needles {
+		if !bytes.Contains(c.folded, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// row reports whether row i's content holds every needle.
+func (c *needleCheck) row(d *decodedBlock, i int) bool {
+	text := c.folded[d.offs[i] : d.offs[i]+len(d.contents[i])]
+	for _, n := range c.needles {
+		if !bytes.Contains(text, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // Scan selects rows of a stream: line numbers in [Start, End], in
@@ -340,6 +401,10 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 	if err != nil {
 		return loaded{err: err}
 	}
+	nc := sc.needleCheck()
+	if nc != nil && !nc.block(d) {
+		return loaded{}
+	}
 	var seqs []uint64
 	if sc.seqs() || sc.full {
 		if seqs, err = seg.readSeqs(block); err != nil {
@@ -363,6 +428,9 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 		}
 		if fields != nil {
 			r.fields = fields[i]
+		}
+		if nc != nil && !nc.row(d, i) {
+			continue
 		}
 		if sc.match(lf, r) {
 			rows = append(rows, r)
@@ -512,6 +580,7 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 			defer wg.Done()
 			c := counters[w]
 			var scratch blockScratch
+			nc := sc.needleCheck()
 			for {
 				j := int(next.Add(1)) - 1
 				if j >= len(jobs) {
@@ -532,6 +601,9 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 					errs[w] = err
 					return
 				}
+				if nc != nil && !nc.block(d) {
+					continue
+				}
 				var seqs []uint64
 				if sc.seqs() {
 					if seqs, err = jobs[j].seg.readSeqs(jobs[j].block); err != nil {
@@ -543,6 +615,9 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 					r := row{line: line, labels: d.labels[i], content: d.contents[i]}
 					if seqs != nil {
 						r.seq = seqs[i]
+					}
+					if nc != nil && !nc.row(d, i) {
+						continue
 					}
 					if line >= sc.Start && line <= sc.End && sc.match(c.lf, r) {
 						add(c, line)
@@ -565,4 +640,30 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 		return main.total, nil, nil
 	}
 	return main.total, main.buckets, nil
+}
+
+// foldASCII writes src to dst with ASCII letters in lower case, eight
+// bytes at a time: a word's bytes in 'A'..'Z' are found with carry-free
+// additions on their low seven bits and get 0x20 added.
+func foldASCII(dst []byte, src string) {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(src[i:]), 8))
+		low := w &^ high
+		geA := low + (0x80-'A')*ones
+		gtZ := low + (0x7f-'Z')*ones
+		upper := geA &^ gtZ &^ w & high
+		binary.LittleEndian.PutUint64(dst[i:], w|upper>>2)
+	}
+	for ; i < len(src); i++ {
+		b := src[i]
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		dst[i] = b
+	}
 }

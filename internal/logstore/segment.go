@@ -653,6 +653,9 @@ type decodedBlock struct {
 	lines    []int64
 	labels   []Labels
 	contents []string
+	// all holds every content back to back; content i starts at offs[i].
+	all  string
+	offs []int
 }
 
 // readBlock decodes block i.
@@ -718,12 +721,15 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 	// one per block, or the caller's scratch it will not reuse before it is
 	// done), so the rows' contents can point into it without a copy.
 	all := unsafe.String(unsafe.SliceData(cr.b), len(cr.b))
+	d.all = all
+	d.offs = slices.Grow(d.offs[:0], m.rows)[:m.rows]
 	pos := 0
 	for i, n := range sc.lens {
 		if pos+n > len(all) {
 			return nil, corrupt(errCorrupt)
 		}
 		d.contents[i] = all[pos : pos+n]
+		d.offs[i] = pos
 		pos += n
 	}
 	return d, nil

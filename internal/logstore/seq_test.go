@@ -218,3 +218,52 @@ func TestReadsVersion1Segments(t *testing.T) {
 		t.Fatal("Seq stayed 0 after an append")
 	}
 }
+
+func TestFoldASCII(t *testing.T) {
+	var all []byte
+	for b := range 256 {
+		all = append(all, byte(b))
+	}
+	for _, s := range []string{"", "A", "Hello, WORLD! [Zz@`{]", string(all), string(all) + "MiXeD 123 ÄÖ"} {
+		got := make([]byte, len(s))
+		foldASCII(got, s)
+		want := []byte(s)
+		for i, b := range want {
+			if 'A' <= b && b <= 'Z' {
+				want[i] = b + 'a' - 'A'
+			}
+		}
+		if string(got) != string(want) {
+			t.Fatalf("foldASCII(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestStringColumnsPlainAndDictionary(t *testing.T) {
+	for name, value := range map[string]func(i int) string{
+		"plain":      func(i int) string { return fmt.Sprintf("unique-%d", i) },
+		"dictionary": func(i int) string { return []string{"GET", "POST", ""}[i%3] },
+	} {
+		var rows []row
+		for i := range 100 {
+			r := row{line: int64(i)}
+			if i%7 != 0 {
+				r.fields = []Field{{Name: "f", Type: FieldString, Str: value(i)}}
+			}
+			rows = append(rows, r)
+		}
+		raw := encodeColumn(nil, colKey{"f", FieldString}, rows)
+		var col Column
+		if err := decodeColumn(raw, FieldString, len(rows), &col); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i, r := range rows {
+			if present := r.fields != nil; present != col.present(i) || (present && col.Str[i] != value(i)) {
+				t.Fatalf("%s: row %d: %q present %v", name, i, col.Str[i], col.present(i))
+			}
+		}
+		if mode := raw[(len(rows)+7)/8]; (mode == stringsDict) != (name == "dictionary") {
+			t.Fatalf("%s: stored in mode %d", name, mode)
+		}
+	}
+}

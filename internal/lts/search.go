@@ -68,7 +68,13 @@ type logMatcher struct {
 	// and bitmaps did (a stream's own delimiters), so they cannot rule a
 	// block out.
 	blind bool
+	// needles are the words every matching content holds.
+	needles []string
 }
+
+// Needles lets the log engine pass over rows lacking a required word
+// before tokenising them.
+func (m *logMatcher) Needles() []string { return m.needles }
 
 func (m *logMatcher) Match(content string, label func(string) (string, bool)) bool {
 	for _, l := range m.labels {
@@ -152,7 +158,11 @@ func (s *Service) matcher(streamID, keywords string, labels map[string]string) (
 	if q == nil && len(labels) == 0 {
 		return nil, nil, nil
 	}
-	return q, &logMatcher{q: q, labels: logstore.LabelsFromMap(labels), blind: blind}, nil
+	lm := &logMatcher{q: q, labels: logstore.LabelsFromMap(labels), blind: blind}
+	if q != nil {
+		lm.needles = q.Needles()
+	}
+	return q, lm, nil
 }
 
 // timeWindow checks start_time/end_time (ms) and returns them in ns, the
