@@ -1,13 +1,13 @@
 package logstore
 
 import (
-	"bytes"
 	"container/heap"
 	"encoding/binary"
 	"math/bits"
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -44,8 +44,13 @@ type NeedleMatcher interface {
 // needleCheck applies a scan's needles to decoded blocks, reusing its
 // buffer of lower-cased contents.
 type needleCheck struct {
-	needles [][]byte
-	folded  []byte
+	needles []string
+	// upper holds the upper-case forms of the needles' letters.
+	upper  string
+	folded []byte
+	// text is the block's contents as searched: lower-cased, or as they
+	// are when they hold none of the letters in upper case.
+	text string
 }
 
 func (sc *Scan) needleCheck() *needleCheck {
@@ -54,9 +59,17 @@ func (sc *Scan) needleCheck() *needleCheck {
 		return nil
 	}
 	c := &needleCheck{}
+	seen := map[byte]bool{}
 	for _, n := range nm.Needles() {
-		if n != "" {
-			c.needles = append(c.needles, []byte(n))
+		if n == "" {
+			continue
+		}
+		c.needles = append(c.needles, n)
+		for i := 0; i < len(n); i++ {
+			if b := n[i]; 'a' <= b && b <= 'z' && !seen[b] {
+				seen[b] = true
+				c.upper += string(b - 'a' + 'A')
+			}
 		}
 	}
 	if len(c.needles) == 0 {
@@ -65,24 +78,41 @@ func (sc *Scan) needleCheck() *needleCheck {
 	return c
 }
 
-// block lower-cases the block's contents and reports whether they hold
-// every needle somewhere; rows may then be asked about with row.
+// block prepares the block's contents for searching and reports whether
+// they hold every needle somewhere; rows may then be asked about with row.
 func (c *needleCheck) block(d *decodedBlock) bool {
-	c.folded = slices.Grow(c.folded[:0], len(d.all))[:len(d.all)]
-	foldASCII(c.folded, d.all)
+	c.text = d.all
+	// Without any of the letters in upper case, a case-insensitive search
+	// is a plain one: lower-case only when it must.
+	if containsAnyByte(d.all, c.upper) {
+		c.folded = slices.Grow(c.folded[:0], len(d.all))[:len(d.all)]
+		foldASCII(c.folded, d.all)
+		c.text = unsafe.String(unsafe.SliceData(c.folded), len(c.folded))
+	}
 	for _, n := range c.needles {
-		if !bytes.Contains(c.folded, n) {
+		if !strings.Contains(c.text, n) {
 			return false
 		}
 	}
 	return true
 }
 
+// containsAnyByte reports whether s holds a byte of set, with one fast
+// byte search per byte of set (set is a few letters).
+func containsAnyByte(s, set string) bool {
+	for i := 0; i < len(set); i++ {
+		if strings.IndexByte(s, set[i]) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // row reports whether row i's content holds every needle.
 func (c *needleCheck) row(d *decodedBlock, i int) bool {
-	text := c.folded[d.offs[i] : d.offs[i]+len(d.contents[i])]
+	text := c.text[d.offs[i] : d.offs[i]+len(d.contents[i])]
 	for _, n := range c.needles {
-		if !bytes.Contains(text, n) {
+		if !strings.Contains(text, n) {
 			return false
 		}
 	}
