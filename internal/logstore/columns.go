@@ -182,10 +182,11 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 	var keep []bool
 	if filter || parts.Contents || parts.Labels {
 		// The block's buffers are reused unless its contents leave with it.
+		reuse := scratch
 		if parts.Contents || parts.Labels {
-			scratch = nil
+			reuse = nil
 		}
-		d, err := s.decodeBlock(i, scratch)
+		d, err := s.decodeBlock(i, reuse)
 		if err != nil {
 			return nil, err
 		}
@@ -230,15 +231,36 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 	if !parts.Labels {
 		b.Labels = nil
 	}
+	if keep != nil {
+		b.compact(keep)
+	}
 	for _, name := range parts.Fields {
 		for ci := range m.columns {
 			c := &m.columns[ci]
 			if c.name != name {
 				continue
 			}
+			// A filtered block keeps few rows: decode into the worker's
+			// column and copy out the rows kept.
 			col := &Column{}
+			if keep != nil {
+				col = &scratch.col
+			}
 			if err := s.readColumn(i, c, col); err != nil {
 				return nil, err
+			}
+			if keep != nil {
+				kept := &Column{Type: col.Type, Null: pick(col.Null, keep)}
+				// The scratch column's slices of the other types are stale.
+				switch col.Type {
+				case FieldString:
+					kept.Str = pick(col.Str, keep)
+				case FieldLong:
+					kept.Long = pick(col.Long, keep)
+				case FieldFloat:
+					kept.Float = pick(col.Float, keep)
+				}
+				col = kept
 			}
 			if b.Fields == nil {
 				b.Fields = map[string]*Column{}
@@ -246,9 +268,6 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 			b.Fields[name] = col
 			break
 		}
-	}
-	if keep != nil {
-		b.compact(keep)
 	}
 	return b, nil
 }

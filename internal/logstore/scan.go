@@ -220,13 +220,28 @@ func (sc *Scan) match(lf labelFuncs, r row) bool {
 // candidates lists the blocks of seg the scan must read, in scan order,
 // reading the segment's bloom filters when the scan has a matcher.
 func (sc *Scan) candidates(seg *segment) ([]int, error) {
-	blocks, _, err := sc.candidatesAndBlooms(seg)
+	p := bloomBuffers.Get().(*[]byte)
+	blocks, section, err := sc.candidatesInto(seg, *p)
+	if section != nil {
+		*p = section
+	}
+	bloomBuffers.Put(p)
 	return blocks, err
 }
+
+// bloomBuffers holds buffers for bloom sections that are read, used and
+// let go within one call.
+var bloomBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // candidatesAndBlooms is candidates that also returns the bloom section it
 // read (nil when the scan has no matcher).
 func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, []byte, error) {
+	return sc.candidatesInto(seg, nil)
+}
+
+// candidatesInto is candidatesAndBlooms reading the section into dst's
+// memory when it is large enough.
+func (sc *Scan) candidatesInto(seg *segment, dst []byte) ([]int, []byte, error) {
 	var out []int
 	var buf []byte
 	var section []byte
@@ -238,7 +253,7 @@ func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, []byte, error) {
 		if sc.Matcher != nil {
 			if section == nil {
 				var err error
-				if section, err = seg.readBlooms(); err != nil {
+				if section, err = seg.readBlooms(dst); err != nil {
 					return nil, nil, err
 				}
 			}

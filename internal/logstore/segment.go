@@ -135,9 +135,15 @@ type segment struct {
 	replaces []uint64
 }
 
-// readBlooms reads the segment's bloom section.
-func (s *segment) readBlooms() ([]byte, error) {
-	b := make([]byte, s.bloomEnd-s.bloomStart)
+// readBlooms reads the segment's bloom section, into dst's memory when it
+// is large enough.
+func (s *segment) readBlooms(dst []byte) ([]byte, error) {
+	n := int(s.bloomEnd - s.bloomStart)
+	b := dst[:0]
+	if cap(b) < n {
+		b = make([]byte, n)
+	}
+	b = b[:n]
 	if _, err := s.f.ReadAt(b, s.bloomStart); err != nil {
 		return nil, fmt.Errorf("segment %s: %w", s.path, err)
 	}
@@ -667,6 +673,8 @@ type blockScratch struct {
 	raw, lines, labels, contents []byte
 	lens                         []int
 	d                            decodedBlock
+	// col receives field columns whose kept rows are copied out.
+	col Column
 }
 
 // decodeBlock decodes block i. With scratch, it reuses its buffers and the
