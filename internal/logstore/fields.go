@@ -99,21 +99,33 @@ func encodeColumn(dst []byte, key colKey, rows []row) []byte {
 	start := len(dst)
 	dst = append(dst, make([]byte, size)...)
 	var strs []string
+	// Rows of one rule list their fields in the same order: look where the
+	// field was in the previous row first.
+	hint := 0
 	for i, r := range rows {
-		for _, f := range r.fields {
-			if f.Name != key.name || f.Type != key.typ {
-				continue
+		j := -1
+		if hint < len(r.fields) && r.fields[hint].Name == key.name && r.fields[hint].Type == key.typ {
+			j = hint
+		} else {
+			for k, f := range r.fields {
+				if f.Name == key.name && f.Type == key.typ {
+					j, hint = k, k
+					break
+				}
 			}
-			dst[start+i/8] |= 1 << (i % 8)
-			switch f.Type {
-			case FieldString:
-				strs = append(strs, f.Str)
-			case FieldLong:
-				dst = binary.AppendVarint(dst, f.Long)
-			case FieldFloat:
-				dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(f.Float))
-			}
-			break
+		}
+		if j < 0 {
+			continue
+		}
+		f := &r.fields[j]
+		dst[start+i/8] |= 1 << (i % 8)
+		switch f.Type {
+		case FieldString:
+			strs = append(strs, f.Str)
+		case FieldLong:
+			dst = binary.AppendVarint(dst, f.Long)
+		case FieldFloat:
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(f.Float))
 		}
 	}
 	if key.typ == FieldString {
@@ -129,6 +141,10 @@ func appendStrings(dst []byte, strs []string) []byte {
 		if _, ok := index[s]; !ok {
 			index[s] = len(dict)
 			dict = append(dict, s)
+			// Values that barely repeat are stored plainly: stop counting.
+			if len(dict)*2 > len(strs) {
+				break
+			}
 		}
 	}
 	if len(dict)*2 > len(strs) {
