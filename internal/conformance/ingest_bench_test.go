@@ -29,6 +29,14 @@ func BenchmarkIngestHTTP(b *testing.B) {
 		body, _ := json.Marshal(map[string]any{"contents": lines, "labels": map[string]string{}})
 		bodies = append(bodies, body[1:])
 	}
+	sendBatches(b, e, group, stream, bodies)
+}
+
+// sendBatches posts the prepared batches (JSON bodies without their
+// opening brace) from the benchmark's parallel senders, each stamped with
+// the current time as clients do, and reports lines per second (1,000
+// lines a batch).
+func sendBatches(b *testing.B, e *env, group, stream string, bodies [][]byte) {
 	path := e.URL + "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents"
 	var n atomic.Int64
 	b.SetBytes(int64(len(bodies[0])))
@@ -36,7 +44,6 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			// Each batch is stamped with the current time, as clients do.
 			body := append(fmt.Appendf(nil, `{"log_time_ns":%d,`, time.Now().UnixNano()), bodies[n.Add(1)%int64(len(bodies))]...)
 			req, _ := http.NewRequest("POST", path, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")

@@ -1,14 +1,10 @@
 package conformance
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
 )
@@ -55,26 +51,7 @@ func BenchmarkIngestStructuredHTTP(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			path := e.URL + "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents"
-			var n atomic.Int64
-			b.SetBytes(int64(len(bodies[0])))
-			b.SetParallelism(1)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					body := append(fmt.Appendf(nil, `{"log_time_ns":%d,`, time.Now().UnixNano()), bodies[n.Add(1)%int64(len(bodies))]...)
-					req, _ := http.NewRequest("POST", path, bytes.NewReader(body))
-					req.Header.Set("Content-Type", "application/json")
-					signer(testAK, testSK, testProject, time.Now())(req, body)
-					resp, err := http.DefaultClient.Do(req)
-					if err != nil || resp.StatusCode != 200 {
-						b.Errorf("ingest: %v %v", resp, err)
-						return
-					}
-					resp.Body.Close()
-				}
-			})
-			b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "lines/s")
+			sendBatches(b, e, group, stream, bodies)
 			b.StopTimer()
 			if withRule {
 				if u, f := e.counters(t, group, stream); u != 0 || f != 0 || t.Failed() {

@@ -387,7 +387,12 @@ func (s *Service) createTransfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.transferJSON(r.Context(), t)
+	return s.writeTransfer(w, r.Context(), t)
+}
+
+// writeTransfer answers 200 with the transfer, as every transfer API does.
+func (s *Service) writeTransfer(w http.ResponseWriter, ctx context.Context, t catalog.Transfer) error {
+	out, err := s.transferJSON(ctx, t)
 	if err != nil {
 		return err
 	}
@@ -506,12 +511,7 @@ func (s *Service) updateTransfer(w http.ResponseWriter, r *http.Request) error {
 	if t, err = s.transferOf(r, t.ID); err != nil {
 		return err
 	}
-	out, err := s.transferJSON(r.Context(), t)
-	if err != nil {
-		return err
-	}
-	wire.WriteJSON(w, http.StatusOK, out)
-	return nil
+	return s.writeTransfer(w, r.Context(), t)
 }
 
 func (s *Service) deleteTransfer(w http.ResponseWriter, r *http.Request) error {
