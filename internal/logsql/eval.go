@@ -488,19 +488,10 @@ func (ev *evaluator) evalArith(e *expr, b *Batch, sel []int32) (*Column, error) 
 	mergeNulls(out, b.Len, sel, l, r)
 	if e.typ == Long {
 		x, y, o := l.Long, r.Long, out.Long
+		if addSubMul(e.op, x, y, o, sel) {
+			return out, nil
+		}
 		switch e.op {
-		case "+":
-			for _, i := range sel {
-				o[i] = x[i] + y[i]
-			}
-		case "-":
-			for _, i := range sel {
-				o[i] = x[i] - y[i]
-			}
-		case "*":
-			for _, i := range sel {
-				o[i] = x[i] * y[i]
-			}
 		case "/", "%":
 			for _, i := range sel {
 				switch d := y[i]; {
@@ -524,19 +515,10 @@ func (ev *evaluator) evalArith(e *expr, b *Batch, sel []int32) (*Column, error) 
 	x := ev.floats(l, sel, 2*e.idx, b.Len)
 	y := ev.floats(r, sel, 2*e.idx+1, b.Len)
 	o := out.Float
+	if addSubMul(e.op, x, y, o, sel) {
+		return out, nil
+	}
 	switch e.op {
-	case "+":
-		for _, i := range sel {
-			o[i] = x[i] + y[i]
-		}
-	case "-":
-		for _, i := range sel {
-			o[i] = x[i] - y[i]
-		}
-	case "*":
-		for _, i := range sel {
-			o[i] = x[i] * y[i]
-		}
 	case "/":
 		for _, i := range sel {
 			if y[i] == 0 {
@@ -839,3 +821,25 @@ func (ev *evaluator) evalTimeRound(e *expr, b *Batch, sel []int32) (*Column, boo
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// addSubMul computes o = x op y over the selected rows for +, - and *,
+// reporting whether op was one of them.
+func addSubMul[T int64 | float64](op string, x, y, o []T, sel []int32) bool {
+	switch op {
+	case "+":
+		for _, i := range sel {
+			o[i] = x[i] + y[i]
+		}
+	case "-":
+		for _, i := range sel {
+			o[i] = x[i] - y[i]
+		}
+	case "*":
+		for _, i := range sel {
+			o[i] = x[i] * y[i]
+		}
+	default:
+		return false
+	}
+	return true
+}

@@ -240,64 +240,27 @@ func jodaLayout(p string) string {
 		n := j - i
 		switch c {
 		case 'y', 'Y', 'u':
-			if n == 2 {
-				b.WriteString("06")
-			} else {
-				b.WriteString("2006")
-			}
+			b.WriteString(byLength(n, "2006", "06", "2006"))
 		case 'M':
-			switch {
-			case n >= 4:
-				b.WriteString("January")
-			case n == 3:
-				b.WriteString("Jan")
-			case n == 2:
-				b.WriteString("01")
-			default:
-				b.WriteString("1")
-			}
+			b.WriteString(byLength(n, "1", "01", "Jan", "January"))
 		case 'd':
-			if n >= 2 {
-				b.WriteString("02")
-			} else {
-				b.WriteString("2")
-			}
+			b.WriteString(byLength(n, "2", "02"))
 		case 'H':
 			b.WriteString("15")
 		case 'h':
-			if n >= 2 {
-				b.WriteString("03")
-			} else {
-				b.WriteString("3")
-			}
+			b.WriteString(byLength(n, "3", "03"))
 		case 'm':
-			if n >= 2 {
-				b.WriteString("04")
-			} else {
-				b.WriteString("4")
-			}
+			b.WriteString(byLength(n, "4", "04"))
 		case 's':
-			if n >= 2 {
-				b.WriteString("05")
-			} else {
-				b.WriteString("5")
-			}
+			b.WriteString(byLength(n, "5", "05"))
 		case 'S':
 			b.WriteString(strings.Repeat("0", n))
 		case 'a':
 			b.WriteString("PM")
 		case 'E':
-			if n >= 4 {
-				b.WriteString("Monday")
-			} else {
-				b.WriteString("Mon")
-			}
+			b.WriteString(byLength(n, "Mon", "Mon", "Mon", "Monday"))
 		case 'Z', 'X', 'x':
-			if n >= 2 {
-				b.WriteString("-07:00")
-			} else {
-				b.WriteString("-0700")
-			}
+			b.WriteString(byLength(n, "-0700", "-07:00"))
 		case 'z':
 			b.WriteString("MST")
 		default:
@@ -306,6 +269,12 @@ func jodaLayout(p string) string {
 		i = j
 	}
 	return b.String()
+}
+
+// byLength picks the Go layout element for a pattern letter repeated n
+// times: forms[n-1], or the last form for longer runs.
+func byLength(n int, forms ...string) string {
+	return forms[min(n, len(forms))-1]
 }
 
 const defaultTimeLayout = "2006-01-02 15:04:05.000"
