@@ -371,3 +371,23 @@ func readS3(t *testing.T, s objstore.Store, bucket string) map[string]string {
 	}
 	return out
 }
+
+// TestTransferRefusedWithoutBucketPermission: credentials the object store
+// refuses make creation fail with 403 LTS.0018, not a missing bucket.
+func TestTransferRefusedWithoutBucketPermission(t *testing.T) {
+	gw := s3test.Start(t, "transfer-ak", "transfer-secret-key")
+	if err := os.Mkdir(filepath.Join(gw.Dir, "logs-bucket"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s3, err := objstore.NewS3(objstore.S3Config{Endpoint: "http://" + gw.Addr, AccessKey: gw.AccessKey, SecretKey: "not-the-secret", PathStyle: true, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startWith(t, "", func(c *server.Config) { c.Objects = s3 })
+	group, stream := e.createStream(t, "app", "web")
+	_, err = e.lts().CreateTransfer(obsTransfer(group, []string{stream}, "logs-bucket", "RAW", nil))
+	wantErr(t, err, 403, "LTS.0018")
+	if !strings.Contains(err.Error(), "logs-bucket") {
+		t.Fatalf("message %q does not name the bucket", err)
+	}
+}
