@@ -43,18 +43,46 @@ type Progress struct {
 	DoneSeq      uint64
 	PendingEndMS int64
 	PendingSeq   uint64
+	// PendingKey is the object key of the pending window.
+	PendingKey string
 }
 
 // CreateTransfer stores t with its streams; ErrExists when one of them
-// already has a transfer of t's type (the error names the stream).
+// already has a transfer of t's type (the error names the stream), a
+// *MissingStreamError when one is not in t's group.
 func (c *DB) CreateTransfer(ctx context.Context, t Transfer) error {
 	return c.tx(ctx, func(tx *sql.Tx) error {
+		if err := streamsInGroup(ctx, tx, t.GroupID, t.Streams); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO transfers (id, project_id, group_id, type, settings, enabled, failure, created_ms)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, t.ProjectID, t.GroupID, t.Type, t.Settings, t.Enabled, t.Failure, t.CreatedMS); err != nil {
 			return err
 		}
 		return insertTransferStreams(ctx, tx, t.ID, t.Type, t.Streams)
 	})
+}
+
+// MissingStreamError is ErrNotFound for a stream a transfer names that its
+// group does not hold (deleted meanwhile).
+type MissingStreamError struct{ StreamID string }
+
+func (e *MissingStreamError) Error() string { return "stream " + e.StreamID + " does not exist" }
+func (e *MissingStreamError) Unwrap() error { return ErrNotFound }
+
+// streamsInGroup checks, inside the transaction that stores a transfer,
+// that its streams exist: a check before it could race a deletion.
+func streamsInGroup(ctx context.Context, tx *sql.Tx, groupID string, streams []TransferStream) error {
+	for _, s := range streams {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_streams WHERE id = $1 AND group_id = $2`, s.StreamID, groupID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return &MissingStreamError{StreamID: s.StreamID}
+		}
+	}
+	return nil
 }
 
 // StreamInTransferError is ErrExists for the stream that already has a
@@ -76,8 +104,8 @@ func insertTransferStreams(ctx context.Context, tx *sql.Tx, id, typ string, stre
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_streams (transfer_id, stream_id, type, base_seq, done_end_ms, done_seq, pending_end_ms, pending_seq)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, s.StreamID, typ, int64(s.BaseSeq), s.DoneEndMS, int64(s.DoneSeq), s.PendingEndMS, int64(s.PendingSeq)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_streams (transfer_id, stream_id, type, base_seq, done_end_ms, done_seq, pending_end_ms, pending_seq, pending_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, s.StreamID, typ, int64(s.BaseSeq), s.DoneEndMS, int64(s.DoneSeq), s.PendingEndMS, int64(s.PendingSeq), s.PendingKey); err != nil {
 			return err
 		}
 	}
@@ -136,7 +164,7 @@ func (c *DB) Transfer(ctx context.Context, projectID, id string) (Transfer, erro
 }
 
 func (c *DB) transferStreams(ctx context.Context, id string) ([]TransferStream, error) {
-	rows, err := c.sql.QueryContext(ctx, `SELECT stream_id, base_seq, done_end_ms, done_seq, pending_end_ms, pending_seq
+	rows, err := c.sql.QueryContext(ctx, `SELECT stream_id, base_seq, done_end_ms, done_seq, pending_end_ms, pending_seq, pending_key
 		FROM transfer_streams WHERE transfer_id = $1 ORDER BY rowid`, id)
 	if err != nil {
 		return nil, err
@@ -146,7 +174,7 @@ func (c *DB) transferStreams(ctx context.Context, id string) ([]TransferStream, 
 	for rows.Next() {
 		var s TransferStream
 		var base, done, pending int64
-		if err := rows.Scan(&s.StreamID, &base, &s.DoneEndMS, &done, &s.PendingEndMS, &pending); err != nil {
+		if err := rows.Scan(&s.StreamID, &base, &s.DoneEndMS, &done, &s.PendingEndMS, &pending, &s.PendingKey); err != nil {
 			return nil, err
 		}
 		s.BaseSeq, s.DoneSeq, s.PendingSeq = uint64(base), uint64(done), uint64(pending)
@@ -161,6 +189,9 @@ func (c *DB) UpdateTransfer(ctx context.Context, t Transfer) error {
 	return c.tx(ctx, func(tx *sql.Tx) error {
 		if err := c.mustAffect(tx.ExecContext(ctx, `UPDATE transfers SET group_id = $1, settings = $2, enabled = $3, failure = $4
 			WHERE project_id = $5 AND id = $6`, t.GroupID, t.Settings, t.Enabled, t.Failure, t.ProjectID, t.ID)); err != nil {
+			return err
+		}
+		if err := streamsInGroup(ctx, tx, t.GroupID, t.Streams); err != nil {
 			return err
 		}
 		keep := make([]string, 0, len(t.Streams))
@@ -209,8 +240,8 @@ func (c *DB) SetTransferFailure(ctx context.Context, id, failure string) error {
 
 // SetTransferProgress stores a stream's progress in a transfer.
 func (c *DB) SetTransferProgress(ctx context.Context, id, streamID string, p Progress) error {
-	return c.mustAffect(c.sql.ExecContext(ctx, `UPDATE transfer_streams SET base_seq = $1, done_end_ms = $2, done_seq = $3, pending_end_ms = $4, pending_seq = $5
-		WHERE transfer_id = $6 AND stream_id = $7`, int64(p.BaseSeq), p.DoneEndMS, int64(p.DoneSeq), p.PendingEndMS, int64(p.PendingSeq), id, streamID))
+	return c.mustAffect(c.sql.ExecContext(ctx, `UPDATE transfer_streams SET base_seq = $1, done_end_ms = $2, done_seq = $3, pending_end_ms = $4, pending_seq = $5, pending_key = $6
+		WHERE transfer_id = $7 AND stream_id = $8`, int64(p.BaseSeq), p.DoneEndMS, int64(p.DoneSeq), p.PendingEndMS, int64(p.PendingSeq), p.PendingKey, id, streamID))
 }
 
 // DeleteTransfer removes a transfer of a project.

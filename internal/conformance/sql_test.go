@@ -139,6 +139,18 @@ func TestStructQueryCurrentAndPipe(t *testing.T) {
 		t.Fatalf("analysisLogs: %s, want %s", b, want)
 	}
 
+	// Without is_analysis_query the query is not run: the search answers.
+	plain, err := c.ListLogs(&model.ListLogsRequest{LogGroupId: le.group, LogStreamId: le.stream, Body: &model.QueryLtsLogParams{
+		StartTime: "1595811590539", EndTime: "1595811593539", Keywords: ptr("151686"), Highlight: ptr(false),
+		Query: ptr("this | select count(*)"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.AnalysisLogs != nil || len(*plain.Logs) != 1 || *(*plain.Logs)[0].Content != structSeedLines[2].text {
+		t.Fatalf("search with a query but no is_analysis_query: %+v", plain)
+	}
+
 	// Errors name the position and the construct.
 	for _, tc := range []struct{ sql, msg string }{
 		{"select * from other", "other"},

@@ -191,7 +191,7 @@ func TestTransferToFolder(t *testing.T) {
 	}
 
 	clk.set(at(2, 0))
-	key1 := "LogTanks/" + testRegion + "/2026/11/22/app/web/p_web_20261122T100030_20261122T100200.log"
+	key1 := "LogTanks/" + testRegion + "/2026/11/22/app/web/p_web_20261122T100030.000_20261122T100200.000_" + stream + ".log"
 	waitFor(t, "the first window's object", func() bool { _, ok := readDirObjects(t, bucketDir)[key1]; return ok })
 	if got := readDirObjects(t, bucketDir)[key1]; got != strings.Join(first, "\n")+"\n" {
 		t.Fatalf("first window holds:\n%s", got)
@@ -202,7 +202,7 @@ func TestTransferToFolder(t *testing.T) {
 	te.ingestAt(t, group, stream, at(1, 0), late...)
 	all = append(all, late...)
 	clk.set(at(4, 0))
-	key2 := "LogTanks/" + testRegion + "/2026/11/22/app/web/p_web_20261122T100200_20261122T100400.log"
+	key2 := "LogTanks/" + testRegion + "/2026/11/22/app/web/p_web_20261122T100200.000_20261122T100400.000_" + stream + ".log"
 	waitFor(t, "the second window's object", func() bool { _, ok := readDirObjects(t, bucketDir)[key2]; return ok })
 	if got := readDirObjects(t, bucketDir)[key2]; got != strings.Join(append(slices.Clone(late), second...), "\n")+"\n" {
 		t.Fatalf("second window holds:\n%s", got)
@@ -304,7 +304,7 @@ func TestTransferToS3(t *testing.T) {
 	clk.set(at(2, 0))
 	ctx := context.Background()
 	// The window's start and end in UTC+01:00.
-	key := "LogTanks/" + testRegion + "/lts/2026/11/22/11/web_20261122T110030_20261122T110200.log.gz"
+	key := "LogTanks/" + testRegion + "/lts/2026/11/22/11/web_20261122T110030.000_20261122T110200.000_" + stream + ".log.gz"
 	waitFor(t, "the object in S3", func() bool {
 		keys, err := s3.List(ctx, "logs-bucket", "LogTanks/")
 		return err == nil && slices.Contains(keys, key)
@@ -340,7 +340,7 @@ func TestTransferToS3(t *testing.T) {
 		Objects []string `json:"objects"`
 	}
 	json.Unmarshal(resp, &ran)
-	wantKey := "LogTanks/" + testRegion + "/lts/2026/11/22/11/web_20261122T110200_20261122T110220.log.gz"
+	wantKey := "LogTanks/" + testRegion + "/lts/2026/11/22/11/web_20261122T110200.000_20261122T110220.000_" + stream + ".log.gz"
 	if !slices.Equal(ran.Objects, []string{wantKey}) {
 		t.Fatalf("run wrote %q, want %q", ran.Objects, wantKey)
 	}
@@ -389,5 +389,63 @@ func TestTransferRefusedWithoutBucketPermission(t *testing.T) {
 	wantErr(t, err, 403, "LTS.0018")
 	if !strings.Contains(err.Error(), "logs-bucket") {
 		t.Fatalf("message %q does not name the bucket", err)
+	}
+}
+
+// TestTransferKeysAndPauses: streams of one name in two groups writing to
+// one custom directory keep apart; a transfer switched off and on again
+// writes every line; a run on a missing bucket says so.
+func TestTransferKeysAndPauses(t *testing.T) {
+	clk := newClock(transferStart)
+	te := startTransfers(t, "", "", transferConfig(clk))
+	te.bucket(t, "shared")
+	c := te.lts()
+	var ids []string
+	var want []string
+	for _, g := range []string{"web", "api"} {
+		group, stream := te.createStream(t, g, "app")
+		created, err := c.CreateTransfer(obsTransfer(group, []string{stream}, "shared", "RAW", func(d *model.LogTransferDetail) { d.ObsDirPreFixName = ptr("lts/%Y/%m/%d") }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, *created.LogTransferId)
+		l := lines(g, 3)
+		te.ingestAt(t, group, stream, at(1, 0), l...)
+		want = append(want, l...)
+	}
+	// Off and on again before the window closes: nothing is skipped.
+	for _, status := range []model.UpdateTransferRequestBodyLogTransferInfoLogTransferStatus{
+		model.GetUpdateTransferRequestBodyLogTransferInfoLogTransferStatusEnum().DISABLE,
+		model.GetUpdateTransferRequestBodyLogTransferInfoLogTransferStatusEnum().ENABLE,
+	} {
+		if _, err := c.UpdateTransfer(&model.UpdateTransferRequest{Body: &model.UpdateTransferRequestBody{
+			LogTransferId:   ids[0],
+			LogTransferInfo: &model.UpdateTransferRequestBodyLogTransferInfo{LogStorageFormat: model.GetUpdateTransferRequestBodyLogTransferInfoLogStorageFormatEnum().RAW, LogTransferStatus: status},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.set(at(2, 0))
+	bucketDir := filepath.Join(te.obsDir, "shared")
+	waitFor(t, "both objects", func() bool { return len(readDirObjects(t, bucketDir)) == 2 })
+	exactlyOnce(t, readDirObjects(t, bucketDir), want)
+
+	// A run on demand against a bucket that is gone.
+	if err := os.Rename(bucketDir, bucketDir+"-away"); err != nil {
+		t.Fatal(err)
+	}
+	group := ""
+	l, _ := c.ListLogGroups(&model.ListLogGroupsRequest{})
+	for _, g := range *l.LogGroups {
+		if g.LogGroupName == "web" {
+			group = g.LogGroupId
+		}
+	}
+	streams, _ := c.ListLogStream(&model.ListLogStreamRequest{LogGroupId: group})
+	te.ingestAt(t, group, *(*streams.LogStreams)[0].LogStreamId, at(2, 10), "late run")
+	clk.set(at(2, 20))
+	status, _, body := te.raw("POST", "/v2/"+testProject+"/transfers/"+ids[0]+"/run", nil, nil, signer(testAK, testSK, testProject, time.Now()))
+	if status != 400 || errorCode(t, body) != "LTS.0416" || !strings.Contains(string(body), "shared") {
+		t.Fatalf("run on a missing bucket: %d %s", status, body)
 	}
 }

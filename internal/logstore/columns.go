@@ -15,6 +15,9 @@ type Parts struct {
 	Lines, Contents, Labels bool
 	// Fields names the structured fields to decode.
 	Fields []string
+	// Types gives the type a field is read as when its rows hold it with
+	// another (its rule changed): values are converted, as SQL converts.
+	Types map[string]FieldType
 }
 
 // Block is rows of one stream as columns, in no particular order across
@@ -32,7 +35,9 @@ type Block struct {
 // Blocks calls fn with the rows the scan selects, block by block, from up
 // to workers goroutines at once (worker is 0..workers-1). Order is not
 // kept: it is for aggregations. The scan's Desc is ignored. When fn
-// returns an error, the scan stops and Blocks returns it.
+// returns an error, the scan stops and Blocks returns it. A block's slices
+// are fn's only until it returns (their memory may serve the next block);
+// the strings in them stay valid.
 func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Parts, workers int, fn func(worker int, b *Block) error) error {
 	snap := s.snapshot(streamID, sc)
 	workers = max(1, min(workers, runtime.GOMAXPROCS(0)))
@@ -100,57 +105,87 @@ func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Part
 
 // memBlock turns memtable rows into a block.
 func memBlock(rows []row, parts Parts) *Block {
-	b := &Block{Len: len(rows)}
+	return buildBlock(len(rows), parts, func(i int) (int64, string, Labels, []Field) {
+		r := &rows[i]
+		return r.line, r.content, r.labels, r.fields
+	})
+}
+
+// BlockOf turns rows into the block a column scan would give.
+func BlockOf(rows []Row, parts Parts) *Block {
+	return buildBlock(len(rows), parts, func(i int) (int64, string, Labels, []Field) {
+		r := &rows[i]
+		return r.Line, r.Content, r.Labels, r.Fields
+	})
+}
+
+func buildBlock(n int, parts Parts, get func(i int) (int64, string, Labels, []Field)) *Block {
+	b := &Block{Len: n}
 	if parts.Lines {
-		b.Lines = make([]int64, len(rows))
-		for i, r := range rows {
-			b.Lines[i] = r.line
-		}
+		b.Lines = make([]int64, n)
 	}
 	if parts.Contents {
-		b.Contents = make([]string, len(rows))
-		for i, r := range rows {
-			b.Contents[i] = r.content
-		}
+		b.Contents = make([]string, n)
 	}
 	if parts.Labels {
-		b.Labels = make([]Labels, len(rows))
-		for i, r := range rows {
-			b.Labels[i] = r.labels
-		}
+		b.Labels = make([]Labels, n)
 	}
-	for _, name := range parts.Fields {
-		var col *Column
-		for i, r := range rows {
-			for _, f := range r.fields {
+	cols := make([]*Column, len(parts.Fields))
+	for i := range n {
+		line, content, labels, fields := get(i)
+		if b.Lines != nil {
+			b.Lines[i] = line
+		}
+		if b.Contents != nil {
+			b.Contents[i] = content
+		}
+		if b.Labels != nil {
+			b.Labels[i] = labels
+		}
+		for ci, name := range parts.Fields {
+			for _, f := range fields {
 				if f.Name != name {
 					continue
 				}
-				if col == nil {
-					col = newColumn(f.Type, len(rows))
+				if cols[ci] == nil {
+					cols[ci] = newColumn(parts.typeOf(name, f.Type), n)
 				}
-				if f.Type == col.Type {
-					col.Null[i] = false
-					switch f.Type {
-					case FieldString:
-						col.Str[i] = f.Str
-					case FieldLong:
-						col.Long[i] = f.Long
-					case FieldFloat:
-						col.Float[i] = f.Float
-					}
-				}
+				cols[ci].set(i, f)
 				break
 			}
 		}
-		if col != nil {
+	}
+	for ci, c := range cols {
+		if c != nil {
 			if b.Fields == nil {
 				b.Fields = map[string]*Column{}
 			}
-			b.Fields[name] = col
+			b.Fields[parts.Fields[ci]] = c
 		}
 	}
 	return b
+}
+
+// typeOf is the type a field is read as: the one asked for, else its own.
+func (p *Parts) typeOf(name string, own FieldType) FieldType {
+	if t, ok := p.Types[name]; ok {
+		return t
+	}
+	return own
+}
+
+// set stores f in row i, converted to the column's type.
+func (c *Column) set(i int, f Field) {
+	f = f.As(c.Type)
+	c.Null[i] = false
+	switch c.Type {
+	case FieldString:
+		c.Str[i] = f.Str
+	case FieldLong:
+		c.Long[i] = f.Long
+	case FieldFloat:
+		c.Float[i] = f.Float
+	}
 }
 
 // newColumn returns a column of n rows, all null.
@@ -235,41 +270,83 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 		b.compact(keep)
 	}
 	for _, name := range parts.Fields {
-		for ci := range m.columns {
-			c := &m.columns[ci]
-			if c.name != name {
-				continue
-			}
-			// A filtered block keeps few rows: decode into the worker's
-			// column and copy out the rows kept.
-			col := &Column{}
-			if keep != nil {
-				col = &scratch.col
-			}
-			if err := s.readColumn(i, c, col); err != nil {
-				return nil, err
-			}
-			if keep != nil {
-				kept := &Column{Type: col.Type, Null: pick(col.Null, keep)}
-				// The scratch column's slices of the other types are stale.
-				switch col.Type {
-				case FieldString:
-					kept.Str = pick(col.Str, keep)
-				case FieldLong:
-					kept.Long = pick(col.Long, keep)
-				case FieldFloat:
-					kept.Float = pick(col.Float, keep)
-				}
-				col = kept
-			}
+		col, err := s.fieldColumn(i, m, name, parts, keep, scratch)
+		if err != nil {
+			return nil, err
+		}
+		if col != nil {
 			if b.Fields == nil {
 				b.Fields = map[string]*Column{}
 			}
 			b.Fields[name] = col
-			break
 		}
 	}
 	return b, nil
+}
+
+// fieldColumn decodes field name of block i, keeping the rows marked in
+// keep (all when nil). A block holds one column per name and type: when a
+// rule changed the type within the block, the columns are merged into the
+// type asked for.
+func (s *segment) fieldColumn(i int, m *blockMeta, name string, parts Parts, keep []bool, scratch *blockScratch) (*Column, error) {
+	var found []*columnMeta
+	for ci := range m.columns {
+		if m.columns[ci].name == name {
+			found = append(found, &m.columns[ci])
+		}
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	if len(found) == 1 && parts.typeOf(name, found[0].typ) == found[0].typ {
+		// A filtered block keeps few rows: decode into the worker's column
+		// and copy out the rows kept.
+		col := &Column{}
+		if keep != nil {
+			col = &scratch.col
+		}
+		if err := s.readColumn(i, found[0], col); err != nil {
+			return nil, err
+		}
+		if keep == nil {
+			return col, nil
+		}
+		kept := &Column{Type: col.Type, Null: pick(col.Null, keep)}
+		// The scratch column's slices of the other types are stale.
+		switch col.Type {
+		case FieldString:
+			kept.Str = pick(col.Str, keep)
+		case FieldLong:
+			kept.Long = pick(col.Long, keep)
+		case FieldFloat:
+			kept.Float = pick(col.Float, keep)
+		}
+		return kept, nil
+	}
+	out := newColumn(parts.typeOf(name, found[0].typ), m.rows)
+	for _, c := range found {
+		var col Column
+		if err := s.readColumn(i, c, &col); err != nil {
+			return nil, err
+		}
+		for r := range m.rows {
+			if col.present(r) {
+				out.set(r, Field{Type: c.typ, Str: at(col.Str, r), Long: at(col.Long, r), Float: at(col.Float, r)})
+			}
+		}
+	}
+	if keep != nil {
+		out.Null, out.Str, out.Long, out.Float = pick(out.Null, keep), pick(out.Str, keep), pick(out.Long, keep), pick(out.Float, keep)
+	}
+	return out, nil
+}
+
+func at[T any](s []T, i int) T {
+	var zero T
+	if i < len(s) {
+		return s[i]
+	}
+	return zero
 }
 
 // compact keeps the rows marked in keep.
@@ -308,8 +385,9 @@ func pick[T any](s []T, keep []bool) []T {
 	return out
 }
 
-// Schema lists the structured fields (with their types) and the label
-// keys of a stream's rows, from the segment indexes and the memtables.
+// Schema lists the structured fields (with their newest types) and the
+// label keys of a stream's rows, from the segment indexes and the
+// memtables.
 func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 	fields := map[string]FieldType{}
 	labels := map[string]bool{}
@@ -326,10 +404,10 @@ func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 	for _, seg := range st.segs {
 		for bi := range seg.blocks {
 			m := &seg.blocks[bi]
+			// Segments come oldest first and memtables last: a field
+			// whose type changed takes its newest type.
 			for _, c := range m.columns {
-				if _, ok := fields[c.name]; !ok {
-					fields[c.name] = c.typ
-				}
+				fields[c.name] = c.typ
 			}
 			for _, ls := range m.labelSets {
 				addLabels(ls)
@@ -340,9 +418,7 @@ func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 		var last Labels
 		for _, r := range m.rows {
 			for _, f := range r.fields {
-				if _, ok := fields[f.Name]; !ok {
-					fields[f.Name] = f.Type
-				}
+				fields[f.Name] = f.Type
 			}
 			if len(r.labels) > 0 && (len(last) == 0 || &r.labels[0] != &last[0]) {
 				addLabels(r.labels)

@@ -3,6 +3,8 @@ package logstore
 import (
 	"encoding/binary"
 	"math"
+	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -24,6 +26,43 @@ type Field struct {
 	Str   string
 	Long  int64
 	Float float64
+}
+
+// As returns the field converted to type t, as SQL converts values: a
+// number to its text, a text that is no number to 0.
+func (f Field) As(t FieldType) Field {
+	if f.Type == t {
+		return f
+	}
+	out := Field{Name: f.Name, Type: t}
+	switch t {
+	case FieldString:
+		switch f.Type {
+		case FieldLong:
+			out.Str = strconv.FormatInt(f.Long, 10)
+		case FieldFloat:
+			out.Str = strconv.FormatFloat(f.Float, 'f', -1, 64)
+		}
+	case FieldLong:
+		switch f.Type {
+		case FieldFloat:
+			out.Long = int64(f.Float)
+		case FieldString:
+			if v, err := strconv.ParseInt(strings.TrimSpace(f.Str), 10, 64); err == nil {
+				out.Long = v
+			} else if v, err := strconv.ParseFloat(strings.TrimSpace(f.Str), 64); err == nil {
+				out.Long = int64(v)
+			}
+		}
+	case FieldFloat:
+		switch f.Type {
+		case FieldLong:
+			out.Float = float64(f.Long)
+		case FieldString:
+			out.Float, _ = strconv.ParseFloat(strings.TrimSpace(f.Str), 64)
+		}
+	}
+	return out
 }
 
 // fieldOverhead approximates a field's memory beyond its name and string.

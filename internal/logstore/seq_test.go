@@ -1,11 +1,13 @@
 package logstore
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -264,6 +266,51 @@ func TestStringColumnsPlainAndDictionary(t *testing.T) {
 		}
 		if mode := raw[(len(rows)+7)/8]; (mode == stringsDict) != (name == "dictionary") {
 			t.Fatalf("%s: stored in mode %d", name, mode)
+		}
+	}
+}
+
+// A field whose type changed (its rule changed) reads in the type asked
+// for, whether its rows are in a memtable or share a block.
+func TestBlocksConvertFieldsOfChangedType(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	defer s.Close()
+	for i, f := range []Field{{Name: "f", Type: FieldLong, Long: 7}, {Name: "f", Type: FieldString, Str: "x"}, {Name: "f", Type: FieldString, Str: "12"}} {
+		if _, err := s.Append(sid, nil, []Entry{{TimeNs: base + int64(i), Content: "r", Fields: []Field{f}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(typ FieldType) []string {
+		t.Helper()
+		var out []string
+		err := s.Blocks(context.Background(), sid, Scan{Start: math.MinInt64, End: math.MaxInt64}, Parts{Lines: true, Fields: []string{"f"}, Types: map[string]FieldType{"f": typ}}, 1, func(_ int, b *Block) error {
+			c := b.Fields["f"]
+			for i := range b.Len {
+				if !c.present(i) {
+					out = append(out, "null")
+					continue
+				}
+				out = append(out, Field{Type: c.Type, Str: at(c.Str, i), Long: at(c.Long, i), Float: at(c.Float, i)}.As(FieldString).Str)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, phase := range []string{"memtable", "segment"} {
+		if got := strings.Join(read(FieldString), ","); got != "7,x,12" {
+			t.Errorf("%s, as strings: %s", phase, got)
+		}
+		if got := strings.Join(read(FieldLong), ","); got != "7,0,12" {
+			t.Errorf("%s, as longs: %s", phase, got)
+		}
+		if fields, _ := s.Schema(sid); fields["f"] != FieldString {
+			t.Errorf("%s: schema type %d, want the newest (string)", phase, fields["f"])
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

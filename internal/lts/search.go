@@ -262,10 +262,11 @@ func (s *Service) queryLogs(w http.ResponseWriter, r *http.Request) error {
 			return ErrTimeRange
 		}
 	}
+	// query counts only with is_analysis_query, as documented.
 	keywords, analysis := req.Keywords, ""
-	if req.Query != "" || req.IsAnalysis.Value {
+	if req.IsAnalysis.Value {
 		search, sql := splitPipe(req.Query)
-		if req.IsAnalysis.Value && sql == "" {
+		if sql == "" {
 			return invalid("query must be \"search | SQL\" when is_analysis_query is true")
 		}
 		if strings.TrimSpace(keywords) == "" {

@@ -77,7 +77,7 @@ func (src *logSource) HiddenColumns() []logsql.ColumnInfo {
 
 // parts says what of the rows the named columns need.
 func (src *logSource) parts(columns []string) (logstore.Parts, []string) {
-	var p logstore.Parts
+	p := logstore.Parts{Types: src.fields}
 	var labels []string
 	for _, c := range columns {
 		switch {
@@ -108,7 +108,7 @@ func (src *logSource) Scan(ctx context.Context, columns []string, parallel int, 
 	var rows []logstore.Row
 	var err error
 	flush := func() {
-		err = fn(0, toBatch(rowsBlock(rows, parts), labels))
+		err = fn(0, toBatch(logstore.BlockOf(rows, parts), labels))
 		rows = rows[:0]
 	}
 	serr := src.logs.Rows(src.id, sc, func(r logstore.Row) bool {
@@ -122,42 +122,6 @@ func (src *logSource) Scan(ctx context.Context, columns []string, parallel int, 
 		flush()
 	}
 	return errors.Join(serr, err, ctx.Err())
-}
-
-// rowsBlock turns rows into the columns a block would hold.
-func rowsBlock(rows []logstore.Row, parts logstore.Parts) *logstore.Block {
-	b := &logstore.Block{Len: len(rows), Lines: make([]int64, len(rows)), Contents: make([]string, len(rows)), Labels: make([]logstore.Labels, len(rows))}
-	for i, r := range rows {
-		b.Lines[i], b.Contents[i], b.Labels[i] = r.Line, r.Content, r.Labels
-	}
-	for _, name := range parts.Fields {
-		var col *logstore.Column
-		for i, r := range rows {
-			for _, f := range r.Fields {
-				if f.Name != name {
-					continue
-				}
-				if col == nil {
-					col = &logstore.Column{Type: f.Type, Null: make([]bool, len(rows)), Str: make([]string, len(rows)), Long: make([]int64, len(rows)), Float: make([]float64, len(rows))}
-					for j := range col.Null {
-						col.Null[j] = true
-					}
-				}
-				if f.Type == col.Type {
-					col.Null[i] = false
-					col.Str[i], col.Long[i], col.Float[i] = f.Str, f.Long, f.Float
-				}
-				break
-			}
-		}
-		if col != nil {
-			if b.Fields == nil {
-				b.Fields = map[string]*logstore.Column{}
-			}
-			b.Fields[name] = col
-		}
-	}
-	return b
 }
 
 // toBatch presents a block's columns under their SQL names.

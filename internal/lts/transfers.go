@@ -217,8 +217,12 @@ func (s *Service) newTransfer(r *http.Request, groupID, streamsField string, str
 
 func transferStoreError(err error) error {
 	var taken *catalog.StreamInTransferError
-	if errors.As(err, &taken) {
+	var missing *catalog.MissingStreamError
+	switch {
+	case errors.As(err, &taken):
 		return ErrStreamInTransfer.WithMsg("Log stream id is associated by transfer: %s", taken.StreamID)
+	case errors.As(err, &missing):
+		return ErrStreamNotFound.WithMsg("Log stream id does not exist: %s", missing.StreamID)
 	}
 	return err
 }
@@ -474,7 +478,6 @@ func (s *Service) updateTransfer(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	wasEnabled := t.Enabled
 	switch req.Info.Status {
 	case "ENABLE", "EXCEPTION":
 		t.Enabled = true
@@ -498,15 +501,6 @@ func (s *Service) updateTransfer(w http.ResponseWriter, r *http.Request) error {
 	t.Settings = settings.Encode()
 	if err := s.db.UpdateTransfer(r.Context(), t); err != nil {
 		return transferStoreError(err)
-	}
-	// A transfer switched back on writes what arrives from now: nothing
-	// of the time it was off.
-	if t.Enabled && !wasEnabled {
-		for _, st := range t.Streams {
-			if err := s.db.SetTransferProgress(r.Context(), t.ID, st.StreamID, start); err != nil {
-				return err
-			}
-		}
 	}
 	if t, err = s.transferOf(r, t.ID); err != nil {
 		return err
@@ -541,12 +535,19 @@ func (s *Service) runTransfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	keys, err := s.transfers.Run(r.Context(), t, true)
+	keys, err := s.transfers.Run(r.Context(), t.ProjectID, t.ID, true)
 	if keys == nil {
 		keys = []string{}
 	}
-	if err != nil {
-		return ErrInternal.WithMsg("The transfer failed: %v", err)
+	switch {
+	case errors.Is(err, catalog.ErrNotFound):
+		return ErrTransferNotFound.WithMsg("%s: %s", ErrTransferNotFound.Msg, t.ID)
+	case errors.Is(err, objstore.ErrNoBucket):
+		return ErrNoBucket.WithMsg("The transfer failed: %v", err)
+	case errors.Is(err, objstore.ErrAccessDenied):
+		return ErrBucketDenied.WithMsg("The transfer failed: %v", err)
+	case err != nil:
+		return &wire.Internal{Err: ErrInternal.WithMsg("The transfer failed: %v", err), Cause: err}
 	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_transfer_id": t.ID, "objects": keys})
 	return nil

@@ -19,8 +19,8 @@ type Window struct {
 
 // Names are what a key and a JSON object tell about a stream.
 type Names struct {
-	Region, ProjectID, GroupName, StreamName string
-	StreamTags                               map[string]string
+	Region, ProjectID, GroupName, StreamName, StreamID string
+	StreamTags                                         map[string]string
 }
 
 // Key returns the object key of a stream's window:
@@ -28,10 +28,11 @@ type Names struct {
 //	LogTanks/<region>/<YYYY>/<MM>/<DD>/<group>/<stream>/<file>   (default)
 //	LogTanks/<region>/<custom directory, %Y %m %d %H %M expanded>/<file>
 //
-// and the file is [<prefix>_]<stream>_<start>_<end>.log[.gz] with the
-// window's start and end as YYYYMMDDTHHMMSS in the transfer's zone. The key
-// depends only on the window, so writing a window again replaces its
-// object.
+// and the file is [<prefix>_]<stream>_<start>_<end>_<stream id>.log[.gz]
+// with the window's start and end as YYYYMMDDTHHMMSS.mmm in the transfer's
+// zone. The key depends only on the window and the stream, so writing a
+// window again replaces its object, and no two streams (of any group or
+// project) nor two windows share a key.
 func Key(s *Settings, loc *time.Location, n Names, w Window) string {
 	start := w.Start.In(loc)
 	var dir string
@@ -40,7 +41,8 @@ func Key(s *Settings, loc *time.Location, n Names, w Window) string {
 	} else {
 		dir = start.Format("2006/01/02") + "/" + n.GroupName + "/" + n.StreamName
 	}
-	file := n.StreamName + "_" + start.Format("20060102T150405") + "_" + w.End.In(loc).Format("20060102T150405") + ".log"
+	const stamp = "20060102T150405.000"
+	file := n.StreamName + "_" + start.Format(stamp) + "_" + w.End.In(loc).Format(stamp) + "_" + n.StreamID + ".log"
 	if s.Prefix != "" {
 		file = s.Prefix + "_" + file
 	}

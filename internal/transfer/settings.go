@@ -113,10 +113,11 @@ func DecodeSettings(text string) (Settings, error) {
 func NextBoundary(t time.Time, length time.Duration, loc *time.Location) time.Time {
 	local := t.In(loc)
 	y, m, d := local.Date()
-	midnight := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	next := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 	mins := int(length / time.Minute)
-	for k := max(int(t.Sub(midnight)/length)-1, 1); ; k++ {
+	// Count on the wall clock: on a day of 25 hours the elapsed time runs
+	// an hour ahead of it.
+	for k := max((local.Hour()*60+local.Minute())/mins, 1); ; k++ {
 		b := time.Date(y, m, d, 0, k*mins, 0, 0, loc)
 		if !b.Before(next) {
 			return next

@@ -27,6 +27,9 @@ func TestNextBoundary(t *testing.T) {
 		// at 00:00 and 12:00 on the wall clock.
 		{time.Date(2026, 11, 1, 11, 30, 0, 0, ny), 12 * time.Hour, ny, time.Date(2026, 11, 1, 12, 0, 0, 0, ny)},
 		{time.Date(2026, 11, 1, 13, 0, 0, 0, ny), 12 * time.Hour, ny, time.Date(2026, 11, 2, 0, 0, 0, 0, ny)},
+		// Short windows after the hour clocks go back keep their length.
+		{time.Date(2026, 11, 1, 15, 3, 0, 0, ny), 2 * time.Minute, ny, time.Date(2026, 11, 1, 15, 4, 0, 0, ny)},
+		{time.Date(2026, 11, 1, 15, 3, 0, 0, ny), 5 * time.Minute, ny, time.Date(2026, 11, 1, 15, 5, 0, 0, ny)},
 	} {
 		if got := NextBoundary(tc.at, tc.length, tc.loc); !got.Equal(tc.want) {
 			t.Errorf("NextBoundary(%v, %v) = %v, want %v", tc.at, tc.length, got, tc.want)
@@ -36,14 +39,15 @@ func TestNextBoundary(t *testing.T) {
 
 func TestKey(t *testing.T) {
 	w := Window{Start: time.Date(2026, 11, 22, 10, 0, 30, 0, time.UTC), End: time.Date(2026, 11, 22, 10, 2, 0, 0, time.UTC)}
-	n := Names{Region: "cn-north-4", GroupName: "app", StreamName: "web"}
+	const sid = "c54dbc58-0fd8-48ed-b007-6d54981427a7"
+	n := Names{Region: "cn-north-4", GroupName: "app", StreamName: "web", StreamID: sid}
 	for _, tc := range []struct {
 		s    Settings
 		want string
 	}{
-		{Settings{}, "LogTanks/cn-north-4/2026/11/22/app/web/web_20261122T100030_20261122T100200.log"},
-		{Settings{Prefix: "p", Compress: "gzip"}, "LogTanks/cn-north-4/2026/11/22/app/web/p_web_20261122T100030_20261122T100200.log.gz"},
-		{Settings{Dir: "/lts/%Y/%m/%d/%H%M/"}, "LogTanks/cn-north-4/lts/2026/11/22/1000/web_20261122T100030_20261122T100200.log"},
+		{Settings{}, "LogTanks/cn-north-4/2026/11/22/app/web/web_20261122T100030.000_20261122T100200.000_" + sid + ".log"},
+		{Settings{Prefix: "p", Compress: "gzip"}, "LogTanks/cn-north-4/2026/11/22/app/web/p_web_20261122T100030.000_20261122T100200.000_" + sid + ".log.gz"},
+		{Settings{Dir: "/lts/%Y/%m/%d/%H%M/"}, "LogTanks/cn-north-4/lts/2026/11/22/1000/web_20261122T100030.000_20261122T100200.000_" + sid + ".log"},
 	} {
 		loc, err := tc.s.Location()
 		if err != nil {

@@ -135,12 +135,17 @@ func (w *Worker) runDue() {
 	}
 }
 
-// Run writes the transfer's due windows now, ignoring any retry delay,
-// and with force also the window from the last one written up to now. It
+// Run writes a transfer's due windows now, ignoring any retry delay, and
+// with force also the window from the last one written up to now. It
 // returns the keys of the objects written.
-func (w *Worker) Run(ctx context.Context, t catalog.Transfer, force bool) ([]string, error) {
+func (w *Worker) Run(ctx context.Context, projectID, id string, force bool) ([]string, error) {
 	w.runMu.Lock()
 	defer w.runMu.Unlock()
+	// Read under the lock: a periodic run may just have moved the progress.
+	t, err := w.cfg.DB.Transfer(ctx, projectID, id)
+	if err != nil {
+		return nil, err
+	}
 	return w.run(ctx, t, force)
 }
 
@@ -193,10 +198,16 @@ func (w *Worker) runStreams(ctx context.Context, t catalog.Transfer, force bool)
 	var keys []string
 	for _, ts := range t.Streams {
 		stream, err := w.cfg.DB.LogStream(ctx, t.ProjectID, t.GroupID, ts.StreamID)
+		if errors.Is(err, catalog.ErrNotFound) {
+			// Deletion refuses streams a transfer writes; should one be
+			// gone all the same, the others still go on.
+			w.log.Warn("transfer names a missing stream", "transfer", t.ID, "stream", ts.StreamID)
+			continue
+		}
 		if err != nil {
 			return keys, fmt.Errorf("log stream %s: %w", ts.StreamID, err)
 		}
-		names := Names{Region: w.cfg.Region, ProjectID: t.ProjectID, GroupName: group.Name, StreamName: stream.Name, StreamTags: stream.Tags}
+		names := Names{Region: w.cfg.Region, ProjectID: t.ProjectID, GroupName: group.Name, StreamName: stream.Name, StreamID: stream.ID, StreamTags: stream.Tags}
 		p := ts.Progress
 		for ctx.Err() == nil {
 			var end time.Time
@@ -214,15 +225,20 @@ func (w *Worker) runStreams(ctx context.Context, t catalog.Transfer, force bool)
 				}
 				upTo = seq
 				p.PendingEndMS, p.PendingSeq = end.UnixMilli(), upTo
+				p.PendingKey = Key(&s, loc, names, Window{Start: time.UnixMilli(p.DoneEndMS), End: end})
 				if err := w.cfg.DB.SetTransferProgress(ctx, t.ID, ts.StreamID, p); err != nil {
 					return keys, err
 				}
 			}
-			key, err := w.write(ctx, &s, loc, names, ts.StreamID, p, end, upTo)
+			key := p.PendingKey
+			if key == "" {
+				key = Key(&s, loc, names, Window{Start: time.UnixMilli(p.DoneEndMS), End: end})
+			}
+			wrote, err := w.write(ctx, &s, names, ts.StreamID, p, end, upTo, key)
 			if err != nil {
 				return keys, err
 			}
-			if key != "" {
+			if wrote {
 				keys = append(keys, key)
 			}
 			p = catalog.Progress{BaseSeq: p.BaseSeq, DoneEndMS: end.UnixMilli(), DoneSeq: upTo}
@@ -234,13 +250,13 @@ func (w *Worker) runStreams(ctx context.Context, t catalog.Transfer, force bool)
 	return keys, ctx.Err()
 }
 
-// write writes one window of a stream: its rows that arrived up to upTo,
-// and the late rows of earlier windows that arrived since the last one. It
-// returns the object's key, or "" when there was no row to write.
-func (w *Worker) write(ctx context.Context, s *Settings, loc *time.Location, names Names, streamID string, p catalog.Progress, end time.Time, upTo uint64) (string, error) {
+// write writes one window of a stream under key: its rows that arrived up
+// to upTo, and the late rows of earlier windows that arrived since the last
+// one. It reports false when there was no row to write.
+func (w *Worker) write(ctx context.Context, s *Settings, names Names, streamID string, p catalog.Progress, end time.Time, upTo uint64, key string) (bool, error) {
 	f, err := os.CreateTemp(w.cfg.SpoolDir, "object-*")
 	if err != nil {
-		return "", err
+		return false, err
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
@@ -262,34 +278,33 @@ func (w *Worker) write(ctx context.Context, s *Settings, loc *time.Location, nam
 			return werr == nil && ctx.Err() == nil
 		})
 		if err = errors.Join(err, werr, ctx.Err()); err != nil {
-			return "", err
+			return false, err
 		}
 	}
 	if err := enc.close(); err != nil {
-		return "", err
+		return false, err
 	}
 	if enc.rows == 0 {
-		return "", nil
+		return false, nil
 	}
 	size, err := f.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return "", err
+		return false, err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", err
+		return false, err
 	}
-	key := Key(s, loc, names, Window{Start: time.UnixMilli(p.DoneEndMS), End: end})
 	if err := w.cfg.Objects.Put(ctx, s.Bucket, key, f, size); err != nil {
-		return "", describe(err, s.Bucket)
+		return false, describe(err, s.Bucket)
 	}
-	return key, nil
+	return true, nil
 }
 
 // describe says in the words of the transfer's status what went wrong.
 func describe(err error, bucket string) error {
 	switch {
 	case errors.Is(err, objstore.ErrNoBucket):
-		return fmt.Errorf("obs bucket does not exist: %s", bucket)
+		return fmt.Errorf("obs bucket does not exist: %s (%w)", bucket, objstore.ErrNoBucket)
 	case errors.Is(err, objstore.ErrAccessDenied):
 		return fmt.Errorf("no permission to write to obs bucket %s: %w", bucket, err)
 	}
