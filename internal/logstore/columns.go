@@ -107,7 +107,7 @@ func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Part
 func memBlock(rows []row, parts Parts) *Block {
 	return buildBlock(len(rows), parts, func(i int) (int64, string, Labels, []Field) {
 		r := &rows[i]
-		return r.line, r.content, r.labels, r.fields
+		return r.line, r.content, r.labels, r.fields()
 	})
 }
 
@@ -240,7 +240,7 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 			for r, line := range d.lines {
 				rw := row{line: line, labels: d.labels[r], content: d.contents[r]}
 				if seqs != nil {
-					rw.seq = seqs[r]
+					rw.ext = &rowExt{seq: seqs[r]}
 				}
 				keep[r] = line >= sc.Start && line <= sc.End && (nc == nil || nc.row(d, r)) && sc.match(lf, rw)
 				found = found || keep[r]
@@ -417,7 +417,7 @@ func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 	for _, m := range append(append([]*memtable(nil), st.frozen...), st.active) {
 		var last Labels
 		for _, r := range m.rows {
-			for _, f := range r.fields {
+			for _, f := range r.fields() {
 				fields[f.Name] = f.Type
 			}
 			if len(r.labels) > 0 && (len(last) == 0 || &r.labels[0] != &last[0]) {

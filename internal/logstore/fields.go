@@ -141,12 +141,13 @@ func encodeColumn(dst []byte, key colKey, rows []row) []byte {
 	// Rows of one rule list their fields in the same order: look where the
 	// field was in the previous row first.
 	hint := 0
-	for i, r := range rows {
+	for i := range rows {
+		fields := rows[i].fields()
 		j := -1
-		if hint < len(r.fields) && r.fields[hint].Name == key.name && r.fields[hint].Type == key.typ {
+		if hint < len(fields) && fields[hint].Name == key.name && fields[hint].Type == key.typ {
 			j = hint
 		} else {
-			for k, f := range r.fields {
+			for k, f := range fields {
 				if f.Name == key.name && f.Type == key.typ {
 					j, hint = k, k
 					break
@@ -156,7 +157,7 @@ func encodeColumn(dst []byte, key colKey, rows []row) []byte {
 		if j < 0 {
 			continue
 		}
-		f := &r.fields[j]
+		f := &fields[j]
 		dst[start+i/8] |= 1 << (i % 8)
 		switch f.Type {
 		case FieldString:

@@ -3,6 +3,7 @@ package logstore
 import (
 	"slices"
 	"sort"
+	"unsafe"
 )
 
 // memtable holds a stream's rows that are in the WAL but not yet in a
@@ -21,9 +22,9 @@ func newMemtable() *memtable {
 	return &memtable{inOrder: true}
 }
 
-// rowOverhead approximates the memory a row costs beyond its content: the
-// row struct and its entry in the line set.
-const rowOverhead = 48
+// rowOverhead approximates the memory a row costs beyond its content and
+// fields: the row struct and its entry in the line set.
+const rowOverhead = int64(unsafe.Sizeof(row{})) + 8
 
 // lineSet holds the line numbers in use in a memtable, including those
 // reserved by appends waiting for the WAL. Lines almost always arrive in
@@ -96,7 +97,7 @@ func (m *memtable) add(r row) {
 
 // size is the memory a row costs.
 func (r *row) size() int64 {
-	return int64(len(r.content)) + rowOverhead + fieldBytes(r.fields)
+	return int64(len(r.content)) + rowOverhead + fieldBytes(r.fields())
 }
 
 // sortedRows returns the rows in line order, sorting a copy when needed.

@@ -211,7 +211,7 @@ func (lf labelFuncs) get(ls Labels) func(string) (string, bool) {
 func noLabels(string) (string, bool) { return "", false }
 
 func (sc *Scan) match(lf labelFuncs, r row) bool {
-	if sc.seqs() && (r.seq <= sc.SeqAfter || r.seq > sc.SeqUpTo) {
+	if sc.seqs() && (r.seq() <= sc.SeqAfter || r.seq() > sc.SeqUpTo) {
 		return false
 	}
 	return sc.Matcher == nil || sc.Matcher.Match(r.content, lf.get(r.labels))
@@ -301,7 +301,7 @@ func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
 		if err != nil || !ok {
 			return err
 		}
-		if !fn(Row{Line: r.line, Labels: r.labels, Content: r.content, Seq: r.seq, Fields: r.fields}) {
+		if !fn(Row{Line: r.line, Labels: r.labels, Content: r.content, Seq: r.seq(), Fields: r.fields()}) {
 			return nil
 		}
 	}
@@ -463,16 +463,25 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 		}
 	}
 	var rows []row
+	var last *rowExt // shared by consecutive rows of a batch without fields
 	for i, line := range d.lines {
 		if line < sc.Start || line > sc.End {
 			continue
 		}
 		r := row{line: line, labels: d.labels[i], content: d.contents[i]}
-		if seqs != nil {
-			r.seq = seqs[i]
-		}
-		if fields != nil {
-			r.fields = fields[i]
+		if seqs != nil || fields != nil {
+			var seq uint64
+			var fs []Field
+			if seqs != nil {
+				seq = seqs[i]
+			}
+			if fields != nil {
+				fs = fields[i]
+			}
+			if last == nil || last.seq != seq || len(fs) > 0 {
+				last = &rowExt{seq: seq, fields: fs}
+			}
+			r.ext = last
 		}
 		if nc != nil && !nc.row(d, i) {
 			continue
@@ -659,7 +668,7 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 				for i, line := range d.lines {
 					r := row{line: line, labels: d.labels[i], content: d.contents[i]}
 					if seqs != nil {
-						r.seq = seqs[i]
+						r.ext = &rowExt{seq: seqs[i]}
 					}
 					if nc != nil && !nc.row(d, i) {
 						continue

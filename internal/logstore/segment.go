@@ -54,15 +54,45 @@ func decompress(dst, src []byte) ([]byte, error) {
 	return out, err
 }
 
-// row is one log row in memory.
+// row is one log row in memory. Rows are many: what not every row needs
+// sits behind ext, which the rows of a batch share when they have no
+// fields.
 type row struct {
 	line    int64
 	labels  Labels
 	content string
+	ext     *rowExt
+}
+
+// rowExt is the rest of a row.
+type rowExt struct {
 	// seq is the store-wide sequence number of the batch that brought the
 	// row: it orders rows by arrival, as line numbers order them by time.
 	seq    uint64
 	fields []Field
+}
+
+func (r *row) seq() uint64 {
+	if r.ext == nil {
+		return 0
+	}
+	return r.ext.seq
+}
+
+func (r *row) fields() []Field {
+	if r.ext == nil {
+		return nil
+	}
+	return r.ext.fields
+}
+
+// withExt returns ext for a row of a batch numbered seq: shared when the
+// row has no fields.
+func withExt(shared *rowExt, seq uint64, fields []Field) *rowExt {
+	if len(fields) == 0 {
+		return shared
+	}
+	return &rowExt{seq: seq, fields: fields}
 }
 
 // blockMeta is a block's entry in a segment index.
@@ -309,12 +339,12 @@ func (w *segmentWriter) block(rows []row) error {
 		w.contents = append(w.contents, r.content...)
 	}
 	meta := blockMeta{minLine: rows[0].line, maxLine: rows[len(rows)-1].line, rows: len(rows), offset: w.off, contentRaw: len(w.contents)}
-	meta.minSeq, meta.maxSeq = rows[0].seq, rows[0].seq
+	meta.minSeq, meta.maxSeq = rows[0].seq(), rows[0].seq()
 	var cols []colKey
 	seenCol := map[colKey]bool{}
 	for _, r := range rows {
-		meta.minSeq, meta.maxSeq = min(meta.minSeq, r.seq), max(meta.maxSeq, r.seq)
-		for _, f := range r.fields {
+		meta.minSeq, meta.maxSeq = min(meta.minSeq, r.seq()), max(meta.maxSeq, r.seq())
+		for _, f := range r.fields() {
 			k := colKey{f.Name, f.Type}
 			if !seenCol[k] {
 				seenCol[k] = true
@@ -324,7 +354,7 @@ func (w *segmentWriter) block(rows []row) error {
 	}
 	w.seqs = w.seqs[:0]
 	for _, r := range rows {
-		w.seqs = binary.AppendUvarint(w.seqs, r.seq-meta.minSeq)
+		w.seqs = binary.AppendUvarint(w.seqs, r.seq()-meta.minSeq)
 	}
 	w.postings = w.buildPostings(len(rows))
 	for i, chunk := range [][]byte{w.lines, w.labels, w.contents, w.postings, w.seqs} {

@@ -250,7 +250,7 @@ func TestStringColumnsPlainAndDictionary(t *testing.T) {
 		for i := range 100 {
 			r := row{line: int64(i)}
 			if i%7 != 0 {
-				r.fields = []Field{{Name: "f", Type: FieldString, Str: value(i)}}
+				r.ext = &rowExt{fields: []Field{{Name: "f", Type: FieldString, Str: value(i)}}}
 			}
 			rows = append(rows, r)
 		}
@@ -260,7 +260,7 @@ func TestStringColumnsPlainAndDictionary(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		for i, r := range rows {
-			if present := r.fields != nil; present != col.present(i) || (present && col.Str[i] != value(i)) {
+			if present := r.fields() != nil; present != col.present(i) || (present && col.Str[i] != value(i)) {
 				t.Fatalf("%s: row %d: %q present %v", name, i, col.Str[i], col.present(i))
 			}
 		}

@@ -266,8 +266,8 @@ func encodeRecord(dst []byte, id uuid.UUID, labels Labels, seq uint64, rows []ro
 	for _, r := range rows {
 		dst = binary.AppendVarint(dst, r.line)
 		dst = appendUvarintString(dst, r.content)
-		dst = binary.AppendUvarint(dst, uint64(len(r.fields)))
-		for _, f := range r.fields {
+		dst = binary.AppendUvarint(dst, uint64(len(r.fields())))
+		for _, f := range r.fields() {
 			dst = appendField(dst, f)
 		}
 	}
@@ -295,6 +295,7 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 	labels := r.labels()
 	n := r.uvarint()
 	st := s.stream(sid)
+	shared := &rowExt{seq: seq}
 	var onDisk lineChecker
 	for i := uint64(0); i < n && r.err == nil; i++ {
 		line := r.varint()
@@ -321,7 +322,7 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 			continue
 		}
 		st.active.lines.add(line)
-		rw := row{line: line, labels: labels, content: content, seq: seq, fields: fields}
+		rw := row{line: line, labels: labels, content: content, ext: withExt(shared, seq, fields)}
 		st.active.add(rw)
 		s.memBytes.Add(rw.size())
 		if line > st.lastLine {
@@ -440,6 +441,7 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 	// Batches take sequence numbers while holding ckpt shared, so Seq, which
 	// holds it exclusively, sees every batch numbered so far in a memtable.
 	seq := s.seq.Add(1)
+	shared := &rowExt{seq: seq}
 	var onDisk lineChecker
 	for i, e := range entries {
 		line := e.TimeNs
@@ -456,7 +458,7 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 			st.lastLine = line
 		}
 		st.active.lines.add(line)
-		rows[i] = row{line: line, labels: labels, content: e.Content, seq: seq, fields: e.Fields}
+		rows[i] = row{line: line, labels: labels, content: e.Content, ext: withExt(shared, seq, e.Fields)}
 		lines[i] = line
 	}
 	st.mu.Unlock()
