@@ -478,7 +478,7 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 			if fields != nil {
 				fs = fields[i]
 			}
-			if last == nil || last.seq != seq || len(fs) > 0 {
+			if last == nil || last.seq != seq || len(fs) > 0 || len(last.fields) > 0 {
 				last = &rowExt{seq: seq, fields: fs}
 			}
 			r.ext = last

@@ -314,3 +314,32 @@ func TestBlocksConvertFieldsOfChangedType(t *testing.T) {
 		}
 	}
 }
+
+// Rows with and without fields in one batch keep their own fields through
+// a flush (rows without fields share their batch's number).
+func TestRowsWithAndWithoutFields(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	defer s.Close()
+	var entries []Entry
+	for i := range 6 {
+		e := Entry{TimeNs: base + int64(i), Content: "r"}
+		if i%3 == 0 {
+			e.Fields = []Field{{Name: "n", Type: FieldLong, Long: int64(i)}}
+		}
+		entries = append(entries, e)
+	}
+	if _, err := s.Append(sid, nil, entries); err != nil {
+		t.Fatal(err)
+	}
+	for _, phase := range []string{"memtable", "segment"} {
+		rows := collectRows(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64, Fields: true}, 10)
+		for i, r := range rows {
+			if !reflect.DeepEqual(r.Fields, entries[i].Fields) {
+				t.Fatalf("%s: row %d fields %+v, want %+v", phase, i, r.Fields, entries[i].Fields)
+			}
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
