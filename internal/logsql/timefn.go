@@ -191,19 +191,9 @@ func (c *fctx) roundTime(a []Value, ceil bool) (Value, error) {
 	if a[0].isNull() || a[1].isNull() {
 		return Value{}, nil
 	}
-	p, err := parsePeriod(a[1].String())
-	if err != nil {
+	p, loc, ms, ok, err := c.periodArgs(a)
+	if err != nil || !ok {
 		return Value{}, err
-	}
-	loc := c.loc
-	if len(a) == 4 {
-		if loc, err = c.location(a[3]); err != nil {
-			return Value{}, err
-		}
-	}
-	ms, ok := timeArg(a[0], loc)
-	if !ok {
-		return Value{}, nil
 	}
 	origin := int64(0)
 	if len(a) >= 3 && !a[2].isNull() {
@@ -215,6 +205,23 @@ func (c *fctx) roundTime(a []Value, ceil bool) (Value, error) {
 		return long(p.ceil(ms, loc, origin)), nil
 	}
 	return long(p.floor(ms, loc, origin)), nil
+}
+
+// periodArgs reads the arguments the period functions share: the time
+// (a[0]), the ISO-8601 period (a[1]) and the optional time zone (a[3]).
+// ok is false when the time is not one (the answer is then null).
+func (c *fctx) periodArgs(a []Value) (p period, loc *time.Location, ms int64, ok bool, err error) {
+	if p, err = parsePeriod(a[1].String()); err != nil {
+		return p, nil, 0, false, err
+	}
+	loc = c.loc
+	if len(a) == 4 {
+		if loc, err = c.location(a[3]); err != nil {
+			return p, nil, 0, false, err
+		}
+	}
+	ms, ok = timeArg(a[0], loc)
+	return p, loc, ms, ok, nil
 }
 
 // jodaLayout converts a Joda/Java time pattern (as the LTS docs use, e.g.
@@ -288,19 +295,9 @@ func initTimeFuncs() {
 	def("time_floor", 2, 4, fixed(Long), func(c *fctx, a []Value) (Value, error) { return c.roundTime(a, false) })
 	def("time_ceil", 2, 4, fixed(Long), func(c *fctx, a []Value) (Value, error) { return c.roundTime(a, true) })
 	def("time_shift", 3, 4, fixed(Long), func(c *fctx, a []Value) (Value, error) {
-		p, err := parsePeriod(a[1].String())
-		if err != nil {
+		p, loc, ms, ok, err := c.periodArgs(a)
+		if err != nil || !ok {
 			return Value{}, err
-		}
-		loc := c.loc
-		if len(a) == 4 {
-			if loc, err = c.location(a[3]); err != nil {
-				return Value{}, err
-			}
-		}
-		ms, ok := timeArg(a[0], loc)
-		if !ok {
-			return Value{}, nil
 		}
 		return long(p.shift(ms, a[2].asLong(), loc)), nil
 	})
