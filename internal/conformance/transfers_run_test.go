@@ -449,3 +449,53 @@ func TestTransferKeysAndPauses(t *testing.T) {
 		t.Fatalf("run on a missing bucket: %d %s", status, body)
 	}
 }
+
+// TestTransferJSONWithStructFields: a JSON transfer carries the chosen
+// structured fields with their types.
+func TestTransferJSONWithStructFields(t *testing.T) {
+	clk := newClock(transferStart)
+	te := startTransfers(t, "", "", transferConfig(clk))
+	te.bucket(t, "dumps")
+	c := te.lts()
+	group, stream := te.createStream(t, "app", "web")
+	if _, err := c.CreateStructTemplate(&model.CreateStructTemplateRequest{Body: &model.LtsStructTemplateInfo{
+		LogGroupId: group, LogStreamId: stream, ProjectId: testProject, ParseType: model.GetLtsStructTemplateInfoParseTypeEnum().CUSTOM_REGEX,
+		Content: structSeedLines[0].text, RegexRules: ptr(`^(?P<test1>[^/]+)/(?P<test2>\S+) (?P<test3>\S+) .* (?P<test4>\d+)$`),
+		DemoFields: []model.StructFieldInfo{{FieldName: ptr("test1"), Type: "string"}, {FieldName: ptr("test2"), Type: "string"}, {FieldName: ptr("test3"), Type: "string"}, {FieldName: ptr("test4"), Type: "long"}},
+		TagFields:  []model.TagField{},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTransfer(obsTransfer(group, []string{stream}, "dumps", "JSON", func(d *model.LogTransferDetail) {
+		d.StructFields = &[]string{"test1", "test4", "absent"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	te.ingestAt(t, group, stream, at(1, 0), structSeedLines[0].text)
+	clk.set(at(2, 0))
+	bucketDir := filepath.Join(te.obsDir, "dumps")
+	waitFor(t, "the object", func() bool { return len(readDirObjects(t, bucketDir)) == 1 })
+	for _, text := range readDirObjects(t, bucketDir) {
+		var o map[string]any
+		if err := json.Unmarshal([]byte(strings.TrimSpace(text)), &o); err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if o["test1"] != "2020-07-27" || o["test4"] != float64(151684) || o["message"] != structSeedLines[0].text {
+			t.Fatalf("object: %v", o)
+		}
+		if _, ok := o["absent"]; ok {
+			t.Fatalf("a field no row has is present: %v", o)
+		}
+	}
+	// RAW transfers have no place for fields.
+	_, other := te.createStream(t, "app2", "web")
+	raw := obsTransfer("", []string{other}, "dumps", "RAW", func(d *model.LogTransferDetail) { d.StructFields = &[]string{"test1"} })
+	l, _ := c.ListLogGroups(&model.ListLogGroupsRequest{})
+	for _, g := range *l.LogGroups {
+		if g.LogGroupName == "app2" {
+			raw.Body.LogGroupId = g.LogGroupId
+		}
+	}
+	_, err := c.CreateTransfer(raw)
+	wantErr(t, err, 400, "LTS.0009")
+}

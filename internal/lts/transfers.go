@@ -58,7 +58,7 @@ type transferDetailJSON struct {
 	KafkaTopic        string          `json:"kafka_topic"`
 	LtsTags           json.RawMessage `json:"lts_tags"`
 	StreamTags        json.RawMessage `json:"stream_tags"`
-	StructFields      json.RawMessage `json:"struct_fields"`
+	StructFields      []string        `json:"struct_fields"`
 	InvalidFieldValue string          `json:"invalid_field_value"`
 }
 
@@ -119,6 +119,7 @@ type transferDetailOut struct {
 	TimeZone        string   `json:"obs_time_zone,omitempty"`
 	TimeZoneID      string   `json:"obs_time_zone_id,omitempty"`
 	Tags            []string `json:"tags"`
+	StructFields    []string `json:"struct_fields,omitempty"`
 	Compress        string   `json:"obs_compress_type,omitempty"`
 }
 
@@ -342,7 +343,7 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 	if _, err := st.Location(); err != nil {
 		return st, ErrBadPattern.WithMsg("obs_time_zone is invalid, please verify if it's provided as required: %v", err)
 	}
-	st.Tags = d.Tags
+	st.Tags, st.StructFields = d.Tags, d.StructFields
 	switch d.Compress {
 	case "", "none":
 		st.Compress = ""
@@ -366,6 +367,14 @@ func checkTags(st *transfer.Settings) error {
 	}
 	if len(st.Tags) > 0 && st.Format != "JSON" {
 		return invalid("tags are delivered only in the JSON storage format")
+	}
+	if len(st.StructFields) > 0 && st.Format != "JSON" {
+		return invalid("struct_fields are delivered only in the JSON storage format")
+	}
+	for _, f := range st.StructFields {
+		if strings.TrimSpace(f) == "" {
+			return invalid("struct_fields must name fields")
+		}
 	}
 	return nil
 }
@@ -592,7 +601,7 @@ func (s *Service) transferJSON(ctx context.Context, t catalog.Transfer) (transfe
 			Period: st.Period, PeriodUnit: st.PeriodUnit, Bucket: st.Bucket,
 			TransferPath: "/" + st.Bucket + "/LogTanks/" + s.region + "/",
 			Prefix:       st.Prefix, Dir: st.Dir, EncryptedEnable: encrypted, EncryptedID: encID, EpsID: eps,
-			TimeZone: st.TimeZone, TimeZoneID: st.TimeZoneID, Tags: tags, Compress: st.Compress,
+			TimeZone: st.TimeZone, TimeZoneID: st.TimeZoneID, Tags: tags, StructFields: st.StructFields, Compress: st.Compress,
 		},
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,28 @@ func (e *encoder) write(r logstore.Row) error {
 	for _, tag := range e.s.Tags {
 		if v, ok := e.tag(tag, r); ok {
 			obj[tag] = v
+		}
+	}
+	for _, name := range e.s.StructFields {
+		if _, taken := obj[name]; taken {
+			continue // the documented keys come first
+		}
+		for _, f := range r.Fields {
+			if f.Name != name {
+				continue
+			}
+			switch {
+			case f.Type == logstore.FieldLong:
+				obj[name] = f.Long
+			case f.Type == logstore.FieldFloat && !math.IsNaN(f.Float) && !math.IsInf(f.Float, 0):
+				obj[name] = f.Float
+			case f.Type == logstore.FieldFloat:
+				// JSON has no number for these: their text.
+				obj[name] = strconv.FormatFloat(f.Float, 'g', -1, 64)
+			default:
+				obj[name] = f.Str
+			}
+			break
 		}
 	}
 	b, err := json.Marshal(obj)

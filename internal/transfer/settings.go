@@ -29,6 +29,8 @@ type Settings struct {
 	TimeZoneID string `json:"time_zone_id,omitempty"`
 	// Tags lists the tag fields JSON objects carry.
 	Tags []string `json:"tags,omitempty"`
+	// StructFields lists the structured fields JSON objects carry.
+	StructFields []string `json:"struct_fields,omitempty"`
 	// Compress is "" or "gzip".
 	Compress string `json:"compress,omitempty"`
 	// Extra holds settings the server keeps and shows but does not act on

@@ -272,6 +272,7 @@ func (w *Worker) write(ctx context.Context, s *Settings, names Names, streamID s
 		if sc.SeqAfter >= sc.SeqUpTo {
 			continue
 		}
+		sc.Fields = len(s.StructFields) > 0 && s.Format == "JSON"
 		var werr error
 		err := w.cfg.Logs.Rows(streamID, sc, func(r logstore.Row) bool {
 			werr = enc.write(r)
