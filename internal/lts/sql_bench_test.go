@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +40,13 @@ func benchRows() int {
 func openBenchService(b *testing.B) *Service {
 	b.Helper()
 	n := benchRows()
+	// LOGTANK_BENCH_UPPER=1 writes the lines in capitals, which makes a
+	// search lower-case every block it reads.
+	upper := os.Getenv("LOGTANK_BENCH_UPPER") == "1"
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("logtank-sqlbench-%d", n))
+	if upper {
+		dir += "-upper"
+	}
 	fresh := false
 	if _, err := os.Stat(filepath.Join(dir, "loaded")); err != nil {
 		os.RemoveAll(dir)
@@ -85,9 +92,13 @@ func openBenchService(b *testing.B) *Service {
 			if rng.IntN(10_000) == 0 {
 				word = "rareword"
 			}
+			content := fmt.Sprintf("%s handled request %d in %d ms %s", y, j, x, word)
+			if upper {
+				content = strings.ToUpper(content)
+			}
 			entries = append(entries, logstore.Entry{
 				TimeNs:  benchStart.UnixNano() + int64(j)*step,
-				Content: fmt.Sprintf("%s handled request %d in %d ms %s", y, j, x, word),
+				Content: content,
 				Fields:  []logstore.Field{{Name: "y", Type: logstore.FieldString, Str: y}, {Name: "x", Type: logstore.FieldLong, Long: x}},
 			})
 		}
