@@ -223,7 +223,7 @@ func writeSegmentFrom(path string, next func() (row, bool, error), replaces []ui
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	w := &segmentWriter{w: bw, tok: tok, seen: map[uint64]int32{}, replaces: replaces}
+	w := &segmentWriter{w: bw, tok: tok, replaces: replaces}
 	if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
 		return nil, err
 	}
@@ -278,7 +278,7 @@ type segmentWriter struct {
 	blocks   int
 	replaces []uint64
 	// seen maps a token hash to its entry in stats.
-	seen  map[uint64]int32
+	seen  tokenTable
 	stats []tokenStat
 	// rowHashes lists each row's distinct token hashes, row after row;
 	// rowEnds[i] is where row i's end.
@@ -302,7 +302,7 @@ func (w *segmentWriter) block(rows []row) error {
 	setIndex := map[string]int{}
 	w.lines, w.labels, w.contents = w.lines[:0], w.labels[:0], w.contents[:0]
 	prev := rows[0].line
-	clear(w.seen)
+	w.seen.reset(w.stats)
 	w.stats = w.stats[:0]
 	w.rowHashes, w.rowEnds = w.rowHashes[:0], w.rowEnds[:0]
 	for ri, r := range rows {
@@ -320,10 +320,10 @@ func (w *segmentWriter) block(rows []row) error {
 		w.tok.EachToken(r.content, func(tok string) {
 			var h uint64
 			h, w.hashBuf = tokenHash(tok, w.hashBuf)
-			i, seen := w.seen[h]
+			i, seen := w.seen.get(h)
 			if !seen {
 				i = int32(len(w.stats))
-				w.seen[h] = i
+				w.seen.put(h, i, w.stats)
 				w.stats = append(w.stats, tokenStat{h: h, lastRow: -1})
 			}
 			st := &w.stats[i]
@@ -417,6 +417,69 @@ func (w *segmentWriter) block(rows []row) error {
 	w.index = binary.AppendUvarint(idx, uint64(len(bl)/8))
 	w.blocks++
 	return nil
+}
+
+// tokenTable maps the token hashes of a block to their index in the
+// block's stats: open addressing with linear probing, which costs a
+// fraction of a Go map on this hot path (every token of every row). A slot
+// holds index+1, 0 being empty.
+type tokenTable struct {
+	keys []uint64
+	vals []int32
+	n    int
+}
+
+func (t *tokenTable) get(h uint64) (int32, bool) {
+	if len(t.keys) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.keys) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch v := t.vals[i]; {
+		case v == 0:
+			return 0, false
+		case t.keys[i] == h:
+			return v - 1, true
+		}
+	}
+}
+
+// put adds h, growing the table (from stats, which hold every key) when it
+// is half full.
+func (t *tokenTable) put(h uint64, idx int32, stats []tokenStat) {
+	if 2*(t.n+1) > len(t.keys) {
+		size := max(1024, 2*len(t.keys))
+		t.keys, t.vals, t.n = make([]uint64, size), make([]int32, size), 0
+		for j, st := range stats {
+			t.insert(st.h, int32(j))
+		}
+	}
+	t.insert(h, idx)
+}
+
+func (t *tokenTable) insert(h uint64, idx int32) {
+	mask := uint64(len(t.keys) - 1)
+	i := h & mask
+	for t.vals[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.keys[i], t.vals[i] = h, idx+1
+	t.n++
+}
+
+// reset empties the table of the keys in stats, keeping its memory.
+func (t *tokenTable) reset(stats []tokenStat) {
+	if t.n*8 < len(t.keys) {
+		mask := uint64(len(t.keys) - 1)
+		for _, st := range stats {
+			for i := st.h & mask; t.vals[i] != 0; i = (i + 1) & mask {
+				t.vals[i] = 0
+			}
+		}
+	} else {
+		clear(t.vals)
+	}
+	t.n = 0
 }
 
 // tokenStat counts the rows of a block that hold a token.
