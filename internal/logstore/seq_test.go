@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -340,6 +341,45 @@ func TestRowsWithAndWithoutFields(t *testing.T) {
 		}
 		if err := s.Flush(); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+func TestTokenTable(t *testing.T) {
+	var tt tokenTable
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := range 6 {
+		// Few keys after many: reset walks the keys rather than clearing all.
+		n := []int{5000, 10, 3000, 1, 700, 2}[round]
+		var stats []tokenStat
+		want := map[uint64]int32{}
+		for len(stats) < n {
+			h := rng.Uint64() & 0xffff_ffff // clustered keys make long probe runs
+			if _, ok := want[h]; ok {
+				continue
+			}
+			if _, ok := tt.get(h); ok {
+				t.Fatalf("round %d: %x found before it was put", round, h)
+			}
+			tt.put(h, int32(len(stats)), stats)
+			want[h] = int32(len(stats))
+			stats = append(stats, tokenStat{h: h})
+		}
+		for h, i := range want {
+			if got, ok := tt.get(h); !ok || got != i {
+				t.Fatalf("round %d: get(%x) = %d %v, want %d", round, h, got, ok, i)
+			}
+		}
+		tt.reset(stats)
+		for h := range want {
+			if _, ok := tt.get(h); ok {
+				t.Fatalf("round %d: %x still there after reset", round, h)
+			}
+		}
+		for _, v := range tt.vals {
+			if v != 0 {
+				t.Fatalf("round %d: a slot survived the reset", round)
+			}
 		}
 	}
 }
