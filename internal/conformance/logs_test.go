@@ -297,26 +297,31 @@ func TestIngestionFormats(t *testing.T) {
 	le.ingest(t, "/tenant/contents/high-accuracy", snappy.Encode(nil, sn), http.Header{"Content-Encoding": {"snappy"}}, 200)
 
 	status, resp := le.post(t, "/v2/internal/"+testProject+"/lts/groups/"+group+"/streams/"+stream+"/tenant/batch-contents", map[string]any{
-		"log_items": []map[string]any{{"contents": []map[string]any{{"log_time_ns": now + 30, "log": "from the producer"}}, "labels": `{"app":"p"}`}},
+		"log_items": []map[string]any{
+			{"contents": []map[string]any{{"log_time_ns": now + 30, "log": "from the producer"}}, "labels": `{"app":"p"}`},
+			{"contents": []map[string]any{{"log_time_ns": now + 40, "log": "its second item"}}, "labels": `{"app":"q"}`},
+		},
 	}, nil)
 	if status != 200 {
 		t.Fatalf("batch: %d %s", status, resp)
 	}
 	ms := now / 1e6
 	_, out := le.query(t, map[string]any{"start_time": ms - 1000, "end_time": ms + 1000, "is_count": true})
-	if out["count"] != float64(5) {
+	if out["count"] != float64(6) {
 		t.Fatalf("count %v: %v", out["count"], out)
 	}
 	var got []string
 	for _, l := range out["logs"].([]any) {
 		got = append(got, l.(map[string]any)["content"].(string))
 	}
-	if strings.Join(got, "|") != "plain one|plain two|zipped|snapped|from the producer" {
+	if strings.Join(got, "|") != "plain one|plain two|zipped|snapped|from the producer|its second item" {
 		t.Fatalf("logs %v", got)
 	}
-	_, out = le.query(t, map[string]any{"start_time": ms - 1000, "end_time": ms + 1000, "keywords": "app:p"})
-	if len(out["logs"].([]any)) != 1 {
-		t.Fatalf("label search: %v", out)
+	for _, app := range []string{"p", "q"} {
+		_, out = le.query(t, map[string]any{"start_time": ms - 1000, "end_time": ms + 1000, "keywords": "app:" + app})
+		if len(out["logs"].([]any)) != 1 {
+			t.Fatalf("label search app:%s: %v", app, out)
+		}
 	}
 
 	// Errors use the ingestion body with both key spellings.

@@ -383,3 +383,40 @@ func TestTokenTable(t *testing.T) {
 		}
 	}
 }
+
+// Batches with their own labels go into one WAL record and come back from
+// it, each row with its labels.
+func TestAppendBatchesTogether(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{})
+	a, b := LabelsFromMap(map[string]string{"host": "a"}), LabelsFromMap(map[string]string{"host": "b"})
+	lines, err := s.AppendBatches(sid, []Batch{
+		{Labels: a, Entries: []Entry{{TimeNs: base, Content: "one"}, {TimeNs: base, Content: "two"}}},
+		{Labels: b, Entries: []Entry{{TimeNs: base, Content: "three", Fields: []Field{{Name: "n", Type: FieldLong, Long: 3}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 2 || len(lines[0]) != 2 || len(lines[1]) != 1 || lines[1][0] <= lines[0][1] {
+		t.Fatalf("lines %v", lines)
+	}
+	check := func(s *Store, phase string) {
+		t.Helper()
+		rows := collectRows(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64, Fields: true}, 10)
+		var got []string
+		for _, r := range rows {
+			host, _ := r.Labels.Get("host")
+			got = append(got, fmt.Sprintf("%s/%s/%d/%d", r.Content, host, len(r.Fields), r.Seq))
+		}
+		seq := rows[0].Seq
+		want := []string{fmt.Sprintf("one/a/0/%d", seq), fmt.Sprintf("two/a/0/%d", seq), fmt.Sprintf("three/b/1/%d", seq)}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: %q, want %q", phase, got, want)
+		}
+	}
+	check(s, "memtable")
+	s.wal.Close() // leave without flushing: the rows are only in the WAL
+	s2 := openStore(t, dir, Options{})
+	defer s2.Close()
+	check(s2, "replayed")
+}

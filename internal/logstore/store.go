@@ -250,40 +250,51 @@ func (s *Store) existing(id string) *stream {
 	return s.streams[id]
 }
 
-// The WAL record types: rows without, and with, a batch sequence number
-// and structured fields.
+// The WAL record types: rows without a batch sequence number and fields
+// (written by earlier versions), rows of one label set, and groups of rows
+// with their own label sets.
 const (
-	recordRows   = 1
-	recordRowsV2 = 2
+	recordRows       = 1
+	recordRowsV2     = 2
+	recordRowsGroups = 3
 )
 
-func encodeRecord(dst []byte, id uuid.UUID, labels Labels, seq uint64, rows []row) []byte {
-	dst = append(dst, recordRowsV2)
+func encodeRecord(dst []byte, id uuid.UUID, seq uint64, batches []Batch, groups [][]row) []byte {
+	typ := byte(recordRowsV2)
+	if len(groups) > 1 {
+		typ = recordRowsGroups
+	}
+	dst = append(dst, typ)
 	dst = append(dst, id[:]...)
 	dst = binary.AppendUvarint(dst, seq)
-	dst = labels.appendTo(dst)
-	dst = binary.AppendUvarint(dst, uint64(len(rows)))
-	for _, r := range rows {
-		dst = binary.AppendVarint(dst, r.line)
-		dst = appendUvarintString(dst, r.content)
-		dst = binary.AppendUvarint(dst, uint64(len(r.fields())))
-		for _, f := range r.fields() {
-			dst = appendField(dst, f)
+	if typ == recordRowsGroups {
+		dst = binary.AppendUvarint(dst, uint64(len(groups)))
+	}
+	for g, rows := range groups {
+		dst = batches[g].Labels.appendTo(dst)
+		dst = binary.AppendUvarint(dst, uint64(len(rows)))
+		for _, r := range rows {
+			dst = binary.AppendVarint(dst, r.line)
+			dst = appendUvarintString(dst, r.content)
+			dst = binary.AppendUvarint(dst, uint64(len(r.fields())))
+			for _, f := range r.fields() {
+				dst = appendField(dst, f)
+			}
 		}
 	}
 	return dst
 }
 
 func (s *Store) replay(rec []byte, exists func(string) bool) error {
-	if len(rec) < 17 || (rec[0] != recordRows && rec[0] != recordRowsV2) {
+	if len(rec) < 17 || rec[0] < recordRows || rec[0] > recordRowsGroups {
 		return fmt.Errorf("logstore: unknown WAL record type %d", rec[0])
 	}
-	v2 := rec[0] == recordRowsV2
+	typ := rec[0]
 	id, _ := uuid.FromBytes(rec[1:17])
 	sid := id.String()
 	r := &reader{b: rec[17:]}
 	var seq uint64
-	if v2 {
+	if typ >= recordRowsV2 {
 		seq = r.uvarint()
 		if seq > s.seq.Load() {
 			s.seq.Store(seq)
@@ -292,45 +303,53 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 	if !exists(sid) {
 		return nil
 	}
-	labels := r.labels()
-	n := r.uvarint()
+	groups := uint64(1)
+	if typ == recordRowsGroups {
+		if groups = r.uvarint(); groups > uint64(len(r.b)) {
+			return fmt.Errorf("logstore: corrupt WAL record: %w", errCorrupt)
+		}
+	}
 	st := s.stream(sid)
 	shared := &rowExt{seq: seq}
 	var onDisk lineChecker
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		line := r.varint()
-		content := r.string()
-		var fields []Field
-		if v2 {
-			nf := r.uvarint()
-			if nf > uint64(len(r.b)) {
-				return fmt.Errorf("logstore: corrupt WAL record: %w", errCorrupt)
+	for range groups {
+		labels := r.labels()
+		n := r.uvarint()
+		for i := uint64(0); i < n && r.err == nil; i++ {
+			line := r.varint()
+			content := r.string()
+			var fields []Field
+			if typ >= recordRowsV2 {
+				nf := r.uvarint()
+				if nf > uint64(len(r.b)) {
+					return fmt.Errorf("logstore: corrupt WAL record: %w", errCorrupt)
+				}
+				for range nf {
+					fields = append(fields, r.field())
+				}
 			}
-			for range nf {
-				fields = append(fields, r.field())
+			// A row already in a segment was flushed before the WAL file
+			// that holds it could be removed: keep it once.
+			if onDisk.has(st, line) {
+				if onDisk.err != nil {
+					return fmt.Errorf("logstore: replaying the WAL: %w", onDisk.err)
+				}
+				continue
+			}
+			if st.active.lines.has(line) {
+				continue
+			}
+			st.active.lines.add(line)
+			rw := row{line: line, labels: labels, content: content, ext: withExt(shared, seq, fields)}
+			st.active.add(rw)
+			s.memBytes.Add(rw.size())
+			if line > st.lastLine {
+				st.lastLine = line
 			}
 		}
-		// A row already in a segment was flushed before the WAL file that
-		// holds it could be removed: keep it once.
-		if onDisk.has(st, line) {
-			if onDisk.err != nil {
-				return fmt.Errorf("logstore: replaying the WAL: %w", onDisk.err)
-			}
-			continue
+		if r.err != nil {
+			return fmt.Errorf("logstore: corrupt WAL record: %w", r.err)
 		}
-		if st.active.lines.has(line) {
-			continue
-		}
-		st.active.lines.add(line)
-		rw := row{line: line, labels: labels, content: content, ext: withExt(shared, seq, fields)}
-		st.active.add(rw)
-		s.memBytes.Add(rw.size())
-		if line > st.lastLine {
-			st.lastLine = line
-		}
-	}
-	if r.err != nil {
-		return fmt.Errorf("logstore: corrupt WAL record: %w", r.err)
 	}
 	return nil
 }
@@ -417,11 +436,31 @@ func (c *lineChecker) has(st *stream, line int64) bool { return c.skip(st, line)
 // times do not go back, above the previous entry's, so the batch keeps its
 // order).
 func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64, error) {
+	lines, err := s.AppendBatches(streamID, []Batch{{Labels: labels, Entries: entries}})
+	if err != nil || lines == nil {
+		return nil, err
+	}
+	return lines[0], nil
+}
+
+// Batch is entries that share labels.
+type Batch struct {
+	Labels  Labels
+	Entries []Entry
+}
+
+// AppendBatches is Append for several batches of one stream, made durable
+// together in one WAL record: all of them, or none.
+func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, error) {
 	id, err := uuid.Parse(streamID)
 	if err != nil {
 		return nil, fmt.Errorf("logstore: stream id %q: %w", streamID, err)
 	}
-	if len(entries) == 0 {
+	total := 0
+	for _, b := range batches {
+		total += len(b.Entries)
+	}
+	if total == 0 {
 		return nil, nil
 	}
 	if s.closed.Load() {
@@ -431,8 +470,9 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	st := s.stream(streamID)
-	rows := make([]row, len(entries))
-	lines := make([]int64, len(entries))
+	groups := make([][]row, len(batches))
+	lines := make([][]int64, len(batches))
+	var all []int64
 	st.mu.Lock()
 	if st.deleted {
 		st.mu.Unlock()
@@ -443,30 +483,40 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 	seq := s.seq.Add(1)
 	shared := &rowExt{seq: seq}
 	var onDisk lineChecker
-	for i, e := range entries {
-		line := e.TimeNs
-		// Within a batch whose times do not go back, a line never goes
-		// below the previous one: the batch keeps its order, and a batch
-		// that overlaps another does not walk the same taken lines again.
-		if i > 0 && e.TimeNs >= entries[i-1].TimeNs && line <= lines[i-1] {
-			line = lines[i-1] + 1
+	for g, b := range batches {
+		rows := make([]row, len(b.Entries))
+		ls := make([]int64, len(b.Entries))
+		for i, e := range b.Entries {
+			line := e.TimeNs
+			// Within a batch whose times do not go back, a line never goes
+			// below the previous one: the batch keeps its order, and a batch
+			// that overlaps another does not walk the same taken lines again.
+			if i > 0 && e.TimeNs >= b.Entries[i-1].TimeNs && line <= ls[i-1] {
+				line = ls[i-1] + 1
+			}
+			if line <= st.lastLine {
+				line = st.nextFree(line, &onDisk)
+			}
+			if line > st.lastLine {
+				st.lastLine = line
+			}
+			st.active.lines.add(line)
+			rows[i] = row{line: line, labels: b.Labels, content: e.Content, ext: withExt(shared, seq, e.Fields)}
+			ls[i] = line
 		}
-		if line <= st.lastLine {
-			line = st.nextFree(line, &onDisk)
-		}
-		if line > st.lastLine {
-			st.lastLine = line
-		}
-		st.active.lines.add(line)
-		rows[i] = row{line: line, labels: labels, content: e.Content, ext: withExt(shared, seq, e.Fields)}
-		lines[i] = line
+		groups[g], lines[g] = rows, ls
+		all = append(all, ls...)
 	}
 	st.mu.Unlock()
 
-	rec := encodeRecord(make([]byte, 0, 64+len(entries)*8+contentBytes(entries)), id, labels, seq, rows)
+	size := 64
+	for _, b := range batches {
+		size += 64 + len(b.Entries)*8 + contentBytes(b.Entries)
+	}
+	rec := encodeRecord(make([]byte, 0, size), id, seq, batches, groups)
 	if _, err := s.wal.Append(rec); err != nil {
 		st.mu.Lock()
-		st.active.lines.removeAll(lines)
+		st.active.lines.removeAll(all)
 		st.mu.Unlock()
 		return nil, err
 	}
@@ -475,9 +525,11 @@ func (s *Store) Append(streamID string, labels Labels, entries []Entry) ([]int64
 	// A stream deleted while the batch waited for the WAL keeps nothing:
 	// its rows would sit in a memtable no flush sees.
 	if !st.deleted {
-		for _, r := range rows {
-			st.active.add(r)
-			added += r.size()
+		for _, rows := range groups {
+			for _, r := range rows {
+				st.active.add(r)
+				added += r.size()
+			}
 		}
 	}
 	st.mu.Unlock()

@@ -295,11 +295,8 @@ func (s *Service) reportBatch(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Items) == 0 {
 		return invalid("log_items must hold at least one item")
 	}
-	type batch struct {
-		labels  logstore.Labels
-		entries []logstore.Entry
-	}
-	batches := make([]batch, len(req.Items))
+	batches := make([]logstore.Batch, len(req.Items))
+	total := 0
 	for i, item := range req.Items {
 		m := map[string]string{}
 		if strings.TrimSpace(item.Labels) != "" {
@@ -319,12 +316,17 @@ func (s *Service) reportBatch(w http.ResponseWriter, r *http.Request) error {
 		if err := s.checkEntries(entries, ttl, field); err != nil {
 			return err
 		}
-		batches[i] = batch{labels, entries}
-	}
-	for _, b := range batches {
-		if err := s.store(id, b.labels, b.entries); err != nil {
-			return err
+		if total += len(entries); total > maxBatchLines {
+			return invalid("log_items hold more than the limit of %d logs per request", maxBatchLines)
 		}
+		batches[i] = logstore.Batch{Labels: labels, Entries: entries}
+	}
+	// The items are stored together: all of them, or none.
+	for _, b := range batches {
+		s.structureEntries(id, b.Labels, b.Entries)
+	}
+	if _, err := s.logs.AppendBatches(id, batches); err != nil {
+		return &wire.Internal{Err: ErrInternal.WithMsg("Failed to write the logs"), Cause: err}
 	}
 	reportSuccess(w)
 	return nil
