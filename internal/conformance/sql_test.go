@@ -179,3 +179,32 @@ func TestStructQueryCurrentAndPipe(t *testing.T) {
 	}})
 	wantErr(t, err, 400, "LTS.0208")
 }
+
+// TestFieldSearchOnStructuredFields: key:value and key>n reach the
+// stream's structured fields, in memtables and in segments.
+func TestFieldSearchOnStructuredFields(t *testing.T) {
+	le := structSeedEnv(t)
+	count := func(keywords string) int {
+		t.Helper()
+		resp, err := le.lts().ListLogs(&model.ListLogsRequest{LogGroupId: le.group, LogStreamId: le.stream, Body: &model.QueryLtsLogParams{
+			StartTime: "1595811590539", EndTime: "1595811593539", Keywords: ptr(keywords), IsCount: ptr(true),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(*resp.Logs) != int(*resp.Count) {
+			t.Errorf("%q: %d logs listed, %d counted", keywords, len(*resp.Logs), *resp.Count)
+		}
+		return int(*resp.Count)
+	}
+	for _, phase := range []string{"memtable", "segment"} {
+		for kw, want := range map[string]int{"test4:151686": 1, "test4>151685": 2, "test3:this and test4 in [151684 151685]": 2, "test2:08*": 4, "test1:2021*": 0} {
+			if got := count(kw); got != want {
+				t.Errorf("%s, %q: %d lines, want %d", phase, kw, got, want)
+			}
+		}
+		// A restart flushes the rows into a segment.
+		le.stop()
+		le.env = startWith(t, le.dir, func(c *server.Config) { c.Now = func() time.Time { return time.UnixMilli(1595811600000) } })
+	}
+}

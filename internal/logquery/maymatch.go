@@ -1,5 +1,7 @@
 package logquery
 
+import "slices"
+
 // MayMatch decides for a whole block of lines from summaries only, so the
 // engine can skip blocks that cannot hold a match. It never returns false
 // when Match could return true for some line of the block; it may return
@@ -109,4 +111,24 @@ func asciiLower(s string) string {
 		}
 	}
 	return s
+}
+
+// Keys returns the keys the query's field searches name (key:value,
+// key>n, ...), each once.
+func (q *Query) Keys() []string {
+	var out []string
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil {
+			return
+		}
+		if n.kind == nodeLabel && !slices.Contains(out, n.lab.key) {
+			out = append(out, n.lab.key)
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	walk(q.root)
+	return out
 }

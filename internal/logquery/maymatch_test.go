@@ -246,3 +246,13 @@ func TestNeedles(t *testing.T) {
 		}
 	}
 }
+
+func TestKeys(t *testing.T) {
+	q, err := Parse(`error and (status:500 or status>499) and not host:a* and level:warn`, DefaultTokenizer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(q.Keys(), ","); got != "status,host,level" {
+		t.Fatalf("Keys() = %q", got)
+	}
+}

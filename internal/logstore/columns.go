@@ -231,6 +231,12 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 				return nil, err
 			}
 		}
+		var fields [][]Field
+		if filter && sc.fieldSearch() {
+			if fields, err = s.readFields(i); err != nil {
+				return nil, err
+			}
+		}
 		if filter {
 			keep = make([]bool, m.rows)
 			if nc != nil && !nc.block(d) {
@@ -239,8 +245,14 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 			found := false
 			for r, line := range d.lines {
 				rw := row{line: line, labels: d.labels[r], content: d.contents[r]}
-				if seqs != nil {
-					rw.ext = &rowExt{seq: seqs[r]}
+				if seqs != nil || fields != nil {
+					rw.ext = &rowExt{}
+					if seqs != nil {
+						rw.ext.seq = seqs[r]
+					}
+					if fields != nil {
+						rw.ext.fields = fields[r]
+					}
 				}
 				keep[r] = line >= sc.Start && line <= sc.End && (nc == nil || nc.row(d, r)) && sc.match(lf, rw)
 				found = found || keep[r]

@@ -214,7 +214,42 @@ func (sc *Scan) match(lf labelFuncs, r row) bool {
 	if sc.seqs() && (r.seq() <= sc.SeqAfter || r.seq() > sc.SeqUpTo) {
 		return false
 	}
-	return sc.Matcher == nil || sc.Matcher.Match(r.content, lf.get(r.labels))
+	if sc.Matcher == nil {
+		return true
+	}
+	label := lf.get(r.labels)
+	if fs := r.fields(); len(fs) > 0 && sc.fieldSearch() {
+		label = fieldsToo(label, fs)
+	}
+	return sc.Matcher.Match(r.content, label)
+}
+
+// FieldMatcher is a Matcher whose field searches may name structured
+// fields: a scan with one reads the rows' fields, and a key a row's labels
+// lack is looked up among them (as text).
+type FieldMatcher interface {
+	Matcher
+	SearchesFields() bool
+}
+
+func (sc *Scan) fieldSearch() bool {
+	fm, ok := sc.Matcher.(FieldMatcher)
+	return ok && fm.SearchesFields()
+}
+
+// fieldsToo answers a key from the labels, then from the fields.
+func fieldsToo(labels func(string) (string, bool), fields []Field) func(string) (string, bool) {
+	return func(key string) (string, bool) {
+		if v, ok := labels(key); ok {
+			return v, true
+		}
+		for _, f := range fields {
+			if f.Name == key {
+				return f.As(FieldString).Str, true
+			}
+		}
+		return "", false
+	}
 }
 
 // candidates lists the blocks of seg the scan must read, in scan order,
@@ -457,7 +492,7 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 		}
 	}
 	var fields [][]Field
-	if sc.Fields || sc.full {
+	if sc.Fields || sc.full || sc.fieldSearch() {
 		if fields, err = seg.readFields(block); err != nil {
 			return loaded{err: err}
 		}
@@ -665,10 +700,23 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 						return
 					}
 				}
+				var fields [][]Field
+				if sc.fieldSearch() {
+					if fields, err = jobs[j].seg.readFields(jobs[j].block); err != nil {
+						errs[w] = err
+						return
+					}
+				}
 				for i, line := range d.lines {
 					r := row{line: line, labels: d.labels[i], content: d.contents[i]}
-					if seqs != nil {
-						r.ext = &rowExt{seq: seqs[i]}
+					if seqs != nil || fields != nil {
+						r.ext = &rowExt{}
+						if seqs != nil {
+							r.ext.seq = seqs[i]
+						}
+						if fields != nil {
+							r.ext.fields = fields[i]
+						}
 					}
 					if nc != nil && !nc.row(d, i) {
 						continue

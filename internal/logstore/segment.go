@@ -137,10 +137,19 @@ func (m *blockMeta) end() int64 {
 	return end
 }
 
+// hasLabel reports whether some row of the block may have the label (a
+// value "" asks for the key only, which a structured field also answers).
 func (m *blockMeta) hasLabel(key, value string) bool {
 	for _, ls := range m.labelSets {
 		if v, ok := ls.Get(key); ok && (value == "" || v == value) {
 			return true
+		}
+	}
+	if value == "" {
+		for _, c := range m.columns {
+			if c.name == key {
+				return true
+			}
 		}
 	}
 	return false

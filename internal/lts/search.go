@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,7 +71,13 @@ type logMatcher struct {
 	blind bool
 	// needles are the words every matching content holds.
 	needles []string
+	// fields: a field search names a structured field of the stream.
+	fields bool
 }
+
+// SearchesFields tells the log engine to answer field searches from the
+// rows' structured fields too.
+func (m *logMatcher) SearchesFields() bool { return m.fields }
 
 // Needles lets the log engine pass over rows lacking a required word
 // before tokenising them.
@@ -161,6 +168,10 @@ func (s *Service) matcher(streamID, keywords string, labels map[string]string) (
 	lm := &logMatcher{q: q, labels: logstore.LabelsFromMap(labels), blind: blind}
 	if q != nil {
 		lm.needles = q.Needles()
+		if keys := q.Keys(); len(keys) > 0 {
+			fields, _ := s.logs.Schema(streamID)
+			lm.fields = slices.ContainsFunc(keys, func(k string) bool { return fields[k] != 0 })
+		}
 	}
 	return q, lm, nil
 }
