@@ -41,6 +41,7 @@ func TestTransferCrashWritesEveryLineOnce(t *testing.T) {
 		wg.Add(2)
 		go func() { // a sender
 			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(cycle), 1))
 			for seq := 0; ; seq++ {
 				select {
 				case <-stop:
@@ -65,6 +66,7 @@ func TestTransferCrashWritesEveryLineOnce(t *testing.T) {
 		}()
 		go func() { // runs of the transfer, one after another
 			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(cycle), 2))
 			for {
 				select {
 				case <-stop:
