@@ -158,3 +158,29 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// RevokeToken records a token (by digest) as revoked until it expires,
+// and forgets the revocations of tokens expired by nowMS.
+func (c *DB) RevokeToken(ctx context.Context, digest string, expiresMS, nowMS int64) error {
+	return c.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM revoked_tokens WHERE expires_ms <= $1`, nowMS); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO revoked_tokens (digest, expires_ms) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING`, digest, expiresMS)
+		return err
+	})
+}
+
+// RevokedTokens lists the digests of revoked tokens not yet expired.
+func (c *DB) RevokedTokens(ctx context.Context, nowMS int64) ([]string, error) {
+	var out []string
+	err := c.each(ctx, `SELECT digest FROM revoked_tokens WHERE expires_ms > $1`, func(r *sql.Rows) error {
+		var d string
+		if err := r.Scan(&d); err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	}, nowMS)
+	return out, err
+}

@@ -17,6 +17,8 @@ func (s *Service) API() wire.Service {
 		Errors: Errors,
 		Routes: []wire.Route{
 			{Method: "POST", Pattern: "/v3/auth/tokens", Public: true, Handle: s.createToken},
+			{Method: "GET", Pattern: "/v3/auth/tokens", Handle: s.validateToken},
+			{Method: "DELETE", Pattern: "/v3/auth/tokens", Handle: s.revokeToken},
 			{Method: "GET", Pattern: "/v3/projects", Handle: s.listProjects},
 			{Method: "POST", Pattern: "/v3/projects", Handle: s.createProject},
 			{Method: "GET", Pattern: "/v3/domains", Handle: s.listDomains},
@@ -124,6 +126,13 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	claims.IssuedMS = now.UnixMilli()
 	claims.ExpiresMS = now.Add(TokenLifetime).UnixMilli()
+	w.Header().Set("X-Subject-Token", signToken(s.tokenKey, claims))
+	wire.WriteJSON(w, http.StatusCreated, map[string]any{"token": s.tokenBody(r, claims, user, project)})
+	return nil
+}
+
+// tokenBody is what the token APIs tell of a token.
+func (s *Service) tokenBody(r *http.Request, claims tokenClaims, user catalog.User, project *catalog.Project) map[string]any {
 	domain, _ := s.dir.domain(user.DomainID)
 	dom := map[string]string{"name": domain.Name, "id": domain.ID}
 	body := map[string]any{
@@ -140,8 +149,60 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("nocatalog") == "" {
 		body["catalog"] = s.catalogFor(r)
 	}
-	w.Header().Set("X-Subject-Token", signToken(s.tokenKey, claims))
-	wire.WriteJSON(w, http.StatusCreated, map[string]any{"token": body})
+	return body
+}
+
+// subjectToken reads the X-Subject-Token a token API acts on and checks
+// that the caller may: its own tokens, or as an admin its domain's (the
+// operator's admins: any).
+func (s *Service) subjectToken(r *http.Request) (string, tokenClaims, catalog.User, error) {
+	tok := r.Header.Get("X-Subject-Token")
+	if tok == "" {
+		return "", tokenClaims{}, catalog.User{}, invalid("the X-Subject-Token header is required")
+	}
+	if _, err := s.verifyToken(tok, s.now()); err != nil {
+		return "", tokenClaims{}, catalog.User{}, ErrNotFound.WithMsg("The token is not valid: %v", err)
+	}
+	c, _ := parseToken(s.tokenKey, tok, s.now())
+	user, _ := s.dir.user(c.UserID)
+	p := caller(r)
+	if p.UserID != c.UserID && !p.Operator && !(p.Admin && p.DomainID == c.DomainID) {
+		return "", tokenClaims{}, catalog.User{}, ErrForbidden.WithMsg("Only the token's user or an admin of its domain may act on it")
+	}
+	return tok, c, user, nil
+}
+
+// validateToken tells what a token is (Keystone's GET /v3/auth/tokens).
+func (s *Service) validateToken(w http.ResponseWriter, r *http.Request) error {
+	tok, c, user, err := s.subjectToken(r)
+	if err != nil {
+		return err
+	}
+	var project *catalog.Project
+	if c.ProjectID != "" {
+		if p, ok := s.dir.project(c.ProjectID); ok {
+			project = &p
+		}
+	}
+	w.Header().Set("X-Subject-Token", tok)
+	wire.WriteJSON(w, http.StatusOK, map[string]any{"token": s.tokenBody(r, c, user, project)})
+	return nil
+}
+
+// revokeToken makes a token invalid before it expires (Keystone's DELETE
+// /v3/auth/tokens).
+func (s *Service) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	tok, c, _, err := s.subjectToken(r)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RevokeToken(r.Context(), tokenDigest(tok), c.ExpiresMS, s.now().UnixMilli()); err != nil {
+		return &wire.Internal{Err: ErrInternal, Cause: err}
+	}
+	if err := s.dir.reload(r.Context()); err != nil {
+		return &wire.Internal{Err: ErrInternal, Cause: err}
+	}
+	wire.NoContent(w)
 	return nil
 }
 

@@ -98,6 +98,9 @@ func (s *Service) verifyToken(tok string, now time.Time) (Principal, error) {
 	if err != nil {
 		return Principal{}, &AuthError{Reason: err.Error()}
 	}
+	if s.dir.isRevoked(tokenDigest(tok)) {
+		return Principal{}, authErr("the token was revoked")
+	}
 	u, ok := s.dir.user(c.UserID)
 	if !ok || u.DomainID != c.DomainID {
 		return Principal{}, authErr("the token's user no longer exists")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"logtank/internal/catalog"
 )
@@ -22,6 +23,8 @@ type Directory struct {
 	projects map[string]catalog.Project
 	users    map[string]catalog.User
 	keys     map[string]catalog.AccessKey
+	// revoked holds the digests of tokens revoked before they expire.
+	revoked map[string]bool
 	// operatorDomain is the first domain: its admins manage every domain.
 	operatorDomain string
 }
@@ -42,6 +45,14 @@ func (d *Directory) reload(ctx context.Context) error {
 	if err != nil && err != catalog.ErrNotFound {
 		return err
 	}
+	digests, err := d.db.RevokedTokens(ctx, time.Now().UnixMilli())
+	if err != nil {
+		return err
+	}
+	revoked := make(map[string]bool, len(digests))
+	for _, x := range digests {
+		revoked[x] = true
+	}
 	domains := make(map[string]catalog.Domain, len(a.Domains))
 	for _, x := range a.Domains {
 		domains[x.ID] = x
@@ -59,7 +70,7 @@ func (d *Directory) reload(ctx context.Context) error {
 		keys[x.Access] = x
 	}
 	d.mu.Lock()
-	d.domains, d.projects, d.users, d.keys, d.operatorDomain = domains, projects, users, keys, op
+	d.domains, d.projects, d.users, d.keys, d.revoked, d.operatorDomain = domains, projects, users, keys, revoked, op
 	d.mu.Unlock()
 	return nil
 }
@@ -69,6 +80,12 @@ func (d *Directory) user(id string) (catalog.User, bool) {
 	defer d.mu.RUnlock()
 	u, ok := d.users[id]
 	return u, ok
+}
+
+func (d *Directory) isRevoked(digest string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.revoked[digest]
 }
 
 func (d *Directory) key(access string) (catalog.AccessKey, bool) {

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -33,6 +34,12 @@ func signToken(key []byte, c tokenClaims) string {
 	payload, _ := json.Marshal(c)
 	p := base64.RawURLEncoding.EncodeToString(payload)
 	return tokenPrefix + p + "." + base64.RawURLEncoding.EncodeToString(tokenMAC(key, p))
+}
+
+// tokenDigest names a token in the revocation list without storing it.
+func tokenDigest(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
 func tokenMAC(key []byte, payload string) []byte {
