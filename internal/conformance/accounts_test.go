@@ -3,6 +3,7 @@ package conformance
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,8 +94,20 @@ func TestTenants(t *testing.T) {
 	if len(keys.Credentials) != 2 {
 		t.Fatalf("alice's keys: %+v", keys)
 	}
-	// ...and cannot touch the admin's.
-	e.iamCall(t, second.Credential.Access, second.Credential.Secret, "DELETE", "/v3.0/OS-CREDENTIAL/credentials/"+testAK, nil, 403, nil)
+	// ...and cannot touch, nor learn of, the keys and users of another
+	// domain: they answer as absent ones do.
+	for _, access := range []string{testAK, "NOSUCHKEY0000000000"} {
+		body := e.iamCall(t, second.Credential.Access, second.Credential.Secret, "DELETE", "/v3.0/OS-CREDENTIAL/credentials/"+access, nil, 404, nil)
+		if !strings.Contains(string(body), "Could not find access key "+access) {
+			t.Fatalf("deleting %s: %s", access, body)
+		}
+	}
+	var admins struct {
+		Users []struct{ ID string } `json:"users"`
+	}
+	e.iamCall(t, testAK, testSK, "GET", "/v3/users", nil, 200, &admins)
+	e.iamCall(t, second.Credential.Access, second.Credential.Secret, "GET", "/v3.0/OS-CREDENTIAL/credentials?user_id="+admins.Users[0].ID, nil, 404, nil)
+	e.iamCall(t, second.Credential.Access, second.Credential.Secret, "GET", "/v3.0/OS-CREDENTIAL/credentials?user_id=nosuchuser", nil, 404, nil)
 	// A deleted key stops working at once.
 	e.iamCall(t, second.Credential.Access, second.Credential.Secret, "DELETE", "/v3.0/OS-CREDENTIAL/credentials/"+key.Credential.Access, nil, 204, nil)
 	wantErr(t, listGroups(alice), 401, "LTS.0003")

@@ -451,7 +451,9 @@ func (s *Service) keyOwner(p Principal, userID string) (catalog.User, error) {
 		userID = p.UserID
 	}
 	u, ok := s.dir.user(userID)
-	if !ok {
+	// A user of another domain is as absent as one that does not exist:
+	// the answer must not tell them apart.
+	if !ok || (u.DomainID != p.DomainID && !p.Operator) {
 		return u, ErrNotFound.WithMsg("Could not find user %s", userID)
 	}
 	if u.ID == p.UserID {
@@ -517,6 +519,9 @@ func (s *Service) deleteCredential(w http.ResponseWriter, r *http.Request) error
 		return ErrNotFound.WithMsg("Could not find access key %s", access)
 	}
 	if _, err := s.keyOwner(caller(r), k.UserID); err != nil {
+		if we, ok := err.(*wire.Error); ok && we.Code == ErrNotFound.Code {
+			return ErrNotFound.WithMsg("Could not find access key %s", access)
+		}
 		return err
 	}
 	if err := s.db.DeleteAccessKey(r.Context(), access); err != nil && !errors.Is(err, catalog.ErrNotFound) {
