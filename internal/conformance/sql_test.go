@@ -203,6 +203,15 @@ func TestFieldSearchOnStructuredFields(t *testing.T) {
 				t.Errorf("%s, %q: %d lines, want %d", phase, kw, got, want)
 			}
 		}
+		// The request's label filter stays on labels: a field of that name
+		// does not pass it.
+		resp, err := le.lts().ListLogs(&model.ListLogsRequest{LogGroupId: le.group, LogStreamId: le.stream, Body: &model.QueryLtsLogParams{
+			StartTime: "1595811590539", EndTime: "1595811593539", Keywords: ptr("test4:151686"), IsCount: ptr(true),
+			Labels: map[string]string{"test1": "2020-07-27"},
+		}})
+		if err != nil || *resp.Count != 0 || len(*resp.Logs) != 0 {
+			t.Errorf("%s: a label filter matched a field: %v %+v", phase, err, resp)
+		}
 		// A restart flushes the rows into a segment.
 		le.stop()
 		le.env = startWith(t, le.dir, func(c *server.Config) { c.Now = func() time.Time { return time.UnixMilli(1595811600000) } })

@@ -427,15 +427,11 @@ func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 		}
 	}
 	for _, m := range append(append([]*memtable(nil), st.frozen...), st.active) {
-		var last Labels
-		for _, r := range m.rows {
-			for _, f := range r.fields() {
-				fields[f.Name] = f.Type
-			}
-			if len(r.labels) > 0 && (len(last) == 0 || &r.labels[0] != &last[0]) {
-				addLabels(r.labels)
-				last = r.labels
-			}
+		for name, t := range m.fields {
+			fields[name] = t
+		}
+		for k := range m.labelKeys {
+			labels[k] = true
 		}
 	}
 	st.mu.RUnlock()

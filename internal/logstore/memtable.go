@@ -16,6 +16,42 @@ type memtable struct {
 	// inOrder stays true while rows arrive in increasing line order, which
 	// lets scans skip sorting.
 	inOrder bool
+	// fields and labelKeys are what the rows hold, so that a stream's
+	// schema is known without walking its rows.
+	fields    map[string]FieldType
+	labelKeys map[string]bool
+}
+
+// noteLabels records the label keys of rows added.
+func (m *memtable) noteLabels(ls Labels) {
+	if len(ls) == 0 {
+		return
+	}
+	if m.labelKeys == nil {
+		m.labelKeys = map[string]bool{}
+	}
+	for _, l := range ls {
+		m.labelKeys[l.Key] = true
+	}
+}
+
+// noteFields records the fields of rows added; rows of one rule repeat
+// the same few, which are recorded once.
+func (m *memtable) noteFields(rows []row) {
+	var seen []colKey
+	for i := range rows {
+		for _, f := range rows[i].fields() {
+			k := colKey{f.Name, f.Type}
+			if slices.Contains(seen, k) {
+				continue
+			}
+			seen = append(seen, k)
+			if m.fields == nil {
+				m.fields = map[string]FieldType{}
+			}
+			m.fields[f.Name] = f.Type
+		}
+	}
 }
 
 func newMemtable() *memtable {

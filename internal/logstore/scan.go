@@ -219,17 +219,19 @@ func (sc *Scan) match(lf labelFuncs, r row) bool {
 	}
 	label := lf.get(r.labels)
 	if fs := r.fields(); len(fs) > 0 && sc.fieldSearch() {
-		label = fieldsToo(label, fs)
+		return sc.Matcher.(FieldMatcher).MatchFields(r.content, label, fieldsToo(label, fs))
 	}
 	return sc.Matcher.Match(r.content, label)
 }
 
 // FieldMatcher is a Matcher whose field searches may name structured
-// fields: a scan with one reads the rows' fields, and a key a row's labels
-// lack is looked up among them (as text).
+// fields: a scan with one reads the rows' fields, and asks MatchFields of
+// rows that have some, giving both the labels and a lookup that falls
+// back from the labels to the fields (as text).
 type FieldMatcher interface {
 	Matcher
 	SearchesFields() bool
+	MatchFields(content string, label, labelOrField func(key string) (string, bool)) bool
 }
 
 func (sc *Scan) fieldSearch() bool {

@@ -342,6 +342,8 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 			st.active.lines.add(line)
 			rw := row{line: line, labels: labels, content: content, ext: withExt(shared, seq, fields)}
 			st.active.add(rw)
+			st.active.noteLabels(labels)
+			st.active.noteFields([]row{rw})
 			s.memBytes.Add(rw.size())
 			if line > st.lastLine {
 				st.lastLine = line
@@ -525,11 +527,13 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	// A stream deleted while the batch waited for the WAL keeps nothing:
 	// its rows would sit in a memtable no flush sees.
 	if !st.deleted {
-		for _, rows := range groups {
+		for g, rows := range groups {
 			for _, r := range rows {
 				st.active.add(r)
 				added += r.size()
 			}
+			st.active.noteLabels(batches[g].Labels)
+			st.active.noteFields(rows)
 		}
 	}
 	st.mu.Unlock()

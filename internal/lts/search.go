@@ -84,12 +84,18 @@ func (m *logMatcher) SearchesFields() bool { return m.fields }
 func (m *logMatcher) Needles() []string { return m.needles }
 
 func (m *logMatcher) Match(content string, label func(string) (string, bool)) bool {
+	return m.MatchFields(content, label, label)
+}
+
+// MatchFields checks the request's label equalities against the labels
+// only, and lets the keywords' field searches see the fields too.
+func (m *logMatcher) MatchFields(content string, label, labelOrField func(string) (string, bool)) bool {
 	for _, l := range m.labels {
 		if v, ok := label(l.Key); !ok || v != l.Value {
 			return false
 		}
 	}
-	return m.q == nil || m.q.Match(content, label)
+	return m.q == nil || m.q.Match(content, labelOrField)
 }
 
 func (m *logMatcher) MayMatch(hasToken func(string) bool, hasLabel func(string, string) bool) bool {

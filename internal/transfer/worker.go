@@ -115,13 +115,15 @@ func (w *Worker) runDue() {
 		case <-ctx.Done():
 		}
 	}()
+	// List under the lock: a run on demand may just have moved progress,
+	// and a stale copy would write its windows again.
+	w.runMu.Lock()
+	defer w.runMu.Unlock()
 	transfers, err := w.cfg.DB.Transfers(ctx, "")
 	if err != nil {
 		w.log.Error("listing transfers", "error", err)
 		return
 	}
-	w.runMu.Lock()
-	defer w.runMu.Unlock()
 	for _, t := range transfers {
 		if !t.Enabled || t.Type != "OBS" {
 			continue

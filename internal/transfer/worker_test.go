@@ -152,3 +152,22 @@ func TestLostAnswerRewritesTheSameObject(t *testing.T) {
 		t.Fatalf("failure not cleared: %q", tr.Failure)
 	}
 }
+
+// A periodic run after a run on demand goes on from the progress that run
+// left: no window is written twice.
+func TestPeriodicRunAfterRunOnDemand(t *testing.T) {
+	tw := newWorld(t)
+	ctx := context.Background()
+	tw.ingest(t, tw.now.Add(10*time.Second), "a")  // 10:00:40, first window
+	tw.ingest(t, tw.now.Add(100*time.Second), "b") // 10:02:10, second window
+	tw.now = tw.now.Add(130 * time.Second)          // 10:02:40
+	if _, err := tw.w.Run(ctx, "p", "t1", true); err != nil {
+		t.Fatal(err)
+	}
+	tw.w.runDue()
+	tw.now = tw.now.Add(2 * time.Minute)
+	tw.w.runDue()
+	if got := tw.written(t); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("objects hold %q", got)
+	}
+}
