@@ -160,7 +160,7 @@ func TestPeriodicRunAfterRunOnDemand(t *testing.T) {
 	ctx := context.Background()
 	tw.ingest(t, tw.now.Add(10*time.Second), "a")  // 10:00:40, first window
 	tw.ingest(t, tw.now.Add(100*time.Second), "b") // 10:02:10, second window
-	tw.now = tw.now.Add(130 * time.Second)          // 10:02:40
+	tw.now = tw.now.Add(130 * time.Second)         // 10:02:40
 	if _, err := tw.w.Run(ctx, "p", "t1", true); err != nil {
 		t.Fatal(err)
 	}
