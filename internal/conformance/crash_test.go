@@ -155,35 +155,7 @@ func TestCrashKeepsEveryAcknowledgedLine(t *testing.T) {
 	if len(acked) == 0 {
 		t.Fatal("no batch was acknowledged")
 	}
-	seen := map[string]int{}
-	start := time.Now().Add(-time.Hour).UnixMilli()
-	end := time.Now().Add(time.Minute).UnixMilli()
-	cursor := ""
-	for {
-		q := map[string]any{"start_time": start, "end_time": end, "limit": 5000, "highlight": false}
-		if cursor != "" {
-			q["search_type"], q["line_num"] = "forwards", cursor
-		}
-		body, _ := json.Marshal(q)
-		status, resp, err := signedPost(child.url, "/v2/"+testProject+"/groups/"+group+"/streams/"+stream+"/content/query", body)
-		if err != nil || status != 200 {
-			t.Fatalf("query: %d %s %v", status, resp, err)
-		}
-		var out struct {
-			Logs []struct {
-				Content string `json:"content"`
-				Line    string `json:"line_num"`
-			} `json:"logs"`
-		}
-		json.Unmarshal(resp, &out)
-		for _, l := range out.Logs {
-			seen[l.Content]++
-		}
-		if len(out.Logs) < 5000 {
-			break
-		}
-		cursor = out.Logs[len(out.Logs)-1].Line
-	}
+	seen := storedLines(t, child.url, group, stream)
 	missing, dup := 0, 0
 	for l := range acked {
 		if seen[l] == 0 {
@@ -204,5 +176,40 @@ func TestCrashKeepsEveryAcknowledgedLine(t *testing.T) {
 	t.Logf("%d cycles: %d lines acknowledged, %d stored (%d unacknowledged kept)", cycles, len(acked), len(seen), len(seen)-len(acked)+missing)
 	if missing > 0 || dup > 0 {
 		t.Fatalf("%d acknowledged lines missing, %d stored more than once", missing, dup)
+	}
+}
+
+// storedLines pages through a stream's lines of the last hour and counts
+// each content.
+func storedLines(t *testing.T, url, group, stream string) map[string]int {
+	t.Helper()
+	seen := map[string]int{}
+	start := time.Now().Add(-time.Hour).UnixMilli()
+	end := time.Now().Add(time.Minute).UnixMilli()
+	cursor := ""
+	for {
+		q := map[string]any{"start_time": start, "end_time": end, "limit": 5000, "highlight": false}
+		if cursor != "" {
+			q["search_type"], q["line_num"] = "forwards", cursor
+		}
+		body, _ := json.Marshal(q)
+		status, resp, err := signedPost(url, "/v2/"+testProject+"/groups/"+group+"/streams/"+stream+"/content/query", body)
+		if err != nil || status != 200 {
+			t.Fatalf("query: %d %s %v", status, resp, err)
+		}
+		var out struct {
+			Logs []struct {
+				Content string `json:"content"`
+				Line    string `json:"line_num"`
+			} `json:"logs"`
+		}
+		json.Unmarshal(resp, &out)
+		for _, l := range out.Logs {
+			seen[l.Content]++
+		}
+		if len(out.Logs) < 5000 {
+			return seen
+		}
+		cursor = out.Logs[len(out.Logs)-1].Line
 	}
 }

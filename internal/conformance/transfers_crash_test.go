@@ -93,33 +93,8 @@ func TestTransferCrashWritesEveryLineOnce(t *testing.T) {
 	}
 
 	stored := map[string]bool{}
-	start := time.Now().Add(-time.Hour).UnixMilli()
-	end := time.Now().Add(time.Minute).UnixMilli()
-	cursor := ""
-	for {
-		q := map[string]any{"start_time": start, "end_time": end, "limit": 5000, "highlight": false}
-		if cursor != "" {
-			q["search_type"], q["line_num"] = "forwards", cursor
-		}
-		body, _ := json.Marshal(q)
-		status, resp, err := signedPost(child.url, "/v2/"+testProject+"/groups/"+group+"/streams/"+stream+"/content/query", body)
-		if err != nil || status != 200 {
-			t.Fatalf("query: %d %s %v", status, resp, err)
-		}
-		var out struct {
-			Logs []struct {
-				Content string `json:"content"`
-				Line    string `json:"line_num"`
-			} `json:"logs"`
-		}
-		json.Unmarshal(resp, &out)
-		for _, l := range out.Logs {
-			stored[l.Content] = true
-		}
-		if len(out.Logs) < 5000 {
-			break
-		}
-		cursor = out.Logs[len(out.Logs)-1].Line
+	for l := range storedLines(t, child.url, group, stream) {
+		stored[l] = true
 	}
 	written := map[string]int{}
 	objects := readDirObjects(t, filepath.Join(dir, "obs", "crash-bucket"))
