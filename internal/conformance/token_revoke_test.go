@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -86,6 +87,32 @@ func TestTokenValidateAndRevoke(t *testing.T) {
 		t.Fatalf("carol revoking the admin's token: %d %s", status, body)
 	}
 	if err := listGroups(e.ltsToken(admins, testProject)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSignInThrottle: after ten failed passwords an address waits before
+// it may try again (429 APIGW.0308 with Retry-After); others may go on.
+func TestSignInThrottle(t *testing.T) {
+	e := start(t, "")
+	bad := passwordAuth("admin", "admin", "not-the-password", map[string]any{"project": map[string]string{"name": testRegion}})
+	for i := range 10 {
+		if _, status, body := e.token(bad); status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d %s", i, status, body)
+		}
+	}
+	b, _ := json.Marshal(bad)
+	status, header, body := e.raw("POST", "/v3/auth/tokens", b, http.Header{"Content-Type": {"application/json"}}, nil)
+	if status != http.StatusTooManyRequests || errorCode(t, body) != "APIGW.0308" || header.Get("Retry-After") == "" {
+		t.Fatalf("the eleventh attempt: %d %s %v", status, body, header)
+	}
+	// The right password waits too: the address is throttled, not the try.
+	good := passwordAuth("admin", "admin", testPassword, map[string]any{"project": map[string]string{"name": testRegion}})
+	if _, status, _ := e.token(good); status != http.StatusTooManyRequests {
+		t.Fatalf("a good password from a throttled address: %d", status)
+	}
+	// Signed requests are not sign-ins: they go on.
+	if err := listGroups(e.lts()); err != nil {
 		t.Fatal(err)
 	}
 }

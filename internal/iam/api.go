@@ -3,6 +3,7 @@ package iam
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,12 +100,19 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 	if (u.Name == "" && u.ID == "") || u.Password == "" {
 		return invalid("auth.identity.password.user needs a name (or id) and a password")
 	}
+	addr := clientAddr(r)
+	if wait := s.signins.wait(addr, s.now()); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return ErrThrottled.WithMsg("Too many failed sign-ins from this address: retry in %d s", int(wait.Seconds())+1)
+	}
 	user, ok := s.findUser(u.nameOrID)
 	if !ok {
 		checkPassword(dummyHash, u.Password)
+		s.signins.failed(addr, s.now())
 		return ErrBadPassword
 	}
 	if !checkPassword(user.PasswordHash, u.Password) {
+		s.signins.failed(addr, s.now())
 		return ErrBadPassword
 	}
 	claims := tokenClaims{UserID: user.ID, DomainID: user.DomainID, Methods: "password"}

@@ -23,6 +23,7 @@ type Service struct {
 	tokenKey []byte
 	region   string
 	now      func() time.Time
+	signins  signinThrottle
 }
 
 // New loads the directory and the token signing key from db (creating the
