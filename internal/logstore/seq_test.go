@@ -2,6 +2,7 @@ package logstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -419,4 +420,26 @@ func TestAppendBatchesTogether(t *testing.T) {
 	s2 := openStore(t, dir, Options{})
 	defer s2.Close()
 	check(s2, "replayed")
+}
+
+// An append larger than a WAL record is refused whole, and its line
+// numbers are free again.
+func TestAppendTooLargeForOneWrite(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{})
+	defer s.Close()
+	big := strings.Repeat("x", 1<<20)
+	var batches []Batch
+	for i := range 70 {
+		batches = append(batches, Batch{Entries: []Entry{{TimeNs: base + int64(i), Content: big}}})
+	}
+	if _, err := s.AppendBatches(sid, batches); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	lines, err := s.Append(sid, nil, []Entry{{TimeNs: base, Content: "fits"}})
+	if err != nil || lines[0] != base {
+		t.Fatalf("after the refusal: %v %v", lines, err)
+	}
+	if rows := collectRows(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64}, 10); len(rows) != 1 {
+		t.Fatalf("%d rows stored", len(rows))
+	}
 }

@@ -91,6 +91,9 @@ type Store struct {
 // ErrClosed is returned after Close.
 var ErrClosed = errors.New("logstore: closed")
 
+// ErrTooLarge: one append holds more than a WAL record can.
+var ErrTooLarge = errors.New("logstore: too much for one write")
+
 type stream struct {
 	id  string
 	dir string
@@ -516,6 +519,12 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 		size += 64 + len(b.Entries)*8 + contentBytes(b.Entries)
 	}
 	rec := encodeRecord(make([]byte, 0, size), id, seq, batches, groups)
+	if len(rec) > wal.MaxRecord {
+		st.mu.Lock()
+		st.active.lines.removeAll(all)
+		st.mu.Unlock()
+		return nil, fmt.Errorf("%w: %d bytes in one write, at most %d", ErrTooLarge, len(rec), wal.MaxRecord)
+	}
 	if _, err := s.wal.Append(rec); err != nil {
 		st.mu.Lock()
 		st.active.lines.removeAll(all)

@@ -191,10 +191,20 @@ func (s *Service) checkEntries(entries []logstore.Entry, ttl time.Duration, fiel
 
 func (s *Service) store(id string, labels logstore.Labels, entries []logstore.Entry) error {
 	s.structureEntries(id, labels, entries)
-	if _, err := s.logs.Append(id, labels, entries); err != nil {
-		return &wire.Internal{Err: ErrInternal.WithMsg("Failed to write the logs"), Cause: err}
+	_, err := s.logs.Append(id, labels, entries)
+	return storeError(err)
+}
+
+// storeError is what a failed append answers: too much for one write is
+// the request's fault, anything else the server's.
+func storeError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, logstore.ErrTooLarge):
+		return ErrTooLarge.WithMsg("The request's logs are too large to store in one write (%v): send them in smaller requests", err)
 	}
-	return nil
+	return &wire.Internal{Err: ErrInternal.WithMsg("Failed to write the logs"), Cause: err}
 }
 
 // accept checks and stores one batch and answers success.
@@ -326,7 +336,7 @@ func (s *Service) reportBatch(w http.ResponseWriter, r *http.Request) error {
 		s.structureEntries(id, b.Labels, b.Entries)
 	}
 	if _, err := s.logs.AppendBatches(id, batches); err != nil {
-		return &wire.Internal{Err: ErrInternal.WithMsg("Failed to write the logs"), Cause: err}
+		return storeError(err)
 	}
 	reportSuccess(w)
 	return nil

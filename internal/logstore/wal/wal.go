@@ -22,10 +22,12 @@ import (
 	"sync"
 )
 
+// MaxRecord is the largest record the WAL takes.
+const MaxRecord = 64 << 20
+
 const (
 	headerSize  = 8
 	recordHdr   = 8
-	maxRecord   = 64 << 20
 	fileSuffix  = ".wal"
 	formatMagic = "LTWAL\x00"
 	version     = 1
@@ -160,7 +162,7 @@ func replayFile(path string, fn func([]byte) error) (bool, error) {
 		}
 		n := binary.LittleEndian.Uint32(rh[0:4])
 		sum := binary.LittleEndian.Uint32(rh[4:8])
-		if n == 0 || n > maxRecord {
+		if n == 0 || n > MaxRecord {
 			torn = true
 			break
 		}
@@ -229,8 +231,8 @@ func syncDir(dir string) error {
 // Append writes rec and returns once it is durable. It returns the sequence
 // number of the file that holds it.
 func (w *WAL) Append(rec []byte) (uint64, error) {
-	if len(rec) == 0 || len(rec) > maxRecord {
-		return 0, fmt.Errorf("wal: record of %d bytes (want 1..%d)", len(rec), maxRecord)
+	if len(rec) == 0 || len(rec) > MaxRecord {
+		return 0, fmt.Errorf("wal: record of %d bytes (want 1..%d)", len(rec), MaxRecord)
 	}
 	var hdr [recordHdr]byte
 	binary.LittleEndian.PutUint32(hdr[0:4], uint32(len(rec)))
