@@ -170,6 +170,25 @@ func TestStructQueryCurrentAndPipe(t *testing.T) {
 		Query: "select 1", Format: "csv", TimeRange: &model.TimeRange{StartTime: 1595811590539, EndTime: 1595811593539},
 	}})
 	wantErr(t, err, 400, "LTS.1901")
+	for _, tc := range []struct{ body, msg string }{
+		{`{"query":"select 1","format":"k-v"}`, "time_range is required"},
+		{`{"query":" ","format":"k-v","time_range":{"start_time":1595811590539,"end_time":1595811593539}}`, "query is required"},
+		{`{"query":"select 1","format":"k-v","time_range":{"start_time":1595811590539,"end_time":1595811593539,"sql_time_zone":"Mars/Olympus"}}`, "sql_time_zone"},
+		{`{"query":"select '` + strings.Repeat("x", 102400) + `'","format":"k-v","time_range":{"start_time":1595811590539,"end_time":1595811593539}}`, "at most 102400"},
+		{`{"query":"this | select from","format":"k-v","time_range":{"start_time":1595811590539,"end_time":1595811593539}}`, "position"},
+	} {
+		status, body := le.post(t, "/v2/"+testProject+"/streams/"+le.stream+"/struct-content/query", tc.body, nil)
+		if status != 400 || errorCode(t, body) != "LTS.0009" || !strings.Contains(string(body), tc.msg) {
+			t.Errorf("%.60s: %d %.300s", tc.body, status, body)
+		}
+	}
+	// The legacy API: a bad sql_expression and a missing window.
+	for _, body := range []string{`{"start_time":"1595811590539","end_time":"1595811593539","sql_expression":"select from"}`, `{"sql_expression":"select *"}`} {
+		status, resp := le.post(t, "/v2/"+testProject+"/groups/"+le.group+"/streams/"+le.stream+"/struct-content/query", body, nil)
+		if status != 400 || errorCode(t, resp) != "LTS.0009" {
+			t.Errorf("legacy %s: %d %s", body, status, resp)
+		}
+	}
 	_, err = c.ListStructuredLogsWithTimeRange(&model.ListStructuredLogsWithTimeRangeRequest{LogStreamId: le.stream, Body: &model.QueryLtsStructLogParamsNew{
 		Query: "select 1", Format: "k-v", TimeRange: &model.TimeRange{StartTime: 1595811593539, EndTime: 1595811590539},
 	}})

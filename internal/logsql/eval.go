@@ -99,12 +99,7 @@ func (ev *evaluator) eval(e *expr, b *Batch, sel []int32) (*Column, error) {
 		if c == nil || e.typ == Null {
 			return nullColumn, nil
 		}
-		if c.Type == e.typ {
-			return c, nil
-		}
-		out := ev.out(e, b.Len)
-		convertInto(out, c, sel)
-		return out, nil
+		return ev.as(e, c, b, sel), nil
 	case eLiteral:
 		out := ev.out(e, b.Len)
 		for _, r := range sel {
@@ -148,12 +143,7 @@ func (ev *evaluator) eval(e *expr, b *Batch, sel []int32) (*Column, error) {
 		if err != nil {
 			return nil, err
 		}
-		if x.Type == e.typ {
-			return x, nil
-		}
-		out := ev.out(e, b.Len)
-		convertInto(out, x, sel)
-		return out, nil
+		return ev.as(e, x, b, sel), nil
 	case eCase:
 		return ev.evalCase(e, b, sel)
 	case eFunc:
@@ -842,4 +832,15 @@ func addSubMul[T int64 | float64](op string, x, y, o []T, sel []int32) bool {
 		return false
 	}
 	return true
+}
+
+// as returns column c in e's type, converting the selected rows into e's
+// output column when the types differ.
+func (ev *evaluator) as(e *expr, c *Column, b *Batch, sel []int32) *Column {
+	if c.Type == e.typ {
+		return c
+	}
+	out := ev.out(e, b.Len)
+	convertInto(out, c, sel)
+	return out
 }

@@ -244,16 +244,7 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 			}
 			found := false
 			for r, line := range d.lines {
-				rw := row{line: line, labels: d.labels[r], content: d.contents[r]}
-				if seqs != nil || fields != nil {
-					rw.ext = &rowExt{}
-					if seqs != nil {
-						rw.ext.seq = seqs[r]
-					}
-					if fields != nil {
-						rw.ext.fields = fields[r]
-					}
-				}
+				rw := row{line: line, labels: d.labels[r], content: d.contents[r], ext: extAt(nil, seqs, fields, r)}
 				keep[r] = line >= sc.Start && line <= sc.End && (nc == nil || nc.row(d, r)) && sc.match(lf, rw)
 				found = found || keep[r]
 			}

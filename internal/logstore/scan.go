@@ -472,6 +472,27 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 	return nil
 }
 
+// extAt is row i's extension from a block's decoded sequence numbers and
+// fields (either may be nil): prev when both rows have the same number and
+// no fields, so that the rows of a batch share one.
+func extAt(prev *rowExt, seqs []uint64, fields [][]Field, i int) *rowExt {
+	if seqs == nil && fields == nil {
+		return nil
+	}
+	var seq uint64
+	var fs []Field
+	if seqs != nil {
+		seq = seqs[i]
+	}
+	if fields != nil {
+		fs = fields[i]
+	}
+	if prev != nil && prev.seq == seq && len(fs) == 0 && len(prev.fields) == 0 {
+		return prev
+	}
+	return &rowExt{seq: seq, fields: fs}
+}
+
 // loaded is a decoded block's rows that the scan selects, ascending.
 type loaded struct {
 	rows []row
@@ -505,21 +526,8 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 		if line < sc.Start || line > sc.End {
 			continue
 		}
-		r := row{line: line, labels: d.labels[i], content: d.contents[i]}
-		if seqs != nil || fields != nil {
-			var seq uint64
-			var fs []Field
-			if seqs != nil {
-				seq = seqs[i]
-			}
-			if fields != nil {
-				fs = fields[i]
-			}
-			if last == nil || last.seq != seq || len(fs) > 0 || len(last.fields) > 0 {
-				last = &rowExt{seq: seq, fields: fs}
-			}
-			r.ext = last
-		}
+		r := row{line: line, labels: d.labels[i], content: d.contents[i], ext: extAt(last, seqs, fields, i)}
+		last = r.ext
 		if nc != nil && !nc.row(d, i) {
 			continue
 		}
@@ -710,16 +718,7 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 					}
 				}
 				for i, line := range d.lines {
-					r := row{line: line, labels: d.labels[i], content: d.contents[i]}
-					if seqs != nil || fields != nil {
-						r.ext = &rowExt{}
-						if seqs != nil {
-							r.ext.seq = seqs[i]
-						}
-						if fields != nil {
-							r.ext.fields = fields[i]
-						}
-					}
+					r := row{line: line, labels: d.labels[i], content: d.contents[i], ext: extAt(nil, seqs, fields, i)}
 					if nc != nil && !nc.row(d, i) {
 						continue
 					}

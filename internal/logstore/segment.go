@@ -577,13 +577,9 @@ func (s *segment) readPostings(i int) (*postings, error) {
 	if m.postingsLen == 0 {
 		return nil, nil
 	}
-	buf := make([]byte, m.postingsLen)
-	if _, err := s.f.ReadAt(buf, m.offset+int64(m.lineLen+m.labelLen+m.contentLen)); err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
-	}
-	raw, err := decompress(nil, buf)
+	raw, err := s.readChunk(m.offset+int64(m.lineLen+m.labelLen+m.contentLen), m.postingsLen, nil)
 	if err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+		return nil, err
 	}
 	r := &reader{b: raw}
 	n := r.uvarint()
@@ -859,11 +855,7 @@ func syncDir(dir string) error {
 // readLines decodes only the line numbers of block i.
 func (s *segment) readLines(i int) ([]int64, error) {
 	m := &s.blocks[i]
-	buf := make([]byte, m.lineLen)
-	if _, err := s.f.ReadAt(buf, m.offset); err != nil {
-		return nil, err
-	}
-	raw, err := decompress(nil, buf)
+	raw, err := s.readChunk(m.offset, m.lineLen, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -877,6 +869,20 @@ func (s *segment) readLines(i int) ([]int64, error) {
 	return out, r.err
 }
 
+// readChunk reads the compressed chunk of n bytes at off and returns it
+// decompressed (appended to dst).
+func (s *segment) readChunk(off int64, n int, dst []byte) ([]byte, error) {
+	buf := make([]byte, n)
+	if _, err := s.f.ReadAt(buf, off); err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	raw, err := decompress(dst, buf)
+	if err != nil {
+		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+	}
+	return raw, nil
+}
+
 // readSeqs decodes the batch sequence numbers of block i (all zero in a
 // version 1 segment, which predates them).
 func (s *segment) readSeqs(i int) ([]uint64, error) {
@@ -885,13 +891,9 @@ func (s *segment) readSeqs(i int) ([]uint64, error) {
 	if m.seqLen == 0 {
 		return out, nil
 	}
-	buf := make([]byte, m.seqLen)
-	if _, err := s.f.ReadAt(buf, m.extraOffset()); err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
-	}
-	raw, err := decompress(nil, buf)
+	raw, err := s.readChunk(m.extraOffset(), m.seqLen, nil)
 	if err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+		return nil, err
 	}
 	r := &reader{b: raw}
 	for j := range out {
@@ -907,13 +909,9 @@ func (s *segment) readSeqs(i int) ([]uint64, error) {
 // into a fresh buffer, so col may be kept.
 func (s *segment) readColumn(i int, c *columnMeta, col *Column) error {
 	m := &s.blocks[i]
-	buf := make([]byte, c.packedLen)
-	if _, err := s.f.ReadAt(buf, m.offset+int64(c.off)); err != nil {
-		return fmt.Errorf("segment %s: %w", s.path, err)
-	}
-	raw, err := decompress(make([]byte, 0, c.rawLen), buf)
+	raw, err := s.readChunk(m.offset+int64(c.off), c.packedLen, make([]byte, 0, c.rawLen))
 	if err != nil {
-		return fmt.Errorf("segment %s: %w", s.path, err)
+		return err
 	}
 	if err := decodeColumn(raw, c.typ, m.rows, col); err != nil {
 		return fmt.Errorf("segment %s: %w", s.path, err)

@@ -33,6 +33,7 @@ var (
 	ErrUpdateGroup      = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0107", Msg: "Failed to update log group"}
 	ErrCreateStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0202", Msg: "Failed to create Log stream"}
 	ErrDeleteStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0203", Msg: "Failed to delete Log stream"}
+	ErrStructQuery      = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0202", Msg: "Failed to query lts struct log"}
 	ErrUpdateStream     = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0204", Msg: "Failed to update log stream"}
 	// Structuring (lts.md §11): a stream without a rule, a v3 template
 	// that does not resolve, a v3 update with nothing to update.

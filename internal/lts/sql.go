@@ -18,10 +18,6 @@ import (
 // SQL limits: a query without LIMIT returns at most maxSQLRows rows.
 const maxSQLRows = 1000
 
-var (
-	ErrStructQuery = &wire.Error{Status: http.StatusInternalServerError, Code: "LTS.0202", Msg: "Failed to query lts struct log"}
-)
-
 // The system columns every stream has in SQL, besides its fields.
 const (
 	colTime    = "__time"
