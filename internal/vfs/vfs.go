@@ -55,6 +55,9 @@ type FS interface {
 	SyncDir(name string) error
 }
 
+// ErrNotExist is the error (under errors.Is) for a name that does not exist.
+var ErrNotExist = fs.ErrNotExist
+
 // MkdirAll makes dir and its missing parents, syncing each parent whose
 // entries changed, so that the new folders survive a crash.
 func MkdirAll(fsys FS, dir string) error {
@@ -126,4 +129,34 @@ func Exists(fsys FS, name string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// CopyFile copies src to dst durably (dst is replaced as WriteFile does),
+// without holding the whole file in memory.
+func CopyFile(fsys FS, src, dst string) error {
+	in, err := fsys.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := fsys.CreateTrunc(tmp)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(struct{ io.Writer }{out}, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fsys.Rename(tmp, dst)
+	}
+	if err != nil {
+		fsys.Remove(tmp)
+		return err
+	}
+	return fsys.SyncDir(filepath.Dir(dst))
 }

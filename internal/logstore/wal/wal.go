@@ -4,36 +4,31 @@
 // replayed on open with a torn or corrupt tail cut off. The format is
 // docs/format/wal.md.
 //
-// It knows nothing about what the records mean.
+// A failed write or sync fails its batch and makes the WAL refuse appends
+// until it has cut the failed bytes off and moved to a fresh file, which it
+// retries by itself; damage found on open is routed around (see Open).
+//
+// It knows nothing about what the records mean, and does all its file
+// I/O through a vfs.FS.
 package wal
 
 import (
-	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"logtank/internal/vfs"
 )
 
 // MaxRecord is the largest record the WAL takes.
 const MaxRecord = 64 << 20
 
-const (
-	headerSize  = 8
-	recordHdr   = 8
-	fileSuffix  = ".wal"
-	formatMagic = "LTWAL\x00"
-	version     = 1
-)
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+const fileSuffix = ".wal"
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("wal: closed")
@@ -44,23 +39,57 @@ type Options struct {
 	SegmentSize int64
 	// NoSync skips fdatasync; only for benchmarks that measure everything else.
 	NoSync bool
+	// FS is the filesystem; nil is the operating system's.
+	FS vfs.FS
+	// Strict makes Open fail on a damaged record in a file other than the
+	// newest, instead of quarantining the file.
+	Strict bool
+	// QuarantineDir receives a copy of each damaged file; the default is
+	// the folder "quarantine" beside the WAL's.
+	QuarantineDir string
+	// RetryInterval is how long after a failed write the WAL tries again
+	// to recover; the default is one second.
+	RetryInterval time.Duration
 }
 
+// WriteError is a failed write or sync: the batch in it was not made
+// durable, and the WAL refuses appends until it has recovered.
+type WriteError struct {
+	Op   string // "write", "sync", "recover"
+	File string
+	Err  error
+}
+
+func (e *WriteError) Error() string { return fmt.Sprintf("wal: %s %s: %v", e.Op, e.File, e.Err) }
+func (e *WriteError) Unwrap() error { return e.Err }
+
 // WAL is a write-ahead log. Append and Rotate are safe for concurrent use.
+//
+// Appends gather in the pending batch; one flusher goroutine owns the
+// current file and writes each batch with one write and one sync. After a
+// failure it keeps failed set (Append refuses at once) until a retry has
+// truncated the file back to its last synced record, synced that, and
+// opened a new file: bytes written before a failed sync are never trusted
+// to be on disk, and no torn record is ever followed by a newer file.
 type WAL struct {
-	dir  string
-	opts Options
+	dir    string
+	fs     vfs.FS
+	opts   Options
+	damage []Damage
 
 	mu       sync.Mutex
-	cond     *sync.Cond // signals the flusher that pending has records
+	cond     *sync.Cond // wakes the flusher: records, a rotation, a retry or Close
 	pending  *batch
-	f        *os.File
-	seq      uint64
-	size     int64
 	closed   bool
-	failed   error // a write or sync failed: the WAL refuses further appends
 	rotateTo bool
+	failed   error // the failure appends are refused for, until recovery
+	retry    bool  // the retry timer fired
 	done     chan struct{}
+
+	// Owned by the flusher (and by Open and Close, when it does not run).
+	f    vfs.File
+	seq  uint64
+	size int64 // bytes of f known to be synced
 }
 
 type batch struct {
@@ -69,34 +98,44 @@ type batch struct {
 	done chan struct{}
 	err  error
 	seq  uint64 // the file the batch was written to
-	// rotatedTo is the file a rotation requested with this batch opened.
+	// rotatedTo is the file a rotation requested with this batch opened,
+	// and rotateErr why it could not.
 	rotatedTo uint64
+	rotateErr error
 }
 
 // Open opens the WAL in dir, calling replay for every intact record in
-// order, and cutting a torn tail. New records go to a new file.
+// order. A torn or corrupt tail of the newest file (a crash mid-write) is
+// cut. A damaged record in an older file ends that file's replay: unless
+// Options.Strict is set, the file is copied into the quarantine folder and
+// cut after its last good record, and replay goes on with the next file;
+// Damage lists what was found. New records go to a new file.
 func Open(dir string, opts Options, replay func(rec []byte) error) (*WAL, error) {
 	if opts.SegmentSize <= 0 {
 		opts.SegmentSize = 128 << 20
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if opts.FS == nil {
+		opts.FS = vfs.OS
+	}
+	if opts.QuarantineDir == "" {
+		opts.QuarantineDir = filepath.Join(filepath.Dir(dir), "quarantine")
+	}
+	if opts.RetryInterval <= 0 {
+		opts.RetryInterval = time.Second
+	}
+	if err := vfs.MkdirAll(opts.FS, dir); err != nil {
 		return nil, err
 	}
-	seqs, err := segments(dir)
+	w := &WAL{dir: dir, fs: opts.FS, opts: opts, done: make(chan struct{})}
+	w.cond = sync.NewCond(&w.mu)
+	seqs, err := listFiles(w.fs, dir)
 	if err != nil {
 		return nil, err
 	}
-	for i, seq := range seqs {
-		torn, err := replayFile(filepath.Join(dir, name(seq)), replay)
-		if err != nil {
-			return nil, err
-		}
-		if torn && i != len(seqs)-1 {
-			return nil, fmt.Errorf("wal: %s has a corrupt record but is not the newest file", name(seq))
-		}
+	w.damage, err = recoverFiles(w.fs, dir, seqs, opts, true, replay)
+	if err != nil {
+		return nil, err
 	}
-	w := &WAL{dir: dir, opts: opts, done: make(chan struct{})}
-	w.cond = sync.NewCond(&w.mu)
 	next := uint64(1)
 	if len(seqs) > 0 {
 		next = seqs[len(seqs)-1] + 1
@@ -109,10 +148,21 @@ func Open(dir string, opts Options, replay func(rec []byte) error) (*WAL, error)
 	return w, nil
 }
 
+// Damage returns the damage Open found and routed around.
+func (w *WAL) Damage() []Damage { return w.damage }
+
+// Err returns why appends are refused, or nil when they are taken.
+func (w *WAL) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed
+}
+
 func name(seq uint64) string { return fmt.Sprintf("%016x%s", seq, fileSuffix) }
 
-func segments(dir string) ([]uint64, error) {
-	entries, err := os.ReadDir(dir)
+// listFiles returns the sequence numbers of the WAL files in dir, in order.
+func listFiles(fsys vfs.FS, dir string) ([]uint64, error) {
+	entries, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -132,111 +182,41 @@ func segments(dir string) ([]uint64, error) {
 	return seqs, nil
 }
 
-// replayFile feeds every intact record of path to fn and truncates the file
-// after the last one. It reports whether a tail was cut.
-func replayFile(path string, fn func([]byte) error) (bool, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	hdr := make([]byte, headerSize)
-	if _, err := io.ReadFull(r, hdr); err != nil || string(hdr[:6]) != formatMagic {
-		// A file cut before its header was complete holds no record: it is
-		// removed, so that it is not mistaken later for a torn older file.
-		f.Close()
-		return false, os.Remove(path)
-	}
-	if hdr[6] != version {
-		return false, fmt.Errorf("wal: %s has format version %d, this server reads %d", path, hdr[6], version)
-	}
-	good := int64(headerSize)
-	var rh [recordHdr]byte
-	var payload []byte
-	torn := false
-	for {
-		if _, err := io.ReadFull(r, rh[:]); err != nil {
-			torn = err != io.EOF
-			break
-		}
-		n := binary.LittleEndian.Uint32(rh[0:4])
-		sum := binary.LittleEndian.Uint32(rh[4:8])
-		if n == 0 || n > MaxRecord {
-			torn = true
-			break
-		}
-		if cap(payload) < int(n) {
-			payload = make([]byte, n)
-		}
-		payload = payload[:n]
-		if _, err := io.ReadFull(r, payload); err != nil {
-			torn = true
-			break
-		}
-		if crc32.Checksum(payload, castagnoli) != sum {
-			torn = true
-			break
-		}
-		if err := fn(payload); err != nil {
-			return false, err
-		}
-		good += recordHdr + int64(n)
-	}
-	if torn {
-		if err := f.Truncate(good); err != nil {
-			return true, err
-		}
-		return true, f.Sync()
-	}
-	return false, nil
-}
-
+// openFile starts file seq with its header, synced with its folder entry,
+// and makes it the current file.
 func (w *WAL) openFile(seq uint64) error {
-	f, err := os.OpenFile(filepath.Join(w.dir, name(seq)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	path := filepath.Join(w.dir, name(seq))
+	f, err := w.fs.CreateTrunc(path)
 	if err != nil {
 		return err
 	}
-	hdr := []byte(formatMagic + string([]byte{version, 0}))
-	if _, err := f.Write(hdr); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
+	_, err = f.Write(appendFileHeader(nil))
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
+	if err == nil {
+		err = w.fs.SyncDir(w.dir)
 	}
-	if err := syncDir(w.dir); err != nil {
+	if err != nil {
 		f.Close()
+		// A file left here holds at most a header: replay skips or removes it.
+		w.fs.Remove(path)
 		return err
 	}
 	if w.f != nil {
 		w.f.Close()
 	}
-	w.f, w.seq, w.size = f, seq, headerSize
+	w.f, w.seq, w.size = f, seq, fileHeaderSize
 	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // Append writes rec and returns once it is durable. It returns the sequence
-// number of the file that holds it.
+// number of the file that holds it. While the WAL is recovering from a
+// failed write it returns that failure at once.
 func (w *WAL) Append(rec []byte) (uint64, error) {
 	if len(rec) == 0 || len(rec) > MaxRecord {
 		return 0, fmt.Errorf("wal: record of %d bytes (want 1..%d)", len(rec), MaxRecord)
 	}
-	var hdr [recordHdr]byte
-	binary.LittleEndian.PutUint32(hdr[0:4], uint32(len(rec)))
-	binary.LittleEndian.PutUint32(hdr[4:8], crc32.Checksum(rec, castagnoli))
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -248,8 +228,7 @@ func (w *WAL) Append(rec []byte) (uint64, error) {
 		return 0, err
 	}
 	b := w.pending
-	b.buf = append(b.buf, hdr[:]...)
-	b.buf = append(b.buf, rec...)
+	b.buf = appendRecord(b.buf, rec)
 	b.n++
 	w.cond.Signal()
 	w.mu.Unlock()
@@ -268,17 +247,25 @@ func (w *WAL) Rotate() (uint64, error) {
 		w.mu.Unlock()
 		return 0, ErrClosed
 	}
+	if w.failed != nil {
+		err := w.failed
+		w.mu.Unlock()
+		return 0, err
+	}
 	w.rotateTo = true
 	b := w.pending
 	w.cond.Signal()
 	w.mu.Unlock()
 	<-b.done
-	return b.rotatedTo, b.err
+	if b.err != nil {
+		return 0, b.err
+	}
+	return b.rotatedTo, b.rotateErr
 }
 
 // RemoveBefore deletes the files whose sequence number is below seq.
 func (w *WAL) RemoveBefore(seq uint64) error {
-	seqs, err := segments(w.dir)
+	seqs, err := listFiles(w.fs, w.dir)
 	if err != nil {
 		return err
 	}
@@ -286,18 +273,18 @@ func (w *WAL) RemoveBefore(seq uint64) error {
 		if s >= seq {
 			break
 		}
-		if err := os.Remove(filepath.Join(w.dir, name(s))); err != nil && !os.IsNotExist(err) {
+		if err := w.fs.Remove(filepath.Join(w.dir, name(s))); err != nil && !errors.Is(err, vfs.ErrNotExist) {
 			return err
 		}
 	}
-	return syncDir(w.dir)
+	return w.fs.SyncDir(w.dir)
 }
 
 func (w *WAL) flusher() {
 	defer close(w.done)
 	for {
 		w.mu.Lock()
-		for w.pending.n == 0 && !w.rotateTo && !w.closed {
+		for w.pending.n == 0 && !w.rotateTo && !w.closed && !w.retry {
 			w.cond.Wait()
 		}
 		if w.closed && w.pending.n == 0 {
@@ -308,38 +295,86 @@ func (w *WAL) flusher() {
 			return
 		}
 		b := w.pending
-		rotate := w.rotateTo
-		w.rotateTo = false
+		rotate, retry, failed := w.rotateTo, w.retry, w.failed
+		w.rotateTo, w.retry = false, false
 		w.pending = &batch{done: make(chan struct{}), buf: make([]byte, 0, cap(b.buf))}
 		w.mu.Unlock()
 
+		if failed != nil && retry {
+			failed = w.recover()
+			w.setFailed(failed)
+		}
+		if failed != nil {
+			// Records that were queued before the failure was known.
+			b.err = failed
+			close(b.done)
+			continue
+		}
 		err := w.write(b.buf)
-		written := w.seq
-		if err == nil && (rotate || w.size >= w.opts.SegmentSize) {
-			err = w.openFile(w.seq + 1)
+		b.seq = w.seq
+		if err != nil {
+			w.setFailed(err)
+			b.err = err
+		} else if rotate || w.size >= w.opts.SegmentSize {
+			// A file that cannot be opened leaves the records in the
+			// current one, which stays good; a requested rotation says why.
+			if rerr := w.openFile(w.seq + 1); rerr != nil && rotate {
+				b.rotateErr = fmt.Errorf("wal: rotating: %w", rerr)
+			}
 		}
-		w.mu.Lock()
-		if err != nil && w.failed == nil {
-			w.failed = fmt.Errorf("wal: %w", err)
-		}
-		b.err, b.seq, b.rotatedTo = w.failed, written, w.seq
-		w.mu.Unlock()
+		b.rotatedTo = w.seq
 		close(b.done)
 	}
 }
 
+// setFailed records the failure appends are refused for (nil: none) and
+// plans the next recovery attempt.
+func (w *WAL) setFailed(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.failed = err
+	if err != nil && !w.closed {
+		time.AfterFunc(w.opts.RetryInterval, func() {
+			w.mu.Lock()
+			w.retry = true
+			w.cond.Signal()
+			w.mu.Unlock()
+		})
+	}
+}
+
+// write appends buf to the current file and syncs it.
 func (w *WAL) write(buf []byte) error {
 	if len(buf) == 0 {
 		return nil
 	}
 	if _, err := w.f.Write(buf); err != nil {
-		return err
+		return &WriteError{Op: "write", File: name(w.seq), Err: err}
+	}
+	if !w.opts.NoSync {
+		if err := w.f.Datasync(); err != nil {
+			return &WriteError{Op: "sync", File: name(w.seq), Err: err}
+		}
 	}
 	w.size += int64(len(buf))
-	if w.opts.NoSync {
-		return nil
+	return nil
+}
+
+// recover cuts the current file back to its last synced record, syncs that,
+// and moves to a new file. The cut bytes belong to batches that were
+// refused: were they left, a replay could bring back lines their senders
+// will send again. It returns the failure that remains, or nil.
+func (w *WAL) recover() error {
+	if err := w.f.Truncate(w.size); err != nil {
+		return &WriteError{Op: "recover", File: name(w.seq), Err: err}
 	}
-	return fdatasync(w.f)
+	if err := w.f.Sync(); err != nil {
+		return &WriteError{Op: "recover", File: name(w.seq), Err: err}
+	}
+	if err := w.openFile(w.seq + 1); err != nil {
+		return &WriteError{Op: "recover", File: name(w.seq + 1), Err: err}
+	}
+	return nil
 }
 
 // Close waits for pending records to be written and closes the file.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"logtank/internal/vfs"
 )
 
 func collect(t *testing.T, dir string) ([][]byte, *WAL) {
@@ -133,7 +135,7 @@ func TestSegmentSizeRotates(t *testing.T) {
 		w.Append(bytes.Repeat([]byte("x"), 100))
 	}
 	w.Close()
-	seqs, _ := segments(dir)
+	seqs, _ := listFiles(vfs.OS, dir)
 	if len(seqs) < 4 {
 		t.Fatalf("%d files for 5 KiB with 1 KiB segments", len(seqs))
 	}
