@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"logtank/internal/logquery"
+	"logtank/internal/vfs"
 )
 
 // benchRows makes n rows of about 150 bytes with varied numbers; one in
@@ -42,7 +43,7 @@ func BenchmarkSegmentWrite(b *testing.B) {
 	dir := b.TempDir()
 	b.SetBytes(rawSize(rows))
 	for i := 0; b.Loop(); i++ {
-		seg, err := writeSegment(filepath.Join(dir, fmt.Sprint(i)), rows, logquery.DefaultTokenizer())
+		seg, err := writeSegment(vfs.OS, filepath.Join(dir, fmt.Sprint(i)), rows, logquery.DefaultTokenizer())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -52,7 +53,7 @@ func BenchmarkSegmentWrite(b *testing.B) {
 
 func BenchmarkBlockRead(b *testing.B) {
 	rows := benchRows(100_000)
-	seg, err := writeSegment(filepath.Join(b.TempDir(), "s"), rows, spaceTokenizer{})
+	seg, err := writeSegment(vfs.OS, filepath.Join(b.TempDir(), "s"), rows, spaceTokenizer{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Part
 		if jobs[j].mem != nil {
 			b = memBlock(jobs[j].mem, parts)
 		} else if b, err = jobs[j].seg.columnBlock(jobs[j].block, &sc, parts, lfs[w], &scratches[w], needles[w]); err != nil {
-			return err
+			return jobs[j].seg.skipDamaged(jobs[j].block, err, false)
 		}
 		if b.Len == 0 {
 			return nil

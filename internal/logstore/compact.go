@@ -2,11 +2,13 @@ package logstore
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
+
+	"logtank/internal/vfs"
 )
 
 // Compaction merges a stream's small segments of one day into one, so that
@@ -46,7 +48,9 @@ func (s *Store) compactStream(st *stream) error {
 	st.mu.RLock()
 	byDay := map[string][]*segment{}
 	for _, seg := range st.segs {
-		if seg.size < compactSmallBytes {
+		// A segment with a damaged block stays as it is: merging it would
+		// drop the block's rows for good.
+		if seg.size < compactSmallBytes && !seg.damaged.Load() {
 			byDay[seg.day] = append(byDay[seg.day], seg)
 		}
 	}
@@ -76,20 +80,21 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 	}
 	seq := s.segSeq.Add(1)
 	path := filepath.Join(st.dir, day, fmt.Sprintf("%020d.seg", seq))
-	merged, err := writeSegmentFrom(path, mergeSegments(inputs), seqs, s.opts.Tokenizer)
+	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), seqs, s.opts.Tokenizer)
 	if err != nil {
 		return err
 	}
 	merged.day, merged.seq = day, seq
+	merged.stream, merged.dmg = st.id, s.damage
 	st.mu.Lock()
 	st.segs = slices.DeleteFunc(st.segs, func(seg *segment) bool { return slices.Contains(inputs, seg) })
 	st.segs = append(st.segs, merged)
 	sortSegments(st.segs)
 	st.mu.Unlock()
 	for _, seg := range inputs {
-		retire(seg)
+		s.retire(seg)
 	}
-	return syncDir(filepath.Dir(path))
+	return s.fs.SyncDir(filepath.Dir(path))
 }
 
 // retire removes a segment that left every list. Queries that took it
@@ -97,8 +102,8 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 // readable); the descriptor is closed when the last of them lets go of the
 // segment and the garbage collector finalises its *os.File, however long
 // the query runs.
-func retire(seg *segment) {
-	os.Remove(seg.path)
+func (s *Store) retire(seg *segment) {
+	s.fs.Remove(seg.path)
 }
 
 // mergeSegments yields the rows of segments, each sorted, in line order.
@@ -120,7 +125,7 @@ func mergeSegments(segs []*segment) func() (row, bool, error) {
 
 // dropReplaced removes segments that a compacted segment replaced but a
 // crash left behind. It runs on a stream's segments as loaded at start.
-func dropReplaced(segs []*segment) ([]*segment, error) {
+func dropReplaced(fsys vfs.FS, segs []*segment) ([]*segment, error) {
 	replaced := map[string]bool{}
 	for _, seg := range segs {
 		for _, seq := range seg.replaces {
@@ -134,7 +139,7 @@ func dropReplaced(segs []*segment) ([]*segment, error) {
 	for _, seg := range segs {
 		if replaced[fmt.Sprintf("%s/%020d", seg.day, seg.seq)] {
 			seg.close()
-			if err := os.Remove(seg.path); err != nil && !os.IsNotExist(err) {
+			if err := fsys.Remove(seg.path); err != nil && !errors.Is(err, vfs.ErrNotExist) {
 				return nil, err
 			}
 			continue

@@ -502,7 +502,7 @@ type loaded struct {
 func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 	d, err := seg.readBlock(block)
 	if err != nil {
-		return loaded{err: err}
+		return loaded{err: seg.skipDamaged(block, err, sc.full)}
 	}
 	nc := sc.needleCheck()
 	if nc != nil && !nc.block(d) {
@@ -511,13 +511,13 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 	var seqs []uint64
 	if sc.seqs() || sc.full {
 		if seqs, err = seg.readSeqs(block); err != nil {
-			return loaded{err: err}
+			return loaded{err: seg.skipDamaged(block, err, sc.full)}
 		}
 	}
 	var fields [][]Field
 	if sc.Fields || sc.full || sc.fieldSearch() {
 		if fields, err = seg.readFields(block); err != nil {
-			return loaded{err: err}
+			return loaded{err: seg.skipDamaged(block, err, sc.full)}
 		}
 	}
 	var rows []row
@@ -688,8 +688,10 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 				if rm != nil {
 					done, err := countBitmap(c, jobs[j])
 					if err != nil {
-						errs[w] = err
-						return
+						if errs[w] = jobs[j].seg.skipDamaged(jobs[j].block, err, false); errs[w] != nil {
+							return
+						}
+						continue
 					}
 					if done {
 						continue
@@ -697,8 +699,10 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 				}
 				d, err := jobs[j].seg.decodeBlock(jobs[j].block, &scratch)
 				if err != nil {
-					errs[w] = err
-					return
+					if errs[w] = jobs[j].seg.skipDamaged(jobs[j].block, err, false); errs[w] != nil {
+						return
+					}
+					continue
 				}
 				if nc != nil && !nc.block(d) {
 					continue
@@ -706,15 +710,19 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 				var seqs []uint64
 				if sc.seqs() {
 					if seqs, err = jobs[j].seg.readSeqs(jobs[j].block); err != nil {
-						errs[w] = err
-						return
+						if errs[w] = jobs[j].seg.skipDamaged(jobs[j].block, err, false); errs[w] != nil {
+							return
+						}
+						continue
 					}
 				}
 				var fields [][]Field
 				if sc.fieldSearch() {
 					if fields, err = jobs[j].seg.readFields(jobs[j].block); err != nil {
-						errs[w] = err
-						return
+						if errs[w] = jobs[j].seg.skipDamaged(jobs[j].block, err, false); errs[w] != nil {
+							return
+						}
+						continue
 					}
 				}
 				for i, line := range d.lines {

@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/klauspost/compress/zstd"
+
+	"logtank/internal/vfs"
 )
 
 const (
@@ -160,7 +161,7 @@ type segment struct {
 	path    string
 	day     string
 	seq     uint64
-	f       *os.File
+	f       vfs.File
 	size    int64
 	blocks  []blockMeta
 	minLine int64
@@ -172,6 +173,12 @@ type segment struct {
 	bloomStart, bloomEnd int64
 	// replaces lists the segments compacted into this one.
 	replaces []uint64
+	// stream is the stream the segment belongs to, and dmg where the
+	// store records damage found in it (nil: reads fail on damage);
+	// damaged is set once a block could not be read.
+	stream  string
+	dmg     *damageLog
+	damaged atomic.Bool
 }
 
 // readBlooms reads the segment's bloom section, into dst's memory when it
@@ -184,7 +191,7 @@ func (s *segment) readBlooms(dst []byte) ([]byte, error) {
 	}
 	b = b[:n]
 	if _, err := s.f.ReadAt(b, s.bloomStart); err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+		return nil, corruptPart(s.path, -1, "bloom filters", err)
 	}
 	return b, nil
 }
@@ -203,9 +210,9 @@ type Tokenizer interface {
 }
 
 // writeSegment writes rows (sorted by line) to path atomically and opens it.
-func writeSegment(path string, rows []row, tok Tokenizer) (*segment, error) {
+func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment, error) {
 	i := 0
-	return writeSegmentFrom(path, func() (row, bool, error) {
+	return writeSegmentFrom(fsys, path, func() (row, bool, error) {
 		if i == len(rows) {
 			return row{}, false, nil
 		}
@@ -218,65 +225,43 @@ func writeSegment(path string, rows []row, tok Tokenizer) (*segment, error) {
 // atomically and opens it. replaces names the segments (by sequence number,
 // in the same folder) whose rows the new one holds: they are removed when it
 // is opened, should a crash have left them behind.
-func writeSegmentFrom(path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer) (*segment, error) {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer) (*segment, error) {
+	err := vfs.WriteAtomic(fsys, path, func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 1<<20)
+		w := &segmentWriter{w: bw, tok: tok, replaces: replaces}
+		if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
+			return err
+		}
+		block := make([]row, 0, blockMaxRows)
+		size := 0
+		for {
+			r, more, err := next()
+			if err != nil {
+				return err
+			}
+			if more {
+				block = append(block, r)
+				size += len(r.content)
+			}
+			if len(block) > 0 && (!more || len(block) == blockMaxRows || size >= blockMaxBytes) {
+				if err := w.block(block); err != nil {
+					return err
+				}
+				block, size = block[:0], 0
+			}
+			if !more {
+				break
+			}
+		}
+		if err := w.finish(); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 	if err != nil {
 		return nil, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w := &segmentWriter{w: bw, tok: tok, replaces: replaces}
-	if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
-		return nil, err
-	}
-	block := make([]row, 0, blockMaxRows)
-	size := 0
-	for {
-		r, more, err := next()
-		if err != nil {
-			return nil, err
-		}
-		if more {
-			block = append(block, r)
-			size += len(r.content)
-		}
-		if len(block) > 0 && (!more || len(block) == blockMaxRows || size >= blockMaxBytes) {
-			if err := w.block(block); err != nil {
-				return nil, err
-			}
-			block, size = block[:0], 0
-		}
-		if !more {
-			break
-		}
-	}
-	if err := w.finish(); err != nil {
-		return nil, err
-	}
-	if err := bw.Flush(); err != nil {
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return nil, err
-	}
-	ok = true
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		return nil, err
-	}
-	return openSegment(path)
+	return openSegment(fsys, path)
 }
 
 type segmentWriter struct {
@@ -577,7 +562,7 @@ func (s *segment) readPostings(i int) (*postings, error) {
 	if m.postingsLen == 0 {
 		return nil, nil
 	}
-	raw, err := s.readChunk(m.offset+int64(m.lineLen+m.labelLen+m.contentLen), m.postingsLen, nil)
+	raw, err := s.readChunk(i, "postings", m.offset+int64(m.lineLen+m.labelLen+m.contentLen), m.postingsLen, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -585,7 +570,7 @@ func (s *segment) readPostings(i int) (*postings, error) {
 	n := r.uvarint()
 	size := (m.rows + 7) / 8
 	if r.err != nil || n*uint64(8+size) > uint64(len(r.b)) {
-		return nil, fmt.Errorf("segment %s: %w", s.path, errCorrupt)
+		return nil, corruptf(s.path, i, "postings", "%d bitmaps of %d bytes in %d bytes", n, 8+size, len(r.b))
 	}
 	return &postings{raw: r.b, n: int(n), size: size, rows: m.rows}, nil
 }
@@ -615,67 +600,67 @@ func (w *segmentWriter) finish() error {
 	return w.write(t[:])
 }
 
-func openSegment(path string) (*segment, error) {
-	f, err := os.Open(path)
+func openSegment(fsys vfs.FS, path string) (*segment, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	s, err := readSegmentIndex(f, path)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("segment %s: %w", path, err)
+		return nil, corruptPart(path, -1, "index", err)
 	}
 	return s, nil
 }
 
-func readSegmentIndex(f *os.File, path string) (*segment, error) {
+func readSegmentIndex(f vfs.File, path string) (*segment, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	size := info.Size()
 	if size < 8+trailerSize {
-		return nil, errCorrupt
+		return nil, corruptf(path, -1, "file", "%d bytes, too short for a header and a trailer", size)
 	}
 	hdr := make([]byte, 8)
 	if _, err := f.ReadAt(hdr, 0); err != nil {
 		return nil, err
 	}
 	if string(hdr[:6]) != segmentMagic {
-		return nil, errCorrupt
+		return nil, corruptf(path, -1, "header", "magic %q, want %q", hdr[:6], segmentMagic)
 	}
 	version := hdr[6]
 	if version < 1 || version > segmentVersion {
-		return nil, fmt.Errorf("format version %d, this server reads 1 to %d", hdr[6], segmentVersion)
+		return nil, corruptf(path, -1, "header", "format version %d, this server reads 1 to %d", hdr[6], segmentVersion)
 	}
 	var t [trailerSize]byte
 	if _, err := f.ReadAt(t[:], size-trailerSize); err != nil {
 		return nil, err
 	}
 	if string(t[16:]) != trailerMagic {
-		return nil, errCorrupt
+		return nil, corruptf(path, -1, "trailer", "magic %q, want %q (a truncated file?)", t[16:], trailerMagic)
 	}
 	off := int64(binary.LittleEndian.Uint64(t[0:8]))
 	n := int64(binary.LittleEndian.Uint32(t[8:12]))
 	if off < 8 || off+n > size-trailerSize {
-		return nil, errCorrupt
+		return nil, corruptf(path, -1, "trailer", "index at %d (+%d bytes) lies outside the %d-byte file", off, n, size)
 	}
 	packed := make([]byte, n)
 	if _, err := f.ReadAt(packed, off); err != nil {
 		return nil, err
 	}
-	if crc32.Checksum(packed, castagnoli) != binary.LittleEndian.Uint32(t[12:16]) {
-		return nil, errCorrupt
+	if got, want := crc32.Checksum(packed, castagnoli), binary.LittleEndian.Uint32(t[12:16]); got != want {
+		return nil, corruptf(path, -1, "index", "checksum %08x, want %08x", got, want)
 	}
 	raw, err := decompress(nil, packed)
 	if err != nil {
-		return nil, errCorrupt
+		return nil, corruptf(path, -1, "index", "decompressing: %v", err)
 	}
 	r := &reader{b: raw}
 	s := &segment{path: path, f: f, size: size, bloomEnd: off}
 	nrep := r.uvarint()
 	if nrep > uint64(len(r.b)) {
-		return nil, errCorrupt
+		return nil, corruptf(path, -1, "index", "%d replaced segments in %d bytes", nrep, len(r.b))
 	}
 	for range nrep {
 		s.replaces = append(s.replaces, r.uvarint())
@@ -703,7 +688,7 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 			m.seqLen = int(r.uvarint())
 			ncols := r.uvarint()
 			if ncols > uint64(len(r.b)) {
-				return nil, errCorrupt
+				return nil, corruptf(path, int(i), "index", "%d columns in %d bytes", ncols, len(r.b))
 			}
 			for range ncols {
 				var c columnMeta
@@ -719,7 +704,7 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		}
 		nsets := r.uvarint()
 		if nsets > uint64(len(r.b)) {
-			return nil, errCorrupt
+			return nil, corruptf(path, int(i), "index", "%d label sets in %d bytes", nsets, len(r.b))
 		}
 		for range nsets {
 			ls := r.labels()
@@ -734,7 +719,7 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		m.bloomOffset = bloomOffset
 		bloomOffset += int64(m.bloomWords) * 8
 		if m.end() > bloomStart || bloomStart+bloomOffset > off {
-			return nil, errCorrupt
+			return nil, corruptf(path, int(i), "index", "chunks end at %d, filters at %d+%d, past their sections (%d, %d)", m.end(), bloomStart, bloomOffset, bloomStart, off)
 		}
 		if len(s.blocks) == 0 {
 			s.minSeq, s.maxSeq = m.minSeq, m.maxSeq
@@ -744,7 +729,7 @@ func readSegmentIndex(f *os.File, path string) (*segment, error) {
 		s.rows += m.rows
 	}
 	if r.err != nil {
-		return nil, r.err
+		return nil, corruptf(path, len(s.blocks), "index", "%v", r.err)
 	}
 	if len(s.blocks) > 0 {
 		s.minLine, s.maxLine = s.blocks[0].minLine, s.blocks[len(s.blocks)-1].maxLine
@@ -784,24 +769,24 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 	if sc == nil {
 		sc = &blockScratch{}
 	}
-	corrupt := func(err error) error { return fmt.Errorf("segment %s: %w", s.path, err) }
+	corrupt := func(part string, err error) error { return corruptPart(s.path, i, part, err) }
 	sc.raw = slices.Grow(sc.raw[:0], m.lineLen+m.labelLen+m.contentLen)[:m.lineLen+m.labelLen+m.contentLen]
 	if _, err := s.f.ReadAt(sc.raw, m.offset); err != nil {
-		return nil, corrupt(err)
+		return nil, corrupt("chunks", err)
 	}
 	var err error
 	if sc.lines, err = decompress(sc.lines[:0], sc.raw[:m.lineLen]); err != nil {
-		return nil, corrupt(err)
+		return nil, corrupt("lines", err)
 	}
 	if sc.labels, err = decompress(sc.labels[:0], sc.raw[m.lineLen:m.lineLen+m.labelLen]); err != nil {
-		return nil, corrupt(err)
+		return nil, corrupt("labels", err)
 	}
 	if scratch == nil {
 		// The rows' contents point into this buffer: a fresh one per block.
 		sc.contents = make([]byte, 0, m.contentRaw)
 	}
 	if sc.contents, err = decompress(sc.contents[:0], sc.raw[m.lineLen+m.labelLen:]); err != nil {
-		return nil, corrupt(err)
+		return nil, corrupt("contents", err)
 	}
 	d := &sc.d
 	d.lines = slices.Grow(d.lines[:0], m.rows)[:m.rows]
@@ -815,13 +800,18 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 		d.lines[i] = line
 		li := br.uvarint()
 		if li >= uint64(len(m.labelSets)) {
-			return nil, corrupt(errCorrupt)
+			return nil, corrupt("labels", fmt.Errorf("row %d names label set %d of %d", i, li, len(m.labelSets)))
 		}
 		d.labels[i] = m.labelSets[li]
 		sc.lens[i] = int(cr.uvarint())
 	}
-	if lr.err != nil || br.err != nil || cr.err != nil {
-		return nil, corrupt(errCorrupt)
+	switch {
+	case lr.err != nil:
+		return nil, corrupt("lines", lr.err)
+	case br.err != nil:
+		return nil, corrupt("labels", br.err)
+	case cr.err != nil:
+		return nil, corrupt("contents", cr.err)
 	}
 	// The contents buffer is never written again while the rows live (a new
 	// one per block, or the caller's scratch it will not reuse before it is
@@ -832,7 +822,7 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 	pos := 0
 	for i, n := range sc.lens {
 		if pos+n > len(all) {
-			return nil, corrupt(errCorrupt)
+			return nil, corrupt("contents", fmt.Errorf("row %d ends at %d, past the %d content bytes", i, pos+n, len(all)))
 		}
 		d.contents[i] = all[pos : pos+n]
 		d.offs[i] = pos
@@ -843,19 +833,10 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 
 func (s *segment) close() error { return s.f.Close() }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
 // readLines decodes only the line numbers of block i.
 func (s *segment) readLines(i int) ([]int64, error) {
 	m := &s.blocks[i]
-	raw, err := s.readChunk(m.offset, m.lineLen, nil)
+	raw, err := s.readChunk(i, "lines", m.offset, m.lineLen, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -866,19 +847,22 @@ func (s *segment) readLines(i int) ([]int64, error) {
 		line += int64(r.uvarint())
 		out[j] = line
 	}
-	return out, r.err
+	if r.err != nil {
+		return nil, corruptPart(s.path, i, "lines", r.err)
+	}
+	return out, nil
 }
 
 // readChunk reads the compressed chunk of n bytes at off and returns it
 // decompressed (appended to dst).
-func (s *segment) readChunk(off int64, n int, dst []byte) ([]byte, error) {
+func (s *segment) readChunk(block int, part string, off int64, n int, dst []byte) ([]byte, error) {
 	buf := make([]byte, n)
 	if _, err := s.f.ReadAt(buf, off); err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+		return nil, corruptPart(s.path, block, part, err)
 	}
 	raw, err := decompress(dst, buf)
 	if err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, err)
+		return nil, corruptPart(s.path, block, part, err)
 	}
 	return raw, nil
 }
@@ -891,7 +875,7 @@ func (s *segment) readSeqs(i int) ([]uint64, error) {
 	if m.seqLen == 0 {
 		return out, nil
 	}
-	raw, err := s.readChunk(m.extraOffset(), m.seqLen, nil)
+	raw, err := s.readChunk(i, "sequence numbers", m.extraOffset(), m.seqLen, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -900,7 +884,7 @@ func (s *segment) readSeqs(i int) ([]uint64, error) {
 		out[j] = m.minSeq + r.uvarint()
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("segment %s: %w", s.path, r.err)
+		return nil, corruptPart(s.path, i, "sequence numbers", r.err)
 	}
 	return out, nil
 }
@@ -909,12 +893,12 @@ func (s *segment) readSeqs(i int) ([]uint64, error) {
 // into a fresh buffer, so col may be kept.
 func (s *segment) readColumn(i int, c *columnMeta, col *Column) error {
 	m := &s.blocks[i]
-	raw, err := s.readChunk(m.offset+int64(c.off), c.packedLen, make([]byte, 0, c.rawLen))
+	raw, err := s.readChunk(i, "field "+c.name, m.offset+int64(c.off), c.packedLen, make([]byte, 0, c.rawLen))
 	if err != nil {
 		return err
 	}
 	if err := decodeColumn(raw, c.typ, m.rows, col); err != nil {
-		return fmt.Errorf("segment %s: %w", s.path, err)
+		return corruptPart(s.path, i, "field "+c.name, err)
 	}
 	return nil
 }

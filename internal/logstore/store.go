@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -18,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"logtank/internal/logstore/wal"
+	"logtank/internal/vfs"
 )
 
 // Options tune a Store. Zero values take the defaults.
@@ -36,6 +36,16 @@ type Options struct {
 	// NoSync skips fsync of the WAL; for benchmarks only.
 	NoSync bool
 	Logger *slog.Logger
+	// FS is the filesystem every file of the store is read and written
+	// through; nil is the operating system's.
+	FS vfs.FS
+	// Strict makes Open fail on damage it would otherwise route around: a
+	// damaged record in a WAL file other than the newest, or a segment
+	// whose index cannot be read.
+	Strict bool
+	// RetryInterval is how soon after a failed write the store tries to
+	// write again; the default is one second.
+	RetryInterval time.Duration
 }
 
 // Entry is one log line to append.
@@ -60,10 +70,15 @@ type Row struct {
 
 // Store is the log engine. It is safe for concurrent use.
 type Store struct {
-	dir  string
-	opts Options
-	log  *slog.Logger
-	wal  *wal.WAL
+	dir    string
+	opts   Options
+	fs     vfs.FS
+	log    *slog.Logger
+	wal    *wal.WAL
+	damage *damageLog
+	// flushErr is the last flush's failure (nil after a good one): while
+	// it lasts, writers that would wait for memtable space are refused.
+	flushErr atomic.Pointer[error]
 
 	// ckpt orders appends against checkpoints: an append holds it shared
 	// from its WAL write to its memtable insert, so a checkpoint never
@@ -126,14 +141,20 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Store{dir: dir, opts: opts, log: opts.Logger, streams: map[string]*stream{},
-		flushReq: make(chan struct{}, 1), closing: make(chan struct{})}
+	if opts.FS == nil {
+		opts.FS = vfs.OS
+	}
+	if opts.RetryInterval <= 0 {
+		opts.RetryInterval = time.Second
+	}
+	s := &Store{dir: dir, opts: opts, fs: opts.FS, log: opts.Logger, streams: map[string]*stream{},
+		flushReq: make(chan struct{}, 1), closing: make(chan struct{}), damage: newDamageLog(opts.Logger)}
 	s.space = sync.NewCond(&s.spaceMu)
 	if err := s.loadSegments(exists); err != nil {
 		s.closeSegments()
 		return nil, err
 	}
-	marked, err := readSeqMark(s.seqMarkPath())
+	marked, err := readSeqMark(s.fs, s.seqMarkPath())
 	if err != nil {
 		s.closeSegments()
 		return nil, err
@@ -142,7 +163,8 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 	if marked > s.seq.Load() {
 		s.seq.Store(marked)
 	}
-	w, err := wal.Open(filepath.Join(dir, "wal"), wal.Options{NoSync: opts.NoSync}, func(rec []byte) error {
+	w, err := wal.Open(filepath.Join(dir, "wal"), wal.Options{NoSync: opts.NoSync, FS: s.fs, Strict: opts.Strict,
+		QuarantineDir: filepath.Join(s.quarantineDir(), "wal"), RetryInterval: opts.RetryInterval}, func(rec []byte) error {
 		return s.replay(rec, exists)
 	})
 	if err != nil {
@@ -150,6 +172,15 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 		return nil, err
 	}
 	s.wal = w
+	for _, d := range w.Damage() {
+		if d.Newest {
+			s.log.Warn("log store: cut the torn tail of the write-ahead log (an interrupted write)", "error", d.Err)
+			continue
+		}
+		s.damage.walQuarantined.Add(1)
+		s.log.Error("log store: a damaged write-ahead log file was quarantined; the records after the damage are lost",
+			"error", d.Err, "copy", d.Quarantined)
+	}
 	s.wg.Add(3)
 	go s.flushLoop()
 	go s.every(s.opts.RetentionInterval, "log retention", func() error { return s.ApplyRetention(time.Now()) })
@@ -159,12 +190,15 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 
 func (s *Store) streamsDir() string { return filepath.Join(s.dir, "streams") }
 
+// quarantineDir holds the damaged files the store moved out of its way.
+func (s *Store) quarantineDir() string { return filepath.Join(s.dir, "quarantine") }
+
 func (s *Store) loadSegments(exists func(string) bool) error {
 	root := s.streamsDir()
-	if err := os.MkdirAll(root, 0o700); err != nil {
+	if err := vfs.MkdirAll(s.fs, root); err != nil {
 		return err
 	}
-	ids, err := os.ReadDir(root)
+	ids, err := s.fs.ReadDir(root)
 	if err != nil {
 		return err
 	}
@@ -172,25 +206,25 @@ func (s *Store) loadSegments(exists func(string) bool) error {
 		id := idEntry.Name()
 		sdir := filepath.Join(root, id)
 		if !exists(id) {
-			if err := os.RemoveAll(sdir); err != nil {
+			if err := s.fs.RemoveAll(sdir); err != nil {
 				return err
 			}
 			continue
 		}
 		st := s.stream(id)
-		days, err := os.ReadDir(sdir)
+		days, err := s.fs.ReadDir(sdir)
 		if err != nil {
 			return err
 		}
 		for _, d := range days {
-			files, err := os.ReadDir(filepath.Join(sdir, d.Name()))
+			files, err := s.fs.ReadDir(filepath.Join(sdir, d.Name()))
 			if err != nil {
 				return err
 			}
 			for _, f := range files {
 				p := filepath.Join(sdir, d.Name(), f.Name())
 				if strings.HasSuffix(f.Name(), ".tmp") {
-					os.Remove(p)
+					s.fs.Remove(p)
 					continue
 				}
 				seqText, ok := strings.CutSuffix(f.Name(), ".seg")
@@ -201,15 +235,19 @@ func (s *Store) loadSegments(exists func(string) bool) error {
 				if err != nil {
 					continue
 				}
-				seg, err := openSegment(p)
-				if err != nil {
-					return err
-				}
-				seg.day, seg.seq = d.Name(), seq
-				st.segs = append(st.segs, seg)
 				if seq > s.segSeq.Load() {
 					s.segSeq.Store(seq)
 				}
+				seg, err := openSegment(s.fs, p)
+				if err != nil {
+					if qerr := s.quarantineSegment(id, d.Name(), p, err); qerr != nil {
+						return qerr
+					}
+					continue
+				}
+				seg.day, seg.seq = d.Name(), seq
+				seg.stream, seg.dmg = id, s.damage
+				st.segs = append(st.segs, seg)
 				if seg.maxLine > st.lastLine {
 					st.lastLine = seg.maxLine
 				}
@@ -218,7 +256,7 @@ func (s *Store) loadSegments(exists func(string) bool) error {
 				}
 			}
 		}
-		if st.segs, err = dropReplaced(st.segs); err != nil {
+		if st.segs, err = dropReplaced(s.fs, st.segs); err != nil {
 			return err
 		}
 		sortSegments(st.segs)
@@ -314,7 +352,7 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 	}
 	st := s.stream(sid)
 	shared := &rowExt{seq: seq}
-	var onDisk lineChecker
+	onDisk := lineChecker{unreadableFree: true}
 	for range groups {
 		labels := r.labels()
 		n := r.uvarint()
@@ -334,9 +372,6 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 			// A row already in a segment was flushed before the WAL file
 			// that holds it could be removed: keep it once.
 			if onDisk.has(st, line) {
-				if onDisk.err != nil {
-					return fmt.Errorf("logstore: replaying the WAL: %w", onDisk.err)
-				}
 				continue
 			}
 			if st.active.lines.has(line) {
@@ -364,9 +399,11 @@ func (s *Store) replay(rec []byte, exists func(string) bool) error {
 type lineChecker struct {
 	blocks map[blockRef][]int64
 	// err is the first block that could not be read. Appends treat such a
-	// block's numbers as taken; replay must fail instead, or it would drop
-	// acknowledged rows as if they were on disk.
-	err error
+	// block's numbers as taken, so that none is given twice; replay
+	// (unreadableFree) treats them as free, or it would drop acknowledged
+	// rows as if they were on disk, when queries skip the damaged block.
+	err            error
+	unreadableFree bool
 }
 
 type blockRef struct {
@@ -386,10 +423,11 @@ func (c *lineChecker) lines(seg *segment, line int64) ([]int64, bool) {
 	}
 	lines, err := seg.readLines(i)
 	if err != nil {
+		seg.skipDamaged(i, err, false)
 		if c.err == nil {
 			c.err = err
 		}
-		return nil, true
+		return nil, !c.unreadableFree
 	}
 	if c.blocks == nil {
 		c.blocks = map[blockRef][]int64{}
@@ -471,7 +509,9 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
-	s.waitForSpace()
+	if err := s.waitForSpace(); err != nil {
+		return nil, err
+	}
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	st := s.stream(streamID)
@@ -529,7 +569,10 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 		st.mu.Lock()
 		st.active.lines.removeAll(all)
 		st.mu.Unlock()
-		return nil, err
+		if errors.Is(err, wal.ErrClosed) {
+			return nil, ErrClosed
+		}
+		return nil, unavailable(err)
 	}
 	var added int64
 	st.mu.Lock()
@@ -584,17 +627,22 @@ func (s *Store) requestFlush() {
 }
 
 // waitForSpace holds writers back while the memtables hold twice their
-// budget, so memory stays bounded when flushing falls behind.
-func (s *Store) waitForSpace() {
+// budget, so memory stays bounded when flushing falls behind. While
+// flushes fail (a full disk), waiting would not end: it refuses instead.
+func (s *Store) waitForSpace() error {
 	if s.memBytes.Load() < 2*s.opts.MemtableBytes {
-		return
+		return nil
 	}
 	s.requestFlush()
 	s.spaceMu.Lock()
+	defer s.spaceMu.Unlock()
 	for s.memBytes.Load() >= 2*s.opts.MemtableBytes && !s.closed.Load() {
+		if p := s.flushErr.Load(); p != nil {
+			return unavailable(fmt.Errorf("the memtables are full and flushing them fails: %w", *p))
+		}
 		s.space.Wait()
 	}
-	s.spaceMu.Unlock()
+	return nil
 }
 
 func (s *Store) flushLoop() {
@@ -608,15 +656,25 @@ func (s *Store) flushLoop() {
 		case <-s.flushReq:
 		case <-t.C:
 		}
-		if err := s.Flush(); err != nil {
-			s.log.Error("log store flush failed", "error", err)
-			// Back off so that a persistent failure (disk full) does not spin.
-			select {
-			case <-s.closing:
-				return
-			case <-time.After(time.Second):
-			}
+		err := s.Flush()
+		if err == nil {
+			s.flushErr.Store(nil)
+			continue
 		}
+		s.flushErr.Store(&err)
+		// Writers waiting for memtable space must learn that none is coming.
+		s.spaceMu.Lock()
+		s.space.Broadcast()
+		s.spaceMu.Unlock()
+		s.log.Error("log store flush failed", "error", err)
+		// Back off so that a persistent failure (disk full) does not spin,
+		// then try again without waiting for the next trigger.
+		select {
+		case <-s.closing:
+			return
+		case <-time.After(s.opts.RetryInterval):
+		}
+		s.requestFlush()
 	}
 }
 
@@ -670,9 +728,9 @@ func (s *Store) Seq() uint64 {
 
 func (s *Store) seqMarkPath() string { return filepath.Join(s.dir, "seq") }
 
-func readSeqMark(path string) (uint64, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+func readSeqMark(fsys vfs.FS, path string) (uint64, error) {
+	b, err := vfs.ReadFile(fsys, path)
+	if errors.Is(err, vfs.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {
@@ -693,24 +751,7 @@ func (s *Store) markSeq() error {
 	if v == s.seqMarked {
 		return nil
 	}
-	path := s.seqMarkPath()
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.FormatUint(v, 10)+"\n"), 0o600); err != nil {
-		return err
-	}
-	f, err := os.Open(tmp)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	f.Close()
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if err := syncDir(s.dir); err != nil {
+	if err := vfs.WriteFile(s.fs, s.seqMarkPath(), []byte(strconv.FormatUint(v, 10)+"\n")); err != nil {
 		return err
 	}
 	s.seqMarked = v
@@ -747,7 +788,7 @@ func (s *Store) flushStream(st *stream) error {
 			if err != nil {
 				for _, sg := range segs {
 					sg.close()
-					os.Remove(sg.path)
+					s.fs.Remove(sg.path)
 				}
 				return err
 			}
@@ -775,22 +816,24 @@ func dayOf(line int64) string { return time.Unix(0, line).UTC().Format("20060102
 
 func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
 	dir := filepath.Join(st.dir, day)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := vfs.MkdirAll(s.fs, dir); err != nil {
 		return nil, err
 	}
 	// The folders may be new: their entries must be on disk before the WAL
-	// that holds the rows is removed.
+	// that holds the rows is removed. They are synced every time, because
+	// a sync that failed after a folder was made would not be retried.
 	for _, d := range []string{st.dir, s.streamsDir()} {
-		if err := syncDir(d); err != nil {
+		if err := s.fs.SyncDir(d); err != nil {
 			return nil, err
 		}
 	}
 	seq := s.segSeq.Add(1)
-	seg, err := writeSegment(filepath.Join(dir, fmt.Sprintf("%020d.seg", seq)), rows, s.opts.Tokenizer)
+	seg, err := writeSegment(s.fs, filepath.Join(dir, fmt.Sprintf("%020d.seg", seq)), rows, s.opts.Tokenizer)
 	if err != nil {
 		return nil, err
 	}
 	seg.day, seg.seq = day, seq
+	seg.stream, seg.dmg = st.id, s.damage
 	return seg, nil
 }
 
@@ -798,7 +841,7 @@ func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
 func (s *Store) DeleteStream(streamID string) error {
 	st := s.existing(streamID)
 	if st == nil {
-		return os.RemoveAll(filepath.Join(s.streamsDir(), streamID))
+		return s.fs.RemoveAll(filepath.Join(s.streamsDir(), streamID))
 	}
 	st.flushMu.Lock()
 	defer st.flushMu.Unlock()
@@ -819,9 +862,9 @@ func (s *Store) DeleteStream(streamID string) error {
 	// this stream's flushes are excluded by flushMu and will find nothing.
 	s.release(bytes)
 	for _, seg := range segs {
-		retire(seg)
+		s.retire(seg)
 	}
-	return os.RemoveAll(st.dir)
+	return s.fs.RemoveAll(st.dir)
 }
 
 // every runs fn every interval until the store closes; fn's errors are
@@ -885,11 +928,11 @@ func (s *Store) dropDays(st *stream, last string) error {
 	st.mu.Unlock()
 	days := map[string]bool{}
 	for _, seg := range drop {
-		retire(seg)
+		s.retire(seg)
 		days[seg.day] = true
 	}
 	for day := range days {
-		if err := os.RemoveAll(filepath.Join(st.dir, day)); err != nil {
+		if err := s.fs.RemoveAll(filepath.Join(st.dir, day)); err != nil {
 			return err
 		}
 	}

@@ -89,12 +89,21 @@ func MkdirAll(fsys FS, dir string) error {
 // folder synced. After a crash name holds either the old or the new data,
 // never a mix; once WriteFile returns nil, the new data survives.
 func WriteFile(fsys FS, name string, data []byte) error {
+	return WriteAtomic(fsys, name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteAtomic is WriteFile for content that write streams out. A failed
+// write, sync or rename removes the temporary file and leaves name as it was.
+func WriteAtomic(fsys FS, name string, write func(io.Writer) error) error {
 	tmp := name + ".tmp"
 	f, err := fsys.CreateTrunc(tmp)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -139,24 +148,8 @@ func CopyFile(fsys FS, src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	tmp := dst + ".tmp"
-	out, err := fsys.CreateTrunc(tmp)
-	if err != nil {
+	return WriteAtomic(fsys, dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
-	}
-	_, err = io.Copy(struct{ io.Writer }{out}, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fsys.Rename(tmp, dst)
-	}
-	if err != nil {
-		fsys.Remove(tmp)
-		return err
-	}
-	return fsys.SyncDir(filepath.Dir(dst))
+	})
 }
