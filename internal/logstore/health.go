@@ -29,10 +29,12 @@ func (s *Store) WritesRefused() (reason string, err error) {
 	if err == nil {
 		return "", nil
 	}
-	return refusalReason(err), err
+	return RefusalReason(err), err
 }
 
-func refusalReason(err error) string {
+// RefusalReason says why err refused a write: RefusedDiskFull when the
+// disk is full or over quota, RefusedWriteFailed otherwise.
+func RefusalReason(err error) string {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 		return RefusedDiskFull
 	}

@@ -35,6 +35,9 @@ var (
 		e, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
 		return e
 	}}
+	// writerPool holds the large write buffers of segment files, so that
+	// frequent small flushes do not allocate and clear one each.
+	writerPool  = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<20) }}
 	decoderPool = sync.Pool{New: func() any {
 		d, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		return d
@@ -227,7 +230,9 @@ func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment
 // is opened, should a crash have left them behind.
 func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer) (*segment, error) {
 	err := vfs.WriteAtomic(fsys, path, func(f io.Writer) error {
-		bw := bufio.NewWriterSize(f, 1<<20)
+		bw := writerPool.Get().(*bufio.Writer)
+		bw.Reset(f)
+		defer writerPool.Put(bw)
 		w := &segmentWriter{w: bw, tok: tok, replaces: replaces}
 		if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
 			return err

@@ -411,15 +411,17 @@ type blockRef struct {
 	block int
 }
 
-// lines returns the line numbers of the block of seg that may hold line.
-func (c *lineChecker) lines(seg *segment, line int64) ([]int64, bool) {
+// lines returns the line numbers of the block of seg that may hold line,
+// and the block's highest number.
+func (c *lineChecker) lines(seg *segment, line int64) ([]int64, int64, bool) {
 	i := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= line })
 	if i == len(seg.blocks) || seg.blocks[i].minLine > line {
-		return nil, false
+		return nil, 0, false
 	}
+	maxLine := seg.blocks[i].maxLine
 	ref := blockRef{seg, i}
 	if lines, ok := c.blocks[ref]; ok {
-		return lines, true
+		return lines, maxLine, true
 	}
 	lines, err := seg.readLines(i)
 	if err != nil {
@@ -427,13 +429,13 @@ func (c *lineChecker) lines(seg *segment, line int64) ([]int64, bool) {
 		if c.err == nil {
 			c.err = err
 		}
-		return nil, !c.unreadableFree
+		return nil, maxLine, !c.unreadableFree
 	}
 	if c.blocks == nil {
 		c.blocks = map[blockRef][]int64{}
 	}
 	c.blocks[ref] = lines
-	return lines, true
+	return lines, maxLine, true
 }
 
 // skip returns the first line number at or after line that no segment of
@@ -445,14 +447,15 @@ func (c *lineChecker) skip(st *stream, line int64) int64 {
 			if next < seg.minLine || next > seg.maxLine {
 				continue
 			}
-			lines, ok := c.lines(seg, next)
+			lines, maxLine, ok := c.lines(seg, next)
 			if !ok {
 				continue
 			}
 			if lines == nil {
-				// Unreadable means unknown: treat the number as taken, so it
-				// is never given twice.
-				next++
+				// Unreadable means unknown: the block's whole range is taken,
+				// so that no number is given twice, and stepped over at once
+				// rather than one number (and one failed read) at a time.
+				next = maxLine + 1
 				continue
 			}
 			j, found := slices.BinarySearch(lines, next)
@@ -915,26 +918,36 @@ func (s *Store) ApplyRetention(now time.Time) error {
 func (s *Store) dropDays(st *stream, last string) error {
 	st.flushMu.Lock()
 	defer st.flushMu.Unlock()
-	st.mu.Lock()
-	var keep, drop []*segment
+	st.mu.RLock()
+	var drop []*segment
+	days := map[string]bool{}
 	for _, seg := range st.segs {
 		if seg.day <= last {
 			drop = append(drop, seg)
-		} else {
-			keep = append(keep, seg)
+			days[seg.day] = true
 		}
 	}
-	st.segs = keep
-	st.mu.Unlock()
-	days := map[string]bool{}
-	for _, seg := range drop {
-		s.retire(seg)
-		days[seg.day] = true
+	st.mu.RUnlock()
+	if len(drop) == 0 {
+		return nil
 	}
+	// The files go, durably, before the segments leave the stream's list:
+	// until then appends treat the days' line numbers as taken. Were a
+	// number given again while a crash could still bring its old segment
+	// back, replay would take the new row for one already on disk.
 	for day := range days {
 		if err := s.fs.RemoveAll(filepath.Join(st.dir, day)); err != nil {
 			return err
 		}
+	}
+	if err := s.fs.SyncDir(st.dir); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	st.segs = slices.DeleteFunc(st.segs, func(seg *segment) bool { return slices.Contains(drop, seg) })
+	st.mu.Unlock()
+	for _, seg := range drop {
+		s.retire(seg)
 	}
 	return nil
 }

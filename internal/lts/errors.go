@@ -59,3 +59,9 @@ var Errors = wire.Errors{
 func invalid(format string, args ...any) *wire.Error {
 	return ErrInvalid.WithMsg("Failed to validate the request body: "+format, args...)
 }
+
+// ErrUnavailable: the logs cannot be stored for now (a full or failing
+// disk). The service lists 503 among its statuses without a code for it,
+// so the code is ours. Clients retry after Retry-After seconds.
+var ErrUnavailable = &wire.Error{Status: http.StatusServiceUnavailable, Code: "LTS.0012",
+	Msg: "The service cannot store logs for now, retry later", RetryAfter: 5}

@@ -196,13 +196,20 @@ func (s *Service) store(id string, labels logstore.Labels, entries []logstore.En
 }
 
 // storeError is what a failed append answers: too much for one write is
-// the request's fault, anything else the server's.
+// the request's fault; a full or failing disk is a 503 to retry later
+// (nothing of the request was stored); anything else the server's fault.
 func storeError(err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, logstore.ErrTooLarge):
 		return ErrTooLarge.WithMsg("The request's logs are too large to store in one write (%v): send them in smaller requests", err)
+	case errors.Is(err, logstore.ErrUnavailable):
+		why := "a write to disk failed"
+		if logstore.RefusalReason(err) == logstore.RefusedDiskFull {
+			why = "the disk is full"
+		}
+		return ErrUnavailable.WithMsg("The service cannot store logs for now (%s); nothing of this request was stored, retry later", why)
 	}
 	return &wire.Internal{Err: ErrInternal.WithMsg("Failed to write the logs"), Cause: err}
 }
