@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	memLimit := fs.Int64("memory-limit-mb", 384, "soft memory limit for the Go runtime in MiB (0: none; GOMEMLIMIT overrides)")
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
+	strict := fs.Bool("strict", false, "refuse to start on a damaged log file instead of quarantining it (see `logtank check`)")
 	obs := objectFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
@@ -65,7 +66,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
-		Objects: objects,
+		Objects: objects, StrictStorage: *strict,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),

@@ -308,7 +308,7 @@ func (s *Service) queryLogs(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		wire.WriteJSON(w, http.StatusOK, map[string]any{"logs": []logJSON{}, "analysisLogs": resultRows(res), "isQueryComplete": true})
+		wire.WriteJSON(w, http.StatusOK, map[string]any{"logs": []logJSON{}, "analysisLogs": resultRows(res), "isQueryComplete": !s.logs.Damaged(id)})
 		return nil
 	}
 	desc := req.IsDesc.Value
@@ -341,7 +341,7 @@ func (s *Service) queryLogs(w http.ResponseWriter, r *http.Request) error {
 			logs[i], logs[j] = logs[j], logs[i]
 		}
 	}
-	resp := map[string]any{"logs": logs, "isQueryComplete": true}
+	resp := map[string]any{"logs": logs, "isQueryComplete": !s.logs.Damaged(id)}
 	if req.IsCount.Value {
 		n, _, err := s.logs.Count(id, logstore.Scan{Start: start, End: end, Matcher: m}, 0, 0)
 		if err != nil {
@@ -413,7 +413,7 @@ func (s *Service) logContext(w http.ResponseWriter, r *http.Request) error {
 	logs = append(logs, self[0])
 	logs = append(logs, after...)
 	wire.WriteJSON(w, http.StatusOK, map[string]any{
-		"logs": logs, "total_count": len(logs), "backwards_count": len(before), "forwards_count": len(after), "isQueryComplete": true,
+		"logs": logs, "total_count": len(logs), "backwards_count": len(before), "forwards_count": len(after), "isQueryComplete": !s.logs.Damaged(id),
 	})
 	return nil
 }
@@ -471,6 +471,6 @@ func (s *Service) histogram(w http.ResponseWriter, r *http.Request) error {
 		buckets[i] = bucket{Num: c, StartTime: strconv.FormatInt(bs, 10), EndTime: strconv.FormatInt(min(bs+req.Step.Value, req.EndTime.Value), 10)}
 	}
 	text, _ := json.Marshal(buckets)
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"count": total, "histogram": string(text), "isQueryComplete": true})
+	wire.WriteJSON(w, http.StatusOK, map[string]any{"count": total, "histogram": string(text), "isQueryComplete": !s.logs.Damaged(id)})
 	return nil
 }

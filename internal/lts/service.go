@@ -32,6 +32,9 @@ type Config struct {
 	// TransferGrace and TransferInterval tune the transfer worker (see
 	// transfer.Config; zero: its defaults, a negative grace: none).
 	TransferGrace, TransferInterval time.Duration
+	// StrictStorage refuses to start on damaged log files instead of
+	// quarantining them (logstore.Options.Strict).
+	StrictStorage bool
 }
 
 // Service is the LTS API. It is safe for concurrent use.
@@ -57,6 +60,7 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 	}
 	store, err := logstore.Open(filepath.Join(cfg.DataDir, "logs"), logstore.Options{
 		Tokenizer: s.tokenizer, Retention: s.streams.ttl, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes,
+		Strict: cfg.StrictStorage,
 	}, s.streams.exists)
 	if err != nil {
 		return nil, err
@@ -72,6 +76,10 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 	}
 	return s, nil
 }
+
+// Storage is the log engine's health: whether it refuses writes, and the
+// damage it routed around.
+func (s *Service) Storage() *logstore.Store { return s.logs }
 
 // Close stops the transfers, then flushes and closes the log engine.
 func (s *Service) Close() error {

@@ -352,7 +352,7 @@ func (s *Service) structQueryNew(w http.ResponseWriter, r *http.Request) error {
 	}
 	// columns, an addition of this server, keeps the select list's order,
 	// which the objects of result cannot.
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"result": resultRows(res), "columns": resultColumns(res), "isQueryComplete": true})
+	wire.WriteJSON(w, http.StatusOK, map[string]any{"result": resultRows(res), "columns": resultColumns(res), "isQueryComplete": !s.logs.Damaged(stream)})
 	return nil
 }
 

@@ -48,6 +48,9 @@ type Config struct {
 	// TransferGrace and TransferInterval tune the transfer worker (zero:
 	// its defaults).
 	TransferGrace, TransferInterval time.Duration
+	// StrictStorage refuses to start on damaged log files instead of
+	// quarantining them.
+	StrictStorage bool
 }
 
 // App is an opened server: its stores, services and HTTP handler.
@@ -108,6 +111,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	logs, err := lts.Open(ctx, db, lts.Config{
 		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
 		Region: cfg.Region, Objects: cfg.Objects, TransferGrace: cfg.TransferGrace, TransferInterval: cfg.TransferInterval,
+		StrictStorage: cfg.StrictStorage,
 	})
 	if err != nil {
 		db.Close()
@@ -128,7 +132,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects}
 	reg := prometheus.NewRegistry()
-	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions))
+	reg.MustRegister(storageCollector{logs.Storage()})
+	a.handler = withReadiness(logs.Storage(), newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions)))
 	return a, nil
 }
 
