@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"tail":    {"print a stream's newest lines; -f follows new ones", runTail},
 	"sql":     {"analyse a stream's structured fields with SQL (optionally after a search)", runSQL},
 	"bench":   {"load a server with generated logs and time the key queries", runBench},
+	"check":   {"check a stopped server's log files for damage; --repair quarantines it", runCheck},
 
 	"transfers": {"dump log streams to object storage every period (list, create, delete, run)", runTransfers},
 
