@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"logtank/internal/apisign"
+	"logtank/internal/vfs"
 )
 
 // Profile is how a client reaches a server. `logtank serve` writes one into
@@ -40,11 +41,7 @@ func WriteProfile(dir string, p Profile) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, ProfileFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, ProfileFile))
+	return vfs.WriteFile(vfs.OS, filepath.Join(dir, ProfileFile), append(b, '\n'))
 }
 
 // ReadProfile reads the profile in dir.

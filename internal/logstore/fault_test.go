@@ -184,7 +184,7 @@ func TestFullMemtablesWithFailingFlushRefuse(t *testing.T) {
 	s := openMemStore(t, m, Options{MemtableBytes: 16 << 10, FlushInterval: time.Hour})
 	defer s.Close()
 	m.SetRule(func(op vfs.Op) error {
-		if op.Kind == vfs.OpCreate && strings.HasSuffix(op.Path, ".seg.tmp") {
+		if op.Kind == vfs.OpCreate && strings.Contains(op.Path, ".seg.") && strings.HasSuffix(op.Path, ".tmp") {
 			return vfs.ENOSPC
 		}
 		return nil

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"logtank/internal/vfs"
 )
 
 // Limits of a code package once unpacked: FunctionGraph allows 1.5 GB of
@@ -98,23 +100,7 @@ func (s *Store) Put(functionID string, pkg []byte) (string, error) {
 	if _, err := os.Stat(final); err == nil {
 		return digest, nil
 	}
-	tmp, err := os.CreateTemp(dir, ".upload-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(pkg); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	return digest, os.Rename(tmp.Name(), final)
+	return digest, vfs.WriteFile(vfs.OS, final, pkg)
 }
 
 // Get returns a stored package.

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync/atomic"
 )
 
 // File is an open file. Reads and writes follow io semantics; a short
@@ -95,10 +97,16 @@ func WriteFile(fsys FS, name string, data []byte) error {
 	})
 }
 
+// tmpSeq numbers temporary files, so that two writers of the same name
+// (two uploads of one package) never share one.
+var tmpSeq atomic.Uint64
+
 // WriteAtomic is WriteFile for content that write streams out. A failed
-// write, sync or rename removes the temporary file and leaves name as it was.
+// write, sync or rename removes the temporary file and leaves name as it
+// was. The temporary file's name is name, a number and ".tmp": what a
+// crash leaves behind ends in ".tmp".
 func WriteAtomic(fsys FS, name string, write func(io.Writer) error) error {
-	tmp := name + ".tmp"
+	tmp := name + "." + strconv.FormatUint(tmpSeq.Add(1), 10) + ".tmp"
 	f, err := fsys.CreateTrunc(tmp)
 	if err != nil {
 		return err
