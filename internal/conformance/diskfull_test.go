@@ -1,0 +1,151 @@
+//go:build linux
+
+package conformance
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"logtank/internal/server"
+)
+
+// mountTmpfs mounts a tmpfs of size bytes on a new folder, or skips the
+// test when this process may not mount (CI runs as root; a developer's
+// machine usually does not).
+func mountTmpfs(t *testing.T, size int64) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d", size)); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v): the disk-full test needs root", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	return dir
+}
+
+// fillDisk writes a ballast file until the filesystem is full.
+func fillDisk(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+}
+
+// TestDiskFull fills a real filesystem under a running server: ingestion
+// answers 503 with the LTS error body and Retry-After, /readyz says why,
+// queries go on; once space is freed ingestion resumes without a restart,
+// and after a restart every acknowledged line is stored exactly once.
+func TestDiskFull(t *testing.T) {
+	dir := mountTmpfs(t, 48<<20)
+	data := filepath.Join(dir, "data")
+	configure := func(c *server.Config) { c.MemtableBytes = 1 << 20 }
+	e := startWith(t, data, configure)
+	group, stream := e.createStream(t, "full", "s")
+	path := "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents"
+	acked := map[string]bool{}
+	batch := 0
+	post := func() (int, http.Header, []byte) {
+		lines := make([]string, 1000)
+		for i := range lines {
+			lines[i] = fmt.Sprintf("full b%d i%d %s", batch, i, strings.Repeat("x", 100))
+		}
+		batch++
+		body, _ := json.Marshal(map[string]any{"log_time_ns": time.Now().UnixNano(), "contents": lines, "labels": map[string]string{}})
+		status, header, resp := e.raw("POST", path, body, http.Header{"Content-Type": {"application/json"}}, signer(testAK, testSK, testProject, time.Now()))
+		if status == 200 {
+			for _, l := range lines {
+				acked[l] = true
+			}
+		}
+		return status, header, resp
+	}
+	for range 5 {
+		if status, _, resp := post(); status != 200 {
+			t.Fatalf("ingest before the disk is full: %d %s", status, resp)
+		}
+	}
+
+	ballast := filepath.Join(dir, "ballast")
+	fillDisk(t, ballast)
+	var status int
+	var header http.Header
+	var resp []byte
+	for range 50 {
+		if status, header, resp = post(); status != 200 {
+			break
+		}
+	}
+	if status != http.StatusServiceUnavailable || header.Get("Retry-After") == "" {
+		t.Fatalf("ingest on a full disk: %d, Retry-After %q, %s", status, header.Get("Retry-After"), resp)
+	}
+	var body struct {
+		Code string `json:"error_code"`
+		Msg  string `json:"error_msg"`
+	}
+	if err := json.Unmarshal(resp, &body); err != nil || body.Code != "LTS.0012" || !strings.Contains(body.Msg, "disk is full") {
+		t.Fatalf("503 body %s", resp)
+	}
+	if status, _, resp := e.raw("GET", "/readyz", nil, nil, nil); status != 503 || !strings.Contains(string(resp), "disk_full") {
+		t.Fatalf("/readyz on a full disk: %d %s", status, resp)
+	}
+	if status, _, _ := e.raw("GET", "/healthz", nil, nil, nil); status != 200 {
+		t.Fatalf("/healthz on a full disk: %d", status)
+	}
+	if got := storedLines(t, e.URL, group, stream); len(got) != len(acked) {
+		t.Fatalf("a query on a full disk found %d lines, want %d", len(got), len(acked))
+	}
+
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		status, _, resp := post()
+		if status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ingestion did not resume after space was freed: %d %s", status, resp)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for range 3 {
+		if status, _, resp := post(); status != 200 {
+			t.Fatalf("ingest after recovery: %d %s", status, resp)
+		}
+	}
+	if status, _, resp := e.raw("GET", "/readyz", nil, nil, nil); status != 200 {
+		t.Fatalf("/readyz after recovery: %d %s", status, resp)
+	}
+
+	e.stop()
+	e = startWith(t, data, func(c *server.Config) { configure(c); c.StrictStorage = true })
+	got := storedLines(t, e.URL, group, stream)
+	for l, n := range got {
+		if n != 1 || !acked[l] {
+			t.Fatalf("line %q stored %d times (acknowledged: %v)", l, n, acked[l])
+		}
+	}
+	if len(got) != len(acked) {
+		t.Fatalf("%d lines after the restart, %d acknowledged", len(got), len(acked))
+	}
+	t.Logf("%d lines acknowledged in %d batches", len(acked), batch)
+}
