@@ -388,32 +388,8 @@ func (w *segmentWriter) block(rows []row) error {
 		bl.add(st.h)
 	}
 	w.blooms = append(w.blooms, bl...)
-	idx := w.index
-	idx = binary.AppendVarint(idx, meta.minLine)
-	idx = binary.AppendVarint(idx, meta.maxLine)
-	idx = binary.AppendUvarint(idx, uint64(meta.rows))
-	idx = binary.AppendUvarint(idx, uint64(meta.offset))
-	idx = binary.AppendUvarint(idx, uint64(meta.lineLen))
-	idx = binary.AppendUvarint(idx, uint64(meta.labelLen))
-	idx = binary.AppendUvarint(idx, uint64(meta.contentLen))
-	idx = binary.AppendUvarint(idx, uint64(meta.contentRaw))
-	idx = binary.AppendUvarint(idx, uint64(meta.postingsLen))
-	idx = binary.AppendUvarint(idx, meta.minSeq)
-	idx = binary.AppendUvarint(idx, meta.maxSeq-meta.minSeq)
-	idx = binary.AppendUvarint(idx, uint64(meta.seqLen))
-	idx = binary.AppendUvarint(idx, uint64(len(meta.columns)))
-	for _, c := range meta.columns {
-		idx = appendUvarintString(idx, c.name)
-		idx = append(idx, byte(c.typ))
-		idx = binary.AppendUvarint(idx, uint64(c.off))
-		idx = binary.AppendUvarint(idx, uint64(c.packedLen))
-		idx = binary.AppendUvarint(idx, uint64(c.rawLen))
-	}
-	idx = binary.AppendUvarint(idx, uint64(len(sets)))
-	for _, s := range sets {
-		idx = s.appendTo(idx)
-	}
-	w.index = binary.AppendUvarint(idx, uint64(len(bl)/8))
+	meta.labelSets, meta.bloomWords = sets, len(bl)/8
+	w.index = appendBlockMeta(w.index, &meta)
 	w.blocks++
 	return nil
 }
@@ -585,14 +561,7 @@ func (w *segmentWriter) finish() error {
 	if err := w.write(w.blooms); err != nil {
 		return err
 	}
-	raw := binary.AppendUvarint(nil, uint64(len(w.replaces)))
-	for _, seq := range w.replaces {
-		raw = binary.AppendUvarint(raw, seq)
-	}
-	raw = binary.AppendUvarint(raw, uint64(w.blocks))
-	raw = binary.AppendUvarint(raw, uint64(bloomStart))
-	raw = append(raw, w.index...)
-	packed := compress(nil, raw)
+	packed := compress(nil, appendIndex(nil, w.replaces, w.blocks, bloomStart, w.index))
 	off := w.off
 	if err := w.write(packed); err != nil {
 		return err
@@ -661,84 +630,11 @@ func readSegmentIndex(f vfs.File, path string) (*segment, error) {
 	if err != nil {
 		return nil, corruptf(path, -1, "index", "decompressing: %v", err)
 	}
-	r := &reader{b: raw}
-	s := &segment{path: path, f: f, size: size, bloomEnd: off}
-	nrep := r.uvarint()
-	if nrep > uint64(len(r.b)) {
-		return nil, corruptf(path, -1, "index", "%d replaced segments in %d bytes", nrep, len(r.b))
+	s, err := decodeIndex(raw, version, path, size, off)
+	if err != nil {
+		return nil, err
 	}
-	for range nrep {
-		s.replaces = append(s.replaces, r.uvarint())
-	}
-	count := r.uvarint()
-	bloomStart := int64(r.uvarint())
-	s.bloomStart = bloomStart
-	// Blocks usually share a few label sets: keep one copy of each.
-	sets := map[string]Labels{}
-	var bloomOffset int64
-	for i := uint64(0); i < count && r.err == nil; i++ {
-		var m blockMeta
-		m.minLine = r.varint()
-		m.maxLine = r.varint()
-		m.rows = int(r.uvarint())
-		m.offset = int64(r.uvarint())
-		m.lineLen = int(r.uvarint())
-		m.labelLen = int(r.uvarint())
-		m.contentLen = int(r.uvarint())
-		m.contentRaw = int(r.uvarint())
-		m.postingsLen = int(r.uvarint())
-		if version >= 2 {
-			m.minSeq = r.uvarint()
-			m.maxSeq = m.minSeq + r.uvarint()
-			m.seqLen = int(r.uvarint())
-			ncols := r.uvarint()
-			if ncols > uint64(len(r.b)) {
-				return nil, corruptf(path, int(i), "index", "%d columns in %d bytes", ncols, len(r.b))
-			}
-			for range ncols {
-				var c columnMeta
-				c.name = r.string()
-				if t := r.bytes(1); t != nil {
-					c.typ = FieldType(t[0])
-				}
-				c.off = int(r.uvarint())
-				c.packedLen = int(r.uvarint())
-				c.rawLen = int(r.uvarint())
-				m.columns = append(m.columns, c)
-			}
-		}
-		nsets := r.uvarint()
-		if nsets > uint64(len(r.b)) {
-			return nil, corruptf(path, int(i), "index", "%d label sets in %d bytes", nsets, len(r.b))
-		}
-		for range nsets {
-			ls := r.labels()
-			if shared, ok := sets[ls.key()]; ok {
-				ls = shared
-			} else {
-				sets[ls.key()] = ls
-			}
-			m.labelSets = append(m.labelSets, ls)
-		}
-		m.bloomWords = int(r.uvarint())
-		m.bloomOffset = bloomOffset
-		bloomOffset += int64(m.bloomWords) * 8
-		if m.end() > bloomStart || bloomStart+bloomOffset > off {
-			return nil, corruptf(path, int(i), "index", "chunks end at %d, filters at %d+%d, past their sections (%d, %d)", m.end(), bloomStart, bloomOffset, bloomStart, off)
-		}
-		if len(s.blocks) == 0 {
-			s.minSeq, s.maxSeq = m.minSeq, m.maxSeq
-		}
-		s.minSeq, s.maxSeq = min(s.minSeq, m.minSeq), max(s.maxSeq, m.maxSeq)
-		s.blocks = append(s.blocks, m)
-		s.rows += m.rows
-	}
-	if r.err != nil {
-		return nil, corruptf(path, len(s.blocks), "index", "%v", r.err)
-	}
-	if len(s.blocks) > 0 {
-		s.minLine, s.maxLine = s.blocks[0].minLine, s.blocks[len(s.blocks)-1].maxLine
-	}
+	s.f = f
 	return s, nil
 }
 
