@@ -6,6 +6,13 @@
 // small segments, drops whole days past a stream's TTL, and scans rows in
 // line-number order with early termination.
 //
+// Every file operation goes through a vfs.FS (Options.FS), so tests fill
+// the disk, fail writes, syncs and renames, and cut the power at any
+// operation. A write it cannot make durable is refused with ErrUnavailable
+// and taken again by itself once the cause clears; damaged files are
+// quarantined and damaged blocks skipped (Damaged tells a stream has some),
+// never a reason to refuse to start unless Options.Strict says so.
+//
 // The file formats are docs/format/wal.md and docs/format/segment.md.
 // It knows nothing about HTTP, the LTS wire format or the catalog: callers
 // tell it which streams exist and what their TTLs are.
