@@ -68,7 +68,7 @@ func Check(fsys vfs.FS, dir string, repair bool, tok Tokenizer) (*CheckReport, e
 			}
 		}
 	}
-	paths, maxSeq, err := segmentPaths(fsys, filepath.Join(dir, "streams"))
+	paths, maxNum, err := segmentPaths(fsys, filepath.Join(dir, "streams"))
 	if err != nil {
 		return rep, err
 	}
@@ -82,7 +82,7 @@ func Check(fsys vfs.FS, dir string, repair bool, tok Tokenizer) (*CheckReport, e
 		if !repair {
 			continue
 		}
-		what, err := repairSegment(fsys, dir, d, &maxSeq, tok)
+		what, err := repairSegment(fsys, dir, d, &maxNum, tok)
 		if err != nil {
 			return rep, fmt.Errorf("repairing %s: %w", p, err)
 		}
@@ -92,10 +92,10 @@ func Check(fsys vfs.FS, dir string, repair bool, tok Tokenizer) (*CheckReport, e
 }
 
 // segmentPaths lists the segment files under root (streams/<id>/<day>/)
-// and returns the highest segment number.
+// and returns the highest segment file number.
 func segmentPaths(fsys vfs.FS, root string) ([]string, uint64, error) {
 	var out []string
-	var maxSeq uint64
+	var maxNum uint64
 	ids, err := fsys.ReadDir(root)
 	if errors.Is(err, vfs.ErrNotExist) {
 		return nil, 0, nil
@@ -119,12 +119,12 @@ func segmentPaths(fsys vfs.FS, root string) ([]string, uint64, error) {
 				if !ok || err != nil {
 					continue
 				}
-				maxSeq = max(maxSeq, n)
+				maxNum = max(maxNum, n)
 				out = append(out, filepath.Join(root, id.Name(), day.Name(), f.Name()))
 			}
 		}
 	}
-	return out, maxSeq, nil
+	return out, maxNum, nil
 }
 
 // checkSegment reads every part of every block of the segment at path.
@@ -163,7 +163,7 @@ func checkSegment(fsys vfs.FS, path string) *SegmentDamage {
 
 // repairSegment moves a damaged segment into the quarantine folder, first
 // writing a copy of its readable blocks in its place when it has some.
-func repairSegment(fsys vfs.FS, dir string, d *SegmentDamage, maxSeq *uint64, tok Tokenizer) (string, error) {
+func repairSegment(fsys vfs.FS, dir string, d *SegmentDamage, maxNum *uint64, tok Tokenizer) (string, error) {
 	qdir := filepath.Join(dir, "quarantine", "segments")
 	if err := vfs.MkdirAll(fsys, qdir); err != nil {
 		return "", err
@@ -180,12 +180,12 @@ func repairSegment(fsys vfs.FS, dir string, d *SegmentDamage, maxSeq *uint64, to
 		if err != nil {
 			return "", err
 		}
-		oldSeq, _ := strconv.ParseUint(strings.TrimSuffix(filepath.Base(d.Path), ".seg"), 10, 64)
-		*maxSeq++
-		path := filepath.Join(day, fmt.Sprintf("%020d.seg", *maxSeq))
+		oldNum, _ := strconv.ParseUint(strings.TrimSuffix(filepath.Base(d.Path), ".seg"), 10, 64)
+		*maxNum++
+		path := filepath.Join(day, fmt.Sprintf("%020d.seg", *maxNum))
 		// The copy names the damaged file as replaced, so that a start
 		// after a crash right here drops the damaged file.
-		rest, err := writeSegmentFrom(fsys, path, readableRows(seg, d.Blocks), []uint64{oldSeq}, tok)
+		rest, err := writeSegmentFrom(fsys, path, readableRows(seg, d.Blocks), []uint64{oldNum}, tok)
 		seg.close()
 		if err != nil {
 			return "", err

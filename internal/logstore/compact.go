@@ -74,17 +74,17 @@ func (s *Store) compactStream(st *stream) error {
 }
 
 func (s *Store) merge(st *stream, day string, inputs []*segment) error {
-	seqs := make([]uint64, len(inputs))
+	replaced := make([]uint64, len(inputs))
 	for i, seg := range inputs {
-		seqs[i] = seg.seq
+		replaced[i] = seg.num
 	}
-	seq := s.segSeq.Add(1)
-	path := filepath.Join(st.dir, day, fmt.Sprintf("%020d.seg", seq))
-	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), seqs, s.opts.Tokenizer)
+	num := s.segNum.Add(1)
+	path := filepath.Join(st.dir, day, fmt.Sprintf("%020d.seg", num))
+	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), replaced, s.opts.Tokenizer)
 	if err != nil {
 		return err
 	}
-	merged.day, merged.seq = day, seq
+	merged.day, merged.num = day, num
 	merged.stream, merged.dmg = st.id, s.damage
 	st.mu.Lock()
 	st.segs = slices.DeleteFunc(st.segs, func(seg *segment) bool { return slices.Contains(inputs, seg) })
@@ -128,8 +128,8 @@ func mergeSegments(segs []*segment) func() (row, bool, error) {
 func dropReplaced(fsys vfs.FS, segs []*segment) ([]*segment, error) {
 	replaced := map[string]bool{}
 	for _, seg := range segs {
-		for _, seq := range seg.replaces {
-			replaced[fmt.Sprintf("%s/%020d", seg.day, seq)] = true
+		for _, num := range seg.replaces {
+			replaced[fmt.Sprintf("%s/%020d", seg.day, num)] = true
 		}
 	}
 	if len(replaced) == 0 {
@@ -137,7 +137,7 @@ func dropReplaced(fsys vfs.FS, segs []*segment) ([]*segment, error) {
 	}
 	var keep []*segment
 	for _, seg := range segs {
-		if replaced[fmt.Sprintf("%s/%020d", seg.day, seg.seq)] {
+		if replaced[fmt.Sprintf("%s/%020d", seg.day, seg.num)] {
 			seg.close()
 			if err := fsys.Remove(seg.path); err != nil && !errors.Is(err, vfs.ErrNotExist) {
 				return nil, err

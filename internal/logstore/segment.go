@@ -163,7 +163,7 @@ func (m *blockMeta) hasLabel(key, value string) bool {
 type segment struct {
 	path    string
 	day     string
-	seq     uint64
+	num     uint64 // the file number, its name
 	f       vfs.File
 	size    int64
 	blocks  []blockMeta
@@ -225,7 +225,7 @@ func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment
 }
 
 // writeSegmentFrom writes the rows next yields (in line order) to path
-// atomically and opens it. replaces names the segments (by sequence number,
+// atomically and opens it. replaces names the segments (by file number,
 // in the same folder) whose rows the new one holds: they are removed when it
 // is opened, should a crash have left them behind.
 func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer) (*segment, error) {

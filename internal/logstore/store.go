@@ -1,12 +1,10 @@
 package logstore
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,6 +67,25 @@ type Row struct {
 }
 
 // Store is the log engine. It is safe for concurrent use.
+//
+// Three kinds of numbers run through it, each with its own name: a batch's
+// sequence number (batchSeq, Row.Seq, Seq: arrival order, persisted in the
+// seq file), a segment's file number (segNum, segment.num: its file name),
+// and a WAL file's number (the wal package's; walFile where a checkpoint
+// holds one).
+//
+// Its work is spread over files by activity: appends and opening here,
+// wal_record.go (the WAL payload and its replay), lines.go (line numbers),
+// flush.go (memtables into segments, checkpoints, the seq file),
+// compact.go, retention.go (TTLs and deletion), loops.go (the background
+// goroutines), scan.go and columns.go (reads), damage.go and health.go
+// (what it routes around, and when it refuses writes).
+//
+// Lock order: ckpt, then mu, then a stream's mu; or a stream's flushMu,
+// then mu, then that stream's mu. ckpt and a flushMu are never held
+// together. spaceMu, markMu and the damage log's lock are leaves: nothing
+// is taken while one is held. The WAL's lock is taken under ckpt (shared
+// by appends, exclusive by a checkpoint's rotation).
 type Store struct {
 	dir    string
 	opts   Options
@@ -89,18 +106,18 @@ type Store struct {
 	streams map[string]*stream
 
 	memBytes atomic.Int64
-	segSeq   atomic.Uint64
-	// seq is the last batch sequence number given; seqMarked is the value
-	// last written to the seq file.
-	seq       atomic.Uint64
-	markMu    sync.Mutex
-	seqMarked uint64
-	flushReq  chan struct{}
-	spaceMu   sync.Mutex
-	space     *sync.Cond
-	closing   chan struct{}
-	wg        sync.WaitGroup
-	closed    atomic.Bool
+	segNum   atomic.Uint64
+	// batchSeq is the last batch sequence number given; batchSeqMarked is
+	// the value last written to the seq file.
+	batchSeq       atomic.Uint64
+	markMu         sync.Mutex
+	batchSeqMarked uint64
+	flushReq       chan struct{}
+	spaceMu        sync.Mutex
+	space          *sync.Cond
+	closing        chan struct{}
+	wg             sync.WaitGroup
+	closed         atomic.Bool
 }
 
 // ErrClosed is returned after Close.
@@ -154,14 +171,14 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 		s.closeSegments()
 		return nil, err
 	}
-	marked, err := readSeqMark(s.fs, s.seqMarkPath())
+	marked, err := readBatchSeqMark(s.fs, s.batchSeqPath())
 	if err != nil {
 		s.closeSegments()
 		return nil, err
 	}
-	s.seqMarked = marked
-	if marked > s.seq.Load() {
-		s.seq.Store(marked)
+	s.batchSeqMarked = marked
+	if marked > s.batchSeq.Load() {
+		s.batchSeq.Store(marked)
 	}
 	w, err := wal.Open(filepath.Join(dir, "wal"), wal.Options{NoSync: opts.NoSync, FS: s.fs, Strict: opts.Strict,
 		QuarantineDir: filepath.Join(s.quarantineDir(), "wal"), RetryInterval: opts.RetryInterval}, func(rec []byte) error {
@@ -227,16 +244,16 @@ func (s *Store) loadSegments(exists func(string) bool) error {
 					s.fs.Remove(p)
 					continue
 				}
-				seqText, ok := strings.CutSuffix(f.Name(), ".seg")
+				numText, ok := strings.CutSuffix(f.Name(), ".seg")
 				if !ok {
 					continue
 				}
-				seq, err := strconv.ParseUint(seqText, 10, 64)
+				num, err := strconv.ParseUint(numText, 10, 64)
 				if err != nil {
 					continue
 				}
-				if seq > s.segSeq.Load() {
-					s.segSeq.Store(seq)
+				if num > s.segNum.Load() {
+					s.segNum.Store(num)
 				}
 				seg, err := openSegment(s.fs, p)
 				if err != nil {
@@ -245,14 +262,14 @@ func (s *Store) loadSegments(exists func(string) bool) error {
 					}
 					continue
 				}
-				seg.day, seg.seq = d.Name(), seq
+				seg.day, seg.num = d.Name(), num
 				seg.stream, seg.dmg = id, s.damage
 				st.segs = append(st.segs, seg)
 				if seg.maxLine > st.lastLine {
 					st.lastLine = seg.maxLine
 				}
-				if seg.maxSeq > s.seq.Load() {
-					s.seq.Store(seg.maxSeq)
+				if seg.maxSeq > s.batchSeq.Load() {
+					s.batchSeq.Store(seg.maxSeq)
 				}
 			}
 		}
@@ -290,191 +307,6 @@ func (s *Store) existing(id string) *stream {
 	defer s.mu.RUnlock()
 	return s.streams[id]
 }
-
-// The WAL record types: rows without a batch sequence number and fields
-// (written by earlier versions), rows of one label set, and groups of rows
-// with their own label sets.
-const (
-	recordRows       = 1
-	recordRowsV2     = 2
-	recordRowsGroups = 3
-)
-
-func encodeRecord(dst []byte, id uuid.UUID, seq uint64, batches []Batch, groups [][]row) []byte {
-	typ := byte(recordRowsV2)
-	if len(groups) > 1 {
-		typ = recordRowsGroups
-	}
-	dst = append(dst, typ)
-	dst = append(dst, id[:]...)
-	dst = binary.AppendUvarint(dst, seq)
-	if typ == recordRowsGroups {
-		dst = binary.AppendUvarint(dst, uint64(len(groups)))
-	}
-	for g, rows := range groups {
-		dst = batches[g].Labels.appendTo(dst)
-		dst = binary.AppendUvarint(dst, uint64(len(rows)))
-		for _, r := range rows {
-			dst = binary.AppendVarint(dst, r.line)
-			dst = appendUvarintString(dst, r.content)
-			dst = binary.AppendUvarint(dst, uint64(len(r.fields())))
-			for _, f := range r.fields() {
-				dst = appendField(dst, f)
-			}
-		}
-	}
-	return dst
-}
-
-func (s *Store) replay(rec []byte, exists func(string) bool) error {
-	if len(rec) < 17 || rec[0] < recordRows || rec[0] > recordRowsGroups {
-		return fmt.Errorf("logstore: unknown WAL record type %d", rec[0])
-	}
-	typ := rec[0]
-	id, _ := uuid.FromBytes(rec[1:17])
-	sid := id.String()
-	r := &reader{b: rec[17:]}
-	var seq uint64
-	if typ >= recordRowsV2 {
-		seq = r.uvarint()
-		if seq > s.seq.Load() {
-			s.seq.Store(seq)
-		}
-	}
-	if !exists(sid) {
-		return nil
-	}
-	groups := uint64(1)
-	if typ == recordRowsGroups {
-		if groups = r.uvarint(); groups > uint64(len(r.b)) {
-			return fmt.Errorf("logstore: corrupt WAL record: %w", errCorrupt)
-		}
-	}
-	st := s.stream(sid)
-	shared := &rowExt{seq: seq}
-	onDisk := lineChecker{unreadableFree: true}
-	for range groups {
-		labels := r.labels()
-		n := r.uvarint()
-		for i := uint64(0); i < n && r.err == nil; i++ {
-			line := r.varint()
-			content := r.string()
-			var fields []Field
-			if typ >= recordRowsV2 {
-				nf := r.uvarint()
-				if nf > uint64(len(r.b)) {
-					return fmt.Errorf("logstore: corrupt WAL record: %w", errCorrupt)
-				}
-				for range nf {
-					fields = append(fields, r.field())
-				}
-			}
-			// A row already in a segment was flushed before the WAL file
-			// that holds it could be removed: keep it once.
-			if onDisk.has(st, line) {
-				continue
-			}
-			if st.active.lines.has(line) {
-				continue
-			}
-			st.active.lines.add(line)
-			rw := row{line: line, labels: labels, content: content, ext: withExt(shared, seq, fields)}
-			st.active.add(rw)
-			st.active.noteLabels(labels)
-			st.active.noteFields([]row{rw})
-			s.memBytes.Add(rw.size())
-			if line > st.lastLine {
-				st.lastLine = line
-			}
-		}
-		if r.err != nil {
-			return fmt.Errorf("logstore: corrupt WAL record: %w", r.err)
-		}
-	}
-	return nil
-}
-
-// lineChecker answers which line numbers a stream's segments hold,
-// keeping the blocks it decoded for the rest of one append or replay.
-type lineChecker struct {
-	blocks map[blockRef][]int64
-	// err is the first block that could not be read. Appends treat such a
-	// block's numbers as taken, so that none is given twice; replay
-	// (unreadableFree) treats them as free, or it would drop acknowledged
-	// rows as if they were on disk, when queries skip the damaged block.
-	err            error
-	unreadableFree bool
-}
-
-type blockRef struct {
-	seg   *segment
-	block int
-}
-
-// lines returns the line numbers of the block of seg that may hold line,
-// and the block's highest number.
-func (c *lineChecker) lines(seg *segment, line int64) ([]int64, int64, bool) {
-	i := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= line })
-	if i == len(seg.blocks) || seg.blocks[i].minLine > line {
-		return nil, 0, false
-	}
-	maxLine := seg.blocks[i].maxLine
-	ref := blockRef{seg, i}
-	if lines, ok := c.blocks[ref]; ok {
-		return lines, maxLine, true
-	}
-	lines, err := seg.readLines(i)
-	if err != nil {
-		seg.skipDamaged(i, err, false)
-		if c.err == nil {
-			c.err = err
-		}
-		return nil, maxLine, !c.unreadableFree
-	}
-	if c.blocks == nil {
-		c.blocks = map[blockRef][]int64{}
-	}
-	c.blocks[ref] = lines
-	return lines, maxLine, true
-}
-
-// skip returns the first line number at or after line that no segment of
-// st holds, stepping over runs of consecutive numbers at once.
-func (c *lineChecker) skip(st *stream, line int64) int64 {
-	for {
-		next := line
-		for _, seg := range st.segs {
-			if next < seg.minLine || next > seg.maxLine {
-				continue
-			}
-			lines, maxLine, ok := c.lines(seg, next)
-			if !ok {
-				continue
-			}
-			if lines == nil {
-				// Unreadable means unknown: the block's whole range is taken,
-				// so that no number is given twice, and stepped over at once
-				// rather than one number (and one failed read) at a time.
-				next = maxLine + 1
-				continue
-			}
-			j, found := slices.BinarySearch(lines, next)
-			if !found {
-				continue
-			}
-			for j+1 < len(lines) && lines[j+1] == lines[j]+1 {
-				j++
-			}
-			next = lines[j] + 1
-		}
-		if next == line {
-			return line
-		}
-		line = next
-	}
-}
-
-func (c *lineChecker) has(st *stream, line int64) bool { return c.skip(st, line) != line }
 
 // Append makes entries durable in the stream with the given labels and
 // returns their line numbers. Each entry's line number is its time, moved
@@ -528,7 +360,7 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	}
 	// Batches take sequence numbers while holding ckpt shared, so Seq, which
 	// holds it exclusively, sees every batch numbered so far in a memtable.
-	seq := s.seq.Add(1)
+	seq := s.batchSeq.Add(1)
 	shared := &rowExt{seq: seq}
 	var onDisk lineChecker
 	for g, b := range batches {
@@ -604,352 +436,6 @@ func contentBytes(entries []Entry) int {
 		n += len(e.Content) + 4
 	}
 	return n
-}
-
-// nextFree returns the first line number at or after line that the
-// stream does not use. The caller holds st.mu.
-func (st *stream) nextFree(line int64, onDisk *lineChecker) int64 {
-	for {
-		next := st.active.lines.skip(line)
-		for _, m := range st.frozen {
-			next = m.lines.skip(next)
-		}
-		next = onDisk.skip(st, next)
-		if next == line {
-			return line
-		}
-		line = next
-	}
-}
-
-func (s *Store) requestFlush() {
-	select {
-	case s.flushReq <- struct{}{}:
-	default:
-	}
-}
-
-// waitForSpace holds writers back while the memtables hold twice their
-// budget, so memory stays bounded when flushing falls behind. While
-// flushes fail (a full disk), waiting would not end: it refuses instead.
-func (s *Store) waitForSpace() error {
-	if s.memBytes.Load() < 2*s.opts.MemtableBytes {
-		return nil
-	}
-	s.requestFlush()
-	s.spaceMu.Lock()
-	defer s.spaceMu.Unlock()
-	for s.memBytes.Load() >= 2*s.opts.MemtableBytes && !s.closed.Load() {
-		if p := s.flushErr.Load(); p != nil {
-			return unavailable(fmt.Errorf("the memtables are full and flushing them fails: %w", *p))
-		}
-		s.space.Wait()
-	}
-	return nil
-}
-
-func (s *Store) flushLoop() {
-	defer s.wg.Done()
-	t := time.NewTicker(s.opts.FlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.closing:
-			return
-		case <-s.flushReq:
-		case <-t.C:
-		}
-		err := s.Flush()
-		if err == nil {
-			s.flushErr.Store(nil)
-			continue
-		}
-		s.flushErr.Store(&err)
-		// Writers waiting for memtable space must learn that none is coming.
-		s.spaceMu.Lock()
-		s.space.Broadcast()
-		s.spaceMu.Unlock()
-		s.log.Error("log store flush failed", "error", err)
-		// Back off so that a persistent failure (disk full) does not spin,
-		// then try again without waiting for the next trigger.
-		select {
-		case <-s.closing:
-			return
-		case <-time.After(s.opts.RetryInterval):
-		}
-		s.requestFlush()
-	}
-}
-
-// Flush writes every memtable into segments and drops the WAL files that
-// held them.
-func (s *Store) Flush() error {
-	s.ckpt.Lock()
-	seq, err := s.wal.Rotate()
-	if err != nil {
-		s.ckpt.Unlock()
-		return err
-	}
-	var work []*stream
-	s.mu.RLock()
-	for _, st := range s.streams {
-		st.mu.Lock()
-		if len(st.active.rows) > 0 {
-			st.frozen = append(st.frozen, st.active)
-			st.active = newMemtable()
-		}
-		if len(st.frozen) > 0 {
-			work = append(work, st)
-		}
-		st.mu.Unlock()
-	}
-	s.mu.RUnlock()
-	s.ckpt.Unlock()
-
-	for _, st := range work {
-		if err := s.flushStream(st); err != nil {
-			return err
-		}
-	}
-	// The WAL files about to go may hold the highest sequence number
-	// given: keep it, so that numbers never go back after a restart.
-	if err := s.markSeq(); err != nil {
-		return err
-	}
-	return s.wal.RemoveBefore(seq)
-}
-
-// Seq returns a sequence number such that every batch numbered up to it
-// is visible to scans, and every later batch will be numbered above it.
-// Scans with SeqAfter set to a previous Seq find exactly the batches
-// appended since.
-func (s *Store) Seq() uint64 {
-	s.ckpt.Lock()
-	defer s.ckpt.Unlock()
-	return s.seq.Load()
-}
-
-func (s *Store) seqMarkPath() string { return filepath.Join(s.dir, "seq") }
-
-func readSeqMark(fsys vfs.FS, path string) (uint64, error) {
-	b, err := vfs.ReadFile(fsys, path)
-	if errors.Is(err, vfs.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("logstore: %s: %w", path, err)
-	}
-	return v, nil
-}
-
-// markSeq durably records the last sequence number given, when it moved.
-func (s *Store) markSeq() error {
-	s.markMu.Lock()
-	defer s.markMu.Unlock()
-	v := s.seq.Load()
-	if v == s.seqMarked {
-		return nil
-	}
-	if err := vfs.WriteFile(s.fs, s.seqMarkPath(), []byte(strconv.FormatUint(v, 10)+"\n")); err != nil {
-		return err
-	}
-	s.seqMarked = v
-	return nil
-}
-
-func (s *Store) flushStream(st *stream) error {
-	st.flushMu.Lock()
-	defer st.flushMu.Unlock()
-	st.mu.RLock()
-	frozen := append([]*memtable(nil), st.frozen...)
-	deleted := st.deleted
-	st.mu.RUnlock()
-	if len(frozen) == 0 {
-		return nil
-	}
-	var bytes int64
-	var rows []row
-	inOrder := len(frozen) == 1 && frozen[0].inOrder
-	for _, m := range frozen {
-		rows = append(rows, m.rows...)
-		bytes += m.bytes
-	}
-	var segs []*segment
-	if !deleted {
-		rows = sortedRows(rows, inOrder)
-		for start := 0; start < len(rows); {
-			day := dayOf(rows[start].line)
-			end := start + 1
-			for end < len(rows) && dayOf(rows[end].line) == day {
-				end++
-			}
-			seg, err := s.writeDay(st, day, rows[start:end])
-			if err != nil {
-				for _, sg := range segs {
-					sg.close()
-					s.fs.Remove(sg.path)
-				}
-				return err
-			}
-			segs = append(segs, seg)
-			start = end
-		}
-	}
-	st.mu.Lock()
-	st.segs = append(st.segs, segs...)
-	sortSegments(st.segs)
-	st.frozen = st.frozen[len(frozen):]
-	st.mu.Unlock()
-	s.release(bytes)
-	return nil
-}
-
-func (s *Store) release(bytes int64) {
-	s.memBytes.Add(-bytes)
-	s.spaceMu.Lock()
-	s.space.Broadcast()
-	s.spaceMu.Unlock()
-}
-
-func dayOf(line int64) string { return time.Unix(0, line).UTC().Format("20060102") }
-
-func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
-	dir := filepath.Join(st.dir, day)
-	if err := vfs.MkdirAll(s.fs, dir); err != nil {
-		return nil, err
-	}
-	// The folders may be new: their entries must be on disk before the WAL
-	// that holds the rows is removed. They are synced every time, because
-	// a sync that failed after a folder was made would not be retried.
-	for _, d := range []string{st.dir, s.streamsDir()} {
-		if err := s.fs.SyncDir(d); err != nil {
-			return nil, err
-		}
-	}
-	seq := s.segSeq.Add(1)
-	seg, err := writeSegment(s.fs, filepath.Join(dir, fmt.Sprintf("%020d.seg", seq)), rows, s.opts.Tokenizer)
-	if err != nil {
-		return nil, err
-	}
-	seg.day, seg.seq = day, seq
-	seg.stream, seg.dmg = st.id, s.damage
-	return seg, nil
-}
-
-// DeleteStream removes a stream's rows, in memory and on disk.
-func (s *Store) DeleteStream(streamID string) error {
-	st := s.existing(streamID)
-	if st == nil {
-		return s.fs.RemoveAll(filepath.Join(s.streamsDir(), streamID))
-	}
-	st.flushMu.Lock()
-	defer st.flushMu.Unlock()
-	s.mu.Lock()
-	delete(s.streams, streamID)
-	s.mu.Unlock()
-	st.mu.Lock()
-	st.deleted = true
-	var bytes int64
-	for _, m := range append(st.frozen, st.active) {
-		bytes += m.bytes
-	}
-	st.frozen, st.active = nil, newMemtable()
-	segs := st.segs
-	st.segs = nil
-	st.mu.Unlock()
-	// A frozen memtable's bytes are released by the flush that holds it;
-	// this stream's flushes are excluded by flushMu and will find nothing.
-	s.release(bytes)
-	for _, seg := range segs {
-		s.retire(seg)
-	}
-	return s.fs.RemoveAll(st.dir)
-}
-
-// every runs fn every interval until the store closes; fn's errors are
-// logged, since the next round retries.
-func (s *Store) every(interval time.Duration, what string, fn func() error) {
-	defer s.wg.Done()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.closing:
-			return
-		case <-t.C:
-			if err := fn(); err != nil {
-				s.log.Error(what+" failed", "error", err)
-			}
-		}
-	}
-}
-
-// ApplyRetention removes every stored day that ended more than its
-// stream's TTL before now.
-func (s *Store) ApplyRetention(now time.Time) error {
-	if s.opts.Retention == nil {
-		return nil
-	}
-	s.mu.RLock()
-	streams := make([]*stream, 0, len(s.streams))
-	for _, st := range s.streams {
-		streams = append(streams, st)
-	}
-	s.mu.RUnlock()
-	for _, st := range streams {
-		ttl := s.opts.Retention(st.id)
-		if ttl <= 0 {
-			continue
-		}
-		// A day is removed once its last instant is older than the TTL.
-		cutoff := dayOf(now.Add(-ttl).Add(-24 * time.Hour).UnixNano())
-		if err := s.dropDays(st, cutoff); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// dropDays removes the days up to and including last.
-func (s *Store) dropDays(st *stream, last string) error {
-	st.flushMu.Lock()
-	defer st.flushMu.Unlock()
-	st.mu.RLock()
-	var drop []*segment
-	days := map[string]bool{}
-	for _, seg := range st.segs {
-		if seg.day <= last {
-			drop = append(drop, seg)
-			days[seg.day] = true
-		}
-	}
-	st.mu.RUnlock()
-	if len(drop) == 0 {
-		return nil
-	}
-	// The files go, durably, before the segments leave the stream's list:
-	// until then appends treat the days' line numbers as taken. Were a
-	// number given again while a crash could still bring its old segment
-	// back, replay would take the new row for one already on disk.
-	for day := range days {
-		if err := s.fs.RemoveAll(filepath.Join(st.dir, day)); err != nil {
-			return err
-		}
-	}
-	if err := s.fs.SyncDir(st.dir); err != nil {
-		return err
-	}
-	st.mu.Lock()
-	st.segs = slices.DeleteFunc(st.segs, func(seg *segment) bool { return slices.Contains(drop, seg) })
-	st.mu.Unlock()
-	for _, seg := range drop {
-		s.retire(seg)
-	}
-	return nil
 }
 
 func (s *Store) closeSegments() {

@@ -1,0 +1,197 @@
+package logstore
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"logtank/internal/vfs"
+)
+
+func (s *Store) requestFlush() {
+	select {
+	case s.flushReq <- struct{}{}:
+	default:
+	}
+}
+
+// waitForSpace holds writers back while the memtables hold twice their
+// budget, so memory stays bounded when flushing falls behind. While
+// flushes fail (a full disk), waiting would not end: it refuses instead.
+func (s *Store) waitForSpace() error {
+	if s.memBytes.Load() < 2*s.opts.MemtableBytes {
+		return nil
+	}
+	s.requestFlush()
+	s.spaceMu.Lock()
+	defer s.spaceMu.Unlock()
+	for s.memBytes.Load() >= 2*s.opts.MemtableBytes && !s.closed.Load() {
+		if p := s.flushErr.Load(); p != nil {
+			return unavailable(fmt.Errorf("the memtables are full and flushing them fails: %w", *p))
+		}
+		s.space.Wait()
+	}
+	return nil
+}
+
+// Flush writes every memtable into segments and drops the WAL files that
+// held them.
+func (s *Store) Flush() error {
+	s.ckpt.Lock()
+	walFile, err := s.wal.Rotate()
+	if err != nil {
+		s.ckpt.Unlock()
+		return err
+	}
+	var work []*stream
+	s.mu.RLock()
+	for _, st := range s.streams {
+		st.mu.Lock()
+		if len(st.active.rows) > 0 {
+			st.frozen = append(st.frozen, st.active)
+			st.active = newMemtable()
+		}
+		if len(st.frozen) > 0 {
+			work = append(work, st)
+		}
+		st.mu.Unlock()
+	}
+	s.mu.RUnlock()
+	s.ckpt.Unlock()
+
+	for _, st := range work {
+		if err := s.flushStream(st); err != nil {
+			return err
+		}
+	}
+	// The WAL files about to go may hold the highest sequence number
+	// given: keep it, so that numbers never go back after a restart.
+	if err := s.markBatchSeq(); err != nil {
+		return err
+	}
+	return s.wal.RemoveBefore(walFile)
+}
+
+// Seq returns a sequence number such that every batch numbered up to it
+// is visible to scans, and every later batch will be numbered above it.
+// Scans with SeqAfter set to a previous Seq find exactly the batches
+// appended since.
+func (s *Store) Seq() uint64 {
+	s.ckpt.Lock()
+	defer s.ckpt.Unlock()
+	return s.batchSeq.Load()
+}
+
+func (s *Store) batchSeqPath() string { return filepath.Join(s.dir, "seq") }
+
+func readBatchSeqMark(fsys vfs.FS, path string) (uint64, error) {
+	b, err := vfs.ReadFile(fsys, path)
+	if errors.Is(err, vfs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("logstore: %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// markBatchSeq durably records the last sequence number given, when it moved.
+func (s *Store) markBatchSeq() error {
+	s.markMu.Lock()
+	defer s.markMu.Unlock()
+	v := s.batchSeq.Load()
+	if v == s.batchSeqMarked {
+		return nil
+	}
+	if err := vfs.WriteFile(s.fs, s.batchSeqPath(), []byte(strconv.FormatUint(v, 10)+"\n")); err != nil {
+		return err
+	}
+	s.batchSeqMarked = v
+	return nil
+}
+
+func (s *Store) flushStream(st *stream) error {
+	st.flushMu.Lock()
+	defer st.flushMu.Unlock()
+	st.mu.RLock()
+	frozen := append([]*memtable(nil), st.frozen...)
+	deleted := st.deleted
+	st.mu.RUnlock()
+	if len(frozen) == 0 {
+		return nil
+	}
+	var bytes int64
+	var rows []row
+	inOrder := len(frozen) == 1 && frozen[0].inOrder
+	for _, m := range frozen {
+		rows = append(rows, m.rows...)
+		bytes += m.bytes
+	}
+	var segs []*segment
+	if !deleted {
+		rows = sortedRows(rows, inOrder)
+		for start := 0; start < len(rows); {
+			day := dayOf(rows[start].line)
+			end := start + 1
+			for end < len(rows) && dayOf(rows[end].line) == day {
+				end++
+			}
+			seg, err := s.writeDay(st, day, rows[start:end])
+			if err != nil {
+				for _, sg := range segs {
+					sg.close()
+					s.fs.Remove(sg.path)
+				}
+				return err
+			}
+			segs = append(segs, seg)
+			start = end
+		}
+	}
+	st.mu.Lock()
+	st.segs = append(st.segs, segs...)
+	sortSegments(st.segs)
+	st.frozen = st.frozen[len(frozen):]
+	st.mu.Unlock()
+	s.release(bytes)
+	return nil
+}
+
+func (s *Store) release(bytes int64) {
+	s.memBytes.Add(-bytes)
+	s.spaceMu.Lock()
+	s.space.Broadcast()
+	s.spaceMu.Unlock()
+}
+
+func dayOf(line int64) string { return time.Unix(0, line).UTC().Format("20060102") }
+
+func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
+	dir := filepath.Join(st.dir, day)
+	if err := vfs.MkdirAll(s.fs, dir); err != nil {
+		return nil, err
+	}
+	// The folders may be new: their entries must be on disk before the WAL
+	// that holds the rows is removed. They are synced every time, because
+	// a sync that failed after a folder was made would not be retried.
+	for _, d := range []string{st.dir, s.streamsDir()} {
+		if err := s.fs.SyncDir(d); err != nil {
+			return nil, err
+		}
+	}
+	num := s.segNum.Add(1)
+	seg, err := writeSegment(s.fs, filepath.Join(dir, fmt.Sprintf("%020d.seg", num)), rows, s.opts.Tokenizer)
+	if err != nil {
+		return nil, err
+	}
+	seg.day, seg.num = day, num
+	seg.stream, seg.dmg = st.id, s.damage
+	return seg, nil
+}

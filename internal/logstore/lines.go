@@ -1,0 +1,104 @@
+package logstore
+
+import (
+	"slices"
+	"sort"
+)
+
+// lineChecker answers which line numbers a stream's segments hold,
+// keeping the blocks it decoded for the rest of one append or replay.
+type lineChecker struct {
+	blocks map[blockRef][]int64
+	// err is the first block that could not be read. Appends treat such a
+	// block's numbers as taken, so that none is given twice; replay
+	// (unreadableFree) treats them as free, or it would drop acknowledged
+	// rows as if they were on disk, when queries skip the damaged block.
+	err            error
+	unreadableFree bool
+}
+
+type blockRef struct {
+	seg   *segment
+	block int
+}
+
+// lines returns the line numbers of the block of seg that may hold line,
+// and the block's highest number.
+func (c *lineChecker) lines(seg *segment, line int64) ([]int64, int64, bool) {
+	i := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= line })
+	if i == len(seg.blocks) || seg.blocks[i].minLine > line {
+		return nil, 0, false
+	}
+	maxLine := seg.blocks[i].maxLine
+	ref := blockRef{seg, i}
+	if lines, ok := c.blocks[ref]; ok {
+		return lines, maxLine, true
+	}
+	lines, err := seg.readLines(i)
+	if err != nil {
+		seg.skipDamaged(i, err, false)
+		if c.err == nil {
+			c.err = err
+		}
+		return nil, maxLine, !c.unreadableFree
+	}
+	if c.blocks == nil {
+		c.blocks = map[blockRef][]int64{}
+	}
+	c.blocks[ref] = lines
+	return lines, maxLine, true
+}
+
+// skip returns the first line number at or after line that no segment of
+// st holds, stepping over runs of consecutive numbers at once.
+func (c *lineChecker) skip(st *stream, line int64) int64 {
+	for {
+		next := line
+		for _, seg := range st.segs {
+			if next < seg.minLine || next > seg.maxLine {
+				continue
+			}
+			lines, maxLine, ok := c.lines(seg, next)
+			if !ok {
+				continue
+			}
+			if lines == nil {
+				// Unreadable means unknown: the block's whole range is taken,
+				// so that no number is given twice, and stepped over at once
+				// rather than one number (and one failed read) at a time.
+				next = maxLine + 1
+				continue
+			}
+			j, found := slices.BinarySearch(lines, next)
+			if !found {
+				continue
+			}
+			for j+1 < len(lines) && lines[j+1] == lines[j]+1 {
+				j++
+			}
+			next = lines[j] + 1
+		}
+		if next == line {
+			return line
+		}
+		line = next
+	}
+}
+
+func (c *lineChecker) has(st *stream, line int64) bool { return c.skip(st, line) != line }
+
+// nextFree returns the first line number at or after line that the
+// stream does not use. The caller holds st.mu.
+func (st *stream) nextFree(line int64, onDisk *lineChecker) int64 {
+	for {
+		next := st.active.lines.skip(line)
+		for _, m := range st.frozen {
+			next = m.lines.skip(next)
+		}
+		next = onDisk.skip(st, next)
+		if next == line {
+			return line
+		}
+		line = next
+	}
+}
