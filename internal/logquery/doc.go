@@ -52,8 +52,10 @@
 // ( ) [ ] : > < = " and the pairs && || are reserved: quote them to search
 // for them. Numeric comparisons and ranges apply to labels only.
 //
-// Bounds on one query (each a syntax error beyond it): 256 distinct
-// full-text terms, 64 tokens in a phrase, 100 levels of nesting.
+// Bounds on one query (each a syntax error beyond it): 10,240 bytes of
+// keywords, 256 distinct full-text terms, 64 tokens in a phrase, 100
+// levels of nesting, and a word with wildcards at most 256 bytes long with
+// at most 16 of them.
 //
 // Syntax errors are *Error values with Code CodeWildcard (LTS.0301) for a
 // leading wildcard and CodeSyntax (LTS.0009) for anything else; the message

@@ -12,6 +12,9 @@ func Parse(keywords string, t *Tokenizer) (*Query, error) {
 		t = DefaultTokenizer()
 	}
 	q := &Query{tok: t}
+	if len(keywords) > MaxKeywordsLength {
+		return nil, &Error{Code: CodeSyntax, Msg: fmt.Sprintf("keywords are %d bytes long, at most %d are allowed", len(keywords), MaxKeywordsLength)}
+	}
 	items, err := lex(keywords)
 	if err != nil {
 		return nil, err
@@ -324,6 +327,9 @@ func (p *parser) atoms(it item) ([]atom, *Error) {
 		case it.kind == itemWord && hasWildcard(tok):
 			if tok[0] == '*' || tok[0] == '?' {
 				return nil, wildcardError(p.src, it.pos+start, tok)
+			}
+			if n := strings.Count(tok, "*") + strings.Count(tok, "?"); len(tok) > maxWildcardLength || n > maxWildcards {
+				return nil, p.errorAt(it.pos+start, "a word with wildcards may have at most %d bytes and %d wildcards, %q has %d and %d", maxWildcardLength, maxWildcards, tok, len(tok), n)
 			}
 			atoms = append(atoms, atom{kind: atomWildcard, text: compactStars(t.Normalize(tok))})
 		default:

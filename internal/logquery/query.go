@@ -7,6 +7,14 @@ const (
 	maxAtoms  = 256 // distinct full-text terms: the bit set of a scan
 	maxPhrase = 64  // tokens of a phrase: the bits of its shift-and state
 	maxDepth  = 100 // nested parentheses and NOTs
+	// MaxKeywordsLength bounds the keywords' text in bytes: ample for a
+	// few hundred terms, and it bounds the parser's work.
+	MaxKeywordsLength = 10240
+	// A wildcard word is matched against every token of every row it
+	// reaches, in time proportional to its length times the token's when
+	// it has a '*': these bound that product's first factor.
+	maxWildcardLength = 256 // bytes of one wildcard word
+	maxWildcards      = 16  // '*' and '?' in one word
 )
 
 type atomKind uint8

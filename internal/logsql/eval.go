@@ -1,6 +1,7 @@
 package logsql
 
 import (
+	"context"
 	"math"
 	"regexp"
 	"strconv"
@@ -22,9 +23,9 @@ type evaluator struct {
 	ident   []int32
 }
 
-func newEvaluator(opts *Options, nodes int) *evaluator {
+func newEvaluator(ctx context.Context, opts *Options, nodes int) *evaluator {
 	return &evaluator{
-		fc:      fctx{loc: opts.Location, now: opts.Now.UnixMilli(), regexps: map[string]*regexp.Regexp{}},
+		fc:      fctx{ctx: ctx, loc: opts.Location, now: opts.Now.UnixMilli(), regexps: map[string]*regexp.Regexp{}},
 		scratch: make([]*Column, nodes),
 		fbufs:   make([][]float64, 2*nodes),
 		likes:   map[int]*likeMatcher{},
@@ -575,65 +576,6 @@ func (ev *evaluator) evalIn(e *expr, b *Batch, sel []int32) (*Column, error) {
 	return out, nil
 }
 
-// likeMatcher matches SQL LIKE patterns (% any run, _ one character),
-// with fast paths for prefix, suffix, substring and exact patterns.
-type likeMatcher struct {
-	kind byte // '=', '^' prefix, '$' suffix, '*' contains, 'r' regexp
-	lit  string
-	re   *regexp.Regexp
-}
-
-func compileLike(p string) *likeMatcher {
-	if !strings.Contains(p, "_") {
-		inner := strings.Trim(p, "%")
-		if !strings.Contains(inner, "%") {
-			pre, suf := strings.HasPrefix(p, "%"), strings.HasSuffix(p, "%") && len(p) > 0
-			switch {
-			case len(p) == 0:
-				return &likeMatcher{kind: '=', lit: ""}
-			case p == "%" || p == "%%":
-				return &likeMatcher{kind: '*', lit: ""}
-			case pre && suf:
-				return &likeMatcher{kind: '*', lit: inner}
-			case pre:
-				return &likeMatcher{kind: '$', lit: inner}
-			case suf:
-				return &likeMatcher{kind: '^', lit: inner}
-			default:
-				return &likeMatcher{kind: '=', lit: p}
-			}
-		}
-	}
-	var b strings.Builder
-	b.WriteString("(?s)^")
-	for _, c := range p {
-		switch c {
-		case '%':
-			b.WriteString(".*")
-		case '_':
-			b.WriteString(".")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	return &likeMatcher{kind: 'r', re: regexp.MustCompile(b.String())}
-}
-
-func (m *likeMatcher) match(s string) bool {
-	switch m.kind {
-	case '=':
-		return s == m.lit
-	case '^':
-		return strings.HasPrefix(s, m.lit)
-	case '$':
-		return strings.HasSuffix(s, m.lit)
-	case '*':
-		return strings.Contains(s, m.lit)
-	}
-	return m.re.MatchString(s)
-}
-
 func (ev *evaluator) evalLike(e *expr, b *Batch, sel []int32) (*Column, error) {
 	x, err := ev.eval(e.args[0], b, sel)
 	if err != nil {
@@ -670,13 +612,13 @@ func (ev *evaluator) evalLike(e *expr, b *Batch, sel []int32) (*Column, error) {
 		} else {
 			s = x.Value(ri).String()
 		}
-		if mm.match(s) {
+		if mm.match(s, ev.fc.stopped) {
 			out.Long[r] = hit
 		} else {
 			out.Long[r] = miss
 		}
 	}
-	return out, nil
+	return out, ev.fc.ctx.Err()
 }
 
 func (ev *evaluator) evalCase(e *expr, b *Batch, sel []int32) (*Column, error) {
@@ -743,7 +685,10 @@ func (ev *evaluator) evalFunc(e *expr, b *Batch, sel []int32, fn *funcDef) (*Col
 	}
 	args := ev.args[:len(cols)]
 	nm := []bool(nil)
-	for _, r := range sel {
+	for i, r := range sel {
+		if i%rowsBetweenStops == 0 && ev.fc.stopped() {
+			return nil, ev.fc.ctx.Err()
+		}
 		ri := int(r)
 		null := false
 		for i, c := range cols {

@@ -1,8 +1,11 @@
 package logsql
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,23 +27,68 @@ type funcDef struct {
 
 // fctx is the per-worker context scalar functions run in.
 type fctx struct {
+	// ctx is the query's: row loops that may be slow ask stopped.
+	ctx     context.Context
 	loc     *time.Location
 	now     int64
 	regexps map[string]*regexp.Regexp
 }
 
+// rowsBetweenStops is how many rows a function evaluates between two
+// looks at whether its query was cancelled.
+const rowsBetweenStops = 16
+
+// stopped reports whether the query was cancelled or ran out of time.
+func (c *fctx) stopped() bool { return c.ctx.Err() != nil }
+
+// Bounds on the regular expressions of regexp_like and regexp_extract.
+// Matching runs in time proportional to the text's length times the
+// compiled program's size and cannot be interrupted within a row, so the
+// program is what is bounded: a row of 1 MiB then takes well under a
+// second.
+const (
+	MaxRegexpLength = 1024 // bytes of the pattern
+	maxRegexpInsts  = 1000 // instructions of the compiled program
+)
+
 func (c *fctx) regexp(pattern string) (*regexp.Regexp, error) {
 	if re, ok := c.regexps[pattern]; ok {
 		return re, nil
 	}
-	re, err := regexp.Compile(pattern)
+	re, err := compileRegexp(pattern)
 	if err != nil {
-		return nil, &Error{Pos: -1, Msg: "invalid regular expression " + quote(pattern) + ": " + err.Error()}
+		return nil, err
 	}
 	if len(c.regexps) > 256 {
 		clear(c.regexps)
 	}
 	c.regexps[pattern] = re
+	return re, nil
+}
+
+// compileRegexp compiles a query's regular expression within the bounds.
+func compileRegexp(pattern string) (*regexp.Regexp, error) {
+	bad := func(why string) error {
+		return &Error{Pos: -1, Msg: "invalid regular expression " + quote(pattern) + ": " + why}
+	}
+	if len(pattern) > MaxRegexpLength {
+		return nil, bad(fmt.Sprintf("it is %d bytes long, at most %d are allowed", len(pattern), MaxRegexpLength))
+	}
+	parsed, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	prog, err := syntax.Compile(parsed.Simplify())
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	if len(prog.Inst) > maxRegexpInsts {
+		return nil, bad(fmt.Sprintf("it compiles to %d steps, at most %d are allowed; use fewer or smaller repetitions", len(prog.Inst), maxRegexpInsts))
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, bad(err.Error())
+	}
 	return re, nil
 }
 

@@ -1,6 +1,7 @@
 package logsql
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,7 +41,14 @@ func Parse(sql string) (*Query, error) { return parse(sql, false) }
 // answers also show every GROUP BY column the select list leaves out.
 func ParseShowingGroups(sql string) (*Query, error) { return parse(sql, true) }
 
+// MaxQueryLength is the longest SQL text, in bytes, that Parse reads: the
+// documented limit of the LTS query APIs.
+const MaxQueryLength = 102400
+
 func parse(sql string, showGroups bool) (*Query, error) {
+	if len(sql) > MaxQueryLength {
+		return nil, &Error{Pos: MaxQueryLength, Msg: fmt.Sprintf("the query is %d bytes long, at most %d are allowed", len(sql), MaxQueryLength)}
+	}
 	toks, err := lex(sql)
 	if err != nil {
 		return nil, err

@@ -110,7 +110,7 @@ func (r *run) selectRows(src Source) (*Result, error) {
 	cols := r.columnsFor()
 
 	if len(order) == 0 {
-		ev := newEvaluator(&r.opts, bd.nodes)
+		ev := newEvaluator(r.ctx, &r.opts, bd.nodes)
 		var bufs [2][]int32
 		itemCols := make([]*Column, len(items))
 		skip := q.offset
@@ -172,7 +172,7 @@ func (r *run) selectRows(src Source) (*Result, error) {
 	}
 	workers := make([]*worker, r.opts.Parallel)
 	for i := range workers {
-		workers[i] = &worker{ev: newEvaluator(&r.opts, bd.nodes), top: topK{k: k, desc: desc},
+		workers[i] = &worker{ev: newEvaluator(r.ctx, &r.opts, bd.nodes), top: topK{k: k, desc: desc},
 			keyCols: make([]*Column, len(order)), itemCols: make([]*Column, len(items)), seq: int64(i) << 40}
 	}
 	err = r.scan(src, cols, r.opts.Parallel, func(wi int, b *Batch) error {

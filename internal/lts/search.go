@@ -328,7 +328,7 @@ func (s *Service) queryLogs(w http.ResponseWriter, r *http.Request) error {
 	highlight := !req.Highlight.Set || req.Highlight.Value
 	logs := make([]logJSON, 0, min(limit, 256))
 	if sc.Start <= sc.End {
-		err = s.logs.Rows(id, sc, func(row logstore.Row) bool {
+		err = s.logs.Rows(r.Context(), id, sc, func(row logstore.Row) bool {
 			logs = append(logs, toLogJSON(row, q, highlight))
 			return int64(len(logs)) < limit
 		})
@@ -343,7 +343,7 @@ func (s *Service) queryLogs(w http.ResponseWriter, r *http.Request) error {
 	}
 	resp := map[string]any{"logs": logs, "isQueryComplete": true}
 	if req.IsCount.Value {
-		n, _, err := s.logs.Count(id, logstore.Scan{Start: start, End: end, Matcher: m}, 0, 0)
+		n, _, err := s.logs.Count(r.Context(), id, logstore.Scan{Start: start, End: end, Matcher: m}, 0, 0)
 		if err != nil {
 			return &wire.Internal{Err: ErrQueryLogs, Cause: err}
 		}
@@ -385,7 +385,7 @@ func (s *Service) logContext(w http.ResponseWriter, r *http.Request) error {
 		if n == 0 || sc.Start > sc.End {
 			return out, nil
 		}
-		err := s.logs.Rows(id, sc, func(row logstore.Row) bool {
+		err := s.logs.Rows(r.Context(), id, sc, func(row logstore.Row) bool {
 			out = append(out, toLogJSON(row, nil, false))
 			return int64(len(out)) < n
 		})
@@ -456,7 +456,7 @@ func (s *Service) histogram(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	total, counts, err := s.logs.Count(id, logstore.Scan{Start: start, End: end, Matcher: m}, req.Step.Value*msToNs, int(n))
+	total, counts, err := s.logs.Count(r.Context(), id, logstore.Scan{Start: start, End: end, Matcher: m}, req.Step.Value*msToNs, int(n))
 	if err != nil {
 		return &wire.Internal{Err: ErrQueryLogs.WithMsg("Internal Server Error"), Cause: err}
 	}

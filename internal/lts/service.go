@@ -32,6 +32,11 @@ type Config struct {
 	// TransferGrace and TransferInterval tune the transfer worker (see
 	// transfer.Config; zero: its defaults, a negative grace: none).
 	TransferGrace, TransferInterval time.Duration
+	// QueryTimeout bounds one query (zero: DefaultQueryTimeout);
+	// ProjectQueries is how many queries a project may run at once (zero:
+	// DefaultProjectQueries).
+	QueryTimeout   time.Duration
+	ProjectQueries int
 }
 
 // Service is the LTS API. It is safe for concurrent use.
@@ -44,11 +49,12 @@ type Service struct {
 	region    string
 	objects   objstore.Store
 	transfers *transfer.Worker
+	gate      *queryGate
 }
 
 // Open opens the log engine and returns the service over db.
 func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
-	s := &Service{db: db, streams: &streamCache{db: db, log: cfg.Logger}, tokenizer: logquery.DefaultTokenizer(), now: cfg.Now, region: cfg.Region, objects: cfg.Objects}
+	s := &Service{db: db, streams: &streamCache{db: db, log: cfg.Logger}, tokenizer: logquery.DefaultTokenizer(), now: cfg.Now, region: cfg.Region, objects: cfg.Objects, gate: newQueryGate(cfg.QueryTimeout, cfg.ProjectQueries)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -96,11 +102,11 @@ func (s *Service) API() wire.Service {
 			{Method: "DELETE", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}", Handle: s.deleteStream},
 			{Method: "PUT", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams-ttl/{log_stream_id}", Handle: s.updateStream},
 			{Method: "GET", Pattern: "/v2/{project_id}/log-streams", Handle: s.listAllStreams},
-			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/content/query", Handle: s.queryLogs},
-			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/context", Handle: s.logContext},
-			{Method: "POST", Pattern: "/v2/{project_id}/lts/keyword-count", Handle: s.histogram},
-			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/struct-content/query", Handle: s.structQuery},
-			{Method: "POST", Pattern: "/v2/{project_id}/streams/{log_stream_id}/struct-content/query", Handle: s.structQueryNew},
+			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/content/query", Handle: s.query(s.queryLogs)},
+			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/context", Handle: s.query(s.logContext)},
+			{Method: "POST", Pattern: "/v2/{project_id}/lts/keyword-count", Handle: s.query(s.histogram)},
+			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/struct-content/query", Handle: s.query(s.structQuery)},
+			{Method: "POST", Pattern: "/v2/{project_id}/streams/{log_stream_id}/struct-content/query", Handle: s.query(s.structQueryNew)},
 			{Method: "POST", Pattern: "/v2/{project_id}/log-dump/obs", Handle: s.createDumpObs},
 			{Method: "POST", Pattern: "/v2/{project_id}/transfers", Handle: s.createTransfer},
 			{Method: "GET", Pattern: "/v2/{project_id}/transfers", Handle: s.listTransfers},

@@ -107,12 +107,12 @@ func (src *logSource) Scan(ctx context.Context, columns []string, parallel int, 
 		err = fn(0, toBatch(logstore.BlockOf(rows, parts), labels))
 		rows = rows[:0]
 	}
-	serr := src.logs.Rows(src.id, sc, func(r logstore.Row) bool {
+	serr := src.logs.Rows(ctx, src.id, sc, func(r logstore.Row) bool {
 		rows = append(rows, r)
 		if len(rows) == 1024 {
 			flush()
 		}
-		return err == nil && ctx.Err() == nil
+		return err == nil
 	})
 	if err == nil && serr == nil && len(rows) > 0 {
 		flush()

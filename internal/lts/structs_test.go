@@ -75,7 +75,7 @@ func request(h wire.HandlerFunc, method, target string, body any, path map[strin
 func rows(t *testing.T, s *Service, stream string) []logstore.Row {
 	t.Helper()
 	var out []logstore.Row
-	err := s.logs.Rows(stream, logstore.Scan{Start: 0, End: math.MaxInt64, Fields: true}, func(r logstore.Row) bool {
+	err := s.logs.Rows(context.Background(), stream, logstore.Scan{Start: 0, End: math.MaxInt64, Fields: true}, func(r logstore.Row) bool {
 		out = append(out, r)
 		return true
 	})

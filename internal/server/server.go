@@ -48,6 +48,10 @@ type Config struct {
 	// TransferGrace and TransferInterval tune the transfer worker (zero:
 	// its defaults).
 	TransferGrace, TransferInterval time.Duration
+	// QueryTimeout and ProjectQueries bound log queries (see lts.Config;
+	// zero: their defaults).
+	QueryTimeout   time.Duration
+	ProjectQueries int
 }
 
 // App is an opened server: its stores, services and HTTP handler.
@@ -108,6 +112,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	logs, err := lts.Open(ctx, db, lts.Config{
 		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
 		Region: cfg.Region, Objects: cfg.Objects, TransferGrace: cfg.TransferGrace, TransferInterval: cfg.TransferInterval,
+		QueryTimeout: cfg.QueryTimeout, ProjectQueries: cfg.ProjectQueries,
 	})
 	if err != nil {
 		db.Close()

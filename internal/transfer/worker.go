@@ -276,7 +276,7 @@ func (w *Worker) write(ctx context.Context, s *Settings, names Names, streamID s
 		}
 		sc.Fields = len(s.StructFields) > 0 && s.Format == "JSON"
 		var werr error
-		err := w.cfg.Logs.Rows(streamID, sc, func(r logstore.Row) bool {
+		err := w.cfg.Logs.Rows(ctx, streamID, sc, func(r logstore.Row) bool {
 			werr = enc.write(r)
 			return werr == nil && ctx.Err() == nil
 		})

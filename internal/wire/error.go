@@ -3,6 +3,7 @@ package wire
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 )
 
 // Error is a service error as a client sees it: an HTTP status and a body
@@ -14,6 +15,9 @@ type Error struct {
 	// Shape is the JSON layout of the body; the zero value is the
 	// error_code/error_msg layout of LTS, IAM and FunctionGraph.
 	Shape Shape
+	// RetryAfter, when positive, is sent as the Retry-After header (in
+	// seconds): the request may succeed if sent again after it.
+	RetryAfter int
 }
 
 // Shape is the JSON layout of an error body.
@@ -54,6 +58,9 @@ func (e *Error) WithMsg(format string, args ...any) *Error {
 // request id header is set by the server before any handler runs, so it is
 // already on w.
 func WriteError(w http.ResponseWriter, e *Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	switch e.Shape {
 	case ShapeAMS:
 		WriteJSON(w, e.Status, struct {
