@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ type evaluator struct {
 	fbufs   [][]float64
 	likes   map[int]*likeMatcher
 	periods map[int]*period
+	inLists map[int]*inLiterals
 	args    []Value
 	ident   []int32
 }
@@ -29,6 +31,7 @@ func newEvaluator(ctx context.Context, opts *Options, nodes int) *evaluator {
 		scratch: make([]*Column, nodes),
 		fbufs:   make([][]float64, 2*nodes),
 		likes:   map[int]*likeMatcher{},
+		inLists: map[int]*inLiterals{},
 		periods: map[int]*period{},
 	}
 }
@@ -535,6 +538,9 @@ func (ev *evaluator) evalIn(e *expr, b *Batch, sel []int32) (*Column, error) {
 	if err != nil {
 		return nil, err
 	}
+	if lits := ev.inList(e); lits != nil {
+		return ev.evalInLiterals(e, x, lits, b, sel), nil
+	}
 	list := make([]*Column, len(e.args)-1)
 	for i, a := range e.args[1:] {
 		if list[i], err = ev.eval(a, b, sel); err != nil {
@@ -787,5 +793,93 @@ func (ev *evaluator) as(e *expr, c *Column, b *Batch, sel []int32) *Column {
 	}
 	out := ev.out(e, b.Len)
 	convertInto(out, c, sel)
+	return out
+}
+
+// inLiterals is an IN list of literals, read once per query instead of
+// once per batch, with sets for the lookups that need no conversion: a
+// string among strings, an integer among integers. Other mixes compare
+// value by value, as the general path does.
+type inLiterals struct {
+	values  []Value
+	hasNull bool
+	strs    map[string]struct{} // every value a string
+	longs   map[int64]struct{}  // every value a Long or Bool
+}
+
+// inList returns e's list when every item is a literal, else nil.
+func (ev *evaluator) inList(e *expr) *inLiterals {
+	if l, ok := ev.inLists[e.idx]; ok {
+		return l
+	}
+	l := &inLiterals{}
+	allStr, allLong := true, true
+	for _, a := range e.args[1:] {
+		if a.kind != eLiteral {
+			l = nil
+			break
+		}
+		switch a.val.Type {
+		case Null:
+			l.hasNull = true
+			continue
+		case String:
+			allLong = false
+		case Long, Bool:
+			allStr = false
+		default:
+			allStr, allLong = false, false
+		}
+		l.values = append(l.values, a.val)
+	}
+	if l != nil {
+		switch {
+		case allStr:
+			l.strs = make(map[string]struct{}, len(l.values))
+			for _, v := range l.values {
+				l.strs[v.Str] = struct{}{}
+			}
+		case allLong:
+			l.longs = make(map[int64]struct{}, len(l.values))
+			for _, v := range l.values {
+				l.longs[v.asLong()] = struct{}{}
+			}
+		}
+	}
+	ev.inLists[e.idx] = l
+	return l
+}
+
+func (ev *evaluator) evalInLiterals(e *expr, x *Column, l *inLiterals, b *Batch, sel []int32) *Column {
+	out := ev.out(e, b.Len)
+	hit, miss := int64(1), int64(0)
+	if e.not {
+		hit, miss = 0, 1
+	}
+	for _, r := range sel {
+		ri := int(r)
+		if x.IsNull(ri) {
+			nulls(out, b.Len)[r] = true
+			continue
+		}
+		v := x.Value(ri)
+		var found bool
+		switch {
+		case l.strs != nil && v.Type == String:
+			_, found = l.strs[v.Str]
+		case l.longs != nil && (v.Type == Long || v.Type == Bool):
+			_, found = l.longs[v.asLong()]
+		default:
+			found = slices.ContainsFunc(l.values, func(w Value) bool { return compareValues(v, w) == 0 })
+		}
+		switch {
+		case found:
+			out.Long[r] = hit
+		case l.hasNull:
+			nulls(out, b.Len)[r] = true
+		default:
+			out.Long[r] = miss
+		}
+	}
 	return out
 }

@@ -365,8 +365,17 @@ func resultColumns(res *logsql.Result) []string {
 }
 
 // splitPipe splits "search | SQL" at the first "|" outside quotes; without
-// one, the whole text is the first part.
+// one, the whole text is the first part. A search of a lone "*", as LTS
+// writes "every line" before a pipe, is empty.
 func splitPipe(text string) (string, string) {
+	search, sql := splitAtPipe(text)
+	if search == "*" && sql != "" {
+		search = ""
+	}
+	return search, sql
+}
+
+func splitAtPipe(text string) (string, string) {
 	var quote rune
 	for i, c := range text {
 		switch {
