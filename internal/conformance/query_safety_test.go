@@ -67,7 +67,9 @@ func newSafetyEnv(t *testing.T, long int, configure func(*server.Config)) *safet
 	return se
 }
 
-func (se *safetyEnv) window() (int64, int64) { return se.start, time.Now().Add(time.Minute).UnixMilli() }
+func (se *safetyEnv) window() (int64, int64) {
+	return se.start, time.Now().Add(time.Minute).UnixMilli()
+}
 
 func (se *safetyEnv) paths() (legacy, current, search string) {
 	base := "/v2/" + testProject + "/groups/" + se.group + "/streams/" + se.stream
@@ -272,12 +274,16 @@ func TestProjectQueryLimit(t *testing.T) {
 		return status, resp
 	}
 	status, body := postOther("/v2/"+other+"/groups", map[string]any{"log_group_name": "other", "ttl_in_days": 7})
-	var g struct{ LogGroupID string `json:"log_group_id"` }
+	var g struct {
+		LogGroupID string `json:"log_group_id"`
+	}
 	if status != 201 || json.Unmarshal(body, &g) != nil {
 		t.Fatalf("group of the other project: %d %s", status, body)
 	}
 	status, body = postOther("/v2/"+other+"/groups/"+g.LogGroupID+"/streams", map[string]any{"log_stream_name": "other"})
-	var s struct{ LogStreamID string `json:"log_stream_id"` }
+	var s struct {
+		LogStreamID string `json:"log_stream_id"`
+	}
 	if status != 201 || json.Unmarshal(body, &s) != nil {
 		t.Fatalf("stream of the other project: %d %s", status, body)
 	}
