@@ -18,6 +18,7 @@ import (
 
 	"logtank/internal/iam"
 	"logtank/internal/wire"
+	"logtank/internal/workpool"
 )
 
 // errNoRoute is the API-gateway answer for a path no service serves.
@@ -239,7 +240,12 @@ func (rt *router) renderError(w http.ResponseWriter, r *http.Request, svc wire.S
 		// Nobody reads this answer; the status is for the log and metrics.
 		w.WriteHeader(StatusClientClosed)
 	case errors.As(err, &in):
-		rt.log.Error("request failed", "route", label, "error", in.Cause, "request_id", w.Header().Get("X-Request-Id"))
+		attrs := []any{"route", label, "error", in.Cause, "request_id", w.Header().Get("X-Request-Id")}
+		var pe *workpool.PanicError
+		if errors.As(err, &pe) {
+			attrs = append(attrs, "stack", string(pe.Stack))
+		}
+		rt.log.Error("request failed", attrs...)
 		wire.WriteError(w, in.Err)
 	case errors.As(err, &we):
 		wire.WriteError(w, we)
