@@ -55,7 +55,7 @@
 // Bounds on one query (each a syntax error beyond it): 10,240 bytes of
 // keywords, 256 distinct full-text terms, 64 tokens in a phrase, 100
 // levels of nesting, and a word with wildcards at most 256 bytes long with
-// at most 16 of them.
+// at most 16 of them (a run of '*' counts once).
 //
 // Syntax errors are *Error values with Code CodeWildcard (LTS.0301) for a
 // leading wildcard and CodeSyntax (LTS.0009) for anything else; the message

@@ -137,3 +137,35 @@ func TestParseQuotedEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestParseBounds: the keywords' length and wildcard words are bounded,
+// with a position; the bounds themselves are accepted.
+func TestParseBounds(t *testing.T) {
+	for _, tc := range []struct{ keywords, msg string }{
+		{strings.Repeat("a ", MaxKeywordsLength/2+1), "keywords are 10242 bytes long, at most 10240 are allowed; the excess starts at position 10241"},
+		{"a" + strings.Repeat("*", maxWildcards+1), "" /* stars fold: accepted */},
+		{"a" + strings.Repeat("?", maxWildcards+1), `a word with wildcards may have at most 256 bytes and 16 wildcards, "a?????????????????" has 18 and 17 at position 1`},
+		{"x " + strings.Repeat("b", maxWildcardLength) + "*", "has 257 and 1 at position 3"},
+	} {
+		_, err := Parse(tc.keywords, nil)
+		if tc.msg == "" {
+			if err != nil {
+				t.Errorf("Parse(%.40q): %v", tc.keywords, err)
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeSyntax || !strings.Contains(e.Msg, tc.msg) {
+			t.Errorf("Parse(%.40q) = %v, want %q", tc.keywords, err, tc.msg)
+		}
+	}
+	for _, kw := range []string{
+		strings.Repeat("a ", MaxKeywordsLength/2),
+		"a" + strings.Repeat("?", maxWildcards-1),
+		strings.Repeat("b", maxWildcardLength-1) + "*",
+	} {
+		if _, err := Parse(kw, nil); err != nil {
+			t.Errorf("Parse(%.40q): %v", kw, err)
+		}
+	}
+}
