@@ -17,7 +17,7 @@ import (
 
 	"logtank/internal/client"
 	"logtank/internal/iam"
-	"logtank/internal/lts"
+	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
 	"logtank/internal/server"
 )
@@ -36,8 +36,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	memLimit := fs.Int64("memory-limit-mb", 384, "soft memory limit for the Go runtime in MiB (0: none; GOMEMLIMIT overrides)")
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
-	queryTimeout := fs.Duration("query-timeout", lts.DefaultQueryTimeout, "longest time one log search or SQL query may run")
-	projectQueries := fs.Int("project-queries", lts.DefaultProjectQueries, "log searches and SQL queries one project may run at once (more are answered 429)")
+	queryTimeout := fs.Duration("query-timeout", ltscore.DefaultQueryTimeout, "longest time one log search or SQL query may run")
+	projectQueries := fs.Int("project-queries", ltscore.DefaultProjectQueries, "log searches and SQL queries one project may run at once (more are answered 429)")
 	obs := objectFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err

@@ -57,7 +57,7 @@
 // levels of nesting, and a word with wildcards at most 256 bytes long with
 // at most 16 of them (a run of '*' counts once).
 //
-// Syntax errors are *Error values with Code CodeWildcard (LTS.0301) for a
-// leading wildcard and CodeSyntax (LTS.0009) for anything else; the message
+// Syntax errors are *Error values of kind KindLeadingWildcard for a
+// leading wildcard and KindSyntax for anything else; the message
 // names the problem and its 1-based character position in the keywords.
 package logquery

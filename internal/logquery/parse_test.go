@@ -8,14 +8,14 @@ import (
 )
 
 func TestParseErrors(t *testing.T) {
-	const w, s = CodeWildcard, CodeSyntax
+	const w, s = KindLeadingWildcard, KindSyntax
 	many := make([]string, maxAtoms+1)
 	for i := range many {
 		many[i] = fmt.Sprintf("t%d", i)
 	}
 	tests := []struct {
 		keywords string
-		code     string
+		kind     ErrorKind
 		msg      string
 	}{
 		// leading wildcards (LTS.0301), per token
@@ -87,10 +87,10 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("Parse(%.40q) = %v, %v; want an *Error", tt.keywords, q, err)
 			continue
 		}
-		if e.Code != tt.code || e.Msg != tt.msg {
-			t.Errorf("Parse(%.40q) error\n got %s %q\nwant %s %q", tt.keywords, e.Code, e.Msg, tt.code, tt.msg)
+		if e.Kind != tt.kind || e.Msg != tt.msg {
+			t.Errorf("Parse(%.40q) error\n got %d %q\nwant %d %q", tt.keywords, e.Kind, e.Msg, tt.kind, tt.msg)
 		}
-		if e.Error() != e.Code+" "+e.Msg {
+		if e.Error() != e.Msg {
 			t.Errorf("Error() = %q", e.Error())
 		}
 	}
@@ -155,7 +155,7 @@ func TestParseBounds(t *testing.T) {
 			continue
 		}
 		var e *Error
-		if !errors.As(err, &e) || e.Code != CodeSyntax || !strings.Contains(e.Msg, tc.msg) {
+		if !errors.As(err, &e) || e.Kind != KindSyntax || !strings.Contains(e.Msg, tc.msg) {
 			t.Errorf("Parse(%.40q) = %v, want %q", tc.keywords, err, tc.msg)
 		}
 	}

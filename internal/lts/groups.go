@@ -2,6 +2,7 @@ package lts
 
 import (
 	"errors"
+	"logtank/internal/ltscore"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -51,15 +52,15 @@ func (s *Service) createGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	g := catalog.LogGroup{
 		ID: uuid.NewString(), ProjectID: r.PathValue("project_id"), Name: req.Name, Alias: req.Alias,
-		TTLDays: int(req.TTL.Value), Tags: tags, CreatedMS: s.now().UnixMilli(),
+		TTLDays: int(req.TTL.Value), Tags: tags, CreatedMS: s.core.Now().UnixMilli(),
 	}
 	switch err := s.db.CreateLogGroup(r.Context(), g, MaxGroupsPerProject); {
 	case errors.Is(err, catalog.ErrExists):
-		return ErrGroupExists
+		return ltscore.ErrGroupExists
 	case errors.Is(err, catalog.ErrQuota):
-		return ErrGroupQuota.WithMsg("%s (%d)", ErrGroupQuota.Msg, MaxGroupsPerProject)
+		return ltscore.ErrGroupQuota.WithMsg("%s (%d)", ltscore.ErrGroupQuota.Msg, MaxGroupsPerProject)
 	case err != nil:
-		return internal(ErrCreateGroup, err)
+		return internal(ltscore.ErrCreateGroup, err)
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"log_group_id": g.ID})
 	return nil
@@ -98,11 +99,11 @@ func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	g, err := s.db.UpdateLogGroup(r.Context(), r.PathValue("project_id"), r.PathValue("log_group_id"), int(req.TTL.Value), tags)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrGroupNotFound
+		return ltscore.ErrGroupNotFound
 	case err != nil:
-		return internal(ErrUpdateGroup, err)
+		return internal(ltscore.ErrUpdateGroup, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{
@@ -115,25 +116,25 @@ func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	project, groupID := r.PathValue("project_id"), r.PathValue("log_group_id")
 	streams, err := s.db.LogStreams(r.Context(), project, catalog.StreamFilter{GroupID: groupID})
 	if err != nil {
-		return internal(ErrDeleteGroup, err)
+		return internal(ltscore.ErrDeleteGroup, err)
 	}
 	var inUse *catalog.InUseError
 	switch err := s.db.DeleteLogGroup(r.Context(), project, groupID); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrGroupNotFound
+		return ltscore.ErrGroupNotFound
 	case errors.As(err, &inUse):
-		return ErrGroupInTransfer.WithMsg("%s (transfer %s)", ErrGroupInTransfer.Msg, inUse.TransferID)
+		return ltscore.ErrGroupInTransfer.WithMsg("%s (transfer %s)", ltscore.ErrGroupInTransfer.Msg, inUse.TransferID)
 	case err != nil:
-		return internal(ErrDeleteGroup, err)
+		return internal(ltscore.ErrDeleteGroup, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	// The catalog no longer has the streams: should removing their logs
 	// fail now, the next start removes them.
 	for _, st := range streams {
-		if err := s.logs.DeleteStream(st.ID); err != nil {
-			return internal(ErrDeleteGroup, err)
+		if err := s.core.Logs().DeleteStream(st.ID); err != nil {
+			return internal(ltscore.ErrDeleteGroup, err)
 		}
 	}
 	wire.NoContent(w)

@@ -2,6 +2,7 @@ package lts
 
 import (
 	"errors"
+	"logtank/internal/ltscore"
 	"net/http"
 	"strings"
 
@@ -96,19 +97,19 @@ func (s *Service) createStream(w http.ResponseWriter, r *http.Request) error {
 	st := catalog.LogStream{
 		ID: uuid.NewString(), ProjectID: r.PathValue("project_id"), GroupID: r.PathValue("log_group_id"),
 		Name: req.Name, Alias: req.Alias, TTLDays: int(req.TTL.Value), Tags: tags,
-		EnterpriseProject: req.EnterpriseProject, LogStorage: true, CreatedMS: s.now().UnixMilli(),
+		EnterpriseProject: req.EnterpriseProject, LogStorage: true, CreatedMS: s.core.Now().UnixMilli(),
 	}
 	switch err := s.db.CreateLogStream(r.Context(), st, MaxStreamsPerGroup); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrGroupNotFound
+		return ltscore.ErrGroupNotFound
 	case errors.Is(err, catalog.ErrExists):
-		return ErrStreamExists
+		return ltscore.ErrStreamExists
 	case errors.Is(err, catalog.ErrQuota):
-		return ErrStreamQuota.WithMsg("%s (%d)", ErrStreamQuota.Msg, MaxStreamsPerGroup)
+		return ltscore.ErrStreamQuota.WithMsg("%s (%d)", ltscore.ErrStreamQuota.Msg, MaxStreamsPerGroup)
 	case err != nil:
-		return internal(ErrCreateStream, err)
+		return internal(ltscore.ErrCreateStream, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"log_stream_id": st.ID})
@@ -190,11 +191,11 @@ func (s *Service) updateStream(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.db.UpdateLogStream(r.Context(), project, groupID, r.PathValue("log_stream_id"), u)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrStreamNotFound
+		return ltscore.ErrStreamNotFound
 	case err != nil:
-		return internal(ErrUpdateStream, err)
+		return internal(ltscore.ErrUpdateStream, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{
@@ -212,17 +213,17 @@ func (s *Service) deleteStream(w http.ResponseWriter, r *http.Request) error {
 	var inUse *catalog.InUseError
 	switch err := s.db.DeleteLogStream(r.Context(), project, groupID, id); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrStreamNotFound
+		return ltscore.ErrStreamNotFound
 	case errors.As(err, &inUse):
-		return ErrStreamInTransfer.WithMsg("%s: %s (transfer %s)", ErrStreamInTransfer.Msg, id, inUse.TransferID)
+		return ltscore.ErrStreamInTransfer.WithMsg("%s: %s (transfer %s)", ltscore.ErrStreamInTransfer.Msg, id, inUse.TransferID)
 	case err != nil:
-		return internal(ErrDeleteStream, err)
+		return internal(ltscore.ErrDeleteStream, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
-	if err := s.logs.DeleteStream(id); err != nil {
-		return internal(ErrDeleteStream, err)
+	if err := s.core.Logs().DeleteStream(id); err != nil {
+		return internal(ltscore.ErrDeleteStream, err)
 	}
 	wire.NoContent(w)
 	return nil
@@ -233,7 +234,7 @@ func (s *Service) group(r *http.Request, project, id string) (catalog.LogGroup, 
 	g, err := s.db.LogGroup(r.Context(), project, id)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		return g, ErrGroupNotFound
+		return g, ltscore.ErrGroupNotFound
 	case err != nil:
 		return g, err
 	}

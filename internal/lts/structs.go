@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"logtank/internal/ltscore"
 	"net/http"
 	"slices"
 	"unicode/utf8"
@@ -27,7 +28,7 @@ import (
 func ruleError(err error) error {
 	var se *structuring.Error
 	if errors.As(err, &se) && se.Kind == structuring.NotInList {
-		return ErrNotInList.WithMsg("%s", se.Msg)
+		return ltscore.ErrNotInList.WithMsg("%s", se.Msg)
 	}
 	if errors.As(err, &se) {
 		return invalid("%s", se.Msg)
@@ -49,9 +50,9 @@ func (s *Service) checkStream(r *http.Request, project, groupField, groupID, str
 	}
 	switch _, err := s.db.LogStream(r.Context(), project, groupID, streamID); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrStreamNotFound.WithMsg("The log stream does not existed in log group %s: %s", groupID, streamID)
+		return ltscore.ErrStreamNotFound.WithMsg("The log stream does not existed in log group %s: %s", groupID, streamID)
 	case err != nil:
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
 	return nil
 }
@@ -72,7 +73,7 @@ func (s *Service) existingRule(ctx context.Context, project, streamID string) (c
 	case errors.Is(err, catalog.ErrNotFound):
 		return prev, false, nil
 	case err != nil:
-		return prev, false, internal(ErrInternal, err)
+		return prev, false, internal(ltscore.ErrInternal, err)
 	}
 	return prev, true, nil
 }
@@ -82,9 +83,9 @@ func (s *Service) existingRule(ctx context.Context, project, streamID string) (c
 func (s *Service) saveRule(w http.ResponseWriter, r *http.Request, sr catalog.StructRule, prev catalog.StructRule, replaces bool, rule structuring.Rule, status int) error {
 	text, err := json.Marshal(rule)
 	if err != nil {
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
-	now := s.now().UnixMilli()
+	now := s.core.Now().UnixMilli()
 	sr.Rule, sr.ID, sr.CreatedMS, sr.UpdatedMS = string(text), uuid.NewString(), now, now
 	if replaces {
 		sr.ID, sr.CreatedMS = prev.ID, prev.CreatedMS
@@ -96,11 +97,11 @@ func (s *Service) saveRule(w http.ResponseWriter, r *http.Request, sr catalog.St
 	}
 	switch err := s.db.PutStructRule(r.Context(), sr); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrStreamNotFound
+		return ltscore.ErrStreamNotFound
 	case err != nil:
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	writeText(w, status, sr.ID)
@@ -138,7 +139,7 @@ func (s *Service) putV2Rule(w http.ResponseWriter, r *http.Request, update bool)
 		return err
 	}
 	if update && !exists {
-		return ErrStructNotFound.WithMsg("Query empty.: the log stream %s has no struct template to update", in.LogStreamId)
+		return ltscore.ErrStructNotFound.WithMsg("Query empty.: the log stream %s has no struct template to update", in.LogStreamId)
 	}
 	status := http.StatusCreated
 	if update {
@@ -168,17 +169,17 @@ func (s *Service) showStructTemplate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if !exists {
-		return ErrStructNotFound.WithMsg("Query empty.: the log stream %s has no struct template", streamID)
+		return ltscore.ErrStructNotFound.WithMsg("Query empty.: the log stream %s has no struct template", streamID)
 	}
 	rule, err := structuring.UnmarshalRule([]byte(sr.Rule))
 	if err != nil {
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
 	out := showStructJSON{ShowStructTemplateResponse: rule.Show(structuring.ShowMeta{
 		ID: sr.ID, ProjectID: project, LogGroupID: sr.GroupID, LogStreamID: streamID, TemplateName: sr.TemplateName,
 	})}
-	if c := s.streams.rule(streamID); c != nil && c.id == sr.ID {
-		out.UnparsedLines, out.FailedValues = c.unparsed.Load(), c.failed.Load()
+	if st, ok := s.core.RuleStats(streamID, sr.ID); ok {
+		out.UnparsedLines, out.FailedValues = st.Unparsed, st.Failed
 	}
 	wire.WriteJSON(w, http.StatusOK, out)
 	return nil
@@ -194,11 +195,11 @@ func (s *Service) deleteStructTemplate(w http.ResponseWriter, r *http.Request) e
 	}
 	switch _, err := s.db.DeleteStructRule(r.Context(), r.PathValue("project_id"), in.Id); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrStructNotFound.WithMsg("Query empty.: no struct template has id %s", in.Id)
+		return ltscore.ErrStructNotFound.WithMsg("Query empty.: no struct template has id %s", in.Id)
 	case err != nil:
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	writeText(w, http.StatusOK, in.Id)
@@ -234,18 +235,18 @@ func (s *Service) putStructConfig(w http.ResponseWriter, r *http.Request, update
 	if in.TemplateType == structuring.TemplateBuiltIn {
 		var err error
 		if rule, err = structuring.BuiltInTemplateRule(in.TemplateName); err != nil {
-			return ErrTemplateInvalid.WithMsg("%s: %v", ErrTemplateInvalid.Msg, err)
+			return ltscore.ErrTemplateInvalid.WithMsg("%s: %v", ltscore.ErrTemplateInvalid.Msg, err)
 		}
 	} else {
 		t, err := s.db.StructTemplateByID(r.Context(), project, in.TemplateId)
 		switch {
 		case errors.Is(err, catalog.ErrNotFound):
-			return ErrTemplateInvalid.WithMsg("%s: the project has no custom template %s", ErrTemplateInvalid.Msg, in.TemplateId)
+			return ltscore.ErrTemplateInvalid.WithMsg("%s: the project has no custom template %s", ltscore.ErrTemplateInvalid.Msg, in.TemplateId)
 		case err != nil:
-			return internal(ErrInternal, err)
+			return internal(ltscore.ErrInternal, err)
 		}
 		if rule, err = structuring.UnmarshalRule([]byte(t.Rule)); err != nil {
-			return internal(ErrInternal, err)
+			return internal(ltscore.ErrInternal, err)
 		}
 		sr.TemplateName = t.Name
 	}
@@ -257,7 +258,7 @@ func (s *Service) putStructConfig(w http.ResponseWriter, r *http.Request, update
 		return err
 	}
 	if update && !exists {
-		return ErrUpdateStructConfig.WithMsg("%s: the log stream %s has no struct config", ErrUpdateStructConfig.Msg, in.LogStreamId)
+		return ltscore.ErrUpdateStructConfig.WithMsg("%s: the log stream %s has no struct config", ltscore.ErrUpdateStructConfig.Msg, in.LogStreamId)
 	}
 	return s.saveRule(w, r, sr, prev, exists, rule, http.StatusCreated)
 }
@@ -323,17 +324,17 @@ func (s *Service) createCustomTemplate(w http.ResponseWriter, r *http.Request) e
 	}
 	text, err := json.Marshal(rule)
 	if err != nil {
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
 	project := r.PathValue("project_id")
 	t := catalog.StructTemplate{ID: uuid.NewString(), ProjectID: project, Name: in.TemplateName,
-		Rule: string(text), CreatedMS: s.now().UnixMilli()}
+		Rule: string(text), CreatedMS: s.core.Now().UnixMilli()}
 	t.Type = rule.TemplateModel(t.ID, project, t.Name, t.CreatedMS).TemplateType
 	switch err := s.db.CreateStructTemplate(r.Context(), t); {
 	case errors.Is(err, catalog.ErrExists):
 		return invalid("template_name %q is already used by a custom template of the project", in.TemplateName)
 	case err != nil:
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"id": t.ID})
 	return nil
@@ -348,22 +349,22 @@ func (s *Service) listCustomTemplates(w http.ResponseWriter, r *http.Request) er
 		t, err := s.db.StructTemplateByID(r.Context(), project, id)
 		switch {
 		case errors.Is(err, catalog.ErrNotFound):
-			return ErrFindTemplate.WithMsg("%s: the project has no custom template %s", ErrFindTemplate.Msg, id)
+			return ltscore.ErrFindTemplate.WithMsg("%s: the project has no custom template %s", ltscore.ErrFindTemplate.Msg, id)
 		case err != nil:
-			return internal(ErrInternal, err)
+			return internal(ltscore.ErrInternal, err)
 		}
 		stored = append(stored, t)
 	} else {
 		var err error
 		if stored, err = s.db.StructTemplates(r.Context(), project); err != nil {
-			return internal(ErrInternal, err)
+			return internal(ltscore.ErrInternal, err)
 		}
 	}
 	out := make([]structuring.StructTemplateModel, 0, len(stored))
 	for _, t := range stored {
 		rule, err := structuring.UnmarshalRule([]byte(t.Rule))
 		if err != nil {
-			return internal(ErrInternal, err)
+			return internal(ltscore.ErrInternal, err)
 		}
 		out = append(out, rule.TemplateModel(t.ID, project, t.Name, t.CreatedMS))
 	}
@@ -383,7 +384,7 @@ func (s *Service) listBriefCustomTemplates(w http.ResponseWriter, r *http.Reques
 	project := r.PathValue("project_id")
 	stored, err := s.db.StructTemplates(r.Context(), project)
 	if err != nil {
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
 	out := make([]briefTemplateJSON, 0, len(stored))
 	for _, t := range stored {
@@ -400,9 +401,9 @@ func (s *Service) deleteCustomTemplate(w http.ResponseWriter, r *http.Request) e
 	}
 	switch err := s.db.DeleteStructTemplate(r.Context(), r.PathValue("project_id"), id); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrFindTemplate.WithMsg("%s: the project has no custom template %s", ErrFindTemplate.Msg, id)
+		return ltscore.ErrFindTemplate.WithMsg("%s: the project has no custom template %s", ltscore.ErrFindTemplate.Msg, id)
 	case err != nil:
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
 	wire.NoContent(w)
 	return nil
@@ -434,16 +435,16 @@ func (s *Service) createIndexConfig(w http.ResponseWriter, r *http.Request) erro
 	}
 	text, err := json.Marshal(cfg)
 	if err != nil {
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
-	ic := catalog.IndexConfig{StreamID: streamID, ProjectID: project, GroupID: groupID, Config: string(text), UpdatedMS: s.now().UnixMilli()}
+	ic := catalog.IndexConfig{StreamID: streamID, ProjectID: project, GroupID: groupID, Config: string(text), UpdatedMS: s.core.Now().UnixMilli()}
 	switch err := s.db.PutIndexConfig(r.Context(), ic); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrStreamNotFound
+		return ltscore.ErrStreamNotFound
 	case err != nil:
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	wire.WriteJSON(w, http.StatusOK, indexSaved{ErrorCode: ingestSuccessCode, ErrorMessage: "The index configuration is saved.", Result: streamID})
@@ -461,7 +462,7 @@ func (s *Service) showIndexConfig(w http.ResponseWriter, r *http.Request) error 
 		wire.WriteJSON(w, http.StatusOK, defaultIndexConfig(streamID))
 		return nil
 	case err != nil:
-		return internal(ErrInternal, err)
+		return internal(ltscore.ErrInternal, err)
 	}
 	wire.WriteJSON(w, http.StatusOK, json.RawMessage(ic.Config))
 	return nil
@@ -475,15 +476,4 @@ func defaultIndexConfig(streamID string) structuring.IndexConfig {
 		Fields:        []structuring.FieldIndex{}, LogStreamId: streamID,
 		FastAnalysisSampleCount: structuring.DefaultFastAnalysisSampleCount,
 	}
-}
-
-// IndexSettings returns the compiled index configuration of a stream, and
-// false when it has none and the defaults apply (full text, case
-// insensitive, logquery.DefaultDelimiters). Search reads case sensitivity
-// and delimiters from it.
-func (s *Service) IndexSettings(streamID string) (structuring.CompiledIndex, bool) {
-	if c := s.streams.indexOf(streamID); c != nil {
-		return *c, true
-	}
-	return structuring.CompiledIndex{}, false
 }

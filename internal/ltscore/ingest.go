@@ -1,0 +1,140 @@
+package ltscore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"logtank/internal/apierr"
+	"logtank/internal/logstore"
+)
+
+// Ingestion limits.
+const (
+	// MaxLineBytes bounds one log line.
+	MaxLineBytes     = 1 << 20
+	maxLabels        = 64
+	maxLabelKeyLen   = 128
+	maxLabelValueLen = 1024
+	maxFutureSkew    = 24 * time.Hour
+	// MaxBatchLines bounds one request's lines (the producer SDK sends at
+	// most 40,960); with the HTTP layer's cap on decompressed bodies it
+	// keeps a request within one write-ahead-log record whatever the
+	// lines' sizes.
+	MaxBatchLines = 100_000
+)
+
+// Target is a stream that a request writes to, resolved once per request.
+type Target struct {
+	StreamID string
+	ttl      time.Duration
+}
+
+// Target resolves the stream a report goes to, checking that it belongs to
+// group and project.
+func (c *Core) Target(ctx context.Context, project, group, stream string) (Target, error) {
+	ref, err := c.stream(ctx, project, group, stream)
+	if err != nil {
+		return Target{}, err
+	}
+	return Target{StreamID: ref.ID, ttl: time.Duration(ref.TTLDays) * 24 * time.Hour}, nil
+}
+
+// Batch is lines sharing labels. Field names the batch's lines in error
+// messages ("contents", "log_items[2].contents").
+type Batch struct {
+	Labels  map[string]string
+	Entries []logstore.Entry
+	Field   string
+}
+
+// Ingest checks the batches (labels, line sizes, times within the
+// stream's TTL and not too far ahead, the request's line count), structures
+// their lines by the stream's rule and stores them, all or none. When it
+// returns nil the lines are durable.
+func (c *Core) Ingest(ctx context.Context, t Target, batches ...Batch) error {
+	if len(batches) == 0 {
+		return Invalid("a request must hold at least one batch of logs")
+	}
+	stored := make([]logstore.Batch, len(batches))
+	total := 0
+	for i, b := range batches {
+		labels, err := checkLabels(b.Labels)
+		if err != nil {
+			return err
+		}
+		if err := c.checkEntries(b.Entries, t.ttl, b.Field); err != nil {
+			return err
+		}
+		if total += len(b.Entries); total > MaxBatchLines {
+			return Invalid("the request holds more than the limit of %d logs", MaxBatchLines)
+		}
+		stored[i] = logstore.Batch{Labels: labels, Entries: b.Entries}
+	}
+	for _, b := range stored {
+		c.structureEntries(t.StreamID, b.Labels, b.Entries)
+	}
+	var err error
+	if len(stored) == 1 {
+		_, err = c.logs.Append(t.StreamID, stored[0].Labels, stored[0].Entries)
+	} else {
+		_, err = c.logs.AppendBatches(t.StreamID, stored)
+	}
+	return storeError(err)
+}
+
+func checkLabels(m map[string]string) (logstore.Labels, error) {
+	if len(m) > maxLabels {
+		return nil, Invalid("labels may hold at most %d labels", maxLabels)
+	}
+	for k, v := range m {
+		if k == "" || len(k) > maxLabelKeyLen {
+			return nil, Invalid("label key %q must be 1-%d bytes", k, maxLabelKeyLen)
+		}
+		if len(v) > maxLabelValueLen {
+			return nil, Invalid("label %s: the value must be at most %d bytes", k, maxLabelValueLen)
+		}
+	}
+	return logstore.LabelsFromMap(m), nil
+}
+
+// checkEntries refuses lines that are empty-handed, too large, older than
+// the stream's TTL or too far in the future.
+func (c *Core) checkEntries(entries []logstore.Entry, ttl time.Duration, field string) error {
+	if len(entries) == 0 {
+		return Invalid("%s must hold at least one log", field)
+	}
+	if len(entries) > MaxBatchLines {
+		return Invalid("%s holds %d logs, more than the limit of %d per request", field, len(entries), MaxBatchLines)
+	}
+	now := c.now()
+	oldest := now.Add(-ttl).UnixNano()
+	newest := now.Add(maxFutureSkew).UnixNano()
+	for i, e := range entries {
+		switch {
+		case len(e.Content) > MaxLineBytes:
+			return Invalid("%s[%d] is %d bytes, more than the limit of %d", field, i, len(e.Content), MaxLineBytes)
+		case ttl > 0 && e.TimeNs < oldest:
+			return Invalid("%s[%d]: log time %s is older than the stream's TTL of %d days", field, i,
+				time.Unix(0, e.TimeNs).UTC().Format(time.RFC3339Nano), int(ttl/(24*time.Hour)))
+		case e.TimeNs > newest:
+			return Invalid("%s[%d]: log time %s is more than %v in the future", field, i,
+				time.Unix(0, e.TimeNs).UTC().Format(time.RFC3339Nano), maxFutureSkew)
+		case e.TimeNs <= 0:
+			return Invalid("%s[%d]: log_time_ns must be a positive Unix time in nanoseconds", field, i)
+		}
+	}
+	return nil
+}
+
+// storeError is what a failed append answers: too much for one write is
+// the request's fault, anything else the server's.
+func storeError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, logstore.ErrTooLarge):
+		return ErrTooLarge.WithMsg("The request's logs are too large to store in one write (%v): send them in smaller requests", err)
+	}
+	return &apierr.Internal{Err: ErrInternal.WithMsg("Failed to write the logs"), Cause: err}
+}
