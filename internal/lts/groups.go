@@ -75,7 +75,9 @@ func (s *Service) listGroups(w http.ResponseWriter, r *http.Request) error {
 	for _, g := range groups {
 		out = append(out, toGroupJSON(g))
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_groups": out})
+	wire.WriteJSON(w, http.StatusOK, struct {
+		Groups []groupJSON `json:"log_groups"`
+	}{out})
 	return nil
 }
 
@@ -106,9 +108,7 @@ func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{
-		"creation_time": g.CreatedMS, "log_group_name": g.Name, "log_group_id": g.ID, "ttl_in_days": g.TTLDays,
-	})
+	wire.WriteJSON(w, http.StatusOK, groupUpdated{CreatedMS: g.CreatedMS, ID: g.ID, Name: g.Name, TTLDays: g.TTLDays})
 	return nil
 }
 
@@ -145,4 +145,13 @@ func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 // error; the server logs the cause and sends only the catalogue message.
 func internal(e *wire.Error, cause error) error {
 	return &wire.Internal{Err: e, Cause: cause}
+}
+
+// groupUpdated is the answer of UpdateLogGroup; its fields are in the
+// order of their JSON names, as the answer has always had them.
+type groupUpdated struct {
+	CreatedMS int64  `json:"creation_time"`
+	ID        string `json:"log_group_id"`
+	Name      string `json:"log_group_name"`
+	TTLDays   int    `json:"ttl_in_days"`
 }

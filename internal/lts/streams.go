@@ -130,7 +130,7 @@ func (s *Service) listGroupStreams(w http.ResponseWriter, r *http.Request) error
 	for _, st := range streams {
 		out = append(out, toStreamJSON(st, g.TTLDays, false))
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_streams": out})
+	wire.WriteJSON(w, http.StatusOK, streamList{out})
 	return nil
 }
 
@@ -158,7 +158,7 @@ func (s *Service) listAllStreams(w http.ResponseWriter, r *http.Request) error {
 	for _, st := range streams {
 		out = append(out, toStreamJSON(st, ttl[st.GroupID], true))
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_streams": out})
+	wire.WriteJSON(w, http.StatusOK, streamList{out})
 	return nil
 }
 
@@ -198,9 +198,7 @@ func (s *Service) updateStream(w http.ResponseWriter, r *http.Request) error {
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{
-		"creation_time": st.CreatedMS, "log_topic_name": st.Name, "log_topic_id": st.ID, "ttl_in_days": st.TTLDays,
-	})
+	wire.WriteJSON(w, http.StatusOK, streamUpdated{CreatedMS: st.CreatedMS, ID: st.ID, Name: st.Name, TTLDays: st.TTLDays})
 	return nil
 }
 
@@ -239,4 +237,18 @@ func (s *Service) group(r *http.Request, project, id string) (catalog.LogGroup, 
 		return g, err
 	}
 	return g, nil
+}
+
+// streamList is the answer of the stream lists.
+type streamList struct {
+	Streams []streamJSON `json:"log_streams"`
+}
+
+// streamUpdated is the answer of UpdateLogStream, which names a stream a
+// topic; its fields are in the order of their JSON names.
+type streamUpdated struct {
+	CreatedMS int64  `json:"creation_time"`
+	ID        string `json:"log_topic_id"`
+	Name      string `json:"log_topic_name"`
+	TTLDays   int    `json:"ttl_in_days"`
 }

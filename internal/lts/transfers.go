@@ -440,7 +440,9 @@ func (s *Service) listTransfers(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, tj)
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_transfers": out})
+	wire.WriteJSON(w, http.StatusOK, struct {
+		Transfers []transferJSON `json:"log_transfers"`
+	}{out})
 	return nil
 }
 
@@ -559,7 +561,10 @@ func (s *Service) runTransfer(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return &wire.Internal{Err: ltscore.ErrInternal.WithMsg("The transfer failed: %v", err), Cause: err}
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_transfer_id": t.ID, "objects": keys})
+	wire.WriteJSON(w, http.StatusOK, struct {
+		ID      string   `json:"log_transfer_id"`
+		Objects []string `json:"objects"`
+	}{t.ID, keys})
 	return nil
 }
 
