@@ -1,17 +1,12 @@
 package lts
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"logtank/internal/ltscore"
 	"net/http"
 	"strings"
-
-	"github.com/klauspost/compress/snappy"
 
 	"logtank/internal/logstore"
 	"logtank/internal/wire"
@@ -73,47 +68,10 @@ func reportSuccess(w http.ResponseWriter) {
 	wire.WriteJSON(w, http.StatusOK, reportResponse{Code: ingestSuccessCode, Msg: "Report success."})
 }
 
-// body returns the request body, decompressed per Content-Encoding.
-func body(r *http.Request) ([]byte, error) {
-	raw := wire.Body(r)
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
-	case "", "identity":
-		return raw, nil
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, invalid("the body is not valid gzip: %v", err)
-		}
-		out, err := io.ReadAll(io.LimitReader(zr, maxDecompressed+1))
-		if err != nil {
-			return nil, invalid("the body is not valid gzip: %v", err)
-		}
-		if len(out) > maxDecompressed {
-			return nil, invalid("the decompressed body is larger than %d bytes", maxDecompressed)
-		}
-		return out, nil
-	case "snappy":
-		n, err := snappy.DecodedLen(raw)
-		if err != nil {
-			return nil, invalid("the body is not valid snappy: %v", err)
-		}
-		if n > maxDecompressed {
-			return nil, invalid("the decompressed body is larger than %d bytes", maxDecompressed)
-		}
-		out, err := snappy.Decode(nil, raw)
-		if err != nil {
-			return nil, invalid("the body is not valid snappy: %v", err)
-		}
-		return out, nil
-	default:
-		return nil, invalid("Content-Encoding %q is not supported (gzip or snappy)", enc)
-	}
-}
-
 func decodeBody(r *http.Request, v any) error {
-	b, err := body(r)
+	b, err := wire.DecodedBody(r, maxDecompressed)
 	if err != nil {
-		return err
+		return invalid("%v", err)
 	}
 	return decodeJSON(b, v)
 }

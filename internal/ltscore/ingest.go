@@ -3,9 +3,11 @@ package ltscore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"logtank/internal/apierr"
+	"logtank/internal/catalog"
 	"logtank/internal/logstore"
 )
 
@@ -81,6 +83,98 @@ func (c *Core) Ingest(ctx context.Context, t Target, batches ...Batch) error {
 		_, err = c.logs.AppendBatches(t.StreamID, stored)
 	}
 	return storeError(err)
+}
+
+// Refused is what IngestEach left out: how many lines, and why the first
+// of them was refused.
+type Refused struct {
+	Lines int
+	First string
+}
+
+// IngestEach is Ingest for protocols that can say which lines were
+// refused (OTLP's partial success): a line that fails its checks, or
+// whose batch's labels do, is left out and counted, and the rest is
+// stored, all together. It fails only when nothing could be stored for a
+// reason other than the lines (the store refusing writes, say); a request
+// whose every line is refused stores nothing and reports them all.
+func (c *Core) IngestEach(ctx context.Context, t Target, batches ...Batch) (Refused, error) {
+	var refused Refused
+	refuse := func(n int, err error) {
+		if refused.Lines == 0 {
+			refused.First = err.Error()
+			var ae *apierr.Error
+			if errors.As(err, &ae) {
+				refused.First = ae.Msg
+			}
+		}
+		refused.Lines += n
+	}
+	kept := make([]Batch, 0, len(batches))
+	for _, b := range batches {
+		if _, err := checkLabels(b.Labels); err != nil {
+			refuse(len(b.Entries), err)
+			continue
+		}
+		good := b.Entries[:0:0]
+		for i := range b.Entries {
+			if err := c.checkEntries(b.Entries[i:i+1], t.ttl, fmt.Sprintf("%s[%d]", b.Field, i)); err != nil {
+				refuse(1, err)
+				continue
+			}
+			good = append(good, b.Entries[i])
+		}
+		if len(good) > 0 {
+			kept = append(kept, Batch{Labels: b.Labels, Entries: good, Field: b.Field})
+		}
+	}
+	if len(kept) == 0 {
+		return refused, nil
+	}
+	return refused, c.Ingest(ctx, t, kept...)
+}
+
+// Resolve finds a stream of project by its group's id or name and its own
+// id or name, as shippers are configured by name. An unknown group is
+// LTS.0201, an unknown stream LTS.0208.
+func (c *Core) Resolve(ctx context.Context, project, group, stream string) (Target, error) {
+	if group == "" || stream == "" {
+		return Target{}, Invalid("a log group and a log stream are required (by id or name)")
+	}
+	if t, err := c.Target(ctx, project, group, stream); err == nil {
+		return t, nil
+	}
+	groupSeen := false
+	for _, f := range []catalog.StreamFilter{{GroupID: group}, {GroupName: group}} {
+		streams, err := c.db.LogStreams(ctx, project, f)
+		if err != nil {
+			return Target{}, &apierr.Internal{Err: ErrInternal, Cause: err}
+		}
+		for _, s := range streams {
+			groupSeen = true
+			if s.ID == stream || s.Name == stream {
+				return c.Target(ctx, project, s.GroupID, s.ID)
+			}
+		}
+	}
+	if !groupSeen && !c.groupNamed(ctx, project, group) {
+		return Target{}, ErrGroupNotFound.WithMsg("The log group %q is not existed in this project", group)
+	}
+	return Target{}, ErrStreamNotFound.WithMsg("The log stream %q does not existed in log group %q", stream, group)
+}
+
+// groupNamed reports whether project has a group with this id or name.
+func (c *Core) groupNamed(ctx context.Context, project, group string) bool {
+	groups, err := c.db.LogGroups(ctx, project)
+	if err != nil {
+		return false
+	}
+	for _, g := range groups {
+		if g.ID == group || g.Name == group {
+			return true
+		}
+	}
+	return false
 }
 
 func checkLabels(m map[string]string) (logstore.Labels, error) {
