@@ -14,6 +14,7 @@ import (
 
 	"logtank/internal/aom"
 	"logtank/internal/catalog"
+	"logtank/internal/doors/otlp"
 	"logtank/internal/fgs"
 	"logtank/internal/iam"
 	"logtank/internal/lts"
@@ -133,21 +134,21 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects}
 	reg := prometheus.NewRegistry()
-	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions))
+	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions, otlp.New(logs.Core())))
 	return a, nil
 }
 
 // services lists every service the server mounts. It also runs on nil
 // services, to list the routes without opening anything.
-func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service) []wire.Service {
-	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), m.API(), m.V2API(), m.PromAPI(), f.API()}
+func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service, logs *otlp.Door) []wire.Service {
+	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), logs.API(), m.API(), m.V2API(), m.PromAPI(), f.API()}
 }
 
 // OperationPatterns lists "METHOD /path" of every operation the server
 // answers, for the API coverage table.
 func OperationPatterns() []string {
 	var out []string
-	for _, svc := range services(nil, nil, nil, nil) {
+	for _, svc := range services(nil, nil, nil, nil, nil) {
 		for _, r := range svc.Routes {
 			out = append(out, r.Method+" "+r.Pattern)
 		}
