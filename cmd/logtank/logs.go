@@ -235,10 +235,14 @@ func runQuery(ctx context.Context, args []string, w io.Writer) error {
 	tf := addTimeFlags(fs, time.Hour)
 	limit := fs.Int("limit", 100, "at most this many lines (1-5000)")
 	desc := fs.Bool("desc", false, "newest first")
-	count := fs.Bool("count", false, "also print how many lines match")
+	count := fs.Bool("count", false, "print only how many lines match in the window (not capped by --limit)")
+	lines := fs.Bool("lines", false, "with --count, print the lines too; the count then goes to stderr")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *lines && !*count {
+		return usagef("--lines goes with --count: without it the lines are printed anyway")
 	}
 	c, group, stream, err := sf.connect(ctx, conn)
 	if err != nil {
@@ -247,6 +251,12 @@ func runQuery(ctx context.Context, args []string, w io.Writer) error {
 	start, end, err := tf.window()
 	if err != nil {
 		return err
+	}
+	countOnly := *count && !*lines
+	if countOnly {
+		// The count does not depend on the limit, so ask for the fewest
+		// lines the server allows.
+		*limit = 1
 	}
 	body := map[string]any{"start_time": start, "end_time": end, "keywords": strings.Join(pos, " "), "limit": *limit,
 		"is_desc": *desc, "is_count": *count, "highlight": false}
@@ -264,10 +274,17 @@ func runQuery(ctx context.Context, args []string, w io.Writer) error {
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return err
 	}
+	if *count && out.Count == nil {
+		return errors.New("the server's answer has no count")
+	}
+	if countOnly {
+		_, err := fmt.Fprintln(w, *out.Count)
+		return err
+	}
 	for _, l := range out.Logs {
 		fmt.Fprintln(w, strings.TrimRight(l.Content, "\n"))
 	}
-	if out.Count != nil {
+	if *count {
 		fmt.Fprintf(os.Stderr, "%d lines match\n", *out.Count)
 	}
 	return nil
