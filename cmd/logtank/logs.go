@@ -11,75 +11,7 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
-
-	"logtank/internal/client"
 )
-
-// streamFlags name the log stream a command reads or writes, by id or name.
-type streamFlags struct {
-	group, stream string
-}
-
-func addStreamFlags(fs *flag.FlagSet) *streamFlags {
-	s := &streamFlags{}
-	fs.StringVar(&s.group, "group", "", "log group id or name")
-	fs.StringVar(&s.stream, "stream", "", "log stream id or name")
-	return s
-}
-
-// connect makes the client of conn and resolves the stream.
-func (s *streamFlags) connect(ctx context.Context, conn *connFlags) (*client.Client, string, string, error) {
-	c, err := conn.client()
-	if err != nil {
-		return nil, "", "", err
-	}
-	group, stream, err := s.resolve(ctx, c)
-	return c, group, stream, err
-}
-
-// resolve returns the group and stream ids, looking names up.
-func (s *streamFlags) resolve(ctx context.Context, c *client.Client) (string, string, error) {
-	if s.group == "" || s.stream == "" {
-		return "", "", usagef("--group and --stream are required")
-	}
-	if isUUID(s.group) && isUUID(s.stream) {
-		return s.group, s.stream, nil
-	}
-	var list struct {
-		Streams []streamRow `json:"log_streams"`
-	}
-	if err := c.Do(ctx, "GET", "/v2/{project_id}/log-streams", nil, nil, &list); err != nil {
-		return "", "", err
-	}
-	var groups struct {
-		Groups []groupRow `json:"log_groups"`
-	}
-	if err := c.Do(ctx, "GET", "/v2/{project_id}/groups", nil, nil, &groups); err != nil {
-		return "", "", err
-	}
-	groupID := ""
-	for _, g := range groups.Groups {
-		if g.ID == s.group || g.Name == s.group {
-			groupID = g.ID
-		}
-	}
-	if groupID == "" {
-		return "", "", fmt.Errorf("no log group %q", s.group)
-	}
-	for _, st := range list.Streams {
-		if st.GroupID == groupID && (st.ID == s.stream || st.Name == s.stream) {
-			return groupID, st.ID, nil
-		}
-	}
-	return "", "", fmt.Errorf("no log stream %q in group %q", s.stream, s.group)
-}
-
-func isUUID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
-}
 
 // labelFlag collects repeated --label key=value flags.
 type labelFlag = tagFlag

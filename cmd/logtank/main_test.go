@@ -90,7 +90,7 @@ func TestServeAndClientCommands(t *testing.T) {
 	if len(groupID) != 36 {
 		t.Fatalf("group id %q", groupID)
 	}
-	streamID := run("streams", "create", "--group", groupID, "nginx")
+	streamID := run("streams", "create", "--group", "web", "nginx")
 	var streams struct {
 		LogStreams []struct {
 			ID  string `json:"log_stream_id"`
