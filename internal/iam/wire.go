@@ -5,7 +5,8 @@ import "logtank/internal/wire"
 // The shapes of the IAM API: what each route reads and what it answers.
 // Answer fields are declared in the sorted order of their JSON keys, the
 // order in which the API has always written them; omitempty marks the only
-// keys that may be absent, and an empty list is [], never null. Errors use the catalogue's error_code/error_msg body (errors.go).
+// keys that may be absent, and an empty list is [], never null. Errors
+// use the catalogue's error_code/error_msg body (errors.go).
 
 // nameOrID names a user, project or domain in a sign-in, by id or by name
 // (a user's name within a domain).
