@@ -37,16 +37,23 @@ const (
 // name. A missing one is LTS.0009 saying how to name it; an unknown group
 // or stream is LTS.0201 or LTS.0208, as is any stream of another project.
 func Target(r *http.Request, core *ltscore.Core) (ltscore.Target, error) {
-	group, stream := r.Header.Get(GroupHeader), r.Header.Get(StreamHeader)
+	group, stream := Names(r)
+	if group == "" || stream == "" {
+		return ltscore.Target{}, ltscore.Invalid("name the log group and stream to write to with the headers %s and %s, or the query parameters %s and %s (ids or names)",
+			GroupHeader, StreamHeader, GroupParam, StreamParam)
+	}
+	return core.Resolve(r.Context(), r.PathValue("project_id"), group, stream)
+}
+
+// Names returns the group and stream a request names, by header or else
+// by query parameter; either may be empty.
+func Names(r *http.Request) (group, stream string) {
+	group, stream = r.Header.Get(GroupHeader), r.Header.Get(StreamHeader)
 	if group == "" {
 		group = r.URL.Query().Get(GroupParam)
 	}
 	if stream == "" {
 		stream = r.URL.Query().Get(StreamParam)
 	}
-	if group == "" || stream == "" {
-		return ltscore.Target{}, ltscore.Invalid("name the log group and stream to write to with the headers %s and %s, or the query parameters %s and %s (ids or names)",
-			GroupHeader, StreamHeader, GroupParam, StreamParam)
-	}
-	return core.Resolve(r.Context(), r.PathValue("project_id"), group, stream)
+	return group, stream
 }

@@ -2,8 +2,8 @@ package logsql
 
 import (
 	"context"
+	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,18 +21,23 @@ type evaluator struct {
 	likes   map[int]*likeMatcher
 	periods map[int]*period
 	inLists map[int]*inLiterals
-	args    []Value
-	ident   []int32
+	// strBytes counts the bytes of the strings functions made for the
+	// current batch, against strBudget: a query like nested replace() or
+	// a long chain of || would otherwise grow without bound.
+	strBytes, strBudget int64
+	args                []Value
+	ident               []int32
 }
 
 func newEvaluator(ctx context.Context, opts *Options, nodes int) *evaluator {
 	return &evaluator{
-		fc:      fctx{ctx: ctx, loc: opts.Location, now: opts.Now.UnixMilli(), regexps: map[string]*regexp.Regexp{}},
-		scratch: make([]*Column, nodes),
-		fbufs:   make([][]float64, 2*nodes),
-		likes:   map[int]*likeMatcher{},
-		inLists: map[int]*inLiterals{},
-		periods: map[int]*period{},
+		strBudget: opts.MaxMemoryBytes / int64(opts.Parallel+1),
+		fc:        fctx{ctx: ctx, loc: opts.Location, now: opts.Now.UnixMilli(), regexps: map[string]*boundedRegexp{}},
+		scratch:   make([]*Column, nodes),
+		fbufs:     make([][]float64, 2*nodes),
+		likes:     map[int]*likeMatcher{},
+		inLists:   map[int]*inLiterals{},
+		periods:   map[int]*period{},
 	}
 }
 
@@ -691,8 +696,10 @@ func (ev *evaluator) evalFunc(e *expr, b *Batch, sel []int32, fn *funcDef) (*Col
 	}
 	args := ev.args[:len(cols)]
 	nm := []bool(nil)
-	for i, r := range sel {
-		if i%rowsBetweenStops == 0 && ev.fc.stopped() {
+	for _, r := range sel {
+		// A function may be slow on one row (a regular expression over a
+		// long line): look at the query's end before each.
+		if ev.fc.stopped() {
 			return nil, ev.fc.ctx.Err()
 		}
 		ri := int(r)
@@ -709,6 +716,11 @@ func (ev *evaluator) evalFunc(e *expr, b *Batch, sel []int32, fn *funcDef) (*Col
 			continue
 		}
 		v, err := fn.eval(&ev.fc, args)
+		if err == nil && v.Type == String {
+			if ev.strBytes += int64(len(v.Str)); ev.strBytes > ev.strBudget {
+				err = &Error{Pos: -1, Msg: fmt.Sprintf("the query makes more than %d bytes of text per batch of rows; narrow it with WHERE or a search, or shorten the texts it builds", ev.strBudget)}
+			}
+		}
 		if err != nil {
 			if le, ok := err.(*Error); ok && le.Pos < 0 {
 				return nil, &Error{Pos: e.pos, Msg: le.Msg + " in " + strings.ToUpper(fn.name) + " at position " + itoa(e.pos)}
@@ -883,3 +895,6 @@ func (ev *evaluator) evalInLiterals(e *expr, x *Column, l *inLiterals, b *Batch,
 	}
 	return out
 }
+
+// startBatch starts the accounting of a new batch of rows.
+func (ev *evaluator) startBatch() { ev.strBytes = 0 }

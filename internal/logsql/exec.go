@@ -185,6 +185,7 @@ func (r *run) aggregate(src Source) (*Result, error) {
 		if b.Len == 0 {
 			return nil
 		}
+		w.ev.startBatch()
 		sel, err := w.ev.filter(conds, b, w.ev.identity(b.Len), &w.selBuf)
 		if err != nil || len(sel) == 0 {
 			return err

@@ -31,27 +31,39 @@ type fctx struct {
 	ctx     context.Context
 	loc     *time.Location
 	now     int64
-	regexps map[string]*regexp.Regexp
+	regexps map[string]*boundedRegexp
 }
-
-// rowsBetweenStops is how many rows a function evaluates between two
-// looks at whether its query was cancelled.
-const rowsBetweenStops = 16
 
 // stopped reports whether the query was cancelled or ran out of time.
 func (c *fctx) stopped() bool { return c.ctx.Err() != nil }
 
 // Bounds on the regular expressions of regexp_like and regexp_extract.
-// Matching runs in time proportional to the text's length times the
-// compiled program's size and cannot be interrupted within a row, so the
-// program is what is bounded: a row of 1 MiB then takes well under a
-// second.
+// Matching takes time proportional to the text's length times the
+// compiled program's size, and one match cannot be interrupted, so both
+// are bounded: the program, and their product on each value (which keeps
+// one match within a few hundred milliseconds at worst).
 const (
-	MaxRegexpLength = 1024 // bytes of the pattern
-	maxRegexpInsts  = 1000 // instructions of the compiled program
+	MaxRegexpLength = 1024    // bytes of the pattern
+	maxRegexpInsts  = 200     // instructions of the compiled program
+	maxRegexpWork   = 1 << 24 // instructions times bytes of one value
 )
 
-func (c *fctx) regexp(pattern string) (*regexp.Regexp, error) {
+// boundedRegexp is a compiled pattern and its size.
+type boundedRegexp struct {
+	re    *regexp.Regexp
+	insts int
+}
+
+// on returns the pattern to match against s, or an error when the match
+// could take too long.
+func (b *boundedRegexp) on(s string) (*regexp.Regexp, error) {
+	if b.insts*len(s) > maxRegexpWork {
+		return nil, &Error{Pos: -1, Msg: fmt.Sprintf("a regular expression of %d steps over a value of %d bytes is too much work (at most %d steps times bytes); use a simpler pattern or narrow the rows first", b.insts, len(s), maxRegexpWork)}
+	}
+	return b.re, nil
+}
+
+func (c *fctx) regexp(pattern string) (*boundedRegexp, error) {
 	if re, ok := c.regexps[pattern]; ok {
 		return re, nil
 	}
@@ -67,7 +79,7 @@ func (c *fctx) regexp(pattern string) (*regexp.Regexp, error) {
 }
 
 // compileRegexp compiles a query's regular expression within the bounds.
-func compileRegexp(pattern string) (*regexp.Regexp, error) {
+func compileRegexp(pattern string) (*boundedRegexp, error) {
 	bad := func(why string) error {
 		return &Error{Pos: -1, Msg: "invalid regular expression " + quote(pattern) + ": " + why}
 	}
@@ -89,7 +101,7 @@ func compileRegexp(pattern string) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, bad(err.Error())
 	}
-	return re, nil
+	return &boundedRegexp{re: re, insts: len(prog.Inst)}, nil
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -259,18 +271,28 @@ func init() {
 		return boolean(strings.HasSuffix(a[0].String(), a[1].String())), nil
 	})
 	def("regexp_like", 2, 2, fixed(Bool), func(c *fctx, a []Value) (Value, error) {
-		re, err := c.regexp(a[1].String())
+		b, err := c.regexp(a[1].String())
 		if err != nil {
 			return Value{}, err
 		}
-		return boolean(re.MatchString(a[0].String())), nil
+		text := a[0].String()
+		re, err := b.on(text)
+		if err != nil {
+			return Value{}, err
+		}
+		return boolean(re.MatchString(text)), nil
 	})
 	def("regexp_extract", 2, 3, fixed(String), func(c *fctx, a []Value) (Value, error) {
-		re, err := c.regexp(a[1].String())
+		b, err := c.regexp(a[1].String())
 		if err != nil {
 			return Value{}, err
 		}
-		m := re.FindStringSubmatch(a[0].String())
+		text := a[0].String()
+		re, err := b.on(text)
+		if err != nil {
+			return Value{}, err
+		}
+		m := re.FindStringSubmatch(text)
 		if m == nil {
 			return Value{}, nil
 		}

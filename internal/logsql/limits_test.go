@@ -39,22 +39,28 @@ func TestParseBounds(t *testing.T) {
 	if _, err := Parse(deep("(", ")", MaxNesting-1)); err != nil {
 		t.Errorf("%d levels: %v", MaxNesting-1, err)
 	}
-	if _, err := Parse("select " + strings.Repeat("1+", (MaxQueryLength-9)/2) + "1"); err != nil {
-		t.Errorf("a long flat sum: %v", err)
+	// Flat chains nest nothing but are bounded in size.
+	_, err := Parse("select " + strings.Repeat("1+", (MaxQueryLength-9)/2) + "1")
+	var e *Error
+	if !errors.As(err, &e) || !strings.Contains(e.Msg, "more than 2000 operators") {
+		t.Errorf("a sum of 51,000 terms: %v", err)
+	}
+	if _, err := Parse("select " + strings.Repeat("1+", MaxExpressionNodes/2-1) + "1"); err != nil {
+		t.Errorf("a sum at the bound: %v", err)
 	}
 }
 
-// TestLongFlatExpressionsRun: chains within the length limit (a sum of
-// 20,000 terms, an IN list of 20,000 values, a CASE of 5,000 branches)
-// parse and run.
+// TestLongFlatExpressionsRun: chains within the limits (a sum of 999
+// terms, an IN list of 20,000 values, a CASE of 400 branches) parse and
+// run.
 func TestLongFlatExpressionsRun(t *testing.T) {
 	values := make([]string, 20000)
 	for i := range values {
 		values[i] = "1"
 	}
-	whens := strings.Repeat("when x = -1 then 0 ", 5000)
+	whens := strings.Repeat("when x = -1 then 0 ", 400)
 	for _, sql := range []string{
-		"select " + strings.Repeat("x+", 20000) + "1 limit 1",
+		"select " + strings.Repeat("x+", 999) + "1 limit 1",
 		"select count(*) where x in (" + strings.Join(values, ",") + ")",
 		"select case " + whens + "else 1 end limit 1",
 	} {
@@ -72,7 +78,9 @@ func TestRegexpBounds(t *testing.T) {
 	for _, tc := range []struct{ pattern, msg string }{
 		{strings.Repeat("a", MaxRegexpLength+1), "at most 1024 are allowed"},
 		{"(a{1000}){1000}", "invalid repeat count"},
-		{"(?:a{500})b{600}", "at most 1000 are allowed"},
+		{"(?:a{500})b{600}", "at most 200 are allowed"},
+		{"[a-z]{1,90}[a-z]{1,90}c", "at most 200 are allowed"},
+		{"(a?){300}b", "at most 200 are allowed"},
 		{"(", "missing closing )"},
 	} {
 		for _, fn := range []string{"regexp_like", "regexp_extract"} {
@@ -130,5 +138,60 @@ func TestSlowRowsStopWhenCancelled(t *testing.T) {
 		if d := time.Since(start); d > 500*time.Millisecond {
 			t.Errorf("%.40s…: stopped after %v", sql, d)
 		}
+	}
+}
+
+// TestTextBudget: a query whose functions build ever longer texts (nested
+// replace, a long chain of ||) is refused once it makes more text per
+// batch than its memory allows, instead of exhausting the process.
+func TestTextBudget(t *testing.T) {
+	nested := "y"
+	for range 12 {
+		nested = "replace(" + nested + ", 'a', 'aaaaaaaaaa')"
+	}
+	for _, sql := range []string{
+		"select length(" + nested + ") as n",
+		"select length(" + strings.TrimSuffix(strings.Repeat("y||", 999), "||") + ") as n",
+		"select count(*) where lpad(y, 1000000, 'x') = 'x'",
+	} {
+		q, err := Parse(sql)
+		if err != nil {
+			t.Fatalf("%.40s…: %v", sql, err)
+		}
+		start := time.Now()
+		_, err = q.Run(context.Background(), benchSourceSmall(), Options{MaxMemoryBytes: 64 << 20, Parallel: 2})
+		var e *Error
+		if !errors.As(err, &e) || !strings.Contains(e.Msg, "bytes of text per batch") {
+			t.Errorf("%.40s…: %v, want the text budget", sql, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%.40s…: refused after %v", sql, d)
+		}
+	}
+	// Ordinary text functions stay well within it.
+	q, _ := Parse("select upper(y) || '-' || lower(y) as s, count(*) group by s")
+	if _, err := q.Run(context.Background(), benchSourceSmall(), Options{MaxMemoryBytes: 64 << 20}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRegexpWorkPerValue: a pattern within the bounds is still refused on
+// a value long enough to make one match slow, and answers on short ones.
+func TestRegexpWorkPerValue(t *testing.T) {
+	long := strings.Repeat("a", 1<<20)
+	src := newMemSource([]ColumnInfo{{"c", String}}, map[string]*Column{"c": {Type: String, Str: []string{"a1", long}}}, 2, 2)
+	q, err := Parse("select regexp_like(c, '[a-z]{1,20}[0-9]') as m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = q.Run(context.Background(), src, Options{})
+	var e *Error
+	if !errors.As(err, &e) || !strings.Contains(e.Msg, "too much work") || time.Since(start) > time.Second {
+		t.Fatalf("%v after %v, want the work bound", err, time.Since(start))
+	}
+	short := newMemSource([]ColumnInfo{{"c", String}}, map[string]*Column{"c": {Type: String, Str: []string{"a1", strings.Repeat("b", 10000)}}}, 2, 2)
+	if _, rows := texts(runSQL(t, short, "select regexp_like(c, '[a-z]{1,20}[0-9]') as m", Options{})); len(rows) != 2 || rows[0][0] != "true" || rows[1][0] != "false" {
+		t.Fatalf("rows %v", rows)
 	}
 }

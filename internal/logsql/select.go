@@ -116,6 +116,7 @@ func (r *run) selectRows(src Source) (*Result, error) {
 		skip := q.offset
 		var used int64
 		err := r.scan(src, cols, 1, func(_ int, b *Batch) error {
+			ev.startBatch()
 			sel, err := ev.filter(conds, b, ev.identity(b.Len), &bufs)
 			if err != nil || len(sel) == 0 {
 				return err
@@ -177,6 +178,7 @@ func (r *run) selectRows(src Source) (*Result, error) {
 	}
 	err = r.scan(src, cols, r.opts.Parallel, func(wi int, b *Batch) error {
 		w := workers[wi]
+		w.ev.startBatch()
 		sel, err := w.ev.filter(conds, b, w.ev.identity(b.Len), &w.bufs)
 		if err != nil || len(sel) == 0 {
 			return err

@@ -38,7 +38,7 @@ type Block struct {
 // are fn's only until it returns (their memory may serve the next block);
 // the strings in them stay valid.
 func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Parts, workers int, fn func(worker int, b *Block) error) error {
-	sc.ctx = ctx
+	sc.withContext(ctx)
 	snap := s.snapshot(streamID, sc)
 	workers = max(1, min(workers, runtime.GOMAXPROCS(0)))
 	type job struct {

@@ -137,8 +137,16 @@ type Scan struct {
 	full bool
 	// ctx is the scan's request, set by Rows, Count and Blocks: once it
 	// is done the matcher is no longer asked, so a slow matcher stops
-	// within a row, and the scan returns ctx's error.
-	ctx context.Context
+	// within a row, and the scan returns ctx's error. stop reports it for
+	// a StopMatcher.
+	ctx  context.Context
+	stop func() bool
+}
+
+// withContext binds the scan to its request.
+func (sc *Scan) withContext(ctx context.Context) {
+	sc.ctx = ctx
+	sc.stop = func() bool { return ctx.Err() != nil }
 }
 
 // cancelled reports whether the scan's request is done.
@@ -230,10 +238,27 @@ func (sc *Scan) match(lf labelFuncs, r row) bool {
 		return false
 	}
 	label := lf.get(r.labels)
+	if sm, ok := sc.Matcher.(StopMatcher); ok && sc.stop != nil {
+		labelOrField := label
+		if fs := r.fields(); len(fs) > 0 && sc.fieldSearch() {
+			labelOrField = fieldsToo(label, fs)
+		}
+		return sm.MatchStop(r.content, label, labelOrField, sc.stop)
+	}
 	if fs := r.fields(); len(fs) > 0 && sc.fieldSearch() {
 		return sc.Matcher.(FieldMatcher).MatchFields(r.content, label, fieldsToo(label, fs))
 	}
 	return sc.Matcher.Match(r.content, label)
+}
+
+// StopMatcher is a Matcher whose work on one row can be long (wildcards
+// over a long line): a scan with a context hands it stop, which reports
+// that the scan's request is over, and the matcher gives up on the row.
+// labelOrField answers field searches from the labels, then the row's
+// structured fields (as FieldMatcher's MatchFields).
+type StopMatcher interface {
+	Matcher
+	MatchStop(content string, label, labelOrField func(key string) (string, bool), stop func() bool) bool
 }
 
 // FieldMatcher is a Matcher whose field searches may name structured
@@ -330,7 +355,7 @@ func (sc *Scan) candidatesInto(seg *segment, dst []byte) ([]int, []byte, error) 
 // could be next, so a scan that stops early reads few blocks. When ctx is
 // done the scan stops and Rows returns ctx's error.
 func (s *Store) Rows(ctx context.Context, streamID string, sc Scan, fn func(Row) bool) error {
-	sc.ctx = ctx
+	sc.withContext(ctx)
 	snap := s.snapshot(streamID, sc)
 	lf := labelFuncs{}
 	h := &cursorHeap{desc: sc.Desc}
@@ -593,7 +618,7 @@ func (h *cursorHeap) Pop() any {
 // window also taking any rows after it. Blocks are decoded and matched by
 // one worker per CPU.
 func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64, n int) (int64, []int64, error) {
-	sc.ctx = ctx
+	sc.withContext(ctx)
 	snap := s.snapshot(streamID, sc)
 	if n <= 0 || step <= 0 {
 		n, step = 0, 0

@@ -77,16 +77,7 @@ func (s *Service) queryLogs(w http.ResponseWriter, r *http.Request) error {
 		sr.Limit = req.Limit.Value
 	}
 	// query counts only with is_analysis_query, as documented.
-	if req.IsAnalysis.Value {
-		search, sql := ltscore.SplitPipe(req.Query)
-		if sql == "" {
-			return invalid("query must be \"search | SQL\" when is_analysis_query is true")
-		}
-		if strings.TrimSpace(sr.Keywords) == "" {
-			sr.Keywords = search
-		}
-		sr.Analysis = sql
-	}
+	sr.Analysis, sr.AnalysisQuery = req.IsAnalysis.Value, req.Query
 	res, err := s.core.Search(r.Context(), sr)
 	if err != nil {
 		return err

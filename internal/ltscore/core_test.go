@@ -149,7 +149,8 @@ func TestCoreErrors(t *testing.T) {
 		{"missing group", search(func(r *SearchRequest) { r.Group = "nope" }), "LTS.0201"},
 		{"missing stream", search(func(r *SearchRequest) { r.Stream = "nope" }), "LTS.0208"},
 		{"other project", search(func(r *SearchRequest) { r.Project = strings.Repeat("f", 32) }), "LTS.0201"},
-		{"bad SQL", search(func(r *SearchRequest) { r.Analysis = "select (" }), "LTS.0009"},
+		{"bad SQL", search(func(r *SearchRequest) { r.Analysis, r.AnalysisQuery = true, "* | select (" }), "LTS.0009"},
+		{"no pipe", search(func(r *SearchRequest) { r.Analysis, r.AnalysisQuery = true, "select 1" }), "LTS.0009"},
 	} {
 		var e *apierr.Error
 		if !errors.As(tc.err, &e) || e.Code != tc.code {

@@ -3,7 +3,6 @@ package ltscore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"logtank/internal/apierr"
@@ -58,11 +57,9 @@ func (c *Core) Ingest(ctx context.Context, t Target, batches ...Batch) error {
 	if len(batches) == 0 {
 		return Invalid("a request must hold at least one batch of logs")
 	}
-	stored := make([]logstore.Batch, len(batches))
 	total := 0
-	for i, b := range batches {
-		labels, err := checkLabels(b.Labels)
-		if err != nil {
+	for _, b := range batches {
+		if _, err := checkLabels(b.Labels); err != nil {
 			return err
 		}
 		if err := c.checkEntries(b.Entries, t.ttl, b.Field); err != nil {
@@ -71,10 +68,17 @@ func (c *Core) Ingest(ctx context.Context, t Target, batches ...Batch) error {
 		if total += len(b.Entries); total > MaxBatchLines {
 			return Invalid("the request holds more than the limit of %d logs", MaxBatchLines)
 		}
-		stored[i] = logstore.Batch{Labels: labels, Entries: b.Entries}
 	}
-	for _, b := range stored {
-		c.structureEntries(t.StreamID, b.Labels, b.Entries)
+	return c.store(t, batches)
+}
+
+// store structures checked batches by the stream's rule and appends them,
+// all or none.
+func (c *Core) store(t Target, batches []Batch) error {
+	stored := make([]logstore.Batch, len(batches))
+	for i, b := range batches {
+		stored[i] = logstore.Batch{Labels: logstore.LabelsFromMap(b.Labels), Entries: b.Entries}
+		c.structureEntries(t.StreamID, stored[i].Labels, stored[i].Entries)
 	}
 	var err error
 	if len(stored) == 1 {
@@ -85,11 +89,18 @@ func (c *Core) Ingest(ctx context.Context, t Target, batches ...Batch) error {
 	return storeError(err)
 }
 
-// Refused is what IngestEach left out: how many lines, and why the first
-// of them was refused.
+// Refused is what IngestEach left out: how many lines, why the first of
+// them was refused, and each refused line by its batch and place in it.
 type Refused struct {
 	Lines int
 	First string
+	Each  []RefusedLine
+}
+
+// RefusedLine is one line IngestEach left out, and why.
+type RefusedLine struct {
+	Batch, Line int
+	Reason      string
 }
 
 // IngestEach is Ingest for protocols that can say which lines were
@@ -100,26 +111,32 @@ type Refused struct {
 // whose every line is refused stores nothing and reports them all.
 func (c *Core) IngestEach(ctx context.Context, t Target, batches ...Batch) (Refused, error) {
 	var refused Refused
-	refuse := func(n int, err error) {
-		if refused.Lines == 0 {
-			refused.First = err.Error()
-			var ae *apierr.Error
-			if errors.As(err, &ae) {
-				refused.First = ae.Msg
-			}
+	refuse := func(bi, line int, err error) {
+		reason := err.Error()
+		var ae *apierr.Error
+		if errors.As(err, &ae) {
+			reason = ae.Msg
 		}
-		refused.Lines += n
+		if refused.Lines == 0 {
+			refused.First = reason
+		}
+		refused.Lines++
+		refused.Each = append(refused.Each, RefusedLine{Batch: bi, Line: line, Reason: reason})
 	}
 	kept := make([]Batch, 0, len(batches))
-	for _, b := range batches {
+	w := c.timeWindow(t.ttl)
+	total := 0
+	for bi, b := range batches {
 		if _, err := checkLabels(b.Labels); err != nil {
-			refuse(len(b.Entries), err)
+			for i := range b.Entries {
+				refuse(bi, i, err)
+			}
 			continue
 		}
 		good := b.Entries[:0:0]
 		for i := range b.Entries {
-			if err := c.checkEntries(b.Entries[i:i+1], t.ttl, fmt.Sprintf("%s[%d]", b.Field, i)); err != nil {
-				refuse(1, err)
+			if err := w.check(b.Entries[i], b.Field, i); err != nil {
+				refuse(bi, i, err)
 				continue
 			}
 			good = append(good, b.Entries[i])
@@ -127,11 +144,17 @@ func (c *Core) IngestEach(ctx context.Context, t Target, batches ...Batch) (Refu
 		if len(good) > 0 {
 			kept = append(kept, Batch{Labels: b.Labels, Entries: good, Field: b.Field})
 		}
+		total += len(good)
 	}
 	if len(kept) == 0 {
 		return refused, nil
 	}
-	return refused, c.Ingest(ctx, t, kept...)
+	if total > MaxBatchLines {
+		return refused, Invalid("the request holds more than the limit of %d logs", MaxBatchLines)
+	}
+	// The lines were checked against the clock once: a line at the edge of
+	// the TTL is either refused above or stored, never the whole request.
+	return refused, c.store(t, kept)
 }
 
 // Resolve finds a stream of project by its group's id or name and its own
@@ -201,22 +224,40 @@ func (c *Core) checkEntries(entries []logstore.Entry, ttl time.Duration, field s
 	if len(entries) > MaxBatchLines {
 		return Invalid("%s holds %d logs, more than the limit of %d per request", field, len(entries), MaxBatchLines)
 	}
-	now := c.now()
-	oldest := now.Add(-ttl).UnixNano()
-	newest := now.Add(maxFutureSkew).UnixNano()
+	w := c.timeWindow(ttl)
 	for i, e := range entries {
-		switch {
-		case len(e.Content) > MaxLineBytes:
-			return Invalid("%s[%d] is %d bytes, more than the limit of %d", field, i, len(e.Content), MaxLineBytes)
-		case ttl > 0 && e.TimeNs < oldest:
-			return Invalid("%s[%d]: log time %s is older than the stream's TTL of %d days", field, i,
-				time.Unix(0, e.TimeNs).UTC().Format(time.RFC3339Nano), int(ttl/(24*time.Hour)))
-		case e.TimeNs > newest:
-			return Invalid("%s[%d]: log time %s is more than %v in the future", field, i,
-				time.Unix(0, e.TimeNs).UTC().Format(time.RFC3339Nano), maxFutureSkew)
-		case e.TimeNs <= 0:
-			return Invalid("%s[%d]: log_time_ns must be a positive Unix time in nanoseconds", field, i)
+		if err := w.check(e, field, i); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// lineWindow is what a line may be, read off the clock once per request.
+type lineWindow struct {
+	ttl            time.Duration
+	oldest, newest int64
+}
+
+func (c *Core) timeWindow(ttl time.Duration) lineWindow {
+	now := c.now()
+	return lineWindow{ttl: ttl, oldest: now.Add(-ttl).UnixNano(), newest: now.Add(maxFutureSkew).UnixNano()}
+}
+
+// check refuses line i of field when it is too large, older than the
+// stream's TTL or too far in the future.
+func (w lineWindow) check(e logstore.Entry, field string, i int) error {
+	switch {
+	case len(e.Content) > MaxLineBytes:
+		return Invalid("%s[%d] is %d bytes, more than the limit of %d", field, i, len(e.Content), MaxLineBytes)
+	case w.ttl > 0 && e.TimeNs < w.oldest:
+		return Invalid("%s[%d]: log time %s is older than the stream's TTL of %d days", field, i,
+			time.Unix(0, e.TimeNs).UTC().Format(time.RFC3339Nano), int(w.ttl/(24*time.Hour)))
+	case e.TimeNs > w.newest:
+		return Invalid("%s[%d]: log time %s is more than %v in the future", field, i,
+			time.Unix(0, e.TimeNs).UTC().Format(time.RFC3339Nano), maxFutureSkew)
+	case e.TimeNs <= 0:
+		return Invalid("%s[%d]: log_time_ns must be a positive Unix time in nanoseconds", field, i)
 	}
 	return nil
 }

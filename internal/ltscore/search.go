@@ -54,10 +54,12 @@ type SearchRequest struct {
 	Limit     int64
 	Count     bool
 	Highlight bool
-	// Analysis, when not empty, is SQL run over the lines the search
-	// selects instead of returning a page ("search | SQL" with
-	// is_analysis_query); errors in it name the request field "query".
-	Analysis string
+	// Analysis, when set, asks for SQL over the lines the search selects
+	// instead of a page: AnalysisQuery is "search | SQL" (is_analysis_query
+	// with query), whose search applies when Keywords is empty; errors in
+	// it name the request field "query".
+	Analysis      bool
+	AnalysisQuery string
 }
 
 // Log is one line as the query APIs return it.
@@ -106,6 +108,7 @@ type searchPlan struct {
 	q       *logquery.Query
 	matcher logstore.Matcher
 	stream  string
+	sql     string // the analysis SQL, when asked for
 }
 
 // planSearch checks a search request in the documented order: window,
@@ -136,7 +139,18 @@ func (c *Core) planSearch(ctx context.Context, req SearchRequest) (searchPlan, e
 			return p, ErrTimeRange
 		}
 	}
-	if p.q, p.matcher, err = c.matcher(req.Stream, req.Keywords, req.Labels); err != nil {
+	keywords := req.Keywords
+	if req.Analysis {
+		search, sql := SplitPipe(req.AnalysisQuery)
+		if sql == "" {
+			return p, Invalid("query must be \"search | SQL\" when is_analysis_query is true")
+		}
+		if strings.TrimSpace(keywords) == "" {
+			keywords = search
+		}
+		p.sql = sql
+	}
+	if p.q, p.matcher, err = c.matcher(req.Stream, keywords, req.Labels); err != nil {
 		return p, err
 	}
 	ref, err := c.stream(ctx, req.Project, req.Group, req.Stream)
@@ -155,8 +169,8 @@ func (c *Core) Search(ctx context.Context, req SearchRequest) (*SearchResult, er
 	if err != nil {
 		return nil, err
 	}
-	if req.Analysis != "" {
-		q, err := parseSQL("query", req.Analysis, false)
+	if req.Analysis {
+		q, err := parseSQL("query", p.sql, false)
 		if err != nil {
 			return nil, err
 		}
@@ -190,8 +204,9 @@ func (c *Core) search(ctx context.Context, p searchPlan, req SearchRequest) (*Se
 	}
 	logs := make([]Log, 0, min(p.limit, 256))
 	if sc.Start <= sc.End {
+		stop := func() bool { return ctx.Err() != nil }
 		err := c.logs.Rows(ctx, p.stream, sc, func(row logstore.Row) bool {
-			logs = append(logs, toLog(row, p.q, req.Highlight))
+			logs = append(logs, toLog(row, p.q, req.Highlight, stop))
 			return int64(len(logs)) < p.limit
 		})
 		if err != nil {
@@ -213,10 +228,12 @@ func (c *Core) search(ctx context.Context, p searchPlan, req SearchRequest) (*Se
 	return res, nil
 }
 
-func toLog(r logstore.Row, q *logquery.Query, highlight bool) Log {
+// toLog is a row as the query APIs return it, highlighted unless stop
+// says the query is over.
+func toLog(r logstore.Row, q *logquery.Query, highlight bool, stop func() bool) Log {
 	content := r.Content
 	if highlight && q != nil {
-		content = q.Highlight(content)
+		content = q.HighlightStop(content, stop)
 	}
 	return Log{Content: content, Labels: r.Labels.Map(), LineNum: strconv.FormatInt(r.Line, 10)}
 }
@@ -265,7 +282,7 @@ func (c *Core) Context(ctx context.Context, req ContextRequest) (*ContextResult,
 				return out, nil
 			}
 			err := c.logs.Rows(ctx, ref.ID, sc, func(row logstore.Row) bool {
-				out = append(out, toLog(row, nil, false))
+				out = append(out, toLog(row, nil, false, nil))
 				return int64(len(out)) < n
 			})
 			if err != nil {
@@ -386,18 +403,24 @@ func (m *logMatcher) SearchesFields() bool { return m.fields }
 func (m *logMatcher) Needles() []string { return m.needles }
 
 func (m *logMatcher) Match(content string, label func(string) (string, bool)) bool {
-	return m.MatchFields(content, label, label)
+	return m.MatchStop(content, label, label, nil)
 }
 
 // MatchFields checks the request's label equalities against the labels
 // only, and lets the keywords' field searches see the fields too.
 func (m *logMatcher) MatchFields(content string, label, labelOrField func(string) (string, bool)) bool {
+	return m.MatchStop(content, label, labelOrField, nil)
+}
+
+// MatchStop is MatchFields that gives up on a long line once stop says
+// the scan is over.
+func (m *logMatcher) MatchStop(content string, label, labelOrField func(string) (string, bool), stop func() bool) bool {
 	for _, l := range m.labels {
 		if v, ok := label(l.Key); !ok || v != l.Value {
 			return false
 		}
 	}
-	return m.q == nil || m.q.Match(content, labelOrField)
+	return m.q == nil || m.q.MatchStop(content, labelOrField, stop)
 }
 
 func (m *logMatcher) MayMatch(hasToken func(string) bool, hasLabel func(string, string) bool) bool {

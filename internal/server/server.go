@@ -14,6 +14,7 @@ import (
 
 	"logtank/internal/aom"
 	"logtank/internal/catalog"
+	"logtank/internal/doors/esbulk"
 	"logtank/internal/doors/otlp"
 	"logtank/internal/fgs"
 	"logtank/internal/iam"
@@ -134,21 +135,28 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects}
 	reg := prometheus.NewRegistry()
-	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions, otlp.New(logs.Core())))
+	a.handler = newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions,
+		shipperDoors{otlp: otlp.New(logs.Core()), es: esbulk.New(logs.Core())}))
 	return a, nil
 }
 
 // services lists every service the server mounts. It also runs on nil
 // services, to list the routes without opening anything.
-func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service, logs *otlp.Door) []wire.Service {
-	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), logs.API(), m.API(), m.V2API(), m.PromAPI(), f.API()}
+func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service, d shipperDoors) []wire.Service {
+	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), d.otlp.API(), d.es.API(), m.API(), m.V2API(), m.PromAPI(), f.API()}
+}
+
+// shipperDoors are the ingestion doors for shippers' own protocols.
+type shipperDoors struct {
+	otlp *otlp.Door
+	es   *esbulk.Door
 }
 
 // OperationPatterns lists "METHOD /path" of every operation the server
 // answers, for the API coverage table.
 func OperationPatterns() []string {
 	var out []string
-	for _, svc := range services(nil, nil, nil, nil, nil) {
+	for _, svc := range services(nil, nil, nil, nil, shipperDoors{}) {
 		for _, r := range svc.Routes {
 			out = append(out, r.Method+" "+r.Pattern)
 		}
