@@ -1,0 +1,111 @@
+package lts
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"logtank/internal/catalog"
+	"logtank/internal/ltscore"
+	"logtank/internal/structuring"
+)
+
+func (s *Service) createStructConfig(w http.ResponseWriter, r *http.Request) error {
+	return s.putStructConfig(w, r, false)
+}
+
+func (s *Service) updateStructConfig(w http.ResponseWriter, r *http.Request) error {
+	return s.putStructConfig(w, r, true)
+}
+
+// putStructConfig serves the v3 POST (create or replace) and PUT (replace
+// only): the stream's rule becomes a copy of a built-in or custom template,
+// with the quick-analysis choices of the body.
+func (s *Service) putStructConfig(w http.ResponseWriter, r *http.Request, update bool) error {
+	var in structuring.StructConfig
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return ruleError(err)
+	}
+	project := r.PathValue("project_id")
+	if err := s.checkStream(r, project, "log_group_id", in.LogGroupId, "log_stream_id", in.LogStreamId); err != nil {
+		return err
+	}
+	sr := catalog.StructRule{StreamID: in.LogStreamId, ProjectID: project, GroupID: in.LogGroupId,
+		TemplateID: in.TemplateId, TemplateName: in.TemplateName, TemplateType: in.TemplateType}
+	var rule structuring.Rule
+	if in.TemplateType == structuring.TemplateBuiltIn {
+		var err error
+		if rule, err = structuring.BuiltInTemplateRule(in.TemplateName); err != nil {
+			return ltscore.ErrTemplateInvalid.WithMsg("%s: %v", ltscore.ErrTemplateInvalid.Msg, err)
+		}
+	} else {
+		t, err := s.db.StructTemplateByID(r.Context(), project, in.TemplateId)
+		switch {
+		case errors.Is(err, catalog.ErrNotFound):
+			return ltscore.ErrTemplateInvalid.WithMsg("%s: the project has no custom template %s", ltscore.ErrTemplateInvalid.Msg, in.TemplateId)
+		case err != nil:
+			return internal(ltscore.ErrInternal, err)
+		}
+		if rule, err = structuring.UnmarshalRule([]byte(t.Rule)); err != nil {
+			return internal(ltscore.ErrInternal, err)
+		}
+		sr.TemplateName = t.Name
+	}
+	if err := selectAnalysis(&rule, &in); err != nil {
+		return err
+	}
+	prev, exists, err := s.existingRule(r.Context(), project, in.LogStreamId)
+	if err != nil {
+		return err
+	}
+	if update && !exists {
+		return ltscore.ErrUpdateStructConfig.WithMsg("%s: the log stream %s has no struct config", ltscore.ErrUpdateStructConfig.Msg, in.LogStreamId)
+	}
+	return s.saveRule(w, r, sr, prev, exists, rule, http.StatusCreated)
+}
+
+// selectAnalysis applies a v3 body's quick-analysis choices to the
+// template's rule: quick_analysis marks every field, then demo_fields and
+// tag_fields set the fields they name, which must be the template's.
+func selectAnalysis(rule *structuring.Rule, in *structuring.StructConfig) error {
+	if len(in.DemoFields) == 0 && len(in.TagFields) == 0 && !in.QuickAnalysis.Value {
+		return nil
+	}
+	p, err := structuring.Compile(rule)
+	if err != nil {
+		return ruleError(err)
+	}
+	fields := slices.Clone(p.Fields())
+	if fields == nil && (len(in.DemoFields) > 0 || in.QuickAnalysis.Value) {
+		return invalid("demo_fields: the template (%s without a field list) has no fixed fields to analyse", rule.Kind)
+	}
+	tags := slices.Clone(rule.Tags)
+	for i := range fields {
+		fields[i].Analysis = fields[i].Analysis || in.QuickAnalysis.Value
+	}
+	for i := range tags {
+		tags[i].Analysis = tags[i].Analysis || in.QuickAnalysis.Value
+	}
+	for i, f := range in.DemoFields {
+		k := slices.IndexFunc(fields, func(s structuring.FieldSpec) bool { return s.Name == f.FieldName })
+		if k < 0 {
+			return invalid("demo_fields[%d].field_name %q is not a field of the template", i, f.FieldName)
+		}
+		fields[k].Analysis = f.IsAnalysis.Value
+	}
+	for i, f := range in.TagFields {
+		k := slices.IndexFunc(tags, func(s structuring.TagSpec) bool { return s.Name == f.FieldName })
+		if k < 0 {
+			return invalid("tag_fields[%d].field_name %q is not a tag field of the template", i, f.FieldName)
+		}
+		tags[k].Analysis = f.IsAnalysis.Value
+	}
+	rule.Fields, rule.Tags = fields, tags
+	if err := rule.Validate(); err != nil {
+		return ruleError(err)
+	}
+	return nil
+}
