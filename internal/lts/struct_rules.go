@@ -17,12 +17,14 @@ import (
 // stream's rule is set by the v2 rule API (struct_rules_v2.go) or by a v3
 // configuration from a template (struct_configs_v3.go), stored in the
 // catalog, and applies to the lines ingested after it is set (see
-// ltscore's structureEntries).
+// ltscore's structureEntries). The wire shapes of each API, and their
+// conversion to and from a structuring.Rule, sit with its handlers; the
+// conversions answer errors of the catalogue.
 
-// ruleError maps a structuring validation failure onto the catalogue: a
-// value outside an enumeration is LTS.1901, anything else LTS.0009; both
-// keep the message, which names the field.
-func ruleError(err error) error {
+// structuringError maps a validation failure of package structuring onto
+// the catalogue: a value outside an enumeration is LTS.1901, anything else
+// LTS.0009; both keep the message, which names the field.
+func structuringError(err error) error {
 	var se *structuring.Error
 	if errors.As(err, &se) && se.Kind == structuring.NotInList {
 		return ltscore.ErrNotInList.WithMsg("%s", se.Msg)
