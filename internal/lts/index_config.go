@@ -109,7 +109,7 @@ func (in *ltsIndexConfigInfo) normalize() (structuring.IndexConfig, error) {
 		switch f.FieldType {
 		case "string", "long", "float", "json":
 		default:
-			return structuring.IndexConfig{}, notInList(at+".fieldType", "string", "long", "float", "json")
+			return structuring.IndexConfig{}, ltscore.NotInList(at+".fieldType", "string", "long", "float", "json")
 		}
 		if _, err := structuring.DelimiterSet(at, f.Tokenizer, f.Ascii); err != nil {
 			return structuring.IndexConfig{}, structuringError(err)
@@ -140,7 +140,7 @@ func (in *ltsIndexConfigInfo) normalize() (structuring.IndexConfig, error) {
 			switch s.FieldType {
 			case "string", "long", "float":
 			default:
-				return structuring.IndexConfig{}, notInList(sat+".fieldType", "string", "long", "float")
+				return structuring.IndexConfig{}, ltscore.NotInList(sat+".fieldType", "string", "long", "float")
 			}
 			salias := deref(s.FieldAnalysisAlias)
 			if len(salias) > maxAliasLen {
@@ -180,14 +180,14 @@ func (s *Service) createIndexConfig(w http.ResponseWriter, r *http.Request) erro
 	}
 	text, err := json.Marshal(cfg)
 	if err != nil {
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	ic := catalog.IndexConfig{StreamID: streamID, ProjectID: project, GroupID: groupID, Config: string(text), UpdatedMS: s.core.Now().UnixMilli()}
 	switch err := s.db.PutIndexConfig(r.Context(), ic); {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrStreamNotFound
 	case err != nil:
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
@@ -207,7 +207,7 @@ func (s *Service) showIndexConfig(w http.ResponseWriter, r *http.Request) error 
 		wire.WriteJSON(w, http.StatusOK, defaultIndexConfig(streamID))
 		return nil
 	case err != nil:
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	wire.WriteJSON(w, http.StatusOK, json.RawMessage(ic.Config))
 	return nil

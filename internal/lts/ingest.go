@@ -73,8 +73,8 @@ func reportSuccess(w http.ResponseWriter) {
 	wire.WriteJSON(w, http.StatusOK, reportResponse{Code: ingestSuccessCode, Msg: "Report success."})
 }
 
-// body returns the request body, decompressed per Content-Encoding.
-func body(r *http.Request) ([]byte, error) {
+// decompressedBody returns the request body, decompressed per Content-Encoding.
+func decompressedBody(r *http.Request) ([]byte, error) {
 	raw := wire.Body(r)
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
@@ -111,7 +111,7 @@ func body(r *http.Request) ([]byte, error) {
 }
 
 func decodeBody(r *http.Request, v any) error {
-	b, err := body(r)
+	b, err := decompressedBody(r)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (c *structConfig) validate() error {
 	case c.LogStreamId == "":
 		return invalid("log_stream_id is required")
 	case c.TemplateType != templateBuiltIn && c.TemplateType != templateCustom:
-		return notInList("template_type", templateBuiltIn, templateCustom)
+		return ltscore.NotInList("template_type", templateBuiltIn, templateCustom)
 	case c.TemplateName == "" || utf8.RuneCountInString(c.TemplateName) > maxTemplateNameLen:
 		return invalid("template_name must be 1 to %d characters", maxTemplateNameLen)
 	case c.TemplateType == templateCustom && c.TemplateId == "":
@@ -114,10 +114,10 @@ func (s *Service) putStructConfig(w http.ResponseWriter, r *http.Request, update
 		case errors.Is(err, catalog.ErrNotFound):
 			return ltscore.ErrTemplateInvalid.WithMsg("%s: the project has no custom template %s", ltscore.ErrTemplateInvalid.Msg, in.TemplateId)
 		case err != nil:
-			return internal(ltscore.ErrInternal, err)
+			return internalFailure(ltscore.ErrInternal, err)
 		}
 		if rule, err = structuring.UnmarshalRule([]byte(t.Rule)); err != nil {
-			return internal(ltscore.ErrInternal, err)
+			return internalFailure(ltscore.ErrInternal, err)
 		}
 		sr.TemplateName = t.Name
 	}

@@ -51,7 +51,7 @@ func (s *Service) checkStream(r *http.Request, project, groupField, groupID, str
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrStreamNotFound.WithMsg("The log stream does not existed in log group %s: %s", groupID, streamID)
 	case err != nil:
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ func (s *Service) existingRule(ctx context.Context, project, streamID string) (c
 	case errors.Is(err, catalog.ErrNotFound):
 		return prev, false, nil
 	case err != nil:
-		return prev, false, internal(ltscore.ErrInternal, err)
+		return prev, false, internalFailure(ltscore.ErrInternal, err)
 	}
 	return prev, true, nil
 }
@@ -82,7 +82,7 @@ func (s *Service) existingRule(ctx context.Context, project, streamID string) (c
 func (s *Service) saveRule(w http.ResponseWriter, r *http.Request, sr catalog.StructRule, prev catalog.StructRule, replaces bool, rule structuring.Rule, status int) error {
 	text, err := json.Marshal(rule)
 	if err != nil {
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	now := s.core.Now().UnixMilli()
 	sr.Rule, sr.ID, sr.CreatedMS, sr.UpdatedMS = string(text), uuid.NewString(), now, now
@@ -98,7 +98,7 @@ func (s *Service) saveRule(w http.ResponseWriter, r *http.Request, sr catalog.St
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrStreamNotFound
 	case err != nil:
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err

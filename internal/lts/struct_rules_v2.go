@@ -79,7 +79,7 @@ func parseFieldType(field, s string) (structuring.Type, error) {
 	}
 	t, ok := structuring.ParseType(strings.ToLower(s))
 	if !ok {
-		return 0, notInList(field, "string", "long", "float")
+		return 0, ltscore.NotInList(field, "string", "long", "float")
 	}
 	return t, nil
 }
@@ -327,7 +327,7 @@ func (s *Service) showStructTemplate(w http.ResponseWriter, r *http.Request) err
 	}
 	rule, err := structuring.UnmarshalRule([]byte(sr.Rule))
 	if err != nil {
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	out := showStructJSON{showStructTemplateResponse: showRule(&rule, showMeta{
 		ID: sr.ID, ProjectID: project, LogGroupID: sr.GroupID, LogStreamID: streamID, TemplateName: sr.TemplateName,
@@ -351,7 +351,7 @@ func (s *Service) deleteStructTemplate(w http.ResponseWriter, r *http.Request) e
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrStructNotFound.WithMsg("Query empty.: no struct template has id %s", in.Id)
 	case err != nil:
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err

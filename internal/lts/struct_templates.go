@@ -181,7 +181,7 @@ func ruleFromTemplate(m *structTemplateModel) (structuring.Rule, error) {
 	}
 	kind, err := structuring.ParseKind("rule.type", m.Rule.Type)
 	if err != nil || kind == structuring.KindBuiltIn {
-		return structuring.Rule{}, notInList("rule.type", "custom_regex", "json", "split", "nginx")
+		return structuring.Rule{}, ltscore.NotInList("rule.type", "custom_regex", "json", "split", "nginx")
 	}
 	var in templateParamIn
 	if err := json.Unmarshal([]byte(m.Rule.Param), &in); err != nil {
@@ -288,7 +288,7 @@ func (s *Service) createCustomTemplate(w http.ResponseWriter, r *http.Request) e
 	}
 	text, err := json.Marshal(rule)
 	if err != nil {
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	project := r.PathValue("project_id")
 	t := catalog.StructTemplate{ID: uuid.NewString(), ProjectID: project, Name: in.TemplateName,
@@ -298,7 +298,7 @@ func (s *Service) createCustomTemplate(w http.ResponseWriter, r *http.Request) e
 	case errors.Is(err, catalog.ErrExists):
 		return invalid("template_name %q is already used by a custom template of the project", in.TemplateName)
 	case err != nil:
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"id": t.ID})
 	return nil
@@ -315,20 +315,20 @@ func (s *Service) listCustomTemplates(w http.ResponseWriter, r *http.Request) er
 		case errors.Is(err, catalog.ErrNotFound):
 			return ltscore.ErrFindTemplate.WithMsg("%s: the project has no custom template %s", ltscore.ErrFindTemplate.Msg, id)
 		case err != nil:
-			return internal(ltscore.ErrInternal, err)
+			return internalFailure(ltscore.ErrInternal, err)
 		}
 		stored = append(stored, t)
 	} else {
 		var err error
 		if stored, err = s.db.StructTemplates(r.Context(), project); err != nil {
-			return internal(ltscore.ErrInternal, err)
+			return internalFailure(ltscore.ErrInternal, err)
 		}
 	}
 	out := make([]structTemplateModel, 0, len(stored))
 	for _, t := range stored {
 		rule, err := structuring.UnmarshalRule([]byte(t.Rule))
 		if err != nil {
-			return internal(ltscore.ErrInternal, err)
+			return internalFailure(ltscore.ErrInternal, err)
 		}
 		out = append(out, templateModel(&rule, t.ID, project, t.Name, t.CreatedMS))
 	}
@@ -348,7 +348,7 @@ func (s *Service) listBriefCustomTemplates(w http.ResponseWriter, r *http.Reques
 	project := r.PathValue("project_id")
 	stored, err := s.db.StructTemplates(r.Context(), project)
 	if err != nil {
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	out := make([]briefTemplateJSON, 0, len(stored))
 	for _, t := range stored {
@@ -367,7 +367,7 @@ func (s *Service) deleteCustomTemplate(w http.ResponseWriter, r *http.Request) e
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrFindTemplate.WithMsg("%s: the project has no custom template %s", ltscore.ErrFindTemplate.Msg, id)
 	case err != nil:
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	wire.NoContent(w)
 	return nil
