@@ -133,8 +133,9 @@ type Scan struct {
 	SeqAfter, SeqUpTo uint64
 	// Fields asks for the rows' structured fields.
 	Fields bool
-	// full reads every part of the rows, as compaction must.
-	full bool
+	// wholeRows reads every part of the rows, sequence numbers and fields
+	// included, as compaction must to rewrite them.
+	wholeRows bool
 	// ctx is the scan's request, set by Rows, Count and Blocks: once it
 	// is done the matcher is no longer asked, so a slow matcher stops
 	// within a row, and the scan returns ctx's error. stop reports it for
@@ -558,13 +559,13 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 		return loaded{}
 	}
 	var seqs []uint64
-	if sc.seqs() || sc.full {
+	if sc.seqs() || sc.wholeRows {
 		if seqs, err = seg.readSeqs(block); err != nil {
 			return loaded{err: err}
 		}
 	}
 	var fields [][]Field
-	if sc.Fields || sc.full || sc.fieldSearch() {
+	if sc.Fields || sc.wholeRows || sc.fieldSearch() {
 		if fields, err = seg.readFields(block); err != nil {
 			return loaded{err: err}
 		}

@@ -20,3 +20,10 @@ var Errors = wire.Errors{
 }
 
 func invalid(format string, args ...any) *wire.Error { return ltscore.Invalid(format, args...) }
+
+// internalFailure wraps an unexpected failure (of the catalog, the log
+// engine...) in the operation's own 500 error: the server logs the cause
+// and sends only the catalogue message.
+func internalFailure(e *wire.Error, cause error) error {
+	return &wire.Internal{Err: e, Cause: cause}
+}

@@ -60,7 +60,7 @@ func (s *Service) createGroup(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, catalog.ErrQuota):
 		return ltscore.ErrGroupQuota.WithMsg("%s (%d)", ltscore.ErrGroupQuota.Msg, MaxGroupsPerProject)
 	case err != nil:
-		return internal(ltscore.ErrCreateGroup, err)
+		return internalFailure(ltscore.ErrCreateGroup, err)
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"log_group_id": g.ID})
 	return nil
@@ -103,7 +103,7 @@ func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrGroupNotFound
 	case err != nil:
-		return internal(ltscore.ErrUpdateGroup, err)
+		return internalFailure(ltscore.ErrUpdateGroup, err)
 	}
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
@@ -116,7 +116,7 @@ func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	project, groupID := r.PathValue("project_id"), r.PathValue("log_group_id")
 	streams, err := s.db.LogStreams(r.Context(), project, catalog.StreamFilter{GroupID: groupID})
 	if err != nil {
-		return internal(ltscore.ErrDeleteGroup, err)
+		return internalFailure(ltscore.ErrDeleteGroup, err)
 	}
 	var inUse *catalog.InUseError
 	switch err := s.db.DeleteLogGroup(r.Context(), project, groupID); {
@@ -125,7 +125,7 @@ func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &inUse):
 		return ltscore.ErrGroupInTransfer.WithMsg("%s (transfer %s)", ltscore.ErrGroupInTransfer.Msg, inUse.TransferID)
 	case err != nil:
-		return internal(ltscore.ErrDeleteGroup, err)
+		return internalFailure(ltscore.ErrDeleteGroup, err)
 	}
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
@@ -134,17 +134,11 @@ func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	// fail now, the next start removes them.
 	for _, st := range streams {
 		if err := s.core.Logs().DeleteStream(st.ID); err != nil {
-			return internal(ltscore.ErrDeleteGroup, err)
+			return internalFailure(ltscore.ErrDeleteGroup, err)
 		}
 	}
 	wire.NoContent(w)
 	return nil
-}
-
-// internal wraps an unexpected storage failure in the operation's own 500
-// error; the server logs the cause and sends only the catalogue message.
-func internal(e *wire.Error, cause error) error {
-	return &wire.Internal{Err: e, Cause: cause}
 }
 
 // groupUpdated is the answer of UpdateLogGroup; its fields are in the

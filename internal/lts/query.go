@@ -285,7 +285,7 @@ func (s *Service) structQueryNew(w http.ResponseWriter, r *http.Request) error {
 		return invalid("query must be at most %d characters", ltscore.MaxSQLChars)
 	}
 	if req.Format != "k-v" {
-		return notInList("format", "k-v")
+		return ltscore.NotInList("format", "k-v")
 	}
 	tr := req.TimeRange
 	if tr == nil {

@@ -128,7 +128,7 @@ func (s *Service) API() wire.Service {
 // stale data.
 func (s *Service) reloadStreams(ctx context.Context) error {
 	if err := s.core.Reload(ctx); err != nil {
-		return &wire.Internal{Err: ltscore.ErrInternal, Cause: err}
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	return nil
 }

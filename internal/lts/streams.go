@@ -107,7 +107,7 @@ func (s *Service) createStream(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, catalog.ErrQuota):
 		return ltscore.ErrStreamQuota.WithMsg("%s (%d)", ltscore.ErrStreamQuota.Msg, MaxStreamsPerGroup)
 	case err != nil:
-		return internal(ltscore.ErrCreateStream, err)
+		return internalFailure(ltscore.ErrCreateStream, err)
 	}
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
@@ -193,7 +193,7 @@ func (s *Service) updateStream(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrStreamNotFound
 	case err != nil:
-		return internal(ltscore.ErrUpdateStream, err)
+		return internalFailure(ltscore.ErrUpdateStream, err)
 	}
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
@@ -215,13 +215,13 @@ func (s *Service) deleteStream(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &inUse):
 		return ltscore.ErrStreamInTransfer.WithMsg("%s: %s (transfer %s)", ltscore.ErrStreamInTransfer.Msg, id, inUse.TransferID)
 	case err != nil:
-		return internal(ltscore.ErrDeleteStream, err)
+		return internalFailure(ltscore.ErrDeleteStream, err)
 	}
 	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	if err := s.core.Logs().DeleteStream(id); err != nil {
-		return internal(ltscore.ErrDeleteStream, err)
+		return internalFailure(ltscore.ErrDeleteStream, err)
 	}
 	wire.NoContent(w)
 	return nil

@@ -130,21 +130,13 @@ var (
 	dumpDirPattern = regexp.MustCompile(`^(/)?([a-zA-Z0-9._-]+)(/[a-zA-Z0-9._-]+)*(/)?$`)
 )
 
-func notInList(field string, list ...string) error {
-	return ltscore.ErrNotInList.WithMsg("%s is not in the list [%s]", field, strings.Join(list, ", "))
-}
-
-func badPattern(field string) error {
-	return ltscore.ErrBadPattern.WithMsg("%s is invalid, please verify if it's provided as required", field)
-}
-
 // checkPeriod checks a period and its unit, named as the request names them.
 func checkPeriod(periodField, unitField string, period wire.Int, unit string) error {
 	if unit != "min" && unit != "hour" {
-		return notInList(unitField, "min", "hour")
+		return ltscore.NotInList(unitField, "min", "hour")
 	}
 	if !period.Set || !transfer.PeriodOK(int(period.Value), unit) {
-		return notInList(periodField+"+"+unitField, transfer.Periods...)
+		return ltscore.NotInList(periodField+"+"+unitField, transfer.Periods...)
 	}
 	return nil
 }
@@ -155,23 +147,23 @@ func (s *Service) createDumpObs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.Type != "cycle" {
-		return notInList("type", "cycle")
+		return ltscore.NotInList("type", "cycle")
 	}
 	format := req.StorageFormat
 	if format == "" {
 		format = "RAW"
 	}
 	if format != "RAW" && format != "JSON" {
-		return notInList("storage_format", "RAW", "JSON")
+		return ltscore.NotInList("storage_format", "RAW", "JSON")
 	}
 	if err := checkPeriod("period", "period_unit", req.Period, req.PeriodUnit); err != nil {
 		return err
 	}
 	if !prefixPattern.MatchString(req.PrefixName) {
-		return badPattern("prefix_name")
+		return ltscore.BadPattern("prefix_name")
 	}
 	if req.DirPrefixName != "" && (len(req.DirPrefixName) > 64 || !dumpDirPattern.MatchString(req.DirPrefixName) || !transfer.ValidDir(req.DirPrefixName)) {
-		return badPattern("dir_prefix_name")
+		return ltscore.BadPattern("dir_prefix_name")
 	}
 	streams := make([]transferStreamJSON, len(req.StreamIDs))
 	for i, id := range req.StreamIDs {
@@ -271,7 +263,7 @@ func (s *Service) checkBucket(ctx context.Context, bucket string) error {
 	case errors.Is(err, objstore.ErrAccessDenied):
 		return ltscore.ErrBucketDenied.WithMsg("%s: %s", ltscore.ErrBucketDenied.Msg, bucket)
 	case err != nil:
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	case !ok:
 		return ltscore.ErrNoBucket.WithMsg("obs bucket does not exist: %s", bucket)
 	}
@@ -293,14 +285,14 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 		case "DIS", "DMS":
 			return st, ltscore.ErrNotInList.WithMsg("log_transfer_type %s is not supported by this server: only OBS transfers are available", info.Type)
 		default:
-			return st, notInList("log_transfer_type", "OBS", "DIS", "DMS")
+			return st, ltscore.NotInList("log_transfer_type", "OBS", "DIS", "DMS")
 		}
 		switch info.Mode {
 		case "cycle":
 		case "realTime":
 			return st, ltscore.ErrNotInList.WithMsg("log_transfer_mode is not in the list [cycle]: OBS transfers run in cycles")
 		default:
-			return st, notInList("log_transfer_mode", "cycle", "realTime")
+			return st, ltscore.NotInList("log_transfer_mode", "cycle", "realTime")
 		}
 	}
 	switch info.Format {
@@ -308,13 +300,13 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 		st.Format = info.Format
 	case "":
 		if old == nil {
-			return st, notInList("log_storage_format", "RAW", "JSON")
+			return st, ltscore.NotInList("log_storage_format", "RAW", "JSON")
 		}
 	default:
-		return st, notInList("log_storage_format", "RAW", "JSON")
+		return st, ltscore.NotInList("log_storage_format", "RAW", "JSON")
 	}
 	if !slices.Contains([]string{"", "ENABLE", "DISABLE", "EXCEPTION"}, info.Status) {
-		return st, notInList("log_transfer_status", "ENABLE", "DISABLE", "EXCEPTION")
+		return st, ltscore.NotInList("log_transfer_status", "ENABLE", "DISABLE", "EXCEPTION")
 	}
 	if info.Agency != nil && string(info.Agency) != "null" {
 		st.Extra = setExtra(st.Extra, "log_agency_transfer", info.Agency)
@@ -331,10 +323,10 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 	}
 	st.Period, st.PeriodUnit, st.Bucket = int(d.Period.Value), d.PeriodUnit, d.Bucket
 	if !prefixPattern.MatchString(d.Prefix) {
-		return st, badPattern("obs_prefix_name")
+		return st, ltscore.BadPattern("obs_prefix_name")
 	}
 	if d.Dir != "" && !transfer.ValidDir(d.Dir) {
-		return st, badPattern("obs_dir_pre_fix_name")
+		return st, ltscore.BadPattern("obs_dir_pre_fix_name")
 	}
 	st.Prefix, st.Dir = d.Prefix, d.Dir
 	if (d.TimeZone == "") != (d.TimeZoneID == "") {
@@ -351,7 +343,7 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 	case "gzip":
 		st.Compress = "gzip"
 	default:
-		return st, notInList("obs_compress_type", "none", "gzip")
+		return st, ltscore.NotInList("obs_compress_type", "none", "gzip")
 	}
 	for key, v := range map[string]any{"obs_encrypted_id": d.EncryptedID, "obs_eps_id": d.EpsID, "obs_encrypted_enable": d.EncryptedEnable.Value} {
 		b, _ := json.Marshal(v)
@@ -363,7 +355,7 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 func checkTags(st *transfer.Settings) error {
 	for _, tag := range st.Tags {
 		if !slices.Contains(transfer.Tags, tag) {
-			return notInList("tags", transfer.Tags...)
+			return ltscore.NotInList("tags", transfer.Tags...)
 		}
 	}
 	if len(st.Tags) > 0 && st.Format != "JSON" {
@@ -469,7 +461,7 @@ func (s *Service) updateTransfer(w http.ResponseWriter, r *http.Request) error {
 	}
 	old, err := transfer.DecodeSettings(t.Settings)
 	if err != nil {
-		return internal(ltscore.ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	settings, err := settingsFrom(req.Info, &old)
 	if err != nil {
@@ -571,7 +563,7 @@ func (s *Service) runTransfer(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) transferJSON(ctx context.Context, t catalog.Transfer) (transferJSON, error) {
 	st, err := transfer.DecodeSettings(t.Settings)
 	if err != nil {
-		return transferJSON{}, internal(ltscore.ErrInternal, err)
+		return transferJSON{}, internalFailure(ltscore.ErrInternal, err)
 	}
 	out := transferJSON{GroupID: t.GroupID, ID: t.ID, Streams: []transferStreamJSON{}}
 	if g, err := s.db.LogGroup(ctx, t.ProjectID, t.GroupID); err == nil {

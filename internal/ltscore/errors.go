@@ -1,6 +1,10 @@
 package ltscore
 
-import "logtank/internal/apierr"
+import (
+	"strings"
+
+	"logtank/internal/apierr"
+)
 
 // The LTS error catalogue: status, code and message as the service sends them.
 var (
@@ -40,7 +44,6 @@ var (
 	// Searches (lts.md §6-§8).
 	ErrTimeRange    = &apierr.Error{Status: 400, Code: "LTS.0701", Msg: "end_time must be superior to start_time, and line_num must be between them if it's provided"}
 	ErrLimit        = &apierr.Error{Status: 400, Code: "LTS.1903", Msg: "limit must be between 1 and 5000"}
-	ErrEnum         = &apierr.Error{Status: 400, Code: "LTS.1901", Msg: "the value is not in the list"}
 	ErrLeadingWild  = &apierr.Error{Status: 400, Code: "LTS.0301", Msg: "'*' and '?' not allowed as first character"}
 	ErrStepTooLarge = &apierr.Error{Status: 400, Code: "LTS.0601", Msg: "must be less than or equal to 86400000"}
 	ErrQueryLogs    = &apierr.Error{Status: 500, Code: "LTS.0202", Msg: "Failed to query lts log"}
@@ -53,4 +56,15 @@ var (
 // Invalid is LTS.0009 with a message that says what was wrong.
 func Invalid(format string, args ...any) *apierr.Error {
 	return ErrInvalid.WithMsg("Failed to validate the request body: "+format, args...)
+}
+
+// NotInList is LTS.1901 for a value of field outside list.
+func NotInList(field string, list ...string) *apierr.Error {
+	return ErrNotInList.WithMsg("%s is not in the list [%s]", field, strings.Join(list, ", "))
+}
+
+// BadPattern is LTS.1902 for a value of field that does not have the
+// required form.
+func BadPattern(field string) *apierr.Error {
+	return ErrBadPattern.WithMsg("%s is invalid, please verify if it's provided as required", field)
 }

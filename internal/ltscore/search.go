@@ -126,7 +126,7 @@ func (c *Core) planSearch(ctx context.Context, req SearchRequest) (searchPlan, e
 		p.kind = SearchInit
 	}
 	if p.kind != SearchInit && p.kind != SearchForwards && p.kind != SearchBackwards {
-		return p, ErrEnum.WithMsg("search_type is not in the list [init, forwards, backwards]")
+		return p, NotInList("search_type", "init", "forwards", "backwards")
 	}
 	if p.kind != SearchInit {
 		if req.LineNum == "" {
