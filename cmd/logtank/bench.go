@@ -70,7 +70,7 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 			return err
 		}
 	}
-	group, stream, err := sf.resolve(ctx, c)
+	_, group, stream, err := sf.connect(ctx, conn)
 	if err != nil {
 		return err
 	}

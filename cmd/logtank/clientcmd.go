@@ -17,6 +17,7 @@ type connFlags struct {
 	profile client.Profile
 	data    string
 	json    bool
+	made    *client.Client
 }
 
 func addConnFlags(fs *flag.FlagSet) *connFlags {
@@ -30,12 +31,18 @@ func addConnFlags(fs *flag.FlagSet) *connFlags {
 	return c
 }
 
+// client returns the command's client. It is made once, so that looking
+// names up and the request they lead to share a connection.
 func (c *connFlags) client() (*client.Client, error) {
+	if c.made != nil {
+		return c.made, nil
+	}
 	p, err := client.Resolve(c.profile, c.data)
 	if err != nil {
 		return nil, err
 	}
-	return client.New(p), nil
+	c.made = client.New(p)
+	return c.made, nil
 }
 
 // printJSON prints a raw JSON answer indented.

@@ -127,9 +127,13 @@ func runGroups(ctx context.Context, args []string, w io.Writer) error {
 				return err
 			}
 			if len(pos) != 1 || *ttl == 0 {
-				return usagef("usage: logtank groups update GROUP_ID --ttl DAYS")
+				return usagef("usage: logtank groups update GROUP --ttl DAYS (GROUP: id or name)")
 			}
-			return call(ctx, conn, w, "POST", "/v2/{project_id}/groups/"+url.PathEscape(pos[0]), nil, map[string]any{"ttl_in_days": *ttl}, func(g groupRow) error {
+			group, err := conn.group(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			return call(ctx, conn, w, "POST", "/v2/{project_id}/groups/"+url.PathEscape(group.ID), nil, map[string]any{"ttl_in_days": *ttl}, func(g groupRow) error {
 				return table(w, "ID\tNAME\tTTL_DAYS\tCREATED", [][]any{{g.ID, g.Name, g.TTL, msTime(g.Created)}})
 			})
 		},
@@ -141,9 +145,13 @@ func runGroups(ctx context.Context, args []string, w io.Writer) error {
 				return err
 			}
 			if len(pos) != 1 {
-				return usagef("usage: logtank groups delete GROUP_ID")
+				return usagef("usage: logtank groups delete GROUP (id or name)")
 			}
-			return call(ctx, conn, w, "DELETE", "/v2/{project_id}/groups/"+url.PathEscape(pos[0]), nil, nil, func(struct{}) error { return nil })
+			g, err := conn.group(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			return call(ctx, conn, w, "DELETE", "/v2/{project_id}/groups/"+url.PathEscape(g.ID), nil, nil, func(struct{}) error { return nil })
 		},
 	})
 }
@@ -162,14 +170,20 @@ func runStreams(ctx context.Context, args []string, w io.Writer) error {
 		"list": func(ctx context.Context, args []string, w io.Writer) error {
 			fs := flag.NewFlagSet("streams list", flag.ContinueOnError)
 			conn := addConnFlags(fs)
-			groupName := fs.String("group-name", "", "only streams of the group with this name")
+			var group string
+			fs.StringVar(&group, "group", "", "only streams of this log group (id or name)")
+			fs.StringVar(&group, "group-name", "", "same as --group")
 			streamName := fs.String("name", "", "only streams with this name")
 			if _, err := parse(fs, args); err != nil {
 				return err
 			}
 			q := url.Values{}
-			if *groupName != "" {
-				q.Set("log_group_name", *groupName)
+			if group != "" {
+				g, err := conn.group(ctx, group)
+				if err != nil {
+					return err
+				}
+				q.Set("log_group_name", g.Name)
 			}
 			if *streamName != "" {
 				q.Set("log_stream_name", *streamName)
@@ -179,7 +193,7 @@ func runStreams(ctx context.Context, args []string, w io.Writer) error {
 		"create": func(ctx context.Context, args []string, w io.Writer) error {
 			fs := flag.NewFlagSet("streams create", flag.ContinueOnError)
 			conn := addConnFlags(fs)
-			group := fs.String("group", "", "id of the log group")
+			group := fs.String("group", "", "log group id or name")
 			ttl := fs.Int("ttl", 0, "days to keep logs (1-365; default: the group's)")
 			tags := tagFlag{}
 			fs.Var(tags, "tag", "tag key=value (repeatable)")
@@ -188,7 +202,11 @@ func runStreams(ctx context.Context, args []string, w io.Writer) error {
 				return err
 			}
 			if len(pos) != 1 || *group == "" {
-				return usagef("usage: logtank streams create --group GROUP_ID NAME [--ttl DAYS] [--tag k=v]")
+				return usagef("usage: logtank streams create --group GROUP NAME [--ttl DAYS] [--tag k=v]")
+			}
+			g, err := conn.group(ctx, *group)
+			if err != nil {
+				return err
 			}
 			body := map[string]any{"log_stream_name": pos[0]}
 			if *ttl != 0 {
@@ -197,7 +215,7 @@ func runStreams(ctx context.Context, args []string, w io.Writer) error {
 			if len(tags) > 0 {
 				body["tags"] = tagsArg(tags)
 			}
-			return call(ctx, conn, w, "POST", "/v2/{project_id}/groups/"+url.PathEscape(*group)+"/streams", nil, body, func(v struct {
+			return call(ctx, conn, w, "POST", "/v2/{project_id}/groups/"+url.PathEscape(g.ID)+"/streams", nil, body, func(v struct {
 				ID string `json:"log_stream_id"`
 			}) error {
 				_, err := fmt.Fprintln(w, v.ID)
@@ -207,16 +225,20 @@ func runStreams(ctx context.Context, args []string, w io.Writer) error {
 		"update": func(ctx context.Context, args []string, w io.Writer) error {
 			fs := flag.NewFlagSet("streams update", flag.ContinueOnError)
 			conn := addConnFlags(fs)
-			group := fs.String("group", "", "id of the log group")
+			group := fs.String("group", "", "log group id or name")
 			ttl := fs.Int("ttl", 0, "days to keep logs (1-365)")
 			pos, err := parse(fs, args)
 			if err != nil {
 				return err
 			}
 			if len(pos) != 1 || *group == "" || *ttl == 0 {
-				return usagef("usage: logtank streams update --group GROUP_ID STREAM_ID --ttl DAYS")
+				return usagef("usage: logtank streams update --group GROUP STREAM --ttl DAYS (GROUP, STREAM: id or name)")
 			}
-			path := "/v2/{project_id}/groups/" + url.PathEscape(*group) + "/streams-ttl/" + url.PathEscape(pos[0])
+			groupID, streamID, err := conn.stream(ctx, *group, pos[0])
+			if err != nil {
+				return err
+			}
+			path := "/v2/{project_id}/groups/" + url.PathEscape(groupID) + "/streams-ttl/" + url.PathEscape(streamID)
 			return call(ctx, conn, w, "PUT", path, nil, map[string]any{"ttl_in_days": *ttl}, func(v struct {
 				ID      string `json:"log_topic_id"`
 				Name    string `json:"log_topic_name"`
@@ -229,15 +251,19 @@ func runStreams(ctx context.Context, args []string, w io.Writer) error {
 		"delete": func(ctx context.Context, args []string, w io.Writer) error {
 			fs := flag.NewFlagSet("streams delete", flag.ContinueOnError)
 			conn := addConnFlags(fs)
-			group := fs.String("group", "", "id of the log group")
+			group := fs.String("group", "", "log group id or name")
 			pos, err := parse(fs, args)
 			if err != nil {
 				return err
 			}
 			if len(pos) != 1 || *group == "" {
-				return usagef("usage: logtank streams delete --group GROUP_ID STREAM_ID")
+				return usagef("usage: logtank streams delete --group GROUP STREAM (GROUP, STREAM: id or name)")
 			}
-			path := "/v2/{project_id}/groups/" + url.PathEscape(*group) + "/streams/" + url.PathEscape(pos[0])
+			groupID, streamID, err := conn.stream(ctx, *group, pos[0])
+			if err != nil {
+				return err
+			}
+			path := "/v2/{project_id}/groups/" + url.PathEscape(groupID) + "/streams/" + url.PathEscape(streamID)
 			return call(ctx, conn, w, "DELETE", path, nil, nil, func(struct{}) error { return nil })
 		},
 	})

@@ -11,75 +11,7 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
-
-	"logtank/internal/client"
 )
-
-// streamFlags name the log stream a command reads or writes, by id or name.
-type streamFlags struct {
-	group, stream string
-}
-
-func addStreamFlags(fs *flag.FlagSet) *streamFlags {
-	s := &streamFlags{}
-	fs.StringVar(&s.group, "group", "", "log group id or name")
-	fs.StringVar(&s.stream, "stream", "", "log stream id or name")
-	return s
-}
-
-// connect makes the client of conn and resolves the stream.
-func (s *streamFlags) connect(ctx context.Context, conn *connFlags) (*client.Client, string, string, error) {
-	c, err := conn.client()
-	if err != nil {
-		return nil, "", "", err
-	}
-	group, stream, err := s.resolve(ctx, c)
-	return c, group, stream, err
-}
-
-// resolve returns the group and stream ids, looking names up.
-func (s *streamFlags) resolve(ctx context.Context, c *client.Client) (string, string, error) {
-	if s.group == "" || s.stream == "" {
-		return "", "", usagef("--group and --stream are required")
-	}
-	if isUUID(s.group) && isUUID(s.stream) {
-		return s.group, s.stream, nil
-	}
-	var list struct {
-		Streams []streamRow `json:"log_streams"`
-	}
-	if err := c.Do(ctx, "GET", "/v2/{project_id}/log-streams", nil, nil, &list); err != nil {
-		return "", "", err
-	}
-	var groups struct {
-		Groups []groupRow `json:"log_groups"`
-	}
-	if err := c.Do(ctx, "GET", "/v2/{project_id}/groups", nil, nil, &groups); err != nil {
-		return "", "", err
-	}
-	groupID := ""
-	for _, g := range groups.Groups {
-		if g.ID == s.group || g.Name == s.group {
-			groupID = g.ID
-		}
-	}
-	if groupID == "" {
-		return "", "", fmt.Errorf("no log group %q", s.group)
-	}
-	for _, st := range list.Streams {
-		if st.GroupID == groupID && (st.ID == s.stream || st.Name == s.stream) {
-			return groupID, st.ID, nil
-		}
-	}
-	return "", "", fmt.Errorf("no log stream %q in group %q", s.stream, s.group)
-}
-
-func isUUID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
-}
 
 // labelFlag collects repeated --label key=value flags.
 type labelFlag = tagFlag
@@ -235,10 +167,14 @@ func runQuery(ctx context.Context, args []string, w io.Writer) error {
 	tf := addTimeFlags(fs, time.Hour)
 	limit := fs.Int("limit", 100, "at most this many lines (1-5000)")
 	desc := fs.Bool("desc", false, "newest first")
-	count := fs.Bool("count", false, "also print how many lines match")
+	count := fs.Bool("count", false, "print only how many lines match in the window (not capped by --limit)")
+	lines := fs.Bool("lines", false, "with --count, print the lines too; the count then goes to stderr")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *lines && !*count {
+		return usagef("--lines goes with --count: without it the lines are printed anyway")
 	}
 	c, group, stream, err := sf.connect(ctx, conn)
 	if err != nil {
@@ -247,6 +183,12 @@ func runQuery(ctx context.Context, args []string, w io.Writer) error {
 	start, end, err := tf.window()
 	if err != nil {
 		return err
+	}
+	countOnly := *count && !*lines
+	if countOnly {
+		// The count does not depend on the limit, so ask for the fewest
+		// lines the server allows.
+		*limit = 1
 	}
 	body := map[string]any{"start_time": start, "end_time": end, "keywords": strings.Join(pos, " "), "limit": *limit,
 		"is_desc": *desc, "is_count": *count, "highlight": false}
@@ -264,10 +206,17 @@ func runQuery(ctx context.Context, args []string, w io.Writer) error {
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return err
 	}
+	if *count && out.Count == nil {
+		return errors.New("the server's answer has no count")
+	}
+	if countOnly {
+		_, err := fmt.Fprintln(w, *out.Count)
+		return err
+	}
 	for _, l := range out.Logs {
 		fmt.Fprintln(w, strings.TrimRight(l.Content, "\n"))
 	}
-	if out.Count != nil {
+	if *count {
 		fmt.Fprintf(os.Stderr, "%d lines match\n", *out.Count)
 	}
 	return nil

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +16,8 @@ import (
 	"time"
 
 	"logtank/internal/client"
+	"logtank/internal/iam"
+	"logtank/internal/server"
 )
 
 // syncBuffer is a buffer that a child process's output copier and the test
@@ -85,7 +90,7 @@ func TestServeAndClientCommands(t *testing.T) {
 	if len(groupID) != 36 {
 		t.Fatalf("group id %q", groupID)
 	}
-	streamID := run("streams", "create", "--group", groupID, "nginx")
+	streamID := run("streams", "create", "--group", "web", "nginx")
 	var streams struct {
 		LogStreams []struct {
 			ID  string `json:"log_stream_id"`
@@ -160,4 +165,25 @@ func TestServeAndClientCommands(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
+}
+
+// testServer starts a server in the test and returns the connection flags
+// of its first-start key and its data folder.
+func testServer(t *testing.T) (conn []string, data string) {
+	t.Helper()
+	const ak, sk, project = "CLITESTACCESSKEY0000", "cliTestSecretKey000000000000000000000000", "00112233445566778899aabbccddeeff"
+	data = t.TempDir()
+	app, err := server.Open(context.Background(), server.Config{
+		DataDir: data, Region: "cn-north-4", Logger: slog.New(slog.DiscardHandler),
+		Defaults: iam.Defaults{ProjectID: project, AccessKey: ak, SecretKey: sk, AdminPassword: "cli-test-password"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		app.Close()
+	})
+	return []string{"--endpoint", srv.URL, "--ak", ak, "--sk", sk, "--project-id", project, "--data", t.TempDir()}, data
 }

@@ -5,41 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"logtank/internal/iam"
-	"logtank/internal/server"
 )
 
-// metricsServer starts a server in the test and returns the connection
-// flags of its first-start key.
-func metricsServer(t *testing.T) []string {
-	t.Helper()
-	const ak, sk, project = "METRICSCLITESTAK0000", "metricsCliTestSecretKey00000000000000000", "00112233445566778899aabbccddeeff"
-	app, err := server.Open(context.Background(), server.Config{
-		DataDir: t.TempDir(), Region: "cn-north-4", Logger: slog.New(slog.DiscardHandler),
-		Defaults: iam.Defaults{ProjectID: project, AccessKey: ak, SecretKey: sk, AdminPassword: "metrics-cli-password"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(app.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		app.Close()
-	})
-	return []string{"--endpoint", srv.URL, "--ak", ak, "--sk", sk, "--project-id", project, "--data", t.TempDir()}
-}
-
 func TestMetricsReportAndQuery(t *testing.T) {
-	conn := metricsServer(t)
+	conn, _ := testServer(t)
 	var out bytes.Buffer
 	run := func(args ...string) (string, error) {
 		out.Reset()

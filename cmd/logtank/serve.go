@@ -17,6 +17,7 @@ import (
 
 	"logtank/internal/client"
 	"logtank/internal/iam"
+	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
 	"logtank/internal/server"
 )
@@ -35,6 +36,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	memLimit := fs.Int64("memory-limit-mb", 384, "soft memory limit for the Go runtime in MiB (0: none; GOMEMLIMIT overrides)")
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
+	queryTimeout := fs.Duration("query-timeout", ltscore.DefaultQueryTimeout, "longest time one log search or SQL query may run")
+	projectQueries := fs.Int("project-queries", ltscore.DefaultProjectQueries, "log searches and SQL queries one project may run at once (more are answered 429)")
 	strict := fs.Bool("strict", false, "refuse to start on a damaged log file instead of quarantining it (see `logtank check`)")
 	obs := objectFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
@@ -44,6 +47,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *metricDays < 1 {
 		return usagef("--metric-retention-days must be at least 1")
+	}
+	if *queryTimeout <= 0 || *projectQueries < 1 {
+		return usagef("--query-timeout must be positive and --project-queries at least 1")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -66,7 +72,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
-		Objects: objects, StrictStorage: *strict,
+		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),

@@ -59,30 +59,6 @@ func isoTime(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000000Z")
 }
 
-type nameOrID struct {
-	ID     string    `json:"id"`
-	Name   string    `json:"name"`
-	Domain *nameOrID `json:"domain"`
-}
-
-type tokenRequest struct {
-	Auth struct {
-		Identity struct {
-			Methods  []string `json:"methods"`
-			Password struct {
-				User struct {
-					nameOrID
-					Password string `json:"password"`
-				} `json:"user"`
-			} `json:"password"`
-		} `json:"identity"`
-		Scope struct {
-			Project *nameOrID `json:"project"`
-			Domain  *nameOrID `json:"domain"`
-		} `json:"scope"`
-	} `json:"auth"`
-}
-
 func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 	var req tokenRequest
 	if err := decode(r, &req); err != nil {
@@ -135,29 +111,29 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 	claims.IssuedMS = now.UnixMilli()
 	claims.ExpiresMS = now.Add(TokenLifetime).UnixMilli()
 	w.Header().Set("X-Subject-Token", signToken(s.tokenKey, claims))
-	wire.WriteJSON(w, http.StatusCreated, map[string]any{"token": s.tokenBody(r, claims, user, project)})
+	wire.WriteJSON(w, http.StatusCreated, tokenAnswer{Token: s.tokenInfo(r, claims, user, project)})
 	return nil
 }
 
-// tokenBody is what the token APIs tell of a token.
-func (s *Service) tokenBody(r *http.Request, claims tokenClaims, user catalog.User, project *catalog.Project) map[string]any {
+// tokenInfo is what the token APIs tell of a token.
+func (s *Service) tokenInfo(r *http.Request, claims tokenClaims, user catalog.User, project *catalog.Project) tokenInfo {
 	domain, _ := s.dir.domain(user.DomainID)
-	dom := map[string]string{"name": domain.Name, "id": domain.ID}
-	body := map[string]any{
-		"expires_at": isoTime(claims.ExpiresMS),
-		"issued_at":  isoTime(claims.IssuedMS),
-		"methods":    []string{"password"},
-		"domain":     dom,
-		"roles":      []map[string]string{{"name": "te_admin", "id": "0"}},
-		"user":       map[string]any{"name": user.Name, "id": user.ID, "password_expires_at": "", "domain": dom},
+	dom := domainRef{ID: domain.ID, Name: domain.Name}
+	t := tokenInfo{
+		Domain:    dom,
+		ExpiresAt: isoTime(claims.ExpiresMS),
+		IssuedAt:  isoTime(claims.IssuedMS),
+		Methods:   []string{"password"},
+		Roles:     []roleRef{{ID: "0", Name: "te_admin"}},
+		User:      tokenUser{Domain: dom, ID: user.ID, Name: user.Name},
 	}
 	if project != nil {
-		body["project"] = map[string]any{"name": project.Name, "id": project.ID, "domain": dom}
+		t.Project = &tokenProject{Domain: dom, ID: project.ID, Name: project.Name}
 	}
 	if r.URL.Query().Get("nocatalog") == "" {
-		body["catalog"] = s.catalogFor(r)
+		t.Catalog = s.catalogFor(r)
 	}
-	return body
+	return t
 }
 
 // subjectToken reads the X-Subject-Token a token API acts on and checks
@@ -193,7 +169,7 @@ func (s *Service) validateToken(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	w.Header().Set("X-Subject-Token", tok)
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"token": s.tokenBody(r, c, user, project)})
+	wire.WriteJSON(w, http.StatusOK, tokenAnswer{Token: s.tokenInfo(r, c, user, project)})
 	return nil
 }
 
@@ -215,17 +191,17 @@ func (s *Service) revokeToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 // catalogFor lists this server as the endpoint of every service it serves.
-func (s *Service) catalogFor(r *http.Request) []map[string]any {
+func (s *Service) catalogFor(r *http.Request) []catalogService {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	url := scheme + "://" + r.Host
-	var out []map[string]any
+	var out []catalogService
 	for _, svc := range []string{"lts", "aom", "functiongraph"} {
-		out = append(out, map[string]any{
-			"type": svc, "id": svc, "name": svc,
-			"endpoints": []map[string]string{{"url": url, "region": s.region, "region_id": s.region, "interface": "public", "id": svc}},
+		out = append(out, catalogService{
+			ID: svc, Name: svc, Type: svc,
+			Endpoints: []catalogEndpoint{{ID: svc, Interface: "public", Region: s.region, RegionID: s.region, URL: url}},
 		})
 	}
 	return out
@@ -270,11 +246,10 @@ func (s *Service) domainNamed(id, name string) bool {
 	return ok && d.Name == name
 }
 
-func projectJSON(p catalog.Project) map[string]any {
-	return map[string]any{
-		"id": p.ID, "name": p.Name, "domain_id": p.DomainID, "parent_id": p.DomainID,
-		"is_domain": false, "enabled": true, "description": "",
-		"links": map[string]string{"self": "/v3/projects/" + p.ID},
+func projectOf(p catalog.Project) projectInfo {
+	return projectInfo{
+		ID: p.ID, Name: p.Name, DomainID: p.DomainID, ParentID: p.DomainID,
+		Enabled: true, Links: selfLink{Self: "/v3/projects/" + p.ID},
 	}
 }
 
@@ -306,13 +281,13 @@ func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) error {
 		domainID = q
 	}
 	name := r.URL.Query().Get("name")
-	out := []map[string]any{}
+	out := []projectInfo{}
 	for _, x := range s.dir.projectsOf(domainID) {
 		if name == "" || x.Name == name {
-			out = append(out, projectJSON(x))
+			out = append(out, projectOf(x))
 		}
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"projects": out, "links": map[string]any{"self": "/v3/projects"}})
+	wire.WriteJSON(w, http.StatusOK, projectsAnswer{Projects: out, Links: selfLink{Self: "/v3/projects"}})
 	return nil
 }
 
@@ -344,12 +319,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request, err error, notF
 }
 
 func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Project struct {
-			Name     string `json:"name"`
-			DomainID string `json:"domain_id"`
-		} `json:"project"`
-	}
+	var req projectRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -362,22 +332,22 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := catalog.Project{ID: newID(), DomainID: domainID, Name: req.Project.Name, CreatedMS: s.now().UnixMilli()}
 	err = s.db.CreateProject(r.Context(), p)
-	return s.create(w, r, err, "The domain already has a project named "+p.Name, func() any { return map[string]any{"project": projectJSON(p)} })
+	return s.create(w, r, err, "The domain already has a project named "+p.Name, func() any { return projectAnswer{Project: projectOf(p)} })
 }
 
-func domainJSON(d catalog.Domain) map[string]any {
-	return map[string]any{"id": d.ID, "name": d.Name, "enabled": true}
+func domainOf(d catalog.Domain) domainInfo {
+	return domainInfo{ID: d.ID, Name: d.Name, Enabled: true}
 }
 
 func (s *Service) listDomains(w http.ResponseWriter, r *http.Request) error {
 	p := caller(r)
-	out := []map[string]any{}
+	out := []domainInfo{}
 	for _, d := range s.dir.allDomains() {
 		if p.Operator || d.ID == p.DomainID {
-			out = append(out, domainJSON(d))
+			out = append(out, domainOf(d))
 		}
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"domains": out})
+	wire.WriteJSON(w, http.StatusOK, domainsAnswer{Domains: out})
 	return nil
 }
 
@@ -385,11 +355,7 @@ func (s *Service) createDomain(w http.ResponseWriter, r *http.Request) error {
 	if !caller(r).Operator {
 		return ErrForbidden.WithMsg("Only the operator domain's admins may create domains")
 	}
-	var req struct {
-		Domain struct {
-			Name string `json:"name"`
-		} `json:"domain"`
-	}
+	var req domainRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -398,13 +364,13 @@ func (s *Service) createDomain(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := catalog.Domain{ID: newID(), Name: req.Domain.Name, CreatedMS: s.now().UnixMilli()}
 	err := s.db.CreateDomain(r.Context(), d)
-	return s.create(w, r, err, "A domain named "+d.Name+" exists", func() any { return map[string]any{"domain": domainJSON(d)} })
+	return s.create(w, r, err, "A domain named "+d.Name+" exists", func() any { return domainAnswer{Domain: domainOf(d)} })
 }
 
-func userJSON(u catalog.User) map[string]any {
-	return map[string]any{
-		"id": u.ID, "name": u.Name, "domain_id": u.DomainID, "enabled": true,
-		"is_domain_owner": u.Admin, "create_time": isoTime(u.CreatedMS),
+func userOf(u catalog.User) userInfo {
+	return userInfo{
+		ID: u.ID, Name: u.Name, DomainID: u.DomainID, Enabled: true,
+		IsDomainOwner: u.Admin, CreateTime: isoTime(u.CreatedMS),
 	}
 }
 
@@ -413,23 +379,16 @@ func (s *Service) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []map[string]any{}
+	out := []userInfo{}
 	for _, u := range s.dir.usersOf(domainID) {
-		out = append(out, userJSON(u))
+		out = append(out, userOf(u))
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"users": out})
+	wire.WriteJSON(w, http.StatusOK, usersAnswer{Users: out})
 	return nil
 }
 
 func (s *Service) createUser(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		User struct {
-			Name     string    `json:"name"`
-			DomainID string    `json:"domain_id"`
-			Password string    `json:"password"`
-			Admin    wire.Bool `json:"admin"`
-		} `json:"user"`
-	}
+	var req userRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -449,7 +408,7 @@ func (s *Service) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := catalog.User{ID: newID(), DomainID: domainID, Name: req.User.Name, PasswordHash: hash, Admin: req.User.Admin.Value, CreatedMS: s.now().UnixMilli()}
 	err = s.db.CreateUser(r.Context(), u)
-	return s.create(w, r, err, "The domain already has a user named "+u.Name, func() any { return map[string]any{"user": userJSON(u)} })
+	return s.create(w, r, err, "The domain already has a user named "+u.Name, func() any { return userAnswer{User: userOf(u)} })
 }
 
 // keyOwner is the user whose keys an operation touches: the caller, or a
@@ -473,10 +432,11 @@ func (s *Service) keyOwner(p Principal, userID string) (catalog.User, error) {
 	return u, nil
 }
 
-func credentialJSON(k catalog.AccessKey) map[string]any {
-	return map[string]any{
-		"access": k.Access, "user_id": k.UserID, "status": "active",
-		"create_time": isoTime(k.CreatedMS), "description": k.Description,
+// credentialOf tells of an access key without its secret.
+func credentialOf(k catalog.AccessKey) credentialInfo {
+	return credentialInfo{
+		Access: k.Access, UserID: k.UserID, Status: "active",
+		CreateTime: isoTime(k.CreatedMS), Description: k.Description,
 	}
 }
 
@@ -485,21 +445,16 @@ func (s *Service) listCredentials(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out := []map[string]any{}
+	out := []credentialInfo{}
 	for _, k := range s.dir.keysOf(u.ID) {
-		out = append(out, credentialJSON(k))
+		out = append(out, credentialOf(k))
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"credentials": out})
+	wire.WriteJSON(w, http.StatusOK, credentialsAnswer{Credentials: out})
 	return nil
 }
 
 func (s *Service) createCredential(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Credential struct {
-			UserID      string `json:"user_id"`
-			Description string `json:"description"`
-		} `json:"credential"`
-	}
+	var req credentialRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -514,9 +469,9 @@ func (s *Service) createCredential(w http.ResponseWriter, r *http.Request) error
 	k := catalog.AccessKey{Access: ak, Secret: sk, UserID: u.ID, Description: req.Credential.Description, CreatedMS: s.now().UnixMilli()}
 	err = s.db.CreateAccessKey(r.Context(), k)
 	return s.create(w, r, err, "access key collision, retry", func() any {
-		c := credentialJSON(k)
-		c["secret"] = k.Secret
-		return map[string]any{"credential": c}
+		c := credentialOf(k)
+		c.Secret = k.Secret
+		return credentialAnswer{Credential: c}
 	})
 }
 

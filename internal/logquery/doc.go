@@ -4,10 +4,11 @@
 // conservatively whether a whole block of lines may hold a match (MayMatch,
 // for bloom-filter skipping), and highlighting the matched words.
 //
-// It never does I/O and knows nothing of storage, HTTP or the LTS wire
-// format: callers hand it strings and callbacks. A parsed Query is
-// immutable and safe for concurrent use; Match does not allocate in the
-// common cases.
+// It never does I/O and knows nothing of storage or HTTP; it never imports
+// a wire package nor knows an API's JSON shapes or error codes: callers
+// hand it strings and callbacks, and map the kind of its errors onto their
+// own catalogue. A parsed Query is immutable and safe for concurrent use;
+// Match does not allocate in the common cases.
 //
 // # Tokens
 //
@@ -40,7 +41,7 @@
 //	#"a b"         phrase: tokens consecutive and in order (also key:#"a b");
 //	               * and ? inside are literal
 //	a*b, a?c       wildcards in a word: * any run (also empty), ? one character;
-//	               never as a token's first character (LTS.0301)
+//	               never as a token's first character (KindLeadingWildcard)
 //	key>n, >=, <, <=, =n
 //	               numeric comparison against a label whose value parses as a
 //	               decimal number (a label that does not parse does not match);
@@ -52,10 +53,12 @@
 // ( ) [ ] : > < = " and the pairs && || are reserved: quote them to search
 // for them. Numeric comparisons and ranges apply to labels only.
 //
-// Bounds on one query (each a syntax error beyond it): 256 distinct
-// full-text terms, 64 tokens in a phrase, 100 levels of nesting.
+// Bounds on one query (each a syntax error beyond it): 10,240 bytes of
+// keywords, 256 distinct full-text terms, 64 tokens in a phrase, 100
+// levels of nesting, and a word with wildcards at most 256 bytes long with
+// at most 16 of them (a run of '*' counts once).
 //
-// Syntax errors are *Error values with Code CodeWildcard (LTS.0301) for a
-// leading wildcard and CodeSyntax (LTS.0009) for anything else; the message
+// Syntax errors are *Error values of kind KindLeadingWildcard for a
+// leading wildcard and KindSyntax for anything else; the message
 // names the problem and its 1-based character position in the keywords.
 package logquery

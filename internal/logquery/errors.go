@@ -5,29 +5,38 @@ import (
 	"unicode/utf8"
 )
 
-// Error codes of syntax errors, as the LTS API reports them.
+// ErrorKind tells syntax errors apart, so that an API can give each its
+// own code.
+type ErrorKind uint8
+
 const (
-	CodeWildcard = "LTS.0301" // a token starts with '*' or '?'
-	CodeSyntax   = "LTS.0009" // any other syntax error
+	// KindSyntax is any syntax error but a leading wildcard.
+	KindSyntax ErrorKind = iota
+	// KindLeadingWildcard is a token that starts with '*' or '?'.
+	KindLeadingWildcard
 )
 
-// wildcardMsg is the LTS message for CodeWildcard; Msg starts with it.
+// wildcardMsg is the message of a KindLeadingWildcard error: Msg starts
+// with it, as LTS words it.
 const wildcardMsg = "'*' and '?' not allowed as first character"
 
-// Error is a syntax error in keywords: Code is CodeWildcard or CodeSyntax,
-// Msg names the problem and its 1-based character position.
-type Error struct{ Code, Msg string }
+// Error is a syntax error in keywords: its kind, and a message naming the
+// problem and its 1-based character position.
+type Error struct {
+	Kind ErrorKind
+	Msg  string
+}
 
-func (e *Error) Error() string { return e.Code + " " + e.Msg }
+func (e *Error) Error() string { return e.Msg }
 
 // syntaxError reports problem at byte offset pos of keywords.
 func syntaxError(keywords string, pos int, problem string) *Error {
-	return &Error{Code: CodeSyntax, Msg: fmt.Sprintf("%s at position %d", problem, column(keywords, pos))}
+	return &Error{Kind: KindSyntax, Msg: fmt.Sprintf("%s at position %d", problem, column(keywords, pos))}
 }
 
 // wildcardError reports the wildcard token tok at byte offset pos.
 func wildcardError(keywords string, pos int, tok string) *Error {
-	return &Error{Code: CodeWildcard, Msg: fmt.Sprintf("%s: %q at position %d", wildcardMsg, tok, column(keywords, pos))}
+	return &Error{Kind: KindLeadingWildcard, Msg: fmt.Sprintf("%s: %q at position %d", wildcardMsg, tok, column(keywords, pos))}
 }
 
 // column turns a byte offset into a 1-based character position.

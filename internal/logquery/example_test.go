@@ -22,5 +22,5 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// "2020-07-25/14:44:42 this <HighLightTag>log</HighLightTag> is Error NO 1\n"
-	// LTS.0301 '*' and '?' not allowed as first character: "*rror" at position 1
+	// '*' and '?' not allowed as first character: "*rror" at position 1
 }

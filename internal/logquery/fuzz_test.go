@@ -30,10 +30,10 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &e) {
 				t.Fatalf("Parse(%q) error %T %v is not *Error", keywords, err, err)
 			}
-			if e.Code != CodeSyntax && e.Code != CodeWildcard || !strings.Contains(e.Msg, " at position ") {
-				t.Fatalf("Parse(%q) error %q %q lacks a code or a position", keywords, e.Code, e.Msg)
+			if e.Kind != KindSyntax && e.Kind != KindLeadingWildcard || !strings.Contains(e.Msg, " at position ") {
+				t.Fatalf("Parse(%q) error %d %q lacks a kind or a position", keywords, e.Kind, e.Msg)
 			}
-			if e.Code == CodeWildcard && !strings.HasPrefix(e.Msg, wildcardMsg) {
+			if e.Kind == KindLeadingWildcard && !strings.HasPrefix(e.Msg, wildcardMsg) {
 				t.Fatalf("Parse(%q) wildcard error message %q", keywords, e.Msg)
 			}
 			return

@@ -13,7 +13,12 @@ const (
 // a phrase occurrence) wrapped in <HighLightTag>...</HighLightTag>; all
 // other bytes are unchanged. Label field searches highlight nothing. It
 // returns content itself when nothing is highlighted.
-func (q *Query) Highlight(content string) string {
+func (q *Query) Highlight(content string) string { return q.HighlightStop(content, nil) }
+
+// HighlightStop is Highlight for a caller that may stop wanting the
+// answer (wildcards over a long line take long): once stop says true, the
+// words not yet matched stay unmarked.
+func (q *Query) HighlightStop(content string, stop func() bool) string {
 	if q.root == nil || !q.anyPositive() {
 		return content
 	}
@@ -39,7 +44,7 @@ func (q *Query) Highlight(content string) string {
 	for k, sp := range spans {
 		tok := content[sp.start:sp.end]
 		for a := range q.atoms {
-			if q.positive[a] && q.atoms[a].kind != atomPhrase && q.atoms[a].matchToken(t, tok) {
+			if q.positive[a] && q.atoms[a].kind != atomPhrase && q.atoms[a].matchToken(t, tok, stop) {
 				mark(k)
 				break
 			}

@@ -366,7 +366,7 @@ func TestWildcardAgainstRegexp(t *testing.T) {
 			subject = DefaultTokenizer().Normalize(s)
 		}
 		want := regexp.MustCompile(re.String()).MatchString(subject)
-		if got := wildcardMatch(compactStars(pat), s, fold); got != want {
+		if got := wildcardMatch(compactStars(pat), s, fold, nil); got != want {
 			t.Fatalf("wildcardMatch(%q, %q, fold=%v) = %v, want %v", pat, s, fold, got, want)
 		}
 	}

@@ -12,6 +12,9 @@ func Parse(keywords string, t *Tokenizer) (*Query, error) {
 		t = DefaultTokenizer()
 	}
 	q := &Query{tok: t}
+	if len(keywords) > MaxKeywordsLength {
+		return nil, syntaxError(keywords, MaxKeywordsLength, fmt.Sprintf("keywords are %d bytes long, at most %d are allowed; the excess starts", len(keywords), MaxKeywordsLength))
+	}
 	items, err := lex(keywords)
 	if err != nil {
 		return nil, err
@@ -325,7 +328,11 @@ func (p *parser) atoms(it item) ([]atom, *Error) {
 			if tok[0] == '*' || tok[0] == '?' {
 				return nil, wildcardError(p.src, it.pos+start, tok)
 			}
-			atoms = append(atoms, atom{kind: atomWildcard, text: compactStars(t.Normalize(tok))})
+			pat := compactStars(t.Normalize(tok))
+			if n := strings.Count(pat, "*") + strings.Count(pat, "?"); len(pat) > maxWildcardLength || n > maxWildcards {
+				return nil, p.errorAt(it.pos+start, "a word with wildcards may have at most %d bytes and %d wildcards, %q has %d and %d", maxWildcardLength, maxWildcards, tok, len(pat), n)
+			}
+			atoms = append(atoms, atom{kind: atomWildcard, text: pat})
 		default:
 			atoms = append(atoms, atom{kind: atomExact, text: t.Normalize(tok)})
 		}

@@ -8,14 +8,14 @@ import (
 )
 
 func TestParseErrors(t *testing.T) {
-	const w, s = CodeWildcard, CodeSyntax
+	const w, s = KindLeadingWildcard, KindSyntax
 	many := make([]string, maxAtoms+1)
 	for i := range many {
 		many[i] = fmt.Sprintf("t%d", i)
 	}
 	tests := []struct {
 		keywords string
-		code     string
+		kind     ErrorKind
 		msg      string
 	}{
 		// leading wildcards (LTS.0301), per token
@@ -87,10 +87,10 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("Parse(%.40q) = %v, %v; want an *Error", tt.keywords, q, err)
 			continue
 		}
-		if e.Code != tt.code || e.Msg != tt.msg {
-			t.Errorf("Parse(%.40q) error\n got %s %q\nwant %s %q", tt.keywords, e.Code, e.Msg, tt.code, tt.msg)
+		if e.Kind != tt.kind || e.Msg != tt.msg {
+			t.Errorf("Parse(%.40q) error\n got %d %q\nwant %d %q", tt.keywords, e.Kind, e.Msg, tt.kind, tt.msg)
 		}
-		if e.Error() != e.Code+" "+e.Msg {
+		if e.Error() != e.Msg {
 			t.Errorf("Error() = %q", e.Error())
 		}
 	}
@@ -134,6 +134,38 @@ func TestParseQuotedEscapes(t *testing.T) {
 		q := mustParse(t, kw, NewTokenizer(" ", false))
 		if !q.Match(content, nil) {
 			t.Errorf("%s does not match %q", kw, content)
+		}
+	}
+}
+
+// TestParseBounds: the keywords' length and wildcard words are bounded,
+// with a position; the bounds themselves are accepted.
+func TestParseBounds(t *testing.T) {
+	for _, tc := range []struct{ keywords, msg string }{
+		{strings.Repeat("a ", MaxKeywordsLength/2+1), "keywords are 10242 bytes long, at most 10240 are allowed; the excess starts at position 10241"},
+		{"a" + strings.Repeat("*", maxWildcards+1), "" /* stars fold: accepted */},
+		{"a" + strings.Repeat("?", maxWildcards+1), `a word with wildcards may have at most 256 bytes and 16 wildcards, "a?????????????????" has 18 and 17 at position 1`},
+		{"x " + strings.Repeat("b", maxWildcardLength) + "*", "has 257 and 1 at position 3"},
+	} {
+		_, err := Parse(tc.keywords, nil)
+		if tc.msg == "" {
+			if err != nil {
+				t.Errorf("Parse(%.40q): %v", tc.keywords, err)
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != KindSyntax || !strings.Contains(e.Msg, tc.msg) {
+			t.Errorf("Parse(%.40q) = %v, want %q", tc.keywords, err, tc.msg)
+		}
+	}
+	for _, kw := range []string{
+		strings.Repeat("a ", MaxKeywordsLength/2),
+		"a" + strings.Repeat("?", maxWildcards-1),
+		strings.Repeat("b", maxWildcardLength-1) + "*",
+	} {
+		if _, err := Parse(kw, nil); err != nil {
+			t.Errorf("Parse(%.40q): %v", kw, err)
 		}
 	}
 }

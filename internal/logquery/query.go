@@ -7,6 +7,14 @@ const (
 	maxAtoms  = 256 // distinct full-text terms: the bit set of a scan
 	maxPhrase = 64  // tokens of a phrase: the bits of its shift-and state
 	maxDepth  = 100 // nested parentheses and NOTs
+	// MaxKeywordsLength bounds the keywords' text in bytes: ample for a
+	// few hundred terms, and it bounds the parser's work.
+	MaxKeywordsLength = 10240
+	// A wildcard word is matched against every token of every row it
+	// reaches, in time proportional to its length times the token's when
+	// it has a '*': these bound that product's first factor.
+	maxWildcardLength = 256 // bytes of one wildcard word
+	maxWildcards      = 16  // '*' and '?' in one word
 )
 
 type atomKind uint8
@@ -50,10 +58,11 @@ func (a *atom) complete(state uint64) bool {
 	return state>>(len(a.phrase)-1)&1 != 0
 }
 
-// matchToken reports whether tok satisfies an exact or wildcard atom.
-func (a *atom) matchToken(t *Tokenizer, tok string) bool {
+// matchToken reports whether tok satisfies an exact or wildcard atom; stop
+// (may be nil) can end a long wildcard match.
+func (a *atom) matchToken(t *Tokenizer, tok string, stop func() bool) bool {
 	if a.kind == atomWildcard {
-		return wildcardMatch(a.text, tok, !t.caseSensitive)
+		return wildcardMatch(a.text, tok, !t.caseSensitive, stop)
 	}
 	return t.equal(tok, a.text)
 }
@@ -69,7 +78,7 @@ func (a *atom) in(t *Tokenizer, s string) bool {
 		tok := s[start:end]
 		i = end
 		if a.kind != atomPhrase {
-			if a.matchToken(t, tok) {
+			if a.matchToken(t, tok, nil) {
 				return true
 			}
 			continue
@@ -196,10 +205,17 @@ func (q *Query) MatchAll() bool { return q.root == nil || q.root.kind == nodeAll
 // Match reports whether a log line matches. label returns the value of a
 // label of the line (ok false when the line lacks it); nil means no labels.
 func (q *Query) Match(content string, label func(key string) (string, bool)) bool {
+	return q.MatchStop(content, label, nil)
+}
+
+// MatchStop is Match for a caller that may stop wanting the answer:
+// matching wildcards against a long line can take long, and stop is
+// consulted as it goes. Once stop says true the answer is false.
+func (q *Query) MatchStop(content string, label func(key string) (string, bool), stop func() bool) bool {
 	if q.root == nil {
 		return true
 	}
-	m := matcher{q: q, content: content, label: label}
+	m := matcher{q: q, content: content, label: label, stop: stop}
 	return m.eval(q.root)
 }
 
@@ -210,6 +226,7 @@ type matcher struct {
 	q       *Query
 	content string
 	label   func(key string) (string, bool)
+	stop    func() bool
 	scanned bool
 	found   [maxAtoms / 64]uint64
 }
@@ -287,7 +304,7 @@ func (m *matcher) scan() {
 			}
 		}
 		for _, a := range q.wildcard {
-			if !m.has(a) && q.atoms[a].matchToken(t, tok) {
+			if !m.has(a) && q.atoms[a].matchToken(t, tok, m.stop) {
 				m.set(a)
 				left--
 			}

@@ -8,6 +8,10 @@ import (
 // hasWildcard reports whether a search token is a wildcard pattern.
 func hasWildcard(tok string) bool { return strings.ContainsAny(tok, "*?") }
 
+// wildcardStopEvery is how many steps of a wildcard match pass between
+// two looks at whether the query is still wanted.
+const wildcardStopEvery = 1 << 14
+
 // compactStars collapses runs of '*' in a pattern: they mean the same and
 // each one would widen the backtracking below.
 func compactStars(pat string) string {
@@ -31,10 +35,16 @@ func compactStars(pat string) string {
 // It is the linear-space greedy matcher that backtracks only to the last
 // '*': a later star always subsumes an earlier one, so O(len(pat)*len(s))
 // worst case and no recursion.
-func wildcardMatch(pat, s string, fold bool) bool {
+//
+// stop, when not nil, is consulted every wildcardStopEvery steps; when it
+// says true the match gives up and reports false.
+func wildcardMatch(pat, s string, fold bool, stop func() bool) bool {
 	px, sx := 0, 0
 	starPx, starSx := -1, 0
-	for px < len(pat) || sx < len(s) {
+	for steps := 1; px < len(pat) || sx < len(s); steps++ {
+		if steps%wildcardStopEvery == 0 && stop != nil && stop() {
+			return false
+		}
 		if px < len(pat) {
 			switch c := pat[px]; c {
 			case '*':

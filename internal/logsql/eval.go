@@ -1,8 +1,10 @@
 package logsql
 
 import (
+	"context"
+	"fmt"
 	"math"
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,17 +20,24 @@ type evaluator struct {
 	fbufs   [][]float64
 	likes   map[int]*likeMatcher
 	periods map[int]*period
-	args    []Value
-	ident   []int32
+	inLists map[int]*inLiterals
+	// strBytes counts the bytes of the strings functions made for the
+	// current batch, against strBudget: a query like nested replace() or
+	// a long chain of || would otherwise grow without bound.
+	strBytes, strBudget int64
+	args                []Value
+	ident               []int32
 }
 
-func newEvaluator(opts *Options, nodes int) *evaluator {
+func newEvaluator(ctx context.Context, opts *Options, nodes int) *evaluator {
 	return &evaluator{
-		fc:      fctx{loc: opts.Location, now: opts.Now.UnixMilli(), regexps: map[string]*regexp.Regexp{}},
-		scratch: make([]*Column, nodes),
-		fbufs:   make([][]float64, 2*nodes),
-		likes:   map[int]*likeMatcher{},
-		periods: map[int]*period{},
+		strBudget: opts.MaxMemoryBytes / int64(opts.Parallel+1),
+		fc:        fctx{ctx: ctx, loc: opts.Location, now: opts.Now.UnixMilli(), regexps: map[string]*boundedRegexp{}},
+		scratch:   make([]*Column, nodes),
+		fbufs:     make([][]float64, 2*nodes),
+		likes:     map[int]*likeMatcher{},
+		inLists:   map[int]*inLiterals{},
+		periods:   map[int]*period{},
 	}
 }
 
@@ -534,6 +543,9 @@ func (ev *evaluator) evalIn(e *expr, b *Batch, sel []int32) (*Column, error) {
 	if err != nil {
 		return nil, err
 	}
+	if lits := ev.inList(e); lits != nil {
+		return ev.evalInLiterals(e, x, lits, b, sel), nil
+	}
 	list := make([]*Column, len(e.args)-1)
 	for i, a := range e.args[1:] {
 		if list[i], err = ev.eval(a, b, sel); err != nil {
@@ -575,65 +587,6 @@ func (ev *evaluator) evalIn(e *expr, b *Batch, sel []int32) (*Column, error) {
 	return out, nil
 }
 
-// likeMatcher matches SQL LIKE patterns (% any run, _ one character),
-// with fast paths for prefix, suffix, substring and exact patterns.
-type likeMatcher struct {
-	kind byte // '=', '^' prefix, '$' suffix, '*' contains, 'r' regexp
-	lit  string
-	re   *regexp.Regexp
-}
-
-func compileLike(p string) *likeMatcher {
-	if !strings.Contains(p, "_") {
-		inner := strings.Trim(p, "%")
-		if !strings.Contains(inner, "%") {
-			pre, suf := strings.HasPrefix(p, "%"), strings.HasSuffix(p, "%") && len(p) > 0
-			switch {
-			case len(p) == 0:
-				return &likeMatcher{kind: '=', lit: ""}
-			case p == "%" || p == "%%":
-				return &likeMatcher{kind: '*', lit: ""}
-			case pre && suf:
-				return &likeMatcher{kind: '*', lit: inner}
-			case pre:
-				return &likeMatcher{kind: '$', lit: inner}
-			case suf:
-				return &likeMatcher{kind: '^', lit: inner}
-			default:
-				return &likeMatcher{kind: '=', lit: p}
-			}
-		}
-	}
-	var b strings.Builder
-	b.WriteString("(?s)^")
-	for _, c := range p {
-		switch c {
-		case '%':
-			b.WriteString(".*")
-		case '_':
-			b.WriteString(".")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	return &likeMatcher{kind: 'r', re: regexp.MustCompile(b.String())}
-}
-
-func (m *likeMatcher) match(s string) bool {
-	switch m.kind {
-	case '=':
-		return s == m.lit
-	case '^':
-		return strings.HasPrefix(s, m.lit)
-	case '$':
-		return strings.HasSuffix(s, m.lit)
-	case '*':
-		return strings.Contains(s, m.lit)
-	}
-	return m.re.MatchString(s)
-}
-
 func (ev *evaluator) evalLike(e *expr, b *Batch, sel []int32) (*Column, error) {
 	x, err := ev.eval(e.args[0], b, sel)
 	if err != nil {
@@ -670,13 +623,13 @@ func (ev *evaluator) evalLike(e *expr, b *Batch, sel []int32) (*Column, error) {
 		} else {
 			s = x.Value(ri).String()
 		}
-		if mm.match(s) {
+		if mm.match(s, ev.fc.stopped) {
 			out.Long[r] = hit
 		} else {
 			out.Long[r] = miss
 		}
 	}
-	return out, nil
+	return out, ev.fc.ctx.Err()
 }
 
 func (ev *evaluator) evalCase(e *expr, b *Batch, sel []int32) (*Column, error) {
@@ -744,6 +697,11 @@ func (ev *evaluator) evalFunc(e *expr, b *Batch, sel []int32, fn *funcDef) (*Col
 	args := ev.args[:len(cols)]
 	nm := []bool(nil)
 	for _, r := range sel {
+		// A function may be slow on one row (a regular expression over a
+		// long line): look at the query's end before each.
+		if ev.fc.stopped() {
+			return nil, ev.fc.ctx.Err()
+		}
 		ri := int(r)
 		null := false
 		for i, c := range cols {
@@ -758,6 +716,11 @@ func (ev *evaluator) evalFunc(e *expr, b *Batch, sel []int32, fn *funcDef) (*Col
 			continue
 		}
 		v, err := fn.eval(&ev.fc, args)
+		if err == nil && v.Type == String {
+			if ev.strBytes += int64(len(v.Str)); ev.strBytes > ev.strBudget {
+				err = &Error{Pos: -1, Msg: fmt.Sprintf("the query makes more than %d bytes of text per batch of rows; narrow it with WHERE or a search, or shorten the texts it builds", ev.strBudget)}
+			}
+		}
 		if err != nil {
 			if le, ok := err.(*Error); ok && le.Pos < 0 {
 				return nil, &Error{Pos: e.pos, Msg: le.Msg + " in " + strings.ToUpper(fn.name) + " at position " + itoa(e.pos)}
@@ -844,3 +807,94 @@ func (ev *evaluator) as(e *expr, c *Column, b *Batch, sel []int32) *Column {
 	convertInto(out, c, sel)
 	return out
 }
+
+// inLiterals is an IN list of literals, read once per query instead of
+// once per batch, with sets for the lookups that need no conversion: a
+// string among strings, an integer among integers. Other mixes compare
+// value by value, as the general path does.
+type inLiterals struct {
+	values  []Value
+	hasNull bool
+	strs    map[string]struct{} // every value a string
+	longs   map[int64]struct{}  // every value a Long or Bool
+}
+
+// inList returns e's list when every item is a literal, else nil.
+func (ev *evaluator) inList(e *expr) *inLiterals {
+	if l, ok := ev.inLists[e.idx]; ok {
+		return l
+	}
+	l := &inLiterals{}
+	allStr, allLong := true, true
+	for _, a := range e.args[1:] {
+		if a.kind != eLiteral {
+			l = nil
+			break
+		}
+		switch a.val.Type {
+		case Null:
+			l.hasNull = true
+			continue
+		case String:
+			allLong = false
+		case Long, Bool:
+			allStr = false
+		default:
+			allStr, allLong = false, false
+		}
+		l.values = append(l.values, a.val)
+	}
+	if l != nil {
+		switch {
+		case allStr:
+			l.strs = make(map[string]struct{}, len(l.values))
+			for _, v := range l.values {
+				l.strs[v.Str] = struct{}{}
+			}
+		case allLong:
+			l.longs = make(map[int64]struct{}, len(l.values))
+			for _, v := range l.values {
+				l.longs[v.asLong()] = struct{}{}
+			}
+		}
+	}
+	ev.inLists[e.idx] = l
+	return l
+}
+
+func (ev *evaluator) evalInLiterals(e *expr, x *Column, l *inLiterals, b *Batch, sel []int32) *Column {
+	out := ev.out(e, b.Len)
+	hit, miss := int64(1), int64(0)
+	if e.not {
+		hit, miss = 0, 1
+	}
+	for _, r := range sel {
+		ri := int(r)
+		if x.IsNull(ri) {
+			nulls(out, b.Len)[r] = true
+			continue
+		}
+		v := x.Value(ri)
+		var found bool
+		switch {
+		case l.strs != nil && v.Type == String:
+			_, found = l.strs[v.Str]
+		case l.longs != nil && (v.Type == Long || v.Type == Bool):
+			_, found = l.longs[v.asLong()]
+		default:
+			found = slices.ContainsFunc(l.values, func(w Value) bool { return compareValues(v, w) == 0 })
+		}
+		switch {
+		case found:
+			out.Long[r] = hit
+		case l.hasNull:
+			nulls(out, b.Len)[r] = true
+		default:
+			out.Long[r] = miss
+		}
+	}
+	return out
+}
+
+// startBatch starts the accounting of a new batch of rows.
+func (ev *evaluator) startBatch() { ev.strBytes = 0 }

@@ -172,7 +172,7 @@ func (r *run) aggregate(src Source) (*Result, error) {
 	seed := maphash.MakeSeed()
 	workers := make([]*aggWorker, r.opts.Parallel)
 	for i := range workers {
-		w := &aggWorker{ev: newEvaluator(&r.opts, bd.nodes), table: newGroupTable(keyTypes), keyCol: make([]*Column, len(keys))}
+		w := &aggWorker{ev: newEvaluator(r.ctx, &r.opts, bd.nodes), table: newGroupTable(keyTypes), keyCol: make([]*Column, len(keys))}
 		for _, a := range aggs {
 			st := newAggState(a, seed)
 			st.grow(w.table.n)
@@ -185,6 +185,7 @@ func (r *run) aggregate(src Source) (*Result, error) {
 		if b.Len == 0 {
 			return nil
 		}
+		w.ev.startBatch()
 		sel, err := w.ev.filter(conds, b, w.ev.identity(b.Len), &w.selBuf)
 		if err != nil || len(sel) == 0 {
 			return err
@@ -339,7 +340,7 @@ func (r *run) finishGroups(gb *Batch) (*Result, error) {
 		}
 		order[i] = orderItem{e: e, desc: o.desc}
 	}
-	ev := newEvaluator(&r.opts, bd.nodes)
+	ev := newEvaluator(r.ctx, &r.opts, bd.nodes)
 	var buf [2][]int32
 	sel, err := ev.filter(conjuncts(having), gb, slices.Clone(ev.identity(gb.Len)), &buf)
 	if err != nil {

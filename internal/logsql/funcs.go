@@ -1,8 +1,11 @@
 package logsql
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,24 +27,81 @@ type funcDef struct {
 
 // fctx is the per-worker context scalar functions run in.
 type fctx struct {
+	// ctx is the query's: row loops that may be slow ask stopped.
+	ctx     context.Context
 	loc     *time.Location
 	now     int64
-	regexps map[string]*regexp.Regexp
+	regexps map[string]*boundedRegexp
 }
 
-func (c *fctx) regexp(pattern string) (*regexp.Regexp, error) {
+// stopped reports whether the query was cancelled or ran out of time.
+func (c *fctx) stopped() bool { return c.ctx.Err() != nil }
+
+// Bounds on the regular expressions of regexp_like and regexp_extract.
+// Matching takes time proportional to the text's length times the
+// compiled program's size, and one match cannot be interrupted, so both
+// are bounded: the program, and their product on each value (which keeps
+// one match within a few hundred milliseconds at worst).
+const (
+	MaxRegexpLength = 1024    // bytes of the pattern
+	maxRegexpInsts  = 200     // instructions of the compiled program
+	maxRegexpWork   = 1 << 24 // instructions times bytes of one value
+)
+
+// boundedRegexp is a compiled pattern and its size.
+type boundedRegexp struct {
+	re    *regexp.Regexp
+	insts int
+}
+
+// on returns the pattern to match against s, or an error when the match
+// could take too long.
+func (b *boundedRegexp) on(s string) (*regexp.Regexp, error) {
+	if b.insts*len(s) > maxRegexpWork {
+		return nil, &Error{Pos: -1, Msg: fmt.Sprintf("a regular expression of %d steps over a value of %d bytes is too much work (at most %d steps times bytes); use a simpler pattern or narrow the rows first", b.insts, len(s), maxRegexpWork)}
+	}
+	return b.re, nil
+}
+
+func (c *fctx) regexp(pattern string) (*boundedRegexp, error) {
 	if re, ok := c.regexps[pattern]; ok {
 		return re, nil
 	}
-	re, err := regexp.Compile(pattern)
+	re, err := compileRegexp(pattern)
 	if err != nil {
-		return nil, &Error{Pos: -1, Msg: "invalid regular expression " + quote(pattern) + ": " + err.Error()}
+		return nil, err
 	}
 	if len(c.regexps) > 256 {
 		clear(c.regexps)
 	}
 	c.regexps[pattern] = re
 	return re, nil
+}
+
+// compileRegexp compiles a query's regular expression within the bounds.
+func compileRegexp(pattern string) (*boundedRegexp, error) {
+	bad := func(why string) error {
+		return &Error{Pos: -1, Msg: "invalid regular expression " + quote(pattern) + ": " + why}
+	}
+	if len(pattern) > MaxRegexpLength {
+		return nil, bad(fmt.Sprintf("it is %d bytes long, at most %d are allowed", len(pattern), MaxRegexpLength))
+	}
+	parsed, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	prog, err := syntax.Compile(parsed.Simplify())
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	if len(prog.Inst) > maxRegexpInsts {
+		return nil, bad(fmt.Sprintf("it compiles to %d steps, at most %d are allowed; use fewer or smaller repetitions", len(prog.Inst), maxRegexpInsts))
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, bad(err.Error())
+	}
+	return &boundedRegexp{re: re, insts: len(prog.Inst)}, nil
 }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -211,18 +271,28 @@ func init() {
 		return boolean(strings.HasSuffix(a[0].String(), a[1].String())), nil
 	})
 	def("regexp_like", 2, 2, fixed(Bool), func(c *fctx, a []Value) (Value, error) {
-		re, err := c.regexp(a[1].String())
+		b, err := c.regexp(a[1].String())
 		if err != nil {
 			return Value{}, err
 		}
-		return boolean(re.MatchString(a[0].String())), nil
+		text := a[0].String()
+		re, err := b.on(text)
+		if err != nil {
+			return Value{}, err
+		}
+		return boolean(re.MatchString(text)), nil
 	})
 	def("regexp_extract", 2, 3, fixed(String), func(c *fctx, a []Value) (Value, error) {
-		re, err := c.regexp(a[1].String())
+		b, err := c.regexp(a[1].String())
 		if err != nil {
 			return Value{}, err
 		}
-		m := re.FindStringSubmatch(a[0].String())
+		text := a[0].String()
+		re, err := b.on(text)
+		if err != nil {
+			return Value{}, err
+		}
+		m := re.FindStringSubmatch(text)
 		if m == nil {
 			return Value{}, nil
 		}

@@ -30,9 +30,25 @@ type orderItem struct {
 }
 
 type parser struct {
-	sql  string
-	toks []token
-	i    int
+	sql   string
+	toks  []token
+	i     int
+	depth int // nested operands: parentheses, calls, CASE, NOT, signs
+}
+
+// MaxNesting bounds how deeply expressions nest (parentheses, function
+// calls, CASE, NOT and signs). The parser and the evaluator recurse once
+// per level, so without a bound a query of nested parentheses would
+// overflow the stack, which no recover can catch.
+const MaxNesting = 200
+
+// nest enters one more level of nesting; the caller leaves it with
+// p.depth-- when done.
+func (p *parser) nest() error {
+	if p.depth++; p.depth > MaxNesting {
+		return errAt(p.peek().pos, "the expression nests deeper than %d levels", MaxNesting)
+	}
+	return nil
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -308,6 +324,10 @@ func (p *parser) parseAnd() (*expr, error) {
 
 func (p *parser) parseNot() (*expr, error) {
 	if p.isKw("NOT") {
+		defer func() { p.depth-- }()
+		if err := p.nest(); err != nil {
+			return nil, err
+		}
 		t := p.next()
 		e, err := p.parseNot()
 		if err != nil {
@@ -444,6 +464,10 @@ func (p *parser) parseMul() (*expr, error) {
 }
 
 func (p *parser) parseUnary() (*expr, error) {
+	defer func() { p.depth-- }()
+	if err := p.nest(); err != nil {
+		return nil, err
+	}
 	if p.isOp("-") || p.isOp("+") {
 		t := p.next()
 		if t.text == "-" && p.peek().kind == tNumber {

@@ -1,6 +1,7 @@
 package logsql
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,7 +41,14 @@ func Parse(sql string) (*Query, error) { return parse(sql, false) }
 // answers also show every GROUP BY column the select list leaves out.
 func ParseShowingGroups(sql string) (*Query, error) { return parse(sql, true) }
 
+// MaxQueryLength is the longest SQL text, in bytes, that Parse reads: the
+// documented limit of the LTS query APIs.
+const MaxQueryLength = 102400
+
 func parse(sql string, showGroups bool) (*Query, error) {
+	if len(sql) > MaxQueryLength {
+		return nil, &Error{Pos: MaxQueryLength, Msg: fmt.Sprintf("the query is %d bytes long, at most %d are allowed", len(sql), MaxQueryLength)}
+	}
 	toks, err := lex(sql)
 	if err != nil {
 		return nil, err
@@ -67,10 +75,57 @@ func parse(sql string, showGroups bool) (*Query, error) {
 			q.items = append(q.items, selectItem{e: &expr{kind: eColumn, name: g.name, pos: g.pos, end: g.end}, name: g.name})
 		}
 	}
+	if err := q.checkSize(); err != nil {
+		return nil, err
+	}
 	if err := q.analyze(); err != nil {
 		return nil, err
 	}
 	return q, nil
+}
+
+// MaxExpressionNodes bounds the columns, literals, operators and calls of
+// one query, the literal values of IN lists excepted (they are looked up
+// in a set). Each is evaluated into a column for every batch of rows on
+// every worker, so their number bounds the query's working memory and the
+// work per row.
+const MaxExpressionNodes = 2000
+
+// checkSize refuses a query with more than MaxExpressionNodes, at the
+// node past the bound.
+func (q *Query) checkSize() error {
+	n, at := 0, -1
+	var count func(e *expr) bool
+	count = func(e *expr) bool {
+		if n++; n > MaxExpressionNodes && at < 0 {
+			at = e.pos
+		}
+		if e.kind == eIn {
+			e.args[0].walk(count)
+			for _, a := range e.args[1:] {
+				if a.kind != eLiteral {
+					a.walk(count)
+				}
+			}
+			return false
+		}
+		return at < 0
+	}
+	for _, it := range q.items {
+		it.e.walk(count)
+	}
+	q.where.walk(count)
+	q.having.walk(count)
+	for _, g := range q.groupBy {
+		g.walk(count)
+	}
+	for _, o := range q.orderBy {
+		o.e.walk(count)
+	}
+	if at >= 0 {
+		return errAt(at, "the query has more than %d operators, columns, values and calls", MaxExpressionNodes)
+	}
+	return nil
 }
 
 // GroupBy returns the names of the GROUP BY expressions as written (a

@@ -110,12 +110,13 @@ func (r *run) selectRows(src Source) (*Result, error) {
 	cols := r.columnsFor()
 
 	if len(order) == 0 {
-		ev := newEvaluator(&r.opts, bd.nodes)
+		ev := newEvaluator(r.ctx, &r.opts, bd.nodes)
 		var bufs [2][]int32
 		itemCols := make([]*Column, len(items))
 		skip := q.offset
 		var used int64
 		err := r.scan(src, cols, 1, func(_ int, b *Batch) error {
+			ev.startBatch()
 			sel, err := ev.filter(conds, b, ev.identity(b.Len), &bufs)
 			if err != nil || len(sel) == 0 {
 				return err
@@ -172,11 +173,12 @@ func (r *run) selectRows(src Source) (*Result, error) {
 	}
 	workers := make([]*worker, r.opts.Parallel)
 	for i := range workers {
-		workers[i] = &worker{ev: newEvaluator(&r.opts, bd.nodes), top: topK{k: k, desc: desc},
+		workers[i] = &worker{ev: newEvaluator(r.ctx, &r.opts, bd.nodes), top: topK{k: k, desc: desc},
 			keyCols: make([]*Column, len(order)), itemCols: make([]*Column, len(items)), seq: int64(i) << 40}
 	}
 	err = r.scan(src, cols, r.opts.Parallel, func(wi int, b *Batch) error {
 		w := workers[wi]
+		w.ev.startBatch()
 		sel, err := w.ev.filter(conds, b, w.ev.identity(b.Len), &w.bufs)
 		if err != nil || len(sel) == 0 {
 			return err

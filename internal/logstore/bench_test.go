@@ -1,6 +1,7 @@
 package logstore
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -119,7 +120,7 @@ func BenchmarkQuery(b *testing.B) {
 		return func(b *testing.B) {
 			for b.Loop() {
 				got := 0
-				s.Rows(sid, sc, func(Row) bool { got++; return got < n })
+				s.Rows(context.Background(), sid, sc, func(Row) bool { got++; return got < n })
 				if got != n {
 					b.Fatalf("%d rows", got)
 				}
@@ -132,7 +133,7 @@ func BenchmarkQuery(b *testing.B) {
 	b.Run("common-first-100", firstN(common, 100))
 	b.Run("count-common", func(b *testing.B) {
 		for b.Loop() {
-			if n, _, _ := s.Count(sid, common, 0, 0); n != 100_000 {
+			if n, _, _ := s.Count(context.Background(), sid, common, 0, 0); n != 100_000 {
 				b.Fatalf("count %d", n)
 			}
 		}
@@ -141,7 +142,7 @@ func BenchmarkQuery(b *testing.B) {
 		sc := common
 		sc.Start, sc.End = base, base+1_000_000*1000
 		for b.Loop() {
-			if n, _, _ := s.Count(sid, sc, (sc.End-sc.Start)/24+1, 24); n != 100_000 {
+			if n, _, _ := s.Count(context.Background(), sid, sc, (sc.End-sc.Start)/24+1, 24); n != 100_000 {
 				b.Fatalf("count %d", n)
 			}
 		}

@@ -201,7 +201,7 @@ func repairSegment(fsys vfs.FS, dir string, d *SegmentDamage, maxNum *uint64, to
 
 // readableRows yields the rows of seg's blocks that are not in damaged.
 func readableRows(seg *segment, damaged map[int]error) func() (row, bool, error) {
-	sc := Scan{Start: math.MinInt64, End: math.MaxInt64, full: true}
+	sc := Scan{Start: math.MinInt64, End: math.MaxInt64, wholeRows: true}
 	block, rows := 0, []row(nil)
 	return func() (row, bool, error) {
 		for len(rows) == 0 {

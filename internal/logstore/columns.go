@@ -2,11 +2,10 @@ package logstore
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
+
+	"logtank/internal/workpool"
 )
 
 // Parts says which parts of the rows a column scan decodes: a query reads
@@ -39,6 +38,7 @@ type Block struct {
 // are fn's only until it returns (their memory may serve the next block);
 // the strings in them stay valid.
 func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Parts, workers int, fn func(worker int, b *Block) error) error {
+	sc.withContext(ctx)
 	snap := s.snapshot(streamID, sc)
 	workers = max(1, min(workers, runtime.GOMAXPROCS(0)))
 	type job struct {
@@ -55,6 +55,9 @@ func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Part
 				sel = append(sel, r)
 			}
 		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		for len(sel) > 0 {
 			n := min(len(sel), blockMaxRows)
 			jobs = append(jobs, job{mem: sel[:n]})
@@ -63,7 +66,7 @@ func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Part
 	}
 	// Reading the segments' bloom filters is work too: done in parallel.
 	candidates := make([][]int, len(snap.segs))
-	if err := parallel(workers, len(snap.segs), func(_, i int) error {
+	if err := workpool.Run(ctx, workers, len(snap.segs), func(_, i int) error {
 		var err error
 		candidates[i], err = sc.candidates(snap.segs[i])
 		return err
@@ -81,10 +84,7 @@ func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Part
 	for w := range needles {
 		needles[w] = sc.needleCheck()
 	}
-	err := parallel(workers, len(jobs), func(w, j int) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	return workpool.Run(ctx, workers, len(jobs), func(w, j int) error {
 		if lfs[w] == nil {
 			lfs[w] = labelFuncs{}
 		}
@@ -95,12 +95,15 @@ func (s *Store) Blocks(ctx context.Context, streamID string, sc Scan, parts Part
 		} else if b, err = jobs[j].seg.columnBlock(jobs[j].block, &sc, parts, lfs[w], &scratches[w], needles[w]); err != nil {
 			return jobs[j].seg.skipDamaged(jobs[j].block, err, false)
 		}
+		if err := ctx.Err(); err != nil {
+			// The matcher turned every row down once the scan was cancelled.
+			return err
+		}
 		if b.Len == 0 {
 			return nil
 		}
 		return fn(w, b)
 	})
-	return errors.Join(err, ctx.Err())
 }
 
 // memBlock turns memtable rows into a block.
@@ -432,32 +435,4 @@ func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 	}
 	slices.Sort(keys)
 	return fields, keys
-}
-
-// parallel calls fn(worker, i) for i in [0, n) from up to workers
-// goroutines, stopping at the first error.
-func parallel(workers, n int, fn func(worker, i int) error) error {
-	var next atomic.Int64
-	var stop atomic.Bool
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if err := fn(w, i); err != nil {
-					errs[w] = err
-					stop.Store(true)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }

@@ -108,7 +108,7 @@ func (s *Store) retire(seg *segment) {
 
 // mergeSegments yields the rows of segments, each sorted, in line order.
 func mergeSegments(segs []*segment) func() (row, bool, error) {
-	sc := Scan{Start: math.MinInt64, End: math.MaxInt64, full: true}
+	sc := Scan{Start: math.MinInt64, End: math.MaxInt64, wholeRows: true}
 	lf := labelFuncs{}
 	h := &cursorHeap{}
 	for _, seg := range segs {

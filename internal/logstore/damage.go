@@ -97,7 +97,9 @@ func (d *damageLog) has(streamID string) bool {
 // says it is incomplete; compaction (strict) fails instead, since merging
 // without the block would drop its rows for good.
 func (s *segment) skipDamaged(block int, err error, strict bool) error {
-	if s.dmg == nil || err == nil {
+	var ce *CorruptError
+	if s.dmg == nil || !errors.As(err, &ce) {
+		// Not a read of the block that failed: a cancelled query, say.
 		return err
 	}
 	s.dmg.block(s, block, err)

@@ -270,7 +270,7 @@ func TestDamagedBlockIsSkipped(t *testing.T) {
 	if len(rows) != 3000-b.rows {
 		t.Fatalf("%d rows, want the %d of the intact blocks", len(rows), 3000-b.rows)
 	}
-	total, _, err := s.Count(sid, Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("common")}, 0, 0)
+	total, _, err := s.Count(t.Context(), sid, Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("common")}, 0, 0)
 	if err != nil || total != int64(3000-b.rows) {
 		t.Fatalf("count %d, %v", total, err)
 	}

@@ -2,6 +2,7 @@ package logstore
 
 import (
 	"container/heap"
+	"context"
 	"encoding/binary"
 	"math/bits"
 	"runtime"
@@ -9,8 +10,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unsafe"
+
+	"logtank/internal/workpool"
 )
 
 // Matcher decides which rows a scan returns.
@@ -131,9 +133,25 @@ type Scan struct {
 	SeqAfter, SeqUpTo uint64
 	// Fields asks for the rows' structured fields.
 	Fields bool
-	// full reads every part of the rows, as compaction must.
-	full bool
+	// wholeRows reads every part of the rows, sequence numbers and fields
+	// included, as compaction must to rewrite them.
+	wholeRows bool
+	// ctx is the scan's request, set by Rows, Count and Blocks: once it
+	// is done the matcher is no longer asked, so a slow matcher stops
+	// within a row, and the scan returns ctx's error. stop reports it for
+	// a StopMatcher.
+	ctx  context.Context
+	stop func() bool
 }
+
+// withContext binds the scan to its request.
+func (sc *Scan) withContext(ctx context.Context) {
+	sc.ctx = ctx
+	sc.stop = func() bool { return ctx.Err() != nil }
+}
+
+// cancelled reports whether the scan's request is done.
+func (sc *Scan) cancelled() bool { return sc.ctx != nil && sc.ctx.Err() != nil }
 
 // seqs reports whether the scan filters by sequence number.
 func (sc *Scan) seqs() bool { return sc.SeqUpTo > 0 }
@@ -217,11 +235,31 @@ func (sc *Scan) match(lf labelFuncs, r row) bool {
 	if sc.Matcher == nil {
 		return true
 	}
+	if sc.cancelled() {
+		return false
+	}
 	label := lf.get(r.labels)
+	if sm, ok := sc.Matcher.(StopMatcher); ok && sc.stop != nil {
+		labelOrField := label
+		if fs := r.fields(); len(fs) > 0 && sc.fieldSearch() {
+			labelOrField = fieldsToo(label, fs)
+		}
+		return sm.MatchStop(r.content, label, labelOrField, sc.stop)
+	}
 	if fs := r.fields(); len(fs) > 0 && sc.fieldSearch() {
 		return sc.Matcher.(FieldMatcher).MatchFields(r.content, label, fieldsToo(label, fs))
 	}
 	return sc.Matcher.Match(r.content, label)
+}
+
+// StopMatcher is a Matcher whose work on one row can be long (wildcards
+// over a long line): a scan with a context hands it stop, which reports
+// that the scan's request is over, and the matcher gives up on the row.
+// labelOrField answers field searches from the labels, then the row's
+// structured fields (as FieldMatcher's MatchFields).
+type StopMatcher interface {
+	Matcher
+	MatchStop(content string, label, labelOrField func(key string) (string, bool), stop func() bool) bool
 }
 
 // FieldMatcher is a Matcher whose field searches may name structured
@@ -315,8 +353,10 @@ func (sc *Scan) candidatesInto(seg *segment, dst []byte) ([]int, []byte, error) 
 
 // Rows calls fn with the scan's rows in order until fn returns false.
 // Segments are merged lazily: a block is decoded only when its first line
-// could be next, so a scan that stops early reads few blocks.
-func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
+// could be next, so a scan that stops early reads few blocks. When ctx is
+// done the scan stops and Rows returns ctx's error.
+func (s *Store) Rows(ctx context.Context, streamID string, sc Scan, fn func(Row) bool) error {
+	sc.withContext(ctx)
 	snap := s.snapshot(streamID, sc)
 	lf := labelFuncs{}
 	h := &cursorHeap{desc: sc.Desc}
@@ -333,10 +373,13 @@ func (s *Store) Rows(streamID string, sc Scan, fn func(Row) bool) error {
 	for _, seg := range snap.segs {
 		heap.Push(h, &cursor{seg: seg, desc: sc.Desc, unplanned: true})
 	}
-	for {
+	for n := 1; ; n++ {
 		r, ok, err := h.next(&sc, lf)
-		if err != nil || !ok {
+		if err != nil {
 			return err
+		}
+		if !ok || n%1024 == 0 && sc.cancelled() {
+			return ctx.Err()
 		}
 		if !fn(Row{Line: r.line, Labels: r.labels, Content: r.content, Seq: r.seq(), Fields: r.fields()}) {
 			return nil
@@ -391,7 +434,7 @@ type cursor struct {
 	lazy *Scan
 	lf   labelFuncs
 	// ahead delivers the next candidate block, decoded in the background.
-	ahead chan loaded
+	ahead <-chan workpool.Result[loaded]
 }
 
 // skip moves a lazy cursor to its next matching row.
@@ -444,6 +487,9 @@ func (c *cursor) key() int64 {
 }
 
 func (c *cursor) load(sc *Scan, lf labelFuncs) error {
+	if sc.cancelled() {
+		return sc.ctx.Err()
+	}
 	if c.unplanned {
 		blocks, err := sc.candidates(c.seg)
 		c.blocks, c.unplanned = blocks, false
@@ -451,8 +497,11 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 	}
 	var got loaded
 	if c.ahead != nil {
-		got = <-c.ahead
-		c.ahead = nil
+		res := <-c.ahead
+		got, c.ahead = res.Value, nil
+		if res.Err != nil {
+			got.err = res.Err
+		}
 	} else {
 		got = loadBlock(c.seg, c.blocks[c.bi], sc, lf)
 	}
@@ -464,10 +513,11 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 	// Decode the next candidate block on the other core while this one's
 	// rows are consumed: a scan for a rare word reads blocks back to back.
 	if c.bi < len(c.blocks) {
-		ahead := make(chan loaded, 1)
 		seg, block := c.seg, c.blocks[c.bi]
-		go func() { ahead <- loadBlock(seg, block, sc, labelFuncs{}) }()
-		c.ahead = ahead
+		c.ahead = workpool.Go(func() (loaded, error) {
+			got := loadBlock(seg, block, sc, labelFuncs{})
+			return got, got.err
+		})
 	}
 	return nil
 }
@@ -502,22 +552,22 @@ type loaded struct {
 func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 	d, err := seg.readBlock(block)
 	if err != nil {
-		return loaded{err: seg.skipDamaged(block, err, sc.full)}
+		return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
 	}
 	nc := sc.needleCheck()
 	if nc != nil && !nc.block(d) {
 		return loaded{}
 	}
 	var seqs []uint64
-	if sc.seqs() || sc.full {
+	if sc.seqs() || sc.wholeRows {
 		if seqs, err = seg.readSeqs(block); err != nil {
-			return loaded{err: seg.skipDamaged(block, err, sc.full)}
+			return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
 		}
 	}
 	var fields [][]Field
-	if sc.Fields || sc.full || sc.fieldSearch() {
+	if sc.Fields || sc.wholeRows || sc.fieldSearch() {
 		if fields, err = seg.readFields(block); err != nil {
-			return loaded{err: seg.skipDamaged(block, err, sc.full)}
+			return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
 		}
 	}
 	var rows []row
@@ -568,7 +618,8 @@ func (h *cursorHeap) Pop() any {
 // fall in each of n windows [Start+i*step, Start+(i+1)*step), the last
 // window also taking any rows after it. Blocks are decoded and matched by
 // one worker per CPU.
-func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int64, error) {
+func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64, n int) (int64, []int64, error) {
+	sc.withContext(ctx)
 	snap := s.snapshot(streamID, sc)
 	if n <= 0 || step <= 0 {
 		n, step = 0, 0
@@ -592,6 +643,9 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 			if sc.match(main.lf, r) {
 				add(main, r.line)
 			}
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, nil, err
 		}
 	}
 	type job struct {
@@ -669,79 +723,52 @@ func (s *Store) Count(streamID string, sc Scan, step int64, n int) (int64, []int
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(len(jobs), 1))
 	counters := make([]*counter, workers)
-	errs := make([]error, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
+	scratches := make([]blockScratch, workers)
+	needles := make([]*needleCheck, workers)
 	for w := range workers {
-		counters[w] = newCounter()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := counters[w]
-			var scratch blockScratch
-			nc := sc.needleCheck()
-			for {
-				j := int(next.Add(1)) - 1
-				if j >= len(jobs) {
-					return
-				}
-				if rm != nil {
-					done, err := countBitmap(c, jobs[j])
-					if err != nil {
-						if errs[w] = jobs[j].seg.skipDamaged(jobs[j].block, err, false); errs[w] != nil {
-							return
-						}
-						continue
-					}
-					if done {
-						continue
-					}
-				}
-				d, err := jobs[j].seg.decodeBlock(jobs[j].block, &scratch)
-				if err != nil {
-					if errs[w] = jobs[j].seg.skipDamaged(jobs[j].block, err, false); errs[w] != nil {
-						return
-					}
-					continue
-				}
-				if nc != nil && !nc.block(d) {
-					continue
-				}
-				var seqs []uint64
-				if sc.seqs() {
-					if seqs, err = jobs[j].seg.readSeqs(jobs[j].block); err != nil {
-						if errs[w] = jobs[j].seg.skipDamaged(jobs[j].block, err, false); errs[w] != nil {
-							return
-						}
-						continue
-					}
-				}
-				var fields [][]Field
-				if sc.fieldSearch() {
-					if fields, err = jobs[j].seg.readFields(jobs[j].block); err != nil {
-						if errs[w] = jobs[j].seg.skipDamaged(jobs[j].block, err, false); errs[w] != nil {
-							return
-						}
-						continue
-					}
-				}
-				for i, line := range d.lines {
-					r := row{line: line, labels: d.labels[i], content: d.contents[i], ext: extAt(nil, seqs, fields, i)}
-					if nc != nil && !nc.row(d, i) {
-						continue
-					}
-					if line >= sc.Start && line <= sc.End && sc.match(c.lf, r) {
-						add(c, line)
-					}
-				}
-			}
-		}()
+		counters[w], needles[w] = newCounter(), sc.needleCheck()
 	}
-	wg.Wait()
-	for w, c := range counters {
-		if errs[w] != nil {
-			return 0, nil, errs[w]
+	err := workpool.Run(ctx, workers, len(jobs), func(w, ji int) error {
+		c, j, nc := counters[w], jobs[ji], needles[w]
+		if rm != nil {
+			if done, err := countBitmap(c, j); err != nil || done {
+				return j.seg.skipDamaged(j.block, err, false)
+			}
 		}
+		d, err := j.seg.decodeBlock(j.block, &scratches[w])
+		if err != nil {
+			return j.seg.skipDamaged(j.block, err, false)
+		}
+		if nc != nil && !nc.block(d) {
+			return nil
+		}
+		var seqs []uint64
+		if sc.seqs() {
+			if seqs, err = j.seg.readSeqs(j.block); err != nil {
+				return j.seg.skipDamaged(j.block, err, false)
+			}
+		}
+		var fields [][]Field
+		if sc.fieldSearch() {
+			if fields, err = j.seg.readFields(j.block); err != nil {
+				return j.seg.skipDamaged(j.block, err, false)
+			}
+		}
+		for i, line := range d.lines {
+			r := row{line: line, labels: d.labels[i], content: d.contents[i], ext: extAt(nil, seqs, fields, i)}
+			if nc != nil && !nc.row(d, i) {
+				continue
+			}
+			if line >= sc.Start && line <= sc.End && sc.match(c.lf, r) {
+				add(c, line)
+			}
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, c := range counters {
 		main.total += c.total
 		for i, v := range c.buckets {
 			main.buckets[i] += v

@@ -136,7 +136,7 @@ func TestSeqSelectsBatchesAppendedSince(t *testing.T) {
 	if got := contents(Scan{Start: math.MinInt64, End: base, SeqAfter: mark, SeqUpTo: now}); !reflect.DeepEqual(got, []string{"late"}) {
 		t.Fatalf("late rows: %v", got)
 	}
-	if total, _, err := s.Count(sid, all, 0, 0); err != nil || total != 2 {
+	if total, _, err := s.Count(context.Background(), sid, all, 0, 0); err != nil || total != 2 {
 		t.Fatalf("count since the mark: %d, %v", total, err)
 	}
 	if err := s.Flush(); err != nil {
@@ -145,7 +145,7 @@ func TestSeqSelectsBatchesAppendedSince(t *testing.T) {
 	if got := contents(all); !reflect.DeepEqual(got, []string{"late", "third"}) {
 		t.Fatalf("since the mark, after a flush: %v", got)
 	}
-	if total, _, err := s.Count(sid, all, 0, 0); err != nil || total != 2 {
+	if total, _, err := s.Count(context.Background(), sid, all, 0, 0); err != nil || total != 2 {
 		t.Fatalf("count since the mark, after a flush: %d, %v", total, err)
 	}
 	last := s.Seq()

@@ -1,6 +1,7 @@
 package logstore
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,7 +50,7 @@ func openStore(t *testing.T, dir string, opts Options) *Store {
 func collectRows(t *testing.T, s *Store, sc Scan, limit int) []Row {
 	t.Helper()
 	var out []Row
-	err := s.Rows(sid, sc, func(r Row) bool {
+	err := s.Rows(context.Background(), sid, sc, func(r Row) bool {
 		out = append(out, r)
 		return len(out) < limit
 	})
@@ -92,11 +93,11 @@ func checkAll(t *testing.T, s *Store, n int) {
 	if len(desc) != 5 || desc[0].Line != rows[len(rows)-1].Line {
 		t.Fatalf("descending scan starts at %d, want %d", desc[0].Line, rows[len(rows)-1].Line)
 	}
-	total, _, err := s.Count(sid, all, 0, 0)
+	total, _, err := s.Count(context.Background(), sid, all, 0, 0)
 	if err != nil || total != int64(n) {
 		t.Fatalf("count %d %v, want %d", total, err, n)
 	}
-	rare, _, _ := s.Count(sid, Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("RARE")}, 0, 0)
+	rare, _, _ := s.Count(context.Background(), sid, Scan{Start: 0, End: 1 << 62, Matcher: wordMatcher("RARE")}, 0, 0)
 	if want := int64((n + 92) / 100); rare != want {
 		t.Fatalf("rare count %d, want %d", rare, want)
 	}
@@ -205,7 +206,7 @@ func TestRetentionAndDelete(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "streams", sid)); !os.IsNotExist(err) {
 		t.Fatalf("stream folder left: %v", err)
 	}
-	if n, _, _ := s.Count(sid, Scan{End: 1 << 62}, 0, 0); n != 0 {
+	if n, _, _ := s.Count(context.Background(), sid, Scan{End: 1 << 62}, 0, 0); n != 0 {
 		t.Fatalf("%d rows after delete", n)
 	}
 }
@@ -327,12 +328,12 @@ func TestCountFromBitmapsAgreesWithRows(t *testing.T) {
 				window[0] = base
 			}
 			sc := Scan{Start: window[0], End: window[1], Matcher: bitmapWord{wordMatcher(word)}}
-			total, buckets, err := s.Count(sid, sc, step, 7)
+			total, buckets, err := s.Count(context.Background(), sid, sc, step, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
 			sc.Matcher = wordMatcher(word)
-			want, wantBuckets, _ := s.Count(sid, sc, step, 7)
+			want, wantBuckets, _ := s.Count(context.Background(), sid, sc, step, 7)
 			if total != want || fmt.Sprint(buckets) != fmt.Sprint(wantBuckets) {
 				t.Fatalf("%s %v: bitmaps %d %v, rows %d %v", word, window, total, buckets, want, wantBuckets)
 			}
@@ -350,7 +351,7 @@ func TestOutOfOrderRowsScanInOrder(t *testing.T) {
 	want := "t10 t20 t30 t40 t50"
 	for round := range 2 {
 		var got []string
-		s.Rows(sid, Scan{Start: base + 15, End: base + 45, Matcher: wordMatcher("common")}, func(r Row) bool {
+		s.Rows(context.Background(), sid, Scan{Start: base + 15, End: base + 45, Matcher: wordMatcher("common")}, func(r Row) bool {
 			got = append(got, strings.Fields(r.Content)[0])
 			return true
 		})
@@ -358,7 +359,7 @@ func TestOutOfOrderRowsScanInOrder(t *testing.T) {
 			t.Fatalf("round %d: %v", round, got)
 		}
 		got = got[:0]
-		s.Rows(sid, Scan{Start: 0, End: 1 << 62, Desc: true}, func(r Row) bool {
+		s.Rows(context.Background(), sid, Scan{Start: 0, End: 1 << 62, Desc: true}, func(r Row) bool {
 			got = append(got, strings.Fields(r.Content)[0])
 			return true
 		})

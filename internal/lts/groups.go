@@ -2,6 +2,7 @@ package lts
 
 import (
 	"errors"
+	"logtank/internal/ltscore"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -51,15 +52,15 @@ func (s *Service) createGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	g := catalog.LogGroup{
 		ID: uuid.NewString(), ProjectID: r.PathValue("project_id"), Name: req.Name, Alias: req.Alias,
-		TTLDays: int(req.TTL.Value), Tags: tags, CreatedMS: s.now().UnixMilli(),
+		TTLDays: int(req.TTL.Value), Tags: tags, CreatedMS: s.core.Now().UnixMilli(),
 	}
 	switch err := s.db.CreateLogGroup(r.Context(), g, MaxGroupsPerProject); {
 	case errors.Is(err, catalog.ErrExists):
-		return ErrGroupExists
+		return ltscore.ErrGroupExists
 	case errors.Is(err, catalog.ErrQuota):
-		return ErrGroupQuota.WithMsg("%s (%d)", ErrGroupQuota.Msg, MaxGroupsPerProject)
+		return ltscore.ErrGroupQuota.WithMsg("%s (%d)", ltscore.ErrGroupQuota.Msg, MaxGroupsPerProject)
 	case err != nil:
-		return internal(ErrCreateGroup, err)
+		return internalFailure(ltscore.ErrCreateGroup, err)
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"log_group_id": g.ID})
 	return nil
@@ -74,7 +75,9 @@ func (s *Service) listGroups(w http.ResponseWriter, r *http.Request) error {
 	for _, g := range groups {
 		out = append(out, toGroupJSON(g))
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_groups": out})
+	wire.WriteJSON(w, http.StatusOK, struct {
+		Groups []groupJSON `json:"log_groups"`
+	}{out})
 	return nil
 }
 
@@ -98,16 +101,14 @@ func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	g, err := s.db.UpdateLogGroup(r.Context(), r.PathValue("project_id"), r.PathValue("log_group_id"), int(req.TTL.Value), tags)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrGroupNotFound
+		return ltscore.ErrGroupNotFound
 	case err != nil:
-		return internal(ErrUpdateGroup, err)
+		return internalFailure(ltscore.ErrUpdateGroup, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{
-		"creation_time": g.CreatedMS, "log_group_name": g.Name, "log_group_id": g.ID, "ttl_in_days": g.TTLDays,
-	})
+	wire.WriteJSON(w, http.StatusOK, groupUpdated{CreatedMS: g.CreatedMS, ID: g.ID, Name: g.Name, TTLDays: g.TTLDays})
 	return nil
 }
 
@@ -115,33 +116,36 @@ func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	project, groupID := r.PathValue("project_id"), r.PathValue("log_group_id")
 	streams, err := s.db.LogStreams(r.Context(), project, catalog.StreamFilter{GroupID: groupID})
 	if err != nil {
-		return internal(ErrDeleteGroup, err)
+		return internalFailure(ltscore.ErrDeleteGroup, err)
 	}
 	var inUse *catalog.InUseError
 	switch err := s.db.DeleteLogGroup(r.Context(), project, groupID); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrGroupNotFound
+		return ltscore.ErrGroupNotFound
 	case errors.As(err, &inUse):
-		return ErrGroupInTransfer.WithMsg("%s (transfer %s)", ErrGroupInTransfer.Msg, inUse.TransferID)
+		return ltscore.ErrGroupInTransfer.WithMsg("%s (transfer %s)", ltscore.ErrGroupInTransfer.Msg, inUse.TransferID)
 	case err != nil:
-		return internal(ErrDeleteGroup, err)
+		return internalFailure(ltscore.ErrDeleteGroup, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	// The catalog no longer has the streams: should removing their logs
 	// fail now, the next start removes them.
 	for _, st := range streams {
-		if err := s.logs.DeleteStream(st.ID); err != nil {
-			return internal(ErrDeleteGroup, err)
+		if err := s.core.Logs().DeleteStream(st.ID); err != nil {
+			return internalFailure(ltscore.ErrDeleteGroup, err)
 		}
 	}
 	wire.NoContent(w)
 	return nil
 }
 
-// internal wraps an unexpected storage failure in the operation's own 500
-// error; the server logs the cause and sends only the catalogue message.
-func internal(e *wire.Error, cause error) error {
-	return &wire.Internal{Err: e, Cause: cause}
+// groupUpdated is the answer of UpdateLogGroup; its fields are in the
+// order of their JSON names, as the answer has always had them.
+type groupUpdated struct {
+	CreatedMS int64  `json:"creation_time"`
+	ID        string `json:"log_group_id"`
+	Name      string `json:"log_group_name"`
+	TTLDays   int    `json:"ttl_in_days"`
 }

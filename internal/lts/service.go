@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"logtank/internal/catalog"
-	"logtank/internal/logquery"
-	"logtank/internal/logstore"
+	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
 	"logtank/internal/transfer"
 	"logtank/internal/wire"
@@ -32,59 +31,55 @@ type Config struct {
 	// TransferGrace and TransferInterval tune the transfer worker (see
 	// transfer.Config; zero: its defaults, a negative grace: none).
 	TransferGrace, TransferInterval time.Duration
+	// QueryTimeout and ProjectQueries bound queries (see ltscore.Config).
+	QueryTimeout   time.Duration
+	ProjectQueries int
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them (logstore.Options.Strict).
 	StrictStorage bool
 }
 
-// Service is the LTS API. It is safe for concurrent use.
+// Service is the LTS API: the HTTP face of the LTS core, and the
+// management of groups, streams, structuring rules and transfers in the
+// catalog. It is safe for concurrent use.
 type Service struct {
 	db        *catalog.DB
-	logs      *logstore.Store
-	streams   *streamCache
-	tokenizer *logquery.Tokenizer
-	now       func() time.Time
+	core      *ltscore.Core
 	region    string
 	objects   objstore.Store
 	transfers *transfer.Worker
 }
 
-// Open opens the log engine and returns the service over db.
+// Open opens the LTS core (and its log engine) and returns the service
+// over db.
 func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
-	s := &Service{db: db, streams: &streamCache{db: db, log: cfg.Logger}, tokenizer: logquery.DefaultTokenizer(), now: cfg.Now, region: cfg.Region, objects: cfg.Objects}
-	if s.now == nil {
-		s.now = time.Now
-	}
-	if err := s.streams.reload(ctx); err != nil {
-		return nil, err
-	}
-	store, err := logstore.Open(filepath.Join(cfg.DataDir, "logs"), logstore.Options{
-		Tokenizer: s.tokenizer, Retention: s.streams.ttl, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes,
-		Strict: cfg.StrictStorage,
-	}, s.streams.exists)
-	if err != nil {
-		return nil, err
-	}
-	s.logs = store
-	s.transfers, err = transfer.Start(transfer.Config{
-		DB: db, Logs: store, Objects: cfg.Objects, Region: cfg.Region, SpoolDir: filepath.Join(cfg.DataDir, "spool"),
-		Logger: cfg.Logger, Now: s.now, Grace: cfg.TransferGrace, Interval: cfg.TransferInterval,
+	core, err := ltscore.Open(ctx, db, ltscore.Config{
+		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
+		QueryTimeout: cfg.QueryTimeout, ProjectQueries: cfg.ProjectQueries, StrictStorage: cfg.StrictStorage,
 	})
 	if err != nil {
-		store.Close()
+		return nil, err
+	}
+	s := &Service{db: db, core: core, region: cfg.Region, objects: cfg.Objects}
+	s.transfers, err = transfer.Start(transfer.Config{
+		DB: db, Logs: core.Logs(), Objects: cfg.Objects, Region: cfg.Region, SpoolDir: filepath.Join(cfg.DataDir, "spool"),
+		Logger: cfg.Logger, Now: core.Now, Grace: cfg.TransferGrace, Interval: cfg.TransferInterval,
+	})
+	if err != nil {
+		core.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Storage is the log engine's health: whether it refuses writes, and the
-// damage it routed around.
-func (s *Service) Storage() *logstore.Store { return s.logs }
+// Core is the LTS core the service's handlers call, for other doors to
+// call as well.
+func (s *Service) Core() *ltscore.Core { return s.core }
 
 // Close stops the transfers, then flushes and closes the log engine.
 func (s *Service) Close() error {
 	s.transfers.Close()
-	return s.logs.Close()
+	return s.core.Close()
 }
 
 // API returns the LTS management and query routes for the server to mount.
@@ -131,11 +126,12 @@ func (s *Service) API() wire.Service {
 	}
 }
 
-// changed refreshes what the service caches of groups and streams after a
-// change; a failure is reported, since ingestion would act on stale data.
-func (s *Service) changed(ctx context.Context) error {
-	if err := s.streams.reload(ctx); err != nil {
-		return &wire.Internal{Err: ErrInternal, Cause: err}
+// reloadStreams refreshes what the core caches of groups and streams
+// after a change; a failure is reported, since ingestion would act on
+// stale data.
+func (s *Service) reloadStreams(ctx context.Context) error {
+	if err := s.core.Reload(ctx); err != nil {
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package lts
 
 import (
 	"errors"
+	"logtank/internal/ltscore"
 	"net/http"
 	"strings"
 
@@ -96,19 +97,19 @@ func (s *Service) createStream(w http.ResponseWriter, r *http.Request) error {
 	st := catalog.LogStream{
 		ID: uuid.NewString(), ProjectID: r.PathValue("project_id"), GroupID: r.PathValue("log_group_id"),
 		Name: req.Name, Alias: req.Alias, TTLDays: int(req.TTL.Value), Tags: tags,
-		EnterpriseProject: req.EnterpriseProject, LogStorage: true, CreatedMS: s.now().UnixMilli(),
+		EnterpriseProject: req.EnterpriseProject, LogStorage: true, CreatedMS: s.core.Now().UnixMilli(),
 	}
 	switch err := s.db.CreateLogStream(r.Context(), st, MaxStreamsPerGroup); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrGroupNotFound
+		return ltscore.ErrGroupNotFound
 	case errors.Is(err, catalog.ErrExists):
-		return ErrStreamExists
+		return ltscore.ErrStreamExists
 	case errors.Is(err, catalog.ErrQuota):
-		return ErrStreamQuota.WithMsg("%s (%d)", ErrStreamQuota.Msg, MaxStreamsPerGroup)
+		return ltscore.ErrStreamQuota.WithMsg("%s (%d)", ltscore.ErrStreamQuota.Msg, MaxStreamsPerGroup)
 	case err != nil:
-		return internal(ErrCreateStream, err)
+		return internalFailure(ltscore.ErrCreateStream, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"log_stream_id": st.ID})
@@ -129,7 +130,7 @@ func (s *Service) listGroupStreams(w http.ResponseWriter, r *http.Request) error
 	for _, st := range streams {
 		out = append(out, toStreamJSON(st, g.TTLDays, false))
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_streams": out})
+	wire.WriteJSON(w, http.StatusOK, streamList{out})
 	return nil
 }
 
@@ -157,7 +158,7 @@ func (s *Service) listAllStreams(w http.ResponseWriter, r *http.Request) error {
 	for _, st := range streams {
 		out = append(out, toStreamJSON(st, ttl[st.GroupID], true))
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_streams": out})
+	wire.WriteJSON(w, http.StatusOK, streamList{out})
 	return nil
 }
 
@@ -190,16 +191,14 @@ func (s *Service) updateStream(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.db.UpdateLogStream(r.Context(), project, groupID, r.PathValue("log_stream_id"), u)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrStreamNotFound
+		return ltscore.ErrStreamNotFound
 	case err != nil:
-		return internal(ErrUpdateStream, err)
+		return internalFailure(ltscore.ErrUpdateStream, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{
-		"creation_time": st.CreatedMS, "log_topic_name": st.Name, "log_topic_id": st.ID, "ttl_in_days": st.TTLDays,
-	})
+	wire.WriteJSON(w, http.StatusOK, streamUpdated{CreatedMS: st.CreatedMS, ID: st.ID, Name: st.Name, TTLDays: st.TTLDays})
 	return nil
 }
 
@@ -212,17 +211,17 @@ func (s *Service) deleteStream(w http.ResponseWriter, r *http.Request) error {
 	var inUse *catalog.InUseError
 	switch err := s.db.DeleteLogStream(r.Context(), project, groupID, id); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrStreamNotFound
+		return ltscore.ErrStreamNotFound
 	case errors.As(err, &inUse):
-		return ErrStreamInTransfer.WithMsg("%s: %s (transfer %s)", ErrStreamInTransfer.Msg, id, inUse.TransferID)
+		return ltscore.ErrStreamInTransfer.WithMsg("%s: %s (transfer %s)", ltscore.ErrStreamInTransfer.Msg, id, inUse.TransferID)
 	case err != nil:
-		return internal(ErrDeleteStream, err)
+		return internalFailure(ltscore.ErrDeleteStream, err)
 	}
-	if err := s.changed(r.Context()); err != nil {
+	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
-	if err := s.logs.DeleteStream(id); err != nil {
-		return internal(ErrDeleteStream, err)
+	if err := s.core.Logs().DeleteStream(id); err != nil {
+		return internalFailure(ltscore.ErrDeleteStream, err)
 	}
 	wire.NoContent(w)
 	return nil
@@ -233,9 +232,23 @@ func (s *Service) group(r *http.Request, project, id string) (catalog.LogGroup, 
 	g, err := s.db.LogGroup(r.Context(), project, id)
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		return g, ErrGroupNotFound
+		return g, ltscore.ErrGroupNotFound
 	case err != nil:
 		return g, err
 	}
 	return g, nil
+}
+
+// streamList is the answer of the stream lists.
+type streamList struct {
+	Streams []streamJSON `json:"log_streams"`
+}
+
+// streamUpdated is the answer of UpdateLogStream, which names a stream a
+// topic; its fields are in the order of their JSON names.
+type streamUpdated struct {
+	CreatedMS int64  `json:"creation_time"`
+	ID        string `json:"log_topic_id"`
+	Name      string `json:"log_topic_name"`
+	TTLDays   int    `json:"ttl_in_days"`
 }

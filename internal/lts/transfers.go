@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"logtank/internal/ltscore"
 	"net/http"
 	"regexp"
 	"slices"
@@ -129,21 +130,13 @@ var (
 	dumpDirPattern = regexp.MustCompile(`^(/)?([a-zA-Z0-9._-]+)(/[a-zA-Z0-9._-]+)*(/)?$`)
 )
 
-func notInList(field string, list ...string) error {
-	return ErrNotInList.WithMsg("%s is not in the list [%s]", field, strings.Join(list, ", "))
-}
-
-func badPattern(field string) error {
-	return ErrBadPattern.WithMsg("%s is invalid, please verify if it's provided as required", field)
-}
-
 // checkPeriod checks a period and its unit, named as the request names them.
 func checkPeriod(periodField, unitField string, period wire.Int, unit string) error {
 	if unit != "min" && unit != "hour" {
-		return notInList(unitField, "min", "hour")
+		return ltscore.NotInList(unitField, "min", "hour")
 	}
 	if !period.Set || !transfer.PeriodOK(int(period.Value), unit) {
-		return notInList(periodField+"+"+unitField, transfer.Periods...)
+		return ltscore.NotInList(periodField+"+"+unitField, transfer.Periods...)
 	}
 	return nil
 }
@@ -154,23 +147,23 @@ func (s *Service) createDumpObs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.Type != "cycle" {
-		return notInList("type", "cycle")
+		return ltscore.NotInList("type", "cycle")
 	}
 	format := req.StorageFormat
 	if format == "" {
 		format = "RAW"
 	}
 	if format != "RAW" && format != "JSON" {
-		return notInList("storage_format", "RAW", "JSON")
+		return ltscore.NotInList("storage_format", "RAW", "JSON")
 	}
 	if err := checkPeriod("period", "period_unit", req.Period, req.PeriodUnit); err != nil {
 		return err
 	}
 	if !prefixPattern.MatchString(req.PrefixName) {
-		return badPattern("prefix_name")
+		return ltscore.BadPattern("prefix_name")
 	}
 	if req.DirPrefixName != "" && (len(req.DirPrefixName) > 64 || !dumpDirPattern.MatchString(req.DirPrefixName) || !transfer.ValidDir(req.DirPrefixName)) {
-		return badPattern("dir_prefix_name")
+		return ltscore.BadPattern("dir_prefix_name")
 	}
 	streams := make([]transferStreamJSON, len(req.StreamIDs))
 	for i, id := range req.StreamIDs {
@@ -204,7 +197,7 @@ func (s *Service) newTransfer(r *http.Request, groupID, streamsField string, str
 	}
 	t := catalog.Transfer{
 		ID: uuid.NewString(), ProjectID: project, GroupID: groupID, Type: "OBS",
-		Settings: settings.Encode(), Enabled: enabled, CreatedMS: s.now().UnixMilli(),
+		Settings: settings.Encode(), Enabled: enabled, CreatedMS: s.core.Now().UnixMilli(),
 	}
 	start := s.transfers.StartProgress()
 	for _, st := range streams {
@@ -221,9 +214,9 @@ func transferStoreError(err error) error {
 	var missing *catalog.MissingStreamError
 	switch {
 	case errors.As(err, &taken):
-		return ErrStreamInTransfer.WithMsg("Log stream id is associated by transfer: %s", taken.StreamID)
+		return ltscore.ErrStreamInTransfer.WithMsg("Log stream id is associated by transfer: %s", taken.StreamID)
 	case errors.As(err, &missing):
-		return ErrStreamNotFound.WithMsg("Log stream id does not exist: %s", missing.StreamID)
+		return ltscore.ErrStreamNotFound.WithMsg("Log stream id does not exist: %s", missing.StreamID)
 	}
 	return err
 }
@@ -235,8 +228,8 @@ func (s *Service) transferGroup(r *http.Request, project, id string) (catalog.Lo
 		return catalog.LogGroup{}, invalid("log_group_id is required")
 	}
 	g, err := s.group(r, project, id)
-	if errors.Is(err, ErrGroupNotFound) {
-		return g, ErrGroupNotFound.WithMsg("The log group does not existed: %s", id)
+	if errors.Is(err, ltscore.ErrGroupNotFound) {
+		return g, ltscore.ErrGroupNotFound.WithMsg("The log group does not existed: %s", id)
 	}
 	return g, err
 }
@@ -250,7 +243,7 @@ func (s *Service) checkTransferStreams(ctx context.Context, project, groupID str
 		seen[st.ID] = true
 		_, err := s.db.LogStream(ctx, project, groupID, st.ID)
 		if errors.Is(err, catalog.ErrNotFound) {
-			return ErrStreamNotFound.WithMsg("Log stream id does not exist: %s", st.ID)
+			return ltscore.ErrStreamNotFound.WithMsg("Log stream id does not exist: %s", st.ID)
 		}
 		if err != nil {
 			return err
@@ -263,16 +256,16 @@ func (s *Service) checkTransferStreams(ctx context.Context, project, groupID str
 // reach: buckets are never created on the caller's behalf.
 func (s *Service) checkBucket(ctx context.Context, bucket string) error {
 	if err := objstore.ValidateBucket(bucket); err != nil {
-		return ErrBadPattern.WithMsg("obs_bucket_name is invalid, please verify if it's provided as required: %s", strings.TrimPrefix(err.Error(), objstore.ErrInvalidName.Error()+": "))
+		return ltscore.ErrBadPattern.WithMsg("obs_bucket_name is invalid, please verify if it's provided as required: %s", strings.TrimPrefix(err.Error(), objstore.ErrInvalidName.Error()+": "))
 	}
 	ok, err := s.objects.BucketExists(ctx, bucket)
 	switch {
 	case errors.Is(err, objstore.ErrAccessDenied):
-		return ErrBucketDenied.WithMsg("%s: %s", ErrBucketDenied.Msg, bucket)
+		return ltscore.ErrBucketDenied.WithMsg("%s: %s", ltscore.ErrBucketDenied.Msg, bucket)
 	case err != nil:
-		return internal(ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	case !ok:
-		return ErrNoBucket.WithMsg("obs bucket does not exist: %s", bucket)
+		return ltscore.ErrNoBucket.WithMsg("obs bucket does not exist: %s", bucket)
 	}
 	return nil
 }
@@ -290,16 +283,16 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 		switch info.Type {
 		case "OBS":
 		case "DIS", "DMS":
-			return st, ErrNotInList.WithMsg("log_transfer_type %s is not supported by this server: only OBS transfers are available", info.Type)
+			return st, ltscore.ErrNotInList.WithMsg("log_transfer_type %s is not supported by this server: only OBS transfers are available", info.Type)
 		default:
-			return st, notInList("log_transfer_type", "OBS", "DIS", "DMS")
+			return st, ltscore.NotInList("log_transfer_type", "OBS", "DIS", "DMS")
 		}
 		switch info.Mode {
 		case "cycle":
 		case "realTime":
-			return st, ErrNotInList.WithMsg("log_transfer_mode is not in the list [cycle]: OBS transfers run in cycles")
+			return st, ltscore.ErrNotInList.WithMsg("log_transfer_mode is not in the list [cycle]: OBS transfers run in cycles")
 		default:
-			return st, notInList("log_transfer_mode", "cycle", "realTime")
+			return st, ltscore.NotInList("log_transfer_mode", "cycle", "realTime")
 		}
 	}
 	switch info.Format {
@@ -307,13 +300,13 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 		st.Format = info.Format
 	case "":
 		if old == nil {
-			return st, notInList("log_storage_format", "RAW", "JSON")
+			return st, ltscore.NotInList("log_storage_format", "RAW", "JSON")
 		}
 	default:
-		return st, notInList("log_storage_format", "RAW", "JSON")
+		return st, ltscore.NotInList("log_storage_format", "RAW", "JSON")
 	}
 	if !slices.Contains([]string{"", "ENABLE", "DISABLE", "EXCEPTION"}, info.Status) {
-		return st, notInList("log_transfer_status", "ENABLE", "DISABLE", "EXCEPTION")
+		return st, ltscore.NotInList("log_transfer_status", "ENABLE", "DISABLE", "EXCEPTION")
 	}
 	if info.Agency != nil && string(info.Agency) != "null" {
 		st.Extra = setExtra(st.Extra, "log_agency_transfer", info.Agency)
@@ -330,10 +323,10 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 	}
 	st.Period, st.PeriodUnit, st.Bucket = int(d.Period.Value), d.PeriodUnit, d.Bucket
 	if !prefixPattern.MatchString(d.Prefix) {
-		return st, badPattern("obs_prefix_name")
+		return st, ltscore.BadPattern("obs_prefix_name")
 	}
 	if d.Dir != "" && !transfer.ValidDir(d.Dir) {
-		return st, badPattern("obs_dir_pre_fix_name")
+		return st, ltscore.BadPattern("obs_dir_pre_fix_name")
 	}
 	st.Prefix, st.Dir = d.Prefix, d.Dir
 	if (d.TimeZone == "") != (d.TimeZoneID == "") {
@@ -341,7 +334,7 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 	}
 	st.TimeZone, st.TimeZoneID = d.TimeZone, d.TimeZoneID
 	if _, err := st.Location(); err != nil {
-		return st, ErrBadPattern.WithMsg("obs_time_zone is invalid, please verify if it's provided as required: %v", err)
+		return st, ltscore.ErrBadPattern.WithMsg("obs_time_zone is invalid, please verify if it's provided as required: %v", err)
 	}
 	st.Tags, st.StructFields = d.Tags, d.StructFields
 	switch d.Compress {
@@ -350,7 +343,7 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 	case "gzip":
 		st.Compress = "gzip"
 	default:
-		return st, notInList("obs_compress_type", "none", "gzip")
+		return st, ltscore.NotInList("obs_compress_type", "none", "gzip")
 	}
 	for key, v := range map[string]any{"obs_encrypted_id": d.EncryptedID, "obs_eps_id": d.EpsID, "obs_encrypted_enable": d.EncryptedEnable.Value} {
 		b, _ := json.Marshal(v)
@@ -362,7 +355,7 @@ func settingsFrom(info *transferInfoJSON, old *transfer.Settings) (transfer.Sett
 func checkTags(st *transfer.Settings) error {
 	for _, tag := range st.Tags {
 		if !slices.Contains(transfer.Tags, tag) {
-			return notInList("tags", transfer.Tags...)
+			return ltscore.NotInList("tags", transfer.Tags...)
 		}
 	}
 	if len(st.Tags) > 0 && st.Format != "JSON" {
@@ -416,7 +409,7 @@ func (s *Service) writeTransfer(w http.ResponseWriter, ctx context.Context, t ca
 func (s *Service) listTransfers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if typ := q.Get("log_transfer_type"); typ != "" && !slices.Contains([]string{"OBS", "DIS", "DMS"}, typ) {
-		return ErrTransferType.WithMsg("Invalid log transfer type: %s is not in the list [OBS, DIS, DMS]", typ)
+		return ltscore.ErrTransferType.WithMsg("Invalid log transfer type: %s is not in the list [OBS, DIS, DMS]", typ)
 	}
 	transfers, err := s.db.Transfers(r.Context(), r.PathValue("project_id"))
 	if err != nil {
@@ -439,7 +432,9 @@ func (s *Service) listTransfers(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = append(out, tj)
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_transfers": out})
+	wire.WriteJSON(w, http.StatusOK, struct {
+		Transfers []transferJSON `json:"log_transfers"`
+	}{out})
 	return nil
 }
 
@@ -450,7 +445,7 @@ func (s *Service) transferOf(r *http.Request, id string) (catalog.Transfer, erro
 	}
 	t, err := s.db.Transfer(r.Context(), r.PathValue("project_id"), id)
 	if errors.Is(err, catalog.ErrNotFound) {
-		return t, ErrTransferNotFound.WithMsg("%s: %s", ErrTransferNotFound.Msg, id)
+		return t, ltscore.ErrTransferNotFound.WithMsg("%s: %s", ltscore.ErrTransferNotFound.Msg, id)
 	}
 	return t, err
 }
@@ -466,7 +461,7 @@ func (s *Service) updateTransfer(w http.ResponseWriter, r *http.Request) error {
 	}
 	old, err := transfer.DecodeSettings(t.Settings)
 	if err != nil {
-		return internal(ErrInternal, err)
+		return internalFailure(ltscore.ErrInternal, err)
 	}
 	settings, err := settingsFrom(req.Info, &old)
 	if err != nil {
@@ -528,7 +523,7 @@ func (s *Service) deleteTransfer(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch err := s.db.DeleteTransfer(r.Context(), t.ProjectID, t.ID); {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrTransferNotFound.WithMsg("%s: %s", ErrTransferNotFound.Msg, t.ID)
+		return ltscore.ErrTransferNotFound.WithMsg("%s: %s", ltscore.ErrTransferNotFound.Msg, t.ID)
 	case err != nil:
 		return err
 	}
@@ -550,22 +545,25 @@ func (s *Service) runTransfer(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
-		return ErrTransferNotFound.WithMsg("%s: %s", ErrTransferNotFound.Msg, t.ID)
+		return ltscore.ErrTransferNotFound.WithMsg("%s: %s", ltscore.ErrTransferNotFound.Msg, t.ID)
 	case errors.Is(err, objstore.ErrNoBucket):
-		return ErrNoBucket.WithMsg("The transfer failed: %v", err)
+		return ltscore.ErrNoBucket.WithMsg("The transfer failed: %v", err)
 	case errors.Is(err, objstore.ErrAccessDenied):
-		return ErrBucketDenied.WithMsg("The transfer failed: %v", err)
+		return ltscore.ErrBucketDenied.WithMsg("The transfer failed: %v", err)
 	case err != nil:
-		return &wire.Internal{Err: ErrInternal.WithMsg("The transfer failed: %v", err), Cause: err}
+		return &wire.Internal{Err: ltscore.ErrInternal.WithMsg("The transfer failed: %v", err), Cause: err}
 	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"log_transfer_id": t.ID, "objects": keys})
+	wire.WriteJSON(w, http.StatusOK, struct {
+		ID      string   `json:"log_transfer_id"`
+		Objects []string `json:"objects"`
+	}{t.ID, keys})
 	return nil
 }
 
 func (s *Service) transferJSON(ctx context.Context, t catalog.Transfer) (transferJSON, error) {
 	st, err := transfer.DecodeSettings(t.Settings)
 	if err != nil {
-		return transferJSON{}, internal(ErrInternal, err)
+		return transferJSON{}, internalFailure(ltscore.ErrInternal, err)
 	}
 	out := transferJSON{GroupID: t.GroupID, ID: t.ID, Streams: []transferStreamJSON{}}
 	if g, err := s.db.LogGroup(ctx, t.ProjectID, t.GroupID); err == nil {

@@ -2,6 +2,7 @@ package lts
 
 import (
 	"errors"
+	"logtank/internal/ltscore"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -35,7 +36,7 @@ func decodeJSON(b []byte, v any) error {
 	case errors.As(err, &fe):
 		return invalid("%s %s", fe.Field, fe.Reason)
 	default:
-		return ErrNotJSON
+		return ltscore.ErrNotJSON
 	}
 }
 

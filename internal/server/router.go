@@ -18,6 +18,7 @@ import (
 
 	"logtank/internal/iam"
 	"logtank/internal/wire"
+	"logtank/internal/workpool"
 )
 
 // errNoRoute is the API-gateway answer for a path no service serves.
@@ -122,8 +123,12 @@ func (rt *router) wrap(svc wire.Service, route wire.Route) http.Handler {
 			d := time.Since(start)
 			rt.metrics.requests.WithLabelValues(svc.Name, label, code).Inc()
 			rt.metrics.duration.WithLabelValues(svc.Name, label).Observe(d.Seconds())
-			rt.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", label, "status", w.status,
-				"bytes", w.bytes, "duration_ms", float64(d.Microseconds())/1000, "request_id", w.Header().Get("X-Request-Id"))
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "route", label, "status", w.status,
+				"bytes", w.bytes, "duration_ms", float64(d.Microseconds()) / 1000, "request_id", w.Header().Get("X-Request-Id")}
+			if w.status == StatusClientClosed {
+				attrs = append(attrs, "outcome", "the client closed the request before the answer")
+			}
+			rt.log.Info("request", attrs...)
 		}()
 		if err := rt.serve(w, r, svc, route, limit, needsProject); err != nil {
 			rt.renderError(w, r, svc, label, err)
@@ -221,12 +226,26 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return buf, nil
 }
 
+// StatusClientClosed is the status logged and counted for a request whose
+// client went away before its answer (nginx's convention): the work was
+// abandoned, not failed, so it is neither an error in the server's log nor
+// a 5xx in its metrics.
+const StatusClientClosed = 499
+
 func (rt *router) renderError(w http.ResponseWriter, r *http.Request, svc wire.Service, label string, err error) {
 	var in *wire.Internal
 	var we *wire.Error
 	switch {
+	case r.Context().Err() != nil:
+		// Nobody reads this answer; the status is for the log and metrics.
+		w.WriteHeader(StatusClientClosed)
 	case errors.As(err, &in):
-		rt.log.Error("request failed", "route", label, "error", in.Cause, "request_id", w.Header().Get("X-Request-Id"))
+		attrs := []any{"route", label, "error", in.Cause, "request_id", w.Header().Get("X-Request-Id")}
+		var pe *workpool.PanicError
+		if errors.As(err, &pe) {
+			attrs = append(attrs, "stack", string(pe.Stack))
+		}
+		rt.log.Error("request failed", attrs...)
 		wire.WriteError(w, in.Err)
 	case errors.As(err, &we):
 		wire.WriteError(w, we)

@@ -14,6 +14,8 @@ import (
 
 	"logtank/internal/aom"
 	"logtank/internal/catalog"
+	"logtank/internal/doors/esbulk"
+	"logtank/internal/doors/otlp"
 	"logtank/internal/fgs"
 	"logtank/internal/iam"
 	"logtank/internal/lts"
@@ -48,6 +50,10 @@ type Config struct {
 	// TransferGrace and TransferInterval tune the transfer worker (zero:
 	// its defaults).
 	TransferGrace, TransferInterval time.Duration
+	// QueryTimeout and ProjectQueries bound log queries (see lts.Config;
+	// zero: their defaults).
+	QueryTimeout   time.Duration
+	ProjectQueries int
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them.
 	StrictStorage bool
@@ -111,7 +117,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	logs, err := lts.Open(ctx, db, lts.Config{
 		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
 		Region: cfg.Region, Objects: cfg.Objects, TransferGrace: cfg.TransferGrace, TransferInterval: cfg.TransferInterval,
-		StrictStorage: cfg.StrictStorage,
+		QueryTimeout: cfg.QueryTimeout, ProjectQueries: cfg.ProjectQueries, StrictStorage: cfg.StrictStorage,
 	})
 	if err != nil {
 		db.Close()
@@ -132,22 +138,30 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(storageCollector{logs.Storage()})
-	a.handler = withReadiness(logs.Storage(), newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions)))
+	storage := logs.Core().Logs()
+	reg.MustRegister(storageCollector{storage})
+	a.handler = withReadiness(storage, newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions,
+		shipperDoors{otlp: otlp.New(logs.Core()), es: esbulk.New(logs.Core())})))
 	return a, nil
 }
 
 // services lists every service the server mounts. It also runs on nil
 // services, to list the routes without opening anything.
-func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service) []wire.Service {
-	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), m.API(), m.V2API(), m.PromAPI(), f.API()}
+func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service, d shipperDoors) []wire.Service {
+	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), d.otlp.API(), d.es.API(), m.API(), m.V2API(), m.PromAPI(), f.API()}
+}
+
+// shipperDoors are the ingestion doors for shippers' own protocols.
+type shipperDoors struct {
+	otlp *otlp.Door
+	es   *esbulk.Door
 }
 
 // OperationPatterns lists "METHOD /path" of every operation the server
 // answers, for the API coverage table.
 func OperationPatterns() []string {
 	var out []string
-	for _, svc := range services(nil, nil, nil, nil) {
+	for _, svc := range services(nil, nil, nil, nil, shipperDoors{}) {
 		for _, r := range svc.Routes {
 			out = append(out, r.Method+" "+r.Pattern)
 		}

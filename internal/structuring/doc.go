@@ -1,16 +1,18 @@
 // Package structuring owns turning one raw log line into typed fields: the
 // structuring rules of LTS (json, custom_regex, split, nginx and the built-in
-// access-log templates), their wire shapes (the v2 struct template body, the
-// v3 template rule with its keyObject param, the GET answer), their
-// validation, and the index configuration of a stream (its wire shape,
-// validation and the compiled tokenizer settings).
+// access-log templates), their validation and compilation into a Parser,
+// and the index configuration of a stream (IndexConfig, as stored, and
+// its compiled tokenizer settings).
 //
 // It never does I/O, never stores anything and knows nothing of HTTP
-// routing or error codes: callers decode request bodies into the wire
-// structs defined here, convert them into a Rule (or an IndexConfig), store
-// its JSON, and Compile it into a Parser for ingestion. Validation failures
-// are *Error values naming the wire field at fault; the service maps their
-// Kind onto its own error catalogue.
+// routing or error codes. It never imports a wire package nor knows an
+// API's JSON shapes: the service decodes requests into its own wire
+// structs, converts them into a Rule (or an IndexConfig), stores its JSON
+// (the storage form, see Rule and IndexConfig), and Compile turns it into
+// a Parser for ingestion. Validation failures are *Error values naming the
+// request field at fault (the names are those of the LTS v2 body, which
+// the other shapes convert into); the service maps their Kind onto its own
+// error catalogue.
 //
 // # Parsing contract
 //

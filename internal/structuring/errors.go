@@ -15,7 +15,7 @@ const (
 )
 
 // Error is a rule or index configuration that cannot be accepted. Field is
-// the wire name of the field at fault (e.g. "regex_rules",
+// the request's name for the field at fault (e.g. "regex_rules",
 // "demo_fields[2].fieldName", "fields[0].fieldType"); Msg is the whole
 // message for the client and always names that field.
 type Error struct {

@@ -34,10 +34,10 @@ func (t Type) String() string {
 	return "type(" + strconv.Itoa(int(t)) + ")"
 }
 
-// MarshalText writes the wire name of t, so a stored Rule reads "long".
+// MarshalText writes the name of t, so a stored Rule reads "long".
 func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
-// UnmarshalText reads a wire type name.
+// UnmarshalText reads a type name.
 func (t *Type) UnmarshalText(b []byte) error {
 	v, ok := ParseType(string(b))
 	if !ok {

@@ -105,6 +105,6 @@ func FuzzNginxFormat(f *testing.F) {
 			t.Fatalf("%d fields for %d variables", len(fields), len(p.Fields()))
 		}
 		_ = GeneratedRegex(&r)
-		_ = TemplateParam(&r)
+		_ = r.Schema()
 	})
 }

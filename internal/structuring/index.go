@@ -5,63 +5,14 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"logtank/internal/wire"
 )
 
-// Limits of an index configuration (lts.md §11.3).
-const (
-	MaxSubFields                   = 100
-	MaxAliasLen                    = 256
-	MinFastAnalysisSampleCount     = 100_000
-	MaxFastAnalysisSampleCount     = 10_000_000
-	DefaultFastAnalysisSampleCount = 100_000
-)
-
-// LtsIndexConfigInfo is the body of POST /v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config,
-// field for field the SDK's LtsIndexConfigInfo, read leniently. It is for
-// decoding only; Normalize turns it into an IndexConfig.
-type LtsIndexConfigInfo struct {
-	FullTextIndex           *LtsFullTextIndexInfo `json:"fullTextIndex"`
-	Fields                  []LtsFieldsInfo       `json:"fields"`
-	SqlAnalysisEnable       wire.Bool             `json:"sqlAnalysisEnable"`
-	LogStreamId             string                `json:"logStreamId"`
-	FastAnalysisSampleCount wire.Int              `json:"fastAnalysisSampleCount"`
-}
-
-// LtsFullTextIndexInfo is the SDK's LtsFullTextIndexInfo.
-type LtsFullTextIndexInfo struct {
-	Enable         wire.Bool `json:"enable"`
-	CaseSensitive  wire.Bool `json:"caseSensitive"`
-	IncludeChinese wire.Bool `json:"includeChinese"`
-	Tokenizer      string    `json:"tokenizer"`
-	Ascii          []string  `json:"ascii"`
-}
-
-// LtsFieldsInfo is the SDK's LtsFieldsInfo.
-type LtsFieldsInfo struct {
-	FieldType            string             `json:"fieldType"`
-	FieldName            string             `json:"fieldName"`
-	CaseSensitive        wire.Bool          `json:"caseSensitive"`
-	IncludeChinese       wire.Bool          `json:"includeChinese"`
-	Tokenizer            string             `json:"tokenizer"`
-	QuickAnalysis        wire.Bool          `json:"quickAnalysis"`
-	Ascii                []string           `json:"ascii"`
-	LtsSubFieldsInfoList []LtsSubFieldsInfo `json:"ltsSubFieldsInfoList"`
-	FieldAnalysisAlias   *string            `json:"fieldAnalysisAlias"`
-}
-
-// LtsSubFieldsInfo is the SDK's LtsSubFieldsInfo.
-type LtsSubFieldsInfo struct {
-	FieldType          string    `json:"fieldType"`
-	FieldName          string    `json:"fieldName"`
-	QuickAnalysis      wire.Bool `json:"quickAnalysis"`
-	FieldAnalysisAlias *string   `json:"fieldAnalysisAlias"`
-}
-
-// IndexConfig is a validated index configuration. Its JSON is both the
-// storage form and the GET answer (the SDK's ListLogStreamIndexResponse
-// reads fullTextIndex, fields and logStreamId from it).
+// IndexConfig is the index configuration of a stream, as the catalog
+// stores it: its JSON (encoding/json of the struct) is the storage form,
+// which Compile turns into what ingestion and search use. The JSON names
+// are those the configuration was first stored with and must stay so, or
+// stored configurations would read back empty; callers validate a
+// configuration before storing it.
 type IndexConfig struct {
 	FullTextIndex           FullTextIndex `json:"fullTextIndex"`
 	Fields                  []FieldIndex  `json:"fields"`
@@ -100,90 +51,15 @@ type SubFieldIndex struct {
 	FieldAnalysisAlias string `json:"fieldAnalysisAlias,omitempty"`
 }
 
-// Normalize validates the body and returns its configuration. Errors are
-// *Error values naming the field (fields[3].fieldType...).
-func (in *LtsIndexConfigInfo) Normalize() (IndexConfig, error) {
-	if in.LogStreamId == "" {
-		return IndexConfig{}, invalidf("logStreamId", "is required")
+// DelimiterSet checks a tokenizer string and its ascii list and returns
+// their delimiter set (see delimiters). The error, an *Error, names the
+// field at+".tokenizer" or at+".ascii[i]".
+func DelimiterSet(at, tokenizer string, ascii []string) (string, error) {
+	d, err := delimiters(at, tokenizer, ascii)
+	if err != nil {
+		return "", err // not the typed nil of a *Error
 	}
-	if in.FullTextIndex == nil {
-		return IndexConfig{}, invalidf("fullTextIndex", "is required")
-	}
-	c := IndexConfig{LogStreamId: in.LogStreamId, SqlAnalysisEnable: in.SqlAnalysisEnable.Value,
-		FastAnalysisSampleCount: DefaultFastAnalysisSampleCount, Fields: []FieldIndex{}}
-	if in.FastAnalysisSampleCount.Set {
-		n := in.FastAnalysisSampleCount.Value
-		if n < MinFastAnalysisSampleCount || n > MaxFastAnalysisSampleCount {
-			return IndexConfig{}, invalidf("fastAnalysisSampleCount", "must be between %d and %d, got %d",
-				MinFastAnalysisSampleCount, MaxFastAnalysisSampleCount, n)
-		}
-		c.FastAnalysisSampleCount = n
-	}
-	ft := in.FullTextIndex
-	c.FullTextIndex = FullTextIndex{Enable: ft.Enable.Value, CaseSensitive: ft.CaseSensitive.Value,
-		IncludeChinese: ft.IncludeChinese.Value, Tokenizer: ft.Tokenizer, Ascii: ft.Ascii}
-	if _, err := delimiters("fullTextIndex", ft.Tokenizer, ft.Ascii); err != nil {
-		return IndexConfig{}, err
-	}
-	if len(in.Fields) > MaxFields {
-		return IndexConfig{}, invalidf("fields", "must have at most %d fields, got %d", MaxFields, len(in.Fields))
-	}
-	seen := make(map[string]int, len(in.Fields))
-	for i, f := range in.Fields {
-		at := fmt.Sprintf("fields[%d]", i)
-		if err := checkFieldName(at+".fieldName", f.FieldName); err != nil {
-			return IndexConfig{}, err
-		}
-		if j, dup := seen[f.FieldName]; dup {
-			return IndexConfig{}, invalidf(at+".fieldName", "%q is already indexed by fields[%d]", f.FieldName, j)
-		}
-		seen[f.FieldName] = i
-		switch f.FieldType {
-		case "string", "long", "float", "json":
-		default:
-			return IndexConfig{}, notInList(at+".fieldType", "string, long, float, json")
-		}
-		if _, err := delimiters(at, f.Tokenizer, f.Ascii); err != nil {
-			return IndexConfig{}, err
-		}
-		alias := deref(f.FieldAnalysisAlias)
-		if len(alias) > MaxAliasLen {
-			return IndexConfig{}, invalidf(at+".fieldAnalysisAlias", "must be at most %d characters, got %d", MaxAliasLen, len(alias))
-		}
-		out := FieldIndex{FieldType: f.FieldType, FieldName: f.FieldName, CaseSensitive: f.CaseSensitive.Value,
-			IncludeChinese: f.IncludeChinese.Value, Tokenizer: f.Tokenizer, QuickAnalysis: f.QuickAnalysis.Value,
-			Ascii: f.Ascii, FieldAnalysisAlias: alias}
-		if len(f.LtsSubFieldsInfoList) > 0 && f.FieldType != "json" {
-			return IndexConfig{}, invalidf(at+".ltsSubFieldsInfoList", "is allowed only when fieldType is json")
-		}
-		if len(f.LtsSubFieldsInfoList) > MaxSubFields {
-			return IndexConfig{}, invalidf(at+".ltsSubFieldsInfoList", "must have at most %d fields, got %d", MaxSubFields, len(f.LtsSubFieldsInfoList))
-		}
-		subSeen := map[string]bool{}
-		for k, s := range f.LtsSubFieldsInfoList {
-			sat := fmt.Sprintf("%s.ltsSubFieldsInfoList[%d]", at, k)
-			if err := checkFieldName(sat+".fieldName", s.FieldName); err != nil {
-				return IndexConfig{}, err
-			}
-			if subSeen[s.FieldName] {
-				return IndexConfig{}, invalidf(sat+".fieldName", "%q is listed twice", s.FieldName)
-			}
-			subSeen[s.FieldName] = true
-			switch s.FieldType {
-			case "string", "long", "float":
-			default:
-				return IndexConfig{}, notInList(sat+".fieldType", "string, long, float")
-			}
-			salias := deref(s.FieldAnalysisAlias)
-			if len(salias) > MaxAliasLen {
-				return IndexConfig{}, invalidf(sat+".fieldAnalysisAlias", "must be at most %d characters, got %d", MaxAliasLen, len(salias))
-			}
-			out.LtsSubFieldsInfoList = append(out.LtsSubFieldsInfoList, SubFieldIndex{FieldType: s.FieldType,
-				FieldName: s.FieldName, QuickAnalysis: s.QuickAnalysis.Value, FieldAnalysisAlias: salias})
-		}
-		c.Fields = append(c.Fields, out)
-	}
-	return c, nil
+	return d, nil
 }
 
 // delimiters is the delimiter set of a tokenizer string and its ascii

@@ -3,83 +3,67 @@ package structuring
 import (
 	"encoding/json"
 	"testing"
-
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
-
-	"logtank/internal/wire"
 )
 
-func TestIndexConfigFromSDK(t *testing.T) {
-	sdk := model.LtsIndexConfigInfo{
-		LogStreamId:             "s1",
-		FullTextIndex:           &model.LtsFullTextIndexInfo{Enable: true, CaseSensitive: true, Tokenizer: ", ;", Ascii: &[]string{"1", "|"}},
-		FastAnalysisSampleCount: ptr(int64(200000)),
-		Fields: &[]model.LtsFieldsInfo{
-			{FieldType: model.GetLtsFieldsInfoFieldTypeEnum().LONG, FieldName: "status", QuickAnalysis: ptr(true)},
-			{FieldType: model.GetLtsFieldsInfoFieldTypeEnum().JSON, FieldName: "req", Tokenizer: "/",
-				LtsSubFieldsInfoList: &[]model.LtsSubFieldsInfo{{FieldType: model.GetLtsSubFieldsInfoFieldTypeEnum().STRING, FieldName: "path"}}},
+// sampleIndexConfig is a configuration as the LTS API validates it: the
+// full text with extra ascii delimiters, a long field and a json field
+// with a sub-field.
+func sampleIndexConfig() IndexConfig {
+	return IndexConfig{
+		LogStreamId: "s1", FastAnalysisSampleCount: 200000,
+		FullTextIndex: FullTextIndex{Enable: true, CaseSensitive: true, Tokenizer: ", ;", Ascii: []string{"1", "|"}},
+		Fields: []FieldIndex{
+			{FieldType: "long", FieldName: "status", QuickAnalysis: true},
+			{FieldType: "json", FieldName: "req", Tokenizer: "/",
+				LtsSubFieldsInfoList: []SubFieldIndex{{FieldType: "string", FieldName: "path"}}},
 		},
 	}
-	b, _ := json.Marshal(sdk)
-	var in LtsIndexConfigInfo
-	if err := wire.Decode(b, &in); err != nil {
-		t.Fatal(err)
-	}
-	c, err := in.Normalize()
-	if err != nil {
-		t.Fatalf("Normalize(%s): %v", b, err)
-	}
+}
+
+func TestIndexConfigCompile(t *testing.T) {
+	c := sampleIndexConfig()
 	ci := c.Compile()
 	if !ci.FullText || !ci.CaseSensitive || ci.Delimiters != ", ;\x01|" || ci.Fields["status"].Type != "long" ||
 		!ci.Fields["status"].QuickAnalysis || ci.Fields["req.path"].Delimiters != "/" {
 		t.Errorf("Compile = %+v", ci)
 	}
-	// The stored form is the GET answer the SDK reads.
-	out, _ := json.Marshal(c)
-	var got model.ListLogStreamIndexResponse
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("SDK cannot read %s: %v", out, err)
+}
+
+// TestIndexConfigStorageForm pins the JSON the catalog stores: a
+// configuration stored by an earlier version must read back the same.
+func TestIndexConfigStorageForm(t *testing.T) {
+	const stored = `{"fullTextIndex":{"enable":true,"caseSensitive":true,"includeChinese":false,"tokenizer":", ;","ascii":["1","|"]},` +
+		`"fields":[{"fieldType":"long","fieldName":"status","caseSensitive":false,"includeChinese":false,"tokenizer":"","quickAnalysis":true},` +
+		`{"fieldType":"json","fieldName":"req","caseSensitive":false,"includeChinese":false,"tokenizer":"/","quickAnalysis":false,` +
+		`"ltsSubFieldsInfoList":[{"fieldType":"string","fieldName":"path","quickAnalysis":false}]}],` +
+		`"sqlAnalysisEnable":false,"logStreamId":"s1","fastAnalysisSampleCount":200000}`
+	c := sampleIndexConfig()
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if *got.LogStreamId != "s1" || len(*got.Fields) != 2 || (*got.Fields)[1].FieldType.Value() != "json" ||
-		(*(*got.Fields)[1].LtsSubFieldsInfoList)[0].FieldName != "path" || (*got.FullTextIndex.Ascii)[1] != "|" {
-		t.Errorf("SDK read %s as %+v", out, got)
+	if string(b) != stored {
+		t.Errorf("stored form\n %s\nwant\n %s", b, stored)
 	}
-	if c.FastAnalysisSampleCount != 200000 {
-		t.Errorf("fastAnalysisSampleCount = %d", c.FastAnalysisSampleCount)
+	var back IndexConfig
+	if err := json.Unmarshal([]byte(stored), &back); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := json.Marshal(back); string(got) != stored {
+		t.Errorf("read back as %s", got)
 	}
 }
 
-func TestIndexConfigValidation(t *testing.T) {
-	many := `[` + func() string {
-		s := ""
-		for i := 0; i <= MaxFields; i++ {
-			if i > 0 {
-				s += ","
-			}
-			s += `{"fieldType":"string","fieldName":"f` + string(rune('a'+i%26)) + `"}`
-		}
-		return s
-	}() + `]`
-	for body, msg := range map[string]string{
-		`{"fullTextIndex":{}}`: "logStreamId is required",
-		`{"logStreamId":"s"}`:  "fullTextIndex is required",
-		`{"logStreamId":"s","fullTextIndex":{},"fastAnalysisSampleCount":99999}`:                                                                               "fastAnalysisSampleCount must be between 100000 and 10000000, got 99999",
-		`{"logStreamId":"s","fullTextIndex":{},"fields":[{"fieldType":"date","fieldName":"a"}]}`:                                                               "fields[0].fieldType is not in the list [string, long, float, json]",
-		`{"logStreamId":"s","fullTextIndex":{},"fields":[{"fieldType":"long","fieldName":"a b"}]}`:                                                             `fields[0].fieldName "a b" may contain only letters, digits, '_', '-' and '.', found ' '`,
-		`{"logStreamId":"s","fullTextIndex":{},"fields":[{"fieldType":"long","fieldName":"x__"}]}`:                                                             `fields[0].fieldName "x__" must not start or end with '.' nor end with "__"`,
-		`{"logStreamId":"s","fullTextIndex":{},"fields":[{"fieldType":"long","fieldName":"__time"}]}`:                                                          `fields[0].fieldName "__time" is a system field (__time, line_num, content) and cannot be redefined`,
-		`{"logStreamId":"s","fullTextIndex":{},"fields":[{"fieldType":"long","fieldName":"a"},{"fieldType":"float","fieldName":"a"}]}`:                         `fields[1].fieldName "a" is already indexed by fields[0]`,
-		`{"logStreamId":"s","fullTextIndex":{},"fields":[{"fieldType":"long","fieldName":"a","ltsSubFieldsInfoList":[{"fieldType":"long","fieldName":"b"}]}]}`: "fields[0].ltsSubFieldsInfoList is allowed only when fieldType is json",
-		`{"logStreamId":"s","fullTextIndex":{"ascii":["200"]}}`:                                                                                                `fullTextIndex.ascii[0] "200" must be an ASCII code 0-127`,
-		`{"logStreamId":"s","fullTextIndex":{},"fields":` + many + `}`:                                                                                         "fields must have at most 500 fields, got 501",
+func TestDelimiterSet(t *testing.T) {
+	if d, err := DelimiterSet("fields[0]", "ab", []string{"9", "|"}); d != "ab\t|" || err != nil {
+		t.Errorf("DelimiterSet = %q, %v", d, err)
+	}
+	for ascii, msg := range map[string]string{
+		"200": `fields[0].ascii[0] "200" must be an ASCII code 0-127`,
+		"ab":  `fields[0].ascii[0] "ab" must be an ASCII code or a single character`,
 	} {
-		var in LtsIndexConfigInfo
-		if err := wire.Decode([]byte(body), &in); err != nil {
-			t.Fatalf("decode %s: %v", body, err)
-		}
-		_, err := in.Normalize()
-		if err == nil || err.Error() != msg {
-			t.Errorf("Normalize(%.80s) error = %v, want %q", body, err, msg)
+		if _, err := DelimiterSet("fields[0]", "", []string{ascii}); err == nil || err.Error() != msg {
+			t.Errorf("ascii %q: error %v, want %q", ascii, err, msg)
 		}
 	}
 }

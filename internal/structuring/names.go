@@ -16,6 +16,15 @@ const (
 // that name would shadow them in search and SQL.
 var systemColumns = []string{"__time", "line_num", "content"}
 
+// CheckFieldName applies the field naming rule below to name, which rules
+// and index configurations share. The error, an *Error, names field.
+func CheckFieldName(field, name string) error {
+	if err := checkFieldName(field, name); err != nil {
+		return err // not the typed nil of a *Error
+	}
+	return nil
+}
+
 // checkFieldName applies the LTS field naming rule: 1-256 letters, digits,
 // '_', '-' and '.', not starting or ending with '.', not ending with "__",
 // and not a system column.

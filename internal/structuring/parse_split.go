@@ -27,7 +27,9 @@ var fieldNames = func() []string {
 	return n
 }()
 
-func splitFieldName(i int) string {
+// SplitFieldName is the name of the token at 0-based position i of a split
+// rule that does not name it: field1, field2...
+func SplitFieldName(i int) string {
 	if i < len(fieldNames) {
 		return fieldNames[i]
 	}
@@ -95,7 +97,7 @@ func (p *splitParser) parse(line string, dst []Field) ([]Field, Result) {
 		s := line
 		for i := 0; i < MaxFields; i++ {
 			tok, rest := p.next(s)
-			dst = append(dst, Field{Name: splitFieldName(i), Type: String, Str: tok})
+			dst = append(dst, Field{Name: SplitFieldName(i), Type: String, Str: tok})
 			if rest < 0 {
 				break
 			}

@@ -75,6 +75,15 @@ func (p *Parser) Kind() Kind { return p.kind }
 // The caller must not modify it.
 func (p *Parser) Fields() []FieldSpec { return p.fields }
 
+// CaptureGroups returns the capture group number of each of Fields for a
+// custom_regex rule, nil for other methods. The caller must not modify it.
+func (p *Parser) CaptureGroups() []int {
+	if rp, ok := p.lp.(*regexParser); ok {
+		return rp.groups
+	}
+	return nil
+}
+
 // Parse structures one line, appending its fields to dst (pass dst[:0] of
 // a reused slice to avoid allocating). See the package comment for the
 // contract.

@@ -140,11 +140,29 @@ func (r *Rule) checkFields() *Error {
 	return nil
 }
 
-// parseKind reads a parse_type.
-func parseKind(field, s string) (Kind, *Error) {
+// ParseKind reads the name of a structuring method, ignoring surrounding
+// spaces. The error, an *Error, names field: the request field that
+// carried the name.
+func ParseKind(field, s string) (Kind, error) {
 	switch k := Kind(strings.TrimSpace(s)); k {
 	case KindBuiltIn, KindJSON, KindRegex, KindSplit, KindNginx:
 		return k, nil
 	}
 	return "", notInList(field, kindList)
+}
+
+// Schema is the fields a valid rule gives every matched line, in output
+// order: its configured fields, or those its method finds by itself
+// (nginx variables, regex groups). It is nil for an invalid rule and for
+// json and split rules without a field list, whose fields depend on the
+// line.
+func (r *Rule) Schema() []FieldSpec {
+	if len(r.Fields) > 0 {
+		return r.Fields
+	}
+	p, err := compile(r)
+	if err != nil {
+		return nil
+	}
+	return p.fields
 }

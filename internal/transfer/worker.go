@@ -14,6 +14,7 @@ import (
 	"logtank/internal/catalog"
 	"logtank/internal/logstore"
 	"logtank/internal/objstore"
+	"logtank/internal/workpool"
 )
 
 // Config is what a Worker needs.
@@ -131,7 +132,16 @@ func (w *Worker) runDue() {
 		if b, ok := w.retry[t.ID]; ok && w.cfg.Now().Before(b.at) {
 			continue
 		}
-		if _, err := w.run(ctx, t, false); err != nil && ctx.Err() == nil {
+		// A bug in one transfer's run must not end the server with it.
+		err := workpool.Catch(func() error {
+			_, err := w.run(ctx, t, false)
+			return err
+		})
+		var pe *workpool.PanicError
+		switch {
+		case errors.As(err, &pe):
+			w.log.Error("transfer run panicked", "transfer", t.ID, "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+		case err != nil && ctx.Err() == nil:
 			w.log.Warn("transfer failed", "transfer", t.ID, "error", err)
 		}
 	}
@@ -276,7 +286,7 @@ func (w *Worker) write(ctx context.Context, s *Settings, names Names, streamID s
 		}
 		sc.Fields = len(s.StructFields) > 0 && s.Format == "JSON"
 		var werr error
-		err := w.cfg.Logs.Rows(streamID, sc, func(r logstore.Row) bool {
+		err := w.cfg.Logs.Rows(ctx, streamID, sc, func(r logstore.Row) bool {
 			werr = enc.write(r)
 			return werr == nil && ctx.Err() == nil
 		})

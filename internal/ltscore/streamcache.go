@@ -1,4 +1,4 @@
-package lts
+package ltscore
 
 import (
 	"context"

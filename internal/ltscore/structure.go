@@ -1,4 +1,4 @@
-package lts
+package ltscore
 
 import (
 	"logtank/internal/logstore"
@@ -21,8 +21,8 @@ var logstoreTypes = [...]logstore.FieldType{
 // first matched line, so a batch whose lines have a fixed field list costs
 // two allocations whatever its length; string values are substrings of the
 // lines.
-func (s *Service) structureEntries(streamID string, labels logstore.Labels, entries []logstore.Entry) {
-	sr := s.streams.rule(streamID)
+func (c *Core) structureEntries(streamID string, labels logstore.Labels, entries []logstore.Entry) {
+	sr := c.streams.rule(streamID)
 	if sr == nil {
 		return
 	}

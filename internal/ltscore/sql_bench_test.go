@@ -1,4 +1,4 @@
-package lts
+package ltscore
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"logtank/internal/catalog"
 	"logtank/internal/logsql"
 	"logtank/internal/logstore"
-	"logtank/internal/objstore"
 )
 
 // The SQL benchmarks run over LOGTANK_BENCH_ROWS structured rows (20
@@ -37,7 +36,7 @@ func benchRows() int {
 // openBenchService opens (loading on first use) a service whose stream
 // holds the rows: y one of 100 services, x a long, and one row in 10,000
 // holding the word "rareword".
-func openBenchService(b *testing.B) *Service {
+func openBenchCore(b *testing.B) *Core {
 	b.Helper()
 	n := benchRows()
 	// LOGTANK_BENCH_UPPER=1 writes the lines in capitals, which makes a
@@ -66,13 +65,7 @@ func openBenchService(b *testing.B) *Service {
 			b.Fatal(err)
 		}
 	}
-	os.MkdirAll(filepath.Join(dir, "obs"), 0o700)
-	objects, err := objstore.NewDir(filepath.Join(dir, "obs"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { objects.Close() })
-	s, err := Open(ctx, db, Config{DataDir: dir, Objects: objects, Now: func() time.Time { return benchStart.Add(24 * time.Hour) }})
+	s, err := Open(ctx, db, Config{DataDir: dir, Now: func() time.Time { return benchStart.Add(24 * time.Hour) }})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -121,20 +114,14 @@ func openBenchService(b *testing.B) *Service {
 }
 
 func benchSQL(b *testing.B, search, sql string) {
-	s := openBenchService(b)
-	q, err := logsql.Parse(sql)
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, m, err := s.matcher(benchStream, search, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sc := logstore.Scan{Start: benchStart.UnixNano(), End: benchStart.Add(24*time.Hour).UnixNano() - 1, Matcher: m}
+	c := openBenchCore(b)
+	req := SQLRequest{Project: "p", Stream: benchStream, Window: Window{benchStart.UnixNano(), benchStart.Add(24*time.Hour).UnixNano() - 1},
+		Search: search, SQL: sql, Field: "query"}
 	var res *logsql.Result
+	var err error
 	b.ResetTimer()
 	for b.Loop() {
-		if res, err = s.runSQL(context.Background(), "query", q, benchStream, sc, time.UTC); err != nil {
+		if res, err = c.SQL(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,0 +1,300 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+func basicAuth(ak, sk string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(ak+":"+sk))
+}
+
+// otlpLines asks the LTS SDK's ListLogs for the stream's lines with a
+// keyword in the last hour.
+func otlpLines(t *testing.T, e *env, group, stream, keywords string) []model.LogContents {
+	t.Helper()
+	now := time.Now()
+	resp, err := e.lts().ListLogs(&model.ListLogsRequest{LogGroupId: group, LogStreamId: stream, Body: &model.QueryLtsLogParams{
+		StartTime: strconv.FormatInt(now.Add(-time.Hour).UnixMilli(), 10), EndTime: strconv.FormatInt(now.Add(time.Minute).UnixMilli(), 10),
+		Keywords: ptr(keywords), Limit: ptr(int32(100)), Highlight: ptr(false),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *resp.Logs
+}
+
+// TestOTLPWithTheOpenTelemetrySDK sends records with the OpenTelemetry Go
+// SDK's OTLP/HTTP exporter (protobuf, gzip, basic auth, the stream named
+// by headers) and finds them through the LTS SDK with their labels and
+// fields.
+func TestOTLPWithTheOpenTelemetrySDK(t *testing.T) {
+	e := start(t, "")
+	group, stream := e.createStream(t, "otel-group", "otel-stream")
+	ctx := context.Background()
+	exp, err := otlploghttp.New(ctx,
+		otlploghttp.WithEndpointURL(e.URL+"/v2/"+testProject+"/otlp/v1/logs"),
+		otlploghttp.WithCompression(otlploghttp.GzipCompression),
+		otlploghttp.WithHeaders(map[string]string{"Authorization": basicAuth(testAK, testSK), "X-LTS-Log-Group": "otel-group", "X-LTS-Log-Stream": "otel-stream"}),
+		otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := sdklog.NewLoggerProvider(
+		sdklog.WithProcessor(sdklog.NewSimpleProcessor(exp)),
+		sdklog.WithResource(resource.NewSchemaless(attribute.String("service.name", "checkout"), attribute.String("host.name", "web-1"))),
+	)
+	logger := provider.Logger("checkout/payments")
+	at := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	for i, msg := range []string{"payment failed for order", "payment accepted for order", "cart emptied"} {
+		var rec otellog.Record
+		rec.SetTimestamp(at.Add(time.Duration(i) * time.Millisecond))
+		rec.SetBody(attribute.StringValue(msg))
+		rec.SetSeverity(otellog.SeverityError)
+		rec.SetSeverityText([]string{"ERROR", "INFO", "DEBUG"}[i])
+		rec.AddAttributes(attribute.Int("order", 40+i), attribute.String("user", "ann"), attribute.Float64("amount", 9.5))
+		logger.Emit(ctx, rec)
+	}
+	if err := provider.Shutdown(ctx); err != nil {
+		t.Fatalf("the exporter failed: %v", err)
+	}
+	lines := otlpLines(t, e, group, stream, "payment")
+	if len(lines) != 2 || *lines[0].Content != "payment failed for order" || lines[0].Labels["service.name"] != "checkout" || lines[0].Labels["host.name"] != "web-1" {
+		t.Fatalf("lines %+v", lines)
+	}
+	if got := *lines[0].LineNum; got != strconv.FormatInt(at.UnixNano(), 10) {
+		t.Fatalf("line_num %s, want the record's time %d", got, at.UnixNano())
+	}
+	// The attributes and the severity are structured fields.
+	status, body := e.post(t, "/v2/"+testProject+"/streams/"+stream+"/struct-content/query", map[string]any{
+		"query": "select level, \"order\", user, amount order by \"order\"", "format": "k-v",
+		"time_range": map[string]any{"start_time": at.Add(-time.Second).UnixMilli(), "end_time": time.Now().UnixMilli()},
+	}, nil)
+	var out struct{ Result []map[string]string }
+	if status != 200 || json.Unmarshal(body, &out) != nil || len(out.Result) != 3 {
+		t.Fatalf("SQL over the fields: %d %s", status, body)
+	}
+	if r := out.Result[0]; r["level"] != "ERROR" || r["order"] != "40" || r["user"] != "ann" || r["amount"] != "9.5" {
+		t.Fatalf("fields of the first record: %v", r)
+	}
+}
+
+// exportRequest is an OTLP request of one resource with the given
+// records' bodies and times.
+func exportRequest(bodies []string, times []time.Time) plogotlp.ExportRequest {
+	logs := plog.NewLogs()
+	rl := logs.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "jobs")
+	rl.Resource().Attributes().PutStr("process.command_line", strings.Repeat("x", 2000))
+	sl := rl.ScopeLogs().AppendEmpty()
+	for i, b := range bodies {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.Body().SetStr(b)
+		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(times[i]))
+		lr.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	}
+	return plogotlp.NewExportRequestFromLogs(logs)
+}
+
+// TestOTLPJSONAndErrors: the JSON encoding, the stream named by query
+// parameters, partial success for lines outside the stream's TTL, and the
+// refusals: wrong credentials, another project's stream, bad bodies.
+func TestOTLPJSONAndErrors(t *testing.T) {
+	e := start(t, "")
+	group, stream := e.createStream(t, "jobs", "batch")
+	now := time.Now()
+	req := exportRequest([]string{"job 1 done", "job 2 done", "job from long ago"}, []time.Time{now, now.Add(time.Millisecond), now.Add(-400 * 24 * time.Hour)})
+	body, err := req.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string, body []byte, header http.Header) (int, []byte) {
+		t.Helper()
+		h := http.Header{"Content-Type": {"application/json"}, "Authorization": {basicAuth(testAK, testSK)}}
+		for k, v := range header {
+			h[k] = v
+		}
+		status, _, resp := e.raw("POST", path, body, h, nil)
+		return status, resp
+	}
+	path := "/v2/" + testProject + "/otlp/v1/logs"
+	status, resp := post(path+"?group=jobs&stream="+stream, body, nil)
+	answer := plogotlp.NewExportResponse()
+	if status != 200 || answer.UnmarshalJSON(resp) != nil {
+		t.Fatalf("JSON export: %d %s", status, resp)
+	}
+	if n := answer.PartialSuccess().RejectedLogRecords(); n != 1 || !strings.Contains(answer.PartialSuccess().ErrorMessage(), "older than the stream's TTL") {
+		t.Fatalf("partial success: %d %q", n, answer.PartialSuccess().ErrorMessage())
+	}
+	lines := otlpLines(t, e, group, stream, "done")
+	if len(lines) != 2 || lines[0].Labels["service.name"] != "jobs" {
+		t.Fatalf("lines %+v", lines)
+	}
+	if _, long := lines[0].Labels["process.command_line"]; long {
+		t.Fatal("a 2,000-byte resource attribute became a label")
+	}
+
+	for _, tc := range []struct {
+		name   string
+		path   string
+		body   []byte
+		header http.Header
+		status int
+		code   string
+	}{
+		{"wrong secret", path + "?group=jobs&stream=batch", body, http.Header{"Authorization": {basicAuth(testAK, "wrong")}}, 401, "LTS.0003"},
+		{"no credentials", path + "?group=jobs&stream=batch", body, http.Header{"Authorization": {""}}, 401, "LTS.0003"},
+		{"another project", "/v2/ffffffffffffffffffffffffffffffff/otlp/v1/logs?group=jobs&stream=batch", body, nil, 403, "LTS.0001"},
+		{"no stream named", path, body, nil, 400, "LTS.0009"},
+		{"unknown group", path + "?group=nope&stream=batch", body, nil, 400, "LTS.0201"},
+		{"unknown stream", path + "?group=jobs&stream=nope", body, nil, 400, "LTS.0208"},
+		{"not JSON", path + "?group=jobs&stream=batch", []byte("{not json"), nil, 400, "LTS.0009"},
+		{"not protobuf", path + "?group=jobs&stream=batch", []byte("\xff\xff\xff"), http.Header{"Content-Type": {"application/x-protobuf"}}, 400, "LTS.0009"},
+		{"other content type", path + "?group=jobs&stream=batch", body, http.Header{"Content-Type": {"text/plain"}}, 400, "LTS.0009"},
+		{"bad gzip", path + "?group=jobs&stream=batch", body, http.Header{"Content-Encoding": {"gzip"}}, 400, "LTS.0009"},
+	} {
+		status, resp := post(tc.path, tc.body, tc.header)
+		if status != tc.status || errorCode(t, resp) != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, status, resp, tc.status, tc.code)
+		}
+	}
+	// Another project's stream is not reachable by name or id from this one.
+	var proj struct {
+		Project struct{ ID string } `json:"project"`
+	}
+	e.iamCall(t, testAK, testSK, "POST", "/v3/projects", map[string]any{"project": map[string]string{"name": "eu-west-0"}}, 201, &proj)
+	status, resp = post("/v2/"+proj.Project.ID+"/otlp/v1/logs?group="+group+"&stream="+stream, body, nil)
+	if status != 400 || errorCode(t, resp) != "LTS.0201" {
+		t.Fatalf("another project's stream by id: %d %s", status, resp)
+	}
+	if n := len(otlpLines(t, e, group, stream, "done")); n != 2 {
+		t.Fatalf("%d lines after the refusals, want 2", n)
+	}
+}
+
+// FuzzOTLP sends arbitrary bodies to the OTLP door as protobuf and as
+// JSON: each answer is 200 or a 4xx error body, never a 5xx.
+func FuzzOTLP(f *testing.F) {
+	now := time.Now()
+	req := exportRequest([]string{"a", "b"}, []time.Time{now, now})
+	pb, _ := req.MarshalProto()
+	js, _ := req.MarshalJSON()
+	f.Add(pb, false)
+	f.Add(js, true)
+	f.Add([]byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"intValue":"7"},"attributes":[{"key":"k","value":{"kvlistValue":{}}}]}]}]}]}`), true)
+	f.Fuzz(func(t *testing.T, body []byte, asJSON bool) {
+		base, group, stream := fuzzQueryTarget(t)
+		ct := "application/x-protobuf"
+		if asJSON {
+			ct = "application/json"
+		}
+		status, h, resp := send(t, base, "POST", "/v2/"+testProject+"/otlp/v1/logs?group="+group+"&stream="+stream, body,
+			http.Header{"Content-Type": {ct}, "Authorization": {basicAuth(testAK, testSK)}}, nil)
+		if status >= 500 || h.Get("X-Request-Id") == "" {
+			t.Fatalf("%q: %d %s", body, status, resp)
+		}
+		if status >= 400 {
+			errorCode(t, resp)
+		}
+	})
+}
+
+// benchLines are BenchmarkIngestHTTP's kind of lines: 1,000 a batch.
+func benchLines(seed uint64) []string {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	lines := make([]string, 1000)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("2026-11-22 10:%02d:%02d,%03d INFO [worker-%d] com.example.OrderService: order %d placed by user %d from 10.%d.%d.%d in %d ms",
+			rng.IntN(60), rng.IntN(60), rng.IntN(1000), rng.IntN(64), rng.Int64N(1e9), rng.IntN(1e6), rng.IntN(256), rng.IntN(256), rng.IntN(256), rng.IntN(500))
+	}
+	return lines
+}
+
+// benchPost posts bodies (made for the current time by body) from 2
+// senders and reports lines per second, 1,000 lines a request.
+func benchPost(b *testing.B, url string, header http.Header, sign bool, body func(i int64, now time.Time) []byte) {
+	var n atomic.Int64
+	b.SetParallelism(1)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			data := body(n.Add(1), time.Now())
+			req, _ := http.NewRequest("POST", url, bytes.NewReader(data))
+			req.Header = header.Clone()
+			if sign {
+				signer(testAK, testSK, testProject, time.Now())(req, data)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				b.Errorf("ingest: %v %v", resp, err)
+				return
+			}
+			resp.Body.Close()
+		}
+	})
+	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkIngestOTLPvsHighAccuracy sends the same 1,000-line batches,
+// each line with its own time, through the LTS high-accuracy API (signed)
+// and through the OTLP door (protobuf, basic auth): the door's lines/s
+// against the API's.
+func BenchmarkIngestOTLPvsHighAccuracy(b *testing.B) {
+	t := &testing.T{}
+	e := start(t, b.TempDir())
+	defer e.stop()
+	group, stream := e.createStream(t, "bench", "ingest")
+	batches := make([][]string, 16)
+	for i := range batches {
+		batches[i] = benchLines(uint64(i))
+	}
+	b.Run("high-accuracy", func(b *testing.B) {
+		url := e.URL + "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents/high-accuracy"
+		benchPost(b, url, http.Header{"Content-Type": {"application/json"}}, true, func(i int64, now time.Time) []byte {
+			contents := make([]map[string]any, 0, 1000)
+			for k, l := range batches[i%16] {
+				contents = append(contents, map[string]any{"log_time_ns": now.UnixNano() + int64(k), "log": l})
+			}
+			body, _ := json.Marshal(map[string]any{"contents": contents, "labels": map[string]string{"app": "orders"}})
+			return body
+		})
+	})
+	b.Run("otlp", func(b *testing.B) {
+		url := e.URL + "/v2/" + testProject + "/otlp/v1/logs?group=bench&stream=ingest"
+		header := http.Header{"Content-Type": {"application/x-protobuf"}, "Authorization": {basicAuth(testAK, testSK)}}
+		benchPost(b, url, header, false, func(i int64, now time.Time) []byte {
+			logs := plog.NewLogs()
+			rl := logs.ResourceLogs().AppendEmpty()
+			rl.Resource().Attributes().PutStr("app", "orders")
+			records := rl.ScopeLogs().AppendEmpty().LogRecords()
+			for k, l := range batches[i%16] {
+				lr := records.AppendEmpty()
+				lr.Body().SetStr(l)
+				lr.SetTimestamp(pcommon.Timestamp(now.UnixNano() + int64(k)))
+			}
+			body, _ := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
+			return body
+		})
+	})
+}

@@ -1,0 +1,427 @@
+// Package esbulk is the Elasticsearch bulk door: the _bulk API that
+// Filebeat, Logstash, Vector, Fluent Bit and the Elasticsearch clients'
+// bulk indexers send to, and the few answers they ask for before sending
+// (the server's version, its licence, index templates, lifecycle policies,
+// ingest pipelines), turned into LTS lines through the LTS core.
+//
+// Every document of an index or create action is one line. Its message
+// field (the first of message, log and _msg that it has, or the fields
+// named in the X-LTS-Message-Field header) is the content; @timestamp (an
+// RFC 3339 text or epoch milliseconds) its time, the arrival time when it
+// has none; every other field, objects flattened with dots ("http.status"),
+// a structured field: integers long, other numbers float, the rest text.
+// The stream is named as for every door (internal/doors); when only the
+// group is named, a document's _index (or the path's index) names its
+// stream. Each document gets its own result, as Elasticsearch answers:
+// one refused (malformed, outside the stream's TTL, an update or delete
+// action) does not sink the others.
+//
+// It never stores anything but through the core.
+package esbulk
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"logtank/internal/doors"
+	"logtank/internal/logstore"
+	"logtank/internal/lts"
+	"logtank/internal/ltscore"
+	"logtank/internal/wire"
+)
+
+// Base is where Elasticsearch clients are pointed:
+// http://HOST:8102/v2/{project_id}/es.
+const Base = "/v2/{project_id}/es"
+
+// Version is the Elasticsearch version the door answers as: clients pick
+// their request format by it.
+const Version = "8.11.0"
+
+// MessageFieldHeader names the fields, comma-separated, that hold a
+// document's message, in order of preference.
+const MessageFieldHeader = "X-LTS-Message-Field"
+
+var defaultMessageFields = []string{"message", "log", "_msg"}
+
+// maxFields bounds the structured fields of one document.
+const maxFields = 256
+
+// Door serves the Elasticsearch bulk API.
+type Door struct {
+	core *ltscore.Core
+	now  func() time.Time
+}
+
+// New returns the door in front of core.
+func New(core *ltscore.Core) *Door { return &Door{core: core, now: time.Now} }
+
+// API returns the door's routes. Clients sign in with HTTP basic auth
+// (access key and secret key), as well as with a token or a signature.
+func (d *Door) API() wire.Service {
+	get := func(p string, h wire.HandlerFunc) wire.Route {
+		return wire.Route{Method: "GET", Pattern: Base + p, Handle: h}
+	}
+	routes := []wire.Route{
+		// A GET route answers HEAD as well.
+		get("", d.info), get("/{$}", d.info),
+		get("/_license", d.license),
+		{Method: "POST", Pattern: Base + "/_bulk", Handle: d.bulk},
+		{Method: "PUT", Pattern: Base + "/_bulk", Handle: d.bulk},
+		{Method: "POST", Pattern: Base + "/{index}/_bulk", Handle: d.bulk},
+		{Method: "PUT", Pattern: Base + "/{index}/_bulk", Handle: d.bulk},
+	}
+	// Setup that shippers make before sending: accepted, and nothing to
+	// keep (a stream's structuring is configured through LTS).
+	for _, p := range []string{"/_index_template/{name}", "/_ilm/policy/{name}", "/_ingest/pipeline/{name}", "/_template/{name}"} {
+		routes = append(routes,
+			get(p, d.notFound),
+			wire.Route{Method: "PUT", Pattern: Base + p, Handle: d.acknowledged})
+	}
+	return wire.Service{Name: "es", Errors: lts.Errors, BodyLimit: doors.BodyLimit, BasicAuth: true, Routes: routes}
+}
+
+// reply writes an answer as Elasticsearch does, with the product header
+// its clients check.
+func reply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	wire.WriteJSON(w, status, v)
+}
+
+// versionInfo is the version part of the root answer, as much of it as
+// shippers read to pick their request format.
+type versionInfo struct {
+	Number             string `json:"number"`
+	BuildFlavor        string `json:"build_flavor"`
+	BuildType          string `json:"build_type"`
+	BuildHash          string `json:"build_hash"`
+	BuildDate          string `json:"build_date"`
+	BuildSnapshot      bool   `json:"build_snapshot"`
+	LuceneVersion      string `json:"lucene_version"`
+	MinimumWireCompat  string `json:"minimum_wire_compatibility_version"`
+	MinimumIndexCompat string `json:"minimum_index_compatibility_version"`
+}
+
+func (d *Door) info(w http.ResponseWriter, r *http.Request) error {
+	reply(w, http.StatusOK, struct {
+		Name        string      `json:"name"`
+		ClusterName string      `json:"cluster_name"`
+		ClusterUUID string      `json:"cluster_uuid"`
+		Version     versionInfo `json:"version"`
+		Tagline     string      `json:"tagline"`
+	}{"logtank", "logtank", r.PathValue("project_id"), versionInfo{
+		Number: Version, BuildFlavor: "default", BuildType: "tar", BuildHash: "logtank", BuildDate: "2023-11-04T10:04:57.184859352Z",
+		LuceneVersion: "9.8.0", MinimumWireCompat: "7.17.0", MinimumIndexCompat: "7.0.0",
+	}, "You Know, for Search"})
+	return nil
+}
+
+func (d *Door) license(w http.ResponseWriter, r *http.Request) error {
+	type lic struct {
+		Status string `json:"status"`
+		Type   string `json:"type"`
+		UID    string `json:"uid"`
+	}
+	reply(w, http.StatusOK, struct {
+		License lic `json:"license"`
+	}{lic{Status: "active", Type: "basic", UID: "logtank"}})
+	return nil
+}
+
+func (d *Door) notFound(w http.ResponseWriter, r *http.Request) error {
+	reply(w, http.StatusNotFound, struct{}{})
+	return nil
+}
+
+func (d *Door) acknowledged(w http.ResponseWriter, r *http.Request) error {
+	reply(w, http.StatusOK, struct {
+		Acknowledged bool `json:"acknowledged"`
+	}{true})
+	return nil
+}
+
+// action is the first line of a bulk item.
+type action struct {
+	Index string `json:"_index"`
+	ID    string `json:"_id"`
+}
+
+// itemResult is one item of the bulk answer.
+type itemResult struct {
+	Index  string     `json:"_index"`
+	ID     string     `json:"_id,omitempty"`
+	Status int        `json:"status"`
+	Result string     `json:"result,omitempty"`
+	Error  *itemError `json:"error,omitempty"`
+}
+
+type itemError struct {
+	Type   string `json:"type"`
+	Reason string `json:"reason"`
+}
+
+// bulkResponse is the answer of _bulk: each item under its action's name.
+type bulkResponse struct {
+	Took   int64                   `json:"took"`
+	Errors bool                    `json:"errors"`
+	Items  []map[string]itemResult `json:"items"`
+}
+
+// item is one bulk item on its way to a stream.
+type item struct {
+	verb   string
+	result itemResult
+	entry  logstore.Entry
+	stream string
+	ok     bool
+}
+
+func (d *Door) bulk(w http.ResponseWriter, r *http.Request) error {
+	start := d.now()
+	body, err := wire.DecodedBody(r, doors.DecompressedLimit)
+	if err != nil {
+		return ltscore.Invalid("%v", err)
+	}
+	messageFields := defaultMessageFields
+	if h := r.Header.Get(MessageFieldHeader); h != "" {
+		messageFields = strings.Split(h, ",")
+	}
+	items, err := d.parse(body, r.PathValue("index"), messageFields, start.UnixNano())
+	if err != nil {
+		return err
+	}
+	if err := d.store(r, items); err != nil {
+		return err
+	}
+	out := bulkResponse{Took: time.Since(start).Milliseconds(), Items: make([]map[string]itemResult, len(items))}
+	for i := range items {
+		out.Errors = out.Errors || items[i].result.Error != nil
+		out.Items[i] = map[string]itemResult{items[i].verb: items[i].result}
+	}
+	reply(w, http.StatusOK, out)
+	return nil
+}
+
+// parse reads the NDJSON body into items. Lines that are not JSON make the
+// whole request a 400 (nothing can be answered item by item then); a
+// document the door cannot take is an item with an error.
+func (d *Door) parse(body []byte, pathIndex string, messageFields []string, now int64) ([]item, error) {
+	var items []item
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 0, 64<<10), len(body)+1)
+	lineNo := 0
+	next := func() ([]byte, bool) {
+		for sc.Scan() {
+			lineNo++
+			if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+				return line, true
+			}
+		}
+		return nil, false
+	}
+	for {
+		line, ok := next()
+		if !ok {
+			break
+		}
+		var act map[string]action
+		if err := json.Unmarshal(line, &act); err != nil || len(act) != 1 {
+			return nil, ltscore.Invalid("line %d: a bulk action must be a JSON object with one key (index, create, update or delete)", lineNo)
+		}
+		var it item
+		for verb, a := range act {
+			it.verb, it.result = verb, itemResult{Index: a.Index, ID: a.ID}
+		}
+		if it.result.Index == "" {
+			it.result.Index = pathIndex
+		}
+		switch it.verb {
+		case "index", "create":
+		case "delete":
+			it.result.Status, it.result.Error = http.StatusBadRequest, &itemError{"illegal_argument_exception", "logs cannot be deleted one by one"}
+			items = append(items, it)
+			continue
+		case "update":
+			next()
+			it.result.Status, it.result.Error = http.StatusBadRequest, &itemError{"illegal_argument_exception", "logs cannot be updated"}
+			items = append(items, it)
+			continue
+		default:
+			return nil, ltscore.Invalid("line %d: unknown bulk action %q", lineNo, it.verb)
+		}
+		doc, ok := next()
+		if !ok {
+			return nil, ltscore.Invalid("line %d: the %s action has no document after it", lineNo, it.verb)
+		}
+		it.stream = it.result.Index
+		if e, err := document(doc, messageFields, now); err != nil {
+			it.result.Status, it.result.Error = http.StatusBadRequest, &itemError{"document_parsing_exception", err.Error()}
+		} else {
+			it.entry, it.ok = e, true
+		}
+		items = append(items, it)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, ltscore.Invalid("the body cannot be read as lines: %v", err)
+	}
+	if len(items) == 0 {
+		return nil, ltscore.Invalid("the bulk request holds no action")
+	}
+	return items, nil
+}
+
+// document turns one JSON document into a line.
+func document(doc []byte, messageFields []string, now int64) (logstore.Entry, error) {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return logstore.Entry{}, fmt.Errorf("the document is not a JSON object: %v", err)
+	}
+	e := logstore.Entry{TimeNs: now}
+	msgKey := ""
+	for _, k := range messageFields {
+		if v, ok := m[strings.TrimSpace(k)]; ok {
+			msgKey = strings.TrimSpace(k)
+			e.Content = text(v)
+			break
+		}
+	}
+	if msgKey == "" {
+		// Without a message field, the whole document is the line.
+		e.Content = string(doc)
+	}
+	if ts, ok := m["@timestamp"]; ok {
+		t, err := timestamp(ts)
+		if err != nil {
+			return logstore.Entry{}, err
+		}
+		e.TimeNs = t
+	}
+	var walk func(prefix string, v any)
+	walk = func(name string, v any) {
+		if len(e.Fields) >= maxFields {
+			return
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			for k, sub := range v {
+				walk(name+"."+k, sub)
+			}
+		case json.Number:
+			if n, err := v.Int64(); err == nil {
+				e.Fields = append(e.Fields, logstore.Field{Name: name, Type: logstore.FieldLong, Long: n})
+			} else if f, err := v.Float64(); err == nil {
+				e.Fields = append(e.Fields, logstore.Field{Name: name, Type: logstore.FieldFloat, Float: f})
+			}
+		case nil:
+		default:
+			e.Fields = append(e.Fields, logstore.Field{Name: name, Type: logstore.FieldString, Str: text(v)})
+		}
+	}
+	for k, v := range m {
+		if k != msgKey && k != "@timestamp" {
+			walk(k, v)
+		}
+	}
+	return e, nil
+}
+
+// text is a JSON value as text: strings as they are, anything else as JSON.
+func text(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// timestamp reads @timestamp: an RFC 3339 text, or epoch milliseconds.
+func timestamp(v any) (int64, error) {
+	switch v := v.(type) {
+	case string:
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return 0, fmt.Errorf("@timestamp %q is not an RFC 3339 time", v)
+		}
+		return t.UnixNano(), nil
+	case json.Number:
+		ms, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return 0, fmt.Errorf("@timestamp %s is not a number of milliseconds", v)
+		}
+		return int64(ms * 1e6), nil
+	}
+	return 0, fmt.Errorf("@timestamp must be an RFC 3339 text or epoch milliseconds")
+}
+
+// store ingests the good items, stream by stream, and sets every item's
+// result. A stream that cannot be resolved fails its items, not the
+// request; a store that refuses writes fails the request.
+func (d *Door) store(r *http.Request, items []item) error {
+	byStream := map[string][]int{}
+	var order []string
+	for i := range items {
+		if !items[i].ok {
+			continue
+		}
+		if _, seen := byStream[items[i].stream]; !seen {
+			order = append(order, items[i].stream)
+		}
+		byStream[items[i].stream] = append(byStream[items[i].stream], i)
+	}
+	for _, index := range order {
+		idx := byStream[index]
+		fail := func(status int, typ, reason string) {
+			for _, i := range idx {
+				items[i].result.Status, items[i].result.Error = status, &itemError{typ, reason}
+			}
+		}
+		t, err := d.target(r, index)
+		if err != nil {
+			var ae *wire.Error
+			if errors.As(err, &ae) {
+				fail(ae.Status, "index_not_found_exception", ae.Msg)
+				continue
+			}
+			return err
+		}
+		entries := make([]logstore.Entry, len(idx))
+		for k, i := range idx {
+			entries[k] = items[i].entry
+		}
+		refused, err := d.core.IngestEach(r.Context(), t, ltscore.Batch{Entries: entries, Field: "documents"})
+		if err != nil {
+			return err
+		}
+		for _, i := range idx {
+			items[i].result.Status, items[i].result.Result = http.StatusCreated, "created"
+		}
+		for _, rl := range refused.Each {
+			i := idx[rl.Line]
+			items[i].result.Status, items[i].result.Result, items[i].result.Error = http.StatusBadRequest, "", &itemError{"illegal_argument_exception", rl.Reason}
+		}
+	}
+	return nil
+}
+
+// target is the stream of a document of index: as for every door, or, when
+// the request names only the group, the stream named by the index.
+func (d *Door) target(r *http.Request, index string) (ltscore.Target, error) {
+	group, stream := doors.Names(r)
+	if stream == "" {
+		stream = index
+	}
+	if group == "" || stream == "" {
+		return ltscore.Target{}, ltscore.Invalid("name the log group with the header %s or the query parameter %s, and the stream the same way or by the index",
+			doors.GroupHeader, doors.GroupParam)
+	}
+	return d.core.Resolve(r.Context(), r.PathValue("project_id"), group, stream)
+}

@@ -1,0 +1,212 @@
+// Package otlp is the OTLP/HTTP logs door: what the OpenTelemetry
+// Collector's otlphttp exporter and the OpenTelemetry SDKs' OTLP/HTTP log
+// exporters send, protobuf or JSON, optionally gzip, turned into LTS lines
+// through the LTS core.
+//
+// A record's body is the line's content and its time the record's time
+// (the observed time when it has none, the arrival time when neither is
+// set). Resource attributes are the lines' labels. Record attributes are
+// structured fields (integers long, doubles float, anything else its text),
+// with the severity as "level" and the trace and span ids as "trace_id" and
+// "span_id". A resource attribute too long to be a label (key over 128 or
+// value over 1024 bytes, or past the 64th) becomes a field
+// "resource.<key>" instead. Lines the core refuses (too large, outside the
+// stream's TTL) are left out and reported as the answer's partial success.
+//
+// It decodes with the OpenTelemetry Collector's own data model and never
+// stores anything but through the core.
+package otlp
+
+import (
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/http"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+
+	"logtank/internal/doors"
+	"logtank/internal/logstore"
+	"logtank/internal/lts"
+	"logtank/internal/ltscore"
+	"logtank/internal/wire"
+)
+
+// Path is the logs route: an exporter's endpoint is everything before
+// "/v1/logs", http://HOST:8102/v2/{project_id}/otlp.
+const Path = "/v2/{project_id}/otlp/v1/logs"
+
+// Limits on what one record brings, beyond the core's own.
+const (
+	maxFields      = 128 // structured fields of one line
+	maxLabels      = 64
+	maxLabelKeyLen = 128
+	maxLabelValLen = 1024
+)
+
+const (
+	contentProto = "application/x-protobuf"
+	contentJSON  = "application/json"
+)
+
+// Door serves OTLP/HTTP logs.
+type Door struct {
+	core *ltscore.Core
+	now  func() time.Time
+}
+
+// New returns the door in front of core.
+func New(core *ltscore.Core) *Door { return &Door{core: core, now: time.Now} }
+
+// API returns the door's route. Shippers may sign in with HTTP basic auth
+// (access key and secret key), as well as with a token or a signature.
+func (d *Door) API() wire.Service {
+	return wire.Service{
+		Name:      "otlp",
+		Errors:    lts.Errors,
+		BodyLimit: doors.BodyLimit,
+		BasicAuth: true,
+		Routes:    []wire.Route{{Method: "POST", Pattern: Path, Handle: d.export}},
+	}
+}
+
+func (d *Door) export(w http.ResponseWriter, r *http.Request) error {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != contentProto && ct != contentJSON {
+		return ltscore.Invalid("Content-Type must be %s or %s, got %q", contentProto, contentJSON, r.Header.Get("Content-Type"))
+	}
+	body, err := wire.DecodedBody(r, doors.DecompressedLimit)
+	if err != nil {
+		return ltscore.Invalid("%v", err)
+	}
+	req := plogotlp.NewExportRequest()
+	if ct == contentJSON {
+		err = req.UnmarshalJSON(body)
+	} else {
+		err = req.UnmarshalProto(body)
+	}
+	if err != nil {
+		return ltscore.Invalid("the body is not an OTLP logs export request (%s): %v", ct, err)
+	}
+	t, err := doors.Target(r, d.core)
+	if err != nil {
+		return err
+	}
+	refused, err := d.core.IngestEach(r.Context(), t, d.batches(req.Logs())...)
+	if err != nil {
+		return err
+	}
+	resp := plogotlp.NewExportResponse()
+	if refused.Lines > 0 {
+		resp.PartialSuccess().SetRejectedLogRecords(int64(refused.Lines))
+		resp.PartialSuccess().SetErrorMessage(refused.First)
+	}
+	var out []byte
+	if ct == contentJSON {
+		out, err = resp.MarshalJSON()
+	} else {
+		out, err = resp.MarshalProto()
+	}
+	if err != nil {
+		return &wire.Internal{Err: ltscore.ErrInternal, Cause: err}
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+	return nil
+}
+
+// batches turns the request's resources into batches, one per resource.
+func (d *Door) batches(logs plog.Logs) []ltscore.Batch {
+	now := d.now().UnixNano()
+	rls := logs.ResourceLogs()
+	out := make([]ltscore.Batch, 0, rls.Len())
+	for i := range rls.Len() {
+		rl := rls.At(i)
+		labels, extra := resourceLabels(rl.Resource().Attributes())
+		var entries []logstore.Entry
+		sls := rl.ScopeLogs()
+		for j := range sls.Len() {
+			records := sls.At(j).LogRecords()
+			for k := range records.Len() {
+				entries = append(entries, entry(records.At(k), extra, now))
+			}
+		}
+		if len(entries) > 0 {
+			out = append(out, ltscore.Batch{Labels: labels, Entries: entries, Field: fmt.Sprintf("resourceLogs[%d].logRecords", i)})
+		}
+	}
+	return out
+}
+
+// resourceLabels splits a resource's attributes into labels and the
+// fields of those that cannot be labels.
+func resourceLabels(attrs pcommon.Map) (map[string]string, []logstore.Field) {
+	labels := make(map[string]string, attrs.Len())
+	var extra []logstore.Field
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		s := v.AsString()
+		if len(labels) < maxLabels && k != "" && len(k) <= maxLabelKeyLen && len(s) <= maxLabelValLen {
+			labels[k] = s
+		} else {
+			extra = append(extra, field("resource."+k, v))
+		}
+		return true
+	})
+	return labels, extra
+}
+
+func entry(lr plog.LogRecord, extra []logstore.Field, now int64) logstore.Entry {
+	ts := int64(lr.Timestamp())
+	if ts == 0 {
+		ts = int64(lr.ObservedTimestamp())
+	}
+	if ts == 0 {
+		ts = now
+	}
+	fields := make([]logstore.Field, 0, lr.Attributes().Len()+len(extra)+3)
+	fields = append(fields, extra...)
+	if level := lr.SeverityText(); level != "" {
+		fields = append(fields, logstore.Field{Name: "level", Type: logstore.FieldString, Str: level})
+	} else if n := lr.SeverityNumber(); n != plog.SeverityNumberUnspecified {
+		fields = append(fields, logstore.Field{Name: "level", Type: logstore.FieldString, Str: n.String()})
+	}
+	if id := lr.TraceID(); !id.IsEmpty() {
+		fields = append(fields, logstore.Field{Name: "trace_id", Type: logstore.FieldString, Str: hex.EncodeToString(id[:])})
+	}
+	if id := lr.SpanID(); !id.IsEmpty() {
+		fields = append(fields, logstore.Field{Name: "span_id", Type: logstore.FieldString, Str: hex.EncodeToString(id[:])})
+	}
+	derived := len(fields)
+	lr.Attributes().Range(func(k string, v pcommon.Value) bool {
+		if len(fields) >= maxFields {
+			return false
+		}
+		// The severity and the ids win over attributes of their names.
+		for _, f := range fields[len(extra):derived] {
+			if f.Name == k {
+				return true
+			}
+		}
+		fields = append(fields, field(k, v))
+		return true
+	})
+	if len(fields) == 0 {
+		fields = nil
+	}
+	return logstore.Entry{TimeNs: ts, Content: lr.Body().AsString(), Fields: fields}
+}
+
+// field is an attribute as a structured field of its type.
+func field(name string, v pcommon.Value) logstore.Field {
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return logstore.Field{Name: name, Type: logstore.FieldLong, Long: v.Int()}
+	case pcommon.ValueTypeDouble:
+		return logstore.Field{Name: name, Type: logstore.FieldFloat, Float: v.Double()}
+	}
+	return logstore.Field{Name: name, Type: logstore.FieldString, Str: v.AsString()}
+}

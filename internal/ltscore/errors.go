@@ -1,0 +1,76 @@
+package ltscore
+
+import (
+	"strings"
+
+	"logtank/internal/apierr"
+)
+
+// The LTS error catalogue: status, code and message as the service sends them.
+var (
+	ErrNotJSON          = &apierr.Error{Status: 400, Code: "LTS.0007", Msg: "The request body format must be json"}
+	ErrInvalid          = &apierr.Error{Status: 400, Code: "LTS.0009", Msg: "Failed to validate the request body"}
+	ErrGroupExists      = &apierr.Error{Status: 400, Code: "LTS.0101", Msg: "Failed to create log group, the group name has been existed"}
+	ErrGroupQuota       = &apierr.Error{Status: 400, Code: "LTS.0104", Msg: "Failed to create log group, the number of log groups exceeds the quota"}
+	ErrGroupNotFound    = &apierr.Error{Status: 400, Code: "LTS.0201", Msg: "The log group is not existed"}
+	ErrStreamExists     = &apierr.Error{Status: 400, Code: "LTS.0205", Msg: "The log stream name has been existed"}
+	ErrStreamQuota      = &apierr.Error{Status: 400, Code: "LTS.0206", Msg: "Failed to create log stream, the number of Log streams exceeds the quota"}
+	ErrStreamNotFound   = &apierr.Error{Status: 400, Code: "LTS.0208", Msg: "The log stream does not existed"}
+	ErrGroupInTransfer  = &apierr.Error{Status: 400, Code: "LTS.0105", Msg: "Log group is associated by transfer"}
+	ErrStreamInTransfer = &apierr.Error{Status: 400, Code: "LTS.0207", Msg: "Log stream is associated by transfer"}
+	ErrTransferNotFound = &apierr.Error{Status: 400, Code: "LTS.0405", Msg: "The log transfer does not existed"}
+	ErrNoBucket         = &apierr.Error{Status: 400, Code: "LTS.0416", Msg: "obs bucket does not exist"}
+	ErrNotInList        = &apierr.Error{Status: 400, Code: "LTS.1901", Msg: "The value is not in the list"}
+	ErrBadPattern       = &apierr.Error{Status: 400, Code: "LTS.1902", Msg: "The value is invalid, please verify if it's provided as required"}
+	ErrBucketDenied     = &apierr.Error{Status: 403, Code: "LTS.0018", Msg: "Current user does not have the permission to operate obs"}
+	ErrTransferType     = &apierr.Error{Status: 400, Code: "LTS.0001", Msg: "Invalid log transfer type"}
+	ErrUnauthorized     = &apierr.Error{Status: 401, Code: "LTS.0003", Msg: "Invalid token"}
+	ErrWrongProject     = &apierr.Error{Status: 403, Code: "LTS.0001", Msg: "Invalid projectId"}
+	ErrTooLarge         = &apierr.Error{Status: 413, Code: "LTS.0009", Msg: "The request body is too large"}
+	ErrInternal         = &apierr.Error{Status: 500, Code: "LTS.0010", Msg: "The system encountered an internal error"}
+	ErrCreateGroup      = &apierr.Error{Status: 500, Code: "LTS.0102", Msg: "Failed to create log group"}
+	ErrDeleteGroup      = &apierr.Error{Status: 500, Code: "LTS.0103", Msg: "Failed to delete log group"}
+	ErrUpdateGroup      = &apierr.Error{Status: 500, Code: "LTS.0107", Msg: "Failed to update log group"}
+	ErrCreateStream     = &apierr.Error{Status: 500, Code: "LTS.0202", Msg: "Failed to create Log stream"}
+	ErrDeleteStream     = &apierr.Error{Status: 500, Code: "LTS.0203", Msg: "Failed to delete Log stream"}
+	ErrStructQuery      = &apierr.Error{Status: 500, Code: "LTS.0202", Msg: "Failed to query lts struct log"}
+	ErrUpdateStream     = &apierr.Error{Status: 500, Code: "LTS.0204", Msg: "Failed to update log stream"}
+	// Structuring (lts.md §11): a stream without a rule, a v3 template
+	// that does not resolve, a v3 update with nothing to update.
+	ErrStructNotFound     = &apierr.Error{Status: 400, Code: "LTS.0102", Msg: "Query empty."}
+	ErrTemplateInvalid    = &apierr.Error{Status: 400, Code: "LTS.2014", Msg: "template_id is invalid!"}
+	ErrUpdateStructConfig = &apierr.Error{Status: 400, Code: "LTS.2016", Msg: "Failed to update struct config"}
+	ErrFindTemplate       = &apierr.Error{Status: 400, Code: "LTS.2017", Msg: "Find struct template failed."}
+	// Searches (lts.md §6-§8).
+	ErrTimeRange    = &apierr.Error{Status: 400, Code: "LTS.0701", Msg: "end_time must be superior to start_time, and line_num must be between them if it's provided"}
+	ErrLimit        = &apierr.Error{Status: 400, Code: "LTS.1903", Msg: "limit must be between 1 and 5000"}
+	ErrLeadingWild  = &apierr.Error{Status: 400, Code: "LTS.0301", Msg: "'*' and '?' not allowed as first character"}
+	ErrStepTooLarge = &apierr.Error{Status: 400, Code: "LTS.0601", Msg: "must be less than or equal to 86400000"}
+	ErrQueryLogs    = &apierr.Error{Status: 500, Code: "LTS.0202", Msg: "Failed to query lts log"}
+	// Query limits (see limits.go): past the time limit, and past a
+	// project's queries at once.
+	ErrQueryTimeout   = &apierr.Error{Status: 408, Code: "LTS.0009", Msg: "The query did not finish in time"}
+	ErrTooManyQueries = &apierr.Error{Status: 429, Code: "APIGW.0308", Msg: "The throttling threshold has been reached", RetryAfter: queryRetryAfter}
+)
+
+// ErrUnavailable: the logs cannot be stored for now (a full or failing
+// disk). The service lists 503 among its statuses without a code for it,
+// so the code is ours. Clients retry after Retry-After seconds.
+var ErrUnavailable = &apierr.Error{Status: 503, Code: "LTS.0012",
+	Msg: "The service cannot store logs for now, retry later", RetryAfter: 5}
+
+// Invalid is LTS.0009 with a message that says what was wrong.
+func Invalid(format string, args ...any) *apierr.Error {
+	return ErrInvalid.WithMsg("Failed to validate the request body: "+format, args...)
+}
+
+// NotInList is LTS.1901 for a value of field outside list.
+func NotInList(field string, list ...string) *apierr.Error {
+	return ErrNotInList.WithMsg("%s is not in the list [%s]", field, strings.Join(list, ", "))
+}
+
+// BadPattern is LTS.1902 for a value of field that does not have the
+// required form.
+func BadPattern(field string) *apierr.Error {
+	return ErrBadPattern.WithMsg("%s is invalid, please verify if it's provided as required", field)
+}
