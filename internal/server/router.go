@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -235,22 +236,31 @@ const StatusClientClosed = 499
 func (rt *router) renderError(w http.ResponseWriter, r *http.Request, svc wire.Service, label string, err error) {
 	var in *wire.Internal
 	var we *wire.Error
+	gone := r.Context().Err() != nil
+	// A failure of the server's own is logged even when its client has
+	// gone: only the client's leaving itself is not an error.
+	if !(gone && errors.Is(err, context.Canceled)) {
+		switch {
+		case errors.As(err, &in):
+			attrs := []any{"route", label, "error", in.Cause, "request_id", w.Header().Get("X-Request-Id")}
+			var pe *workpool.PanicError
+			if errors.As(err, &pe) {
+				attrs = append(attrs, "stack", string(pe.Stack))
+			}
+			rt.log.Error("request failed", attrs...)
+		case !errors.As(err, &we):
+			rt.log.Error("request failed", "route", label, "error", err, "request_id", w.Header().Get("X-Request-Id"))
+		}
+	}
 	switch {
-	case r.Context().Err() != nil:
+	case gone:
 		// Nobody reads this answer; the status is for the log and metrics.
 		w.WriteHeader(StatusClientClosed)
-	case errors.As(err, &in):
-		attrs := []any{"route", label, "error", in.Cause, "request_id", w.Header().Get("X-Request-Id")}
-		var pe *workpool.PanicError
-		if errors.As(err, &pe) {
-			attrs = append(attrs, "stack", string(pe.Stack))
-		}
-		rt.log.Error("request failed", attrs...)
+	case in != nil:
 		wire.WriteError(w, in.Err)
-	case errors.As(err, &we):
+	case we != nil:
 		wire.WriteError(w, we)
 	default:
-		rt.log.Error("request failed", "route", label, "error", err, "request_id", w.Header().Get("X-Request-Id"))
 		wire.WriteError(w, svc.Errors.Internal())
 	}
 }

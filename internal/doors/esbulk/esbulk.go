@@ -76,7 +76,6 @@ func (d *Door) API() wire.Service {
 		{Method: "POST", Pattern: Base + "/_bulk", Handle: d.bulk},
 		{Method: "PUT", Pattern: Base + "/_bulk", Handle: d.bulk},
 		{Method: "POST", Pattern: Base + "/{index}/_bulk", Handle: d.bulk},
-		{Method: "PUT", Pattern: Base + "/{index}/_bulk", Handle: d.bulk},
 	}
 	// Setup that shippers make before sending: accepted, and nothing to
 	// keep (a stream's structuring is configured through LTS).
