@@ -50,7 +50,8 @@ func fillDisk(t *testing.T, path string) {
 }
 
 // TestDiskFull fills a real filesystem under a running server: ingestion
-// answers 503 with the LTS error body and Retry-After, /readyz says why,
+// (the LTS API and the shippers' doors) answers 503 with the LTS error body
+// and Retry-After, /readyz says why,
 // queries go on; once space is freed ingestion resumes without a restart,
 // and after a restart every acknowledged line is stored exactly once.
 func TestDiskFull(t *testing.T) {
@@ -102,6 +103,23 @@ func TestDiskFull(t *testing.T) {
 	}
 	if err := json.Unmarshal(resp, &body); err != nil || body.Code != "LTS.0012" || !strings.Contains(body.Msg, "disk is full") {
 		t.Fatalf("503 body %s", resp)
+	}
+	// The shippers' doors answer the same.
+	basic := http.Header{"Authorization": {basicAuth(testAK, testSK)}}
+	doors := []struct {
+		name, path, contentType, body string
+	}{
+		{"Elasticsearch bulk", "/v2/" + testProject + "/es/_bulk?group=full&stream=s", "application/x-ndjson", "{\"index\":{}}\n{\"message\":\"es line\"}\n"},
+		{"OTLP/HTTP JSON", "/v2/" + testProject + "/otlp/v1/logs?group=full&stream=s", "application/json",
+			`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"` + fmt.Sprint(time.Now().UnixNano()) + `","body":{"stringValue":"otlp line"}}]}]}]}`},
+	}
+	for _, d := range doors {
+		h := basic.Clone()
+		h.Set("Content-Type", d.contentType)
+		status, header, resp := e.raw("POST", d.path, []byte(d.body), h, nil)
+		if status != http.StatusServiceUnavailable || header.Get("Retry-After") == "" || !strings.Contains(string(resp), "LTS.0012") {
+			t.Fatalf("%s on a full disk: %d, Retry-After %q, %s", d.name, status, header.Get("Retry-After"), resp)
+		}
 	}
 	if status, _, resp := e.raw("GET", "/readyz", nil, nil, nil); status != 503 || !strings.Contains(string(resp), "disk_full") {
 		t.Fatalf("/readyz on a full disk: %d %s", status, resp)
