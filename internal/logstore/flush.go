@@ -145,6 +145,10 @@ func (s *Store) flushStream(st *stream) error {
 			}
 			seg, err := s.writeDay(st, day, rows[start:end])
 			if err != nil {
+				// The memtables keep every row until the whole flush works,
+				// so the days already written go. A removal that fails (a
+				// failing device, not a full disk) leaves rows that the retry
+				// writes again, and a restart would show them twice.
 				for _, sg := range segs {
 					sg.close()
 					s.fs.Remove(sg.path)

@@ -264,6 +264,10 @@ func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), 
 		return bw.Flush()
 	})
 	if err != nil {
+		// The file may be in place with its folder unsynced. Its rows are
+		// still the caller's to write again: left here, it would hold them
+		// twice after a restart. (No other segment has its number.)
+		fsys.Remove(path)
 		return nil, err
 	}
 	return openSegment(fsys, path)

@@ -103,7 +103,8 @@ var tmpSeq atomic.Uint64
 
 // WriteAtomic is WriteFile for content that write streams out. A failed
 // write, sync or rename removes the temporary file and leaves name as it
-// was. The temporary file's name is name, a number and ".tmp": what a
+// was; when only the final folder sync fails, name already holds the new
+// data, which a crash may still undo. The temporary file's name is name, a number and ".tmp": what a
 // crash leaves behind ends in ".tmp".
 func WriteAtomic(fsys FS, name string, write func(io.Writer) error) error {
 	tmp := name + "." + strconv.FormatUint(tmpSeq.Add(1), 10) + ".tmp"
