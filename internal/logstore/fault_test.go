@@ -318,3 +318,24 @@ func TestTruncatedSegmentIsQuarantined(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLeftoverTemporaryFilesGo: what a crash leaves of an atomic write
+// (the seq file's and a segment's temporary copies) is removed at start.
+func TestLeftoverTemporaryFilesGo(t *testing.T) {
+	m, path := damagedStore(t)
+	for _, name := range []string{memDir + "/seq.7.tmp", path + ".9.tmp"} {
+		if err := vfs.WriteFile(m, name, []byte("half")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openMemStore(t, m, Options{})
+	defer s.Close()
+	for _, name := range []string{memDir + "/seq.7.tmp", path + ".9.tmp"} {
+		if ok, _ := vfs.Exists(m, name); ok {
+			t.Errorf("%s is still there", name)
+		}
+	}
+	if got := len(collectRows(t, s, Scan{Start: 0, End: 1 << 62}, 1<<30)); got != 3000 {
+		t.Fatalf("%d rows", got)
+	}
+}

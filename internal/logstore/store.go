@@ -171,6 +171,14 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 		s.closeSegments()
 		return nil, err
 	}
+	// A crash in the middle of writing the seq file leaves its temporary copy.
+	if entries, err := s.fs.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "seq.") && strings.HasSuffix(e.Name(), ".tmp") {
+				s.fs.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
 	marked, err := readBatchSeqMark(s.fs, s.batchSeqPath())
 	if err != nil {
 		s.closeSegments()
