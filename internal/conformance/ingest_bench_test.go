@@ -9,6 +9,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 )
 
 // BenchmarkIngestHTTP posts 1,000-line batches of ~150-byte lines over HTTP
@@ -18,36 +22,50 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	e := start(t, b.TempDir())
 	defer e.stop()
 	group, stream := e.createStream(t, "bench", "ingest")
-	rng := rand.New(rand.NewPCG(1, 1))
 	var bodies [][]byte
-	for range 16 {
-		lines := make([]string, 1000)
-		for i := range lines {
-			lines[i] = fmt.Sprintf("2026-11-22 10:%02d:%02d,%03d INFO [worker-%d] com.example.OrderService: order %d placed by user %d from 10.%d.%d.%d in %d ms",
-				rng.IntN(60), rng.IntN(60), rng.IntN(1000), rng.IntN(64), rng.Int64N(1e9), rng.IntN(1e6), rng.IntN(256), rng.IntN(256), rng.IntN(256), rng.IntN(500))
-		}
-		body, _ := json.Marshal(map[string]any{"contents": lines, "labels": map[string]string{}})
+	for i := range 16 {
+		body, _ := json.Marshal(map[string]any{"contents": benchLines(uint64(i)), "labels": map[string]string{}})
 		bodies = append(bodies, body[1:])
 	}
 	sendBatches(b, e, group, stream, bodies)
 }
 
 // sendBatches posts the prepared batches (JSON bodies without their
-// opening brace) from the benchmark's parallel senders, each stamped with
-// the current time as clients do, and reports lines per second (1,000
-// lines a batch).
+// opening brace) to the LTS report API, each stamped with the current
+// time as clients do.
 func sendBatches(b *testing.B, e *env, group, stream string, bodies [][]byte) {
-	path := e.URL + "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents"
-	var n atomic.Int64
 	b.SetBytes(int64(len(bodies[0])))
+	path := e.URL + "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents"
+	benchPost(b, path, http.Header{"Content-Type": {"application/json"}}, true, func(i int64, now time.Time) []byte {
+		return append(fmt.Appendf(nil, `{"log_time_ns":%d,`, now.UnixNano()), bodies[i%int64(len(bodies))]...)
+	})
+}
+
+// benchLines are BenchmarkIngestHTTP's kind of lines: 1,000 a batch.
+func benchLines(seed uint64) []string {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	lines := make([]string, 1000)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("2026-11-22 10:%02d:%02d,%03d INFO [worker-%d] com.example.OrderService: order %d placed by user %d from 10.%d.%d.%d in %d ms",
+			rng.IntN(60), rng.IntN(60), rng.IntN(1000), rng.IntN(64), rng.Int64N(1e9), rng.IntN(1e6), rng.IntN(256), rng.IntN(256), rng.IntN(256), rng.IntN(500))
+	}
+	return lines
+}
+
+// benchPost posts bodies (made for the current time by body) from 2
+// senders and reports lines per second, 1,000 lines a request.
+func benchPost(b *testing.B, url string, header http.Header, sign bool, body func(i int64, now time.Time) []byte) {
+	var n atomic.Int64
 	b.SetParallelism(1)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			body := append(fmt.Appendf(nil, `{"log_time_ns":%d,`, time.Now().UnixNano()), bodies[n.Add(1)%int64(len(bodies))]...)
-			req, _ := http.NewRequest("POST", path, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			signer(testAK, testSK, testProject, time.Now())(req, body)
+			data := body(n.Add(1), time.Now())
+			req, _ := http.NewRequest("POST", url, bytes.NewReader(data))
+			req.Header = header.Clone()
+			if sign {
+				signer(testAK, testSK, testProject, time.Now())(req, data)
+			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil || resp.StatusCode != 200 {
 				b.Errorf("ingest: %v %v", resp, err)
@@ -57,4 +75,59 @@ func sendBatches(b *testing.B, e *env, group, stream string, bodies [][]byte) {
 		}
 	})
 	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkIngestDoors sends the same 1,000-line batches, each line with
+// its own time, through the LTS high-accuracy API (signed) and through the
+// shippers' doors (OTLP protobuf, Elasticsearch bulk; basic auth): each
+// door's lines/s against the API's.
+func BenchmarkIngestDoors(b *testing.B) {
+	t := &testing.T{}
+	e := start(t, b.TempDir())
+	defer e.stop()
+	group, stream := e.createStream(t, "bench", "ingest")
+	batches := make([][]string, 16)
+	for i := range batches {
+		batches[i] = benchLines(uint64(i))
+	}
+	b.Run("high-accuracy", func(b *testing.B) {
+		url := e.URL + "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents/high-accuracy"
+		benchPost(b, url, http.Header{"Content-Type": {"application/json"}}, true, func(i int64, now time.Time) []byte {
+			contents := make([]map[string]any, 0, 1000)
+			for k, l := range batches[i%16] {
+				contents = append(contents, map[string]any{"log_time_ns": now.UnixNano() + int64(k), "log": l})
+			}
+			body, _ := json.Marshal(map[string]any{"contents": contents, "labels": map[string]string{"app": "orders"}})
+			return body
+		})
+	})
+	b.Run("otlp", func(b *testing.B) {
+		url := e.URL + "/v2/" + testProject + "/otlp/v1/logs?group=bench&stream=ingest"
+		header := http.Header{"Content-Type": {"application/x-protobuf"}, "Authorization": {basicAuth(testAK, testSK)}}
+		benchPost(b, url, header, false, func(i int64, now time.Time) []byte {
+			logs := plog.NewLogs()
+			rl := logs.ResourceLogs().AppendEmpty()
+			rl.Resource().Attributes().PutStr("app", "orders")
+			records := rl.ScopeLogs().AppendEmpty().LogRecords()
+			for k, l := range batches[i%16] {
+				lr := records.AppendEmpty()
+				lr.Body().SetStr(l)
+				lr.SetTimestamp(pcommon.Timestamp(now.UnixNano() + int64(k)))
+			}
+			body, _ := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
+			return body
+		})
+	})
+	b.Run("es-bulk", func(b *testing.B) {
+		url := e.URL + "/v2/" + testProject + "/es/_bulk?group=bench&stream=ingest"
+		header := http.Header{"Content-Type": {"application/x-ndjson"}, "Authorization": {basicAuth(testAK, testSK)}}
+		benchPost(b, url, header, false, func(i int64, now time.Time) []byte {
+			var body []byte
+			for k, l := range batches[i%16] {
+				body = append(body, "{\"create\":{}}\n"...)
+				body = fmt.Appendf(body, "{\"@timestamp\":%d.%06d,\"message\":%q,\"app\":\"orders\"}\n", now.UnixMilli(), k, l)
+			}
+			return body
+		})
+	})
 }

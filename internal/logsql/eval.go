@@ -543,13 +543,27 @@ func (ev *evaluator) evalIn(e *expr, b *Batch, sel []int32) (*Column, error) {
 	if err != nil {
 		return nil, err
 	}
+	// find reports whether row ri's value v is in the list, and whether
+	// the list held a null there (which makes a miss unknown).
+	var find func(ri int, v Value) (found, sawNull bool)
 	if lits := ev.inList(e); lits != nil {
-		return ev.evalInLiterals(e, x, lits, b, sel), nil
-	}
-	list := make([]*Column, len(e.args)-1)
-	for i, a := range e.args[1:] {
-		if list[i], err = ev.eval(a, b, sel); err != nil {
-			return nil, err
+		find = func(_ int, v Value) (bool, bool) { return lits.has(v), lits.hasNull }
+	} else {
+		list := make([]*Column, len(e.args)-1)
+		for i, a := range e.args[1:] {
+			if list[i], err = ev.eval(a, b, sel); err != nil {
+				return nil, err
+			}
+		}
+		find = func(ri int, v Value) (found, sawNull bool) {
+			for _, c := range list {
+				if c.IsNull(ri) {
+					sawNull = true
+				} else if compareValues(v, c.Value(ri)) == 0 {
+					return true, sawNull
+				}
+			}
+			return false, sawNull
 		}
 	}
 	out := ev.out(e, b.Len)
@@ -563,18 +577,7 @@ func (ev *evaluator) evalIn(e *expr, b *Batch, sel []int32) (*Column, error) {
 			nulls(out, b.Len)[r] = true
 			continue
 		}
-		v := x.Value(ri)
-		found, sawNull := false, false
-		for _, c := range list {
-			if c.IsNull(ri) {
-				sawNull = true
-				continue
-			}
-			if compareValues(v, c.Value(ri)) == 0 {
-				found = true
-				break
-			}
-		}
+		found, sawNull := find(ri, x.Value(ri))
 		switch {
 		case found:
 			out.Long[r] = hit
@@ -862,38 +865,17 @@ func (ev *evaluator) inList(e *expr) *inLiterals {
 	return l
 }
 
-func (ev *evaluator) evalInLiterals(e *expr, x *Column, l *inLiterals, b *Batch, sel []int32) *Column {
-	out := ev.out(e, b.Len)
-	hit, miss := int64(1), int64(0)
-	if e.not {
-		hit, miss = 0, 1
+// has reports whether v is in the list.
+func (l *inLiterals) has(v Value) bool {
+	switch {
+	case l.strs != nil && v.Type == String:
+		_, ok := l.strs[v.Str]
+		return ok
+	case l.longs != nil && (v.Type == Long || v.Type == Bool):
+		_, ok := l.longs[v.asLong()]
+		return ok
 	}
-	for _, r := range sel {
-		ri := int(r)
-		if x.IsNull(ri) {
-			nulls(out, b.Len)[r] = true
-			continue
-		}
-		v := x.Value(ri)
-		var found bool
-		switch {
-		case l.strs != nil && v.Type == String:
-			_, found = l.strs[v.Str]
-		case l.longs != nil && (v.Type == Long || v.Type == Bool):
-			_, found = l.longs[v.asLong()]
-		default:
-			found = slices.ContainsFunc(l.values, func(w Value) bool { return compareValues(v, w) == 0 })
-		}
-		switch {
-		case found:
-			out.Long[r] = hit
-		case l.hasNull:
-			nulls(out, b.Len)[r] = true
-		default:
-			out.Long[r] = miss
-		}
-	}
-	return out
+	return slices.ContainsFunc(l.values, func(w Value) bool { return compareValues(v, w) == 0 })
 }
 
 // startBatch starts the accounting of a new batch of rows.

@@ -183,13 +183,7 @@ func (s *Service) createIndexConfig(w http.ResponseWriter, r *http.Request) erro
 		return internalFailure(ltscore.ErrInternal, err)
 	}
 	ic := catalog.IndexConfig{StreamID: streamID, ProjectID: project, GroupID: groupID, Config: string(text), UpdatedMS: s.core.Now().UnixMilli()}
-	switch err := s.db.PutIndexConfig(r.Context(), ic); {
-	case errors.Is(err, catalog.ErrNotFound):
-		return ltscore.ErrStreamNotFound
-	case err != nil:
-		return internalFailure(ltscore.ErrInternal, err)
-	}
-	if err := s.reloadStreams(r.Context()); err != nil {
+	if err := s.streamConfigSaved(r.Context(), s.db.PutIndexConfig(r.Context(), ic)); err != nil {
 		return err
 	}
 	wire.WriteJSON(w, http.StatusOK, indexSaved{ErrorCode: ingestSuccessCode, ErrorMessage: "The index configuration is saved.", Result: streamID})

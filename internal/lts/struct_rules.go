@@ -94,15 +94,22 @@ func (s *Service) saveRule(w http.ResponseWriter, r *http.Request, sr catalog.St
 			sr.UpdatedMS = prev.UpdatedMS + 1
 		}
 	}
-	switch err := s.db.PutStructRule(r.Context(), sr); {
+	if err := s.streamConfigSaved(r.Context(), s.db.PutStructRule(r.Context(), sr)); err != nil {
+		return err
+	}
+	writeText(w, status, sr.ID)
+	return nil
+}
+
+// streamConfigSaved answers the storing of a stream's rule or index
+// configuration: a stream gone meanwhile is LTS.0208, any other failure
+// internal; once stored, the core's cache is refreshed.
+func (s *Service) streamConfigSaved(ctx context.Context, err error) error {
+	switch {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrStreamNotFound
 	case err != nil:
 		return internalFailure(ltscore.ErrInternal, err)
 	}
-	if err := s.reloadStreams(r.Context()); err != nil {
-		return err
-	}
-	writeText(w, status, sr.ID)
-	return nil
+	return s.reloadStreams(ctx)
 }
