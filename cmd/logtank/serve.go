@@ -39,6 +39,11 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	queryTimeout := fs.Duration("query-timeout", ltscore.DefaultQueryTimeout, "longest time one log search or SQL query may run")
 	projectQueries := fs.Int("project-queries", ltscore.DefaultProjectQueries, "log searches and SQL queries one project may run at once (more are answered 429)")
 	strict := fs.Bool("strict", false, "refuse to start on a damaged log file instead of quarantining it (see `logtank check`)")
+	var syslogListeners []string
+	fs.Func("syslog", "a syslog listener, repeatable: tcp://HOST:PORT?group=G&stream=S, udp://..., or tls://...&cert=FILE&key=FILE (group and stream by id or name; &project=ID for another project than the first)", func(v string) error {
+		syslogListeners = append(syslogListeners, v)
+		return nil
+	})
 	obs := objectFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
@@ -72,7 +77,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
-		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict,
+		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict, Syslog: syslogListeners,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"logtank/internal/catalog"
 	"logtank/internal/doors/esbulk"
 	"logtank/internal/doors/otlp"
+	"logtank/internal/doors/syslog"
 	"logtank/internal/fgs"
 	"logtank/internal/iam"
 	"logtank/internal/lts"
@@ -57,6 +59,10 @@ type Config struct {
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them.
 	StrictStorage bool
+	// Syslog lists syslog listeners in their URL form (see
+	// syslog.ParseListener); the project is the first-start one unless a
+	// URL names another.
+	Syslog []string
 }
 
 // App is an opened server: its stores, services and HTTP handler.
@@ -71,6 +77,7 @@ type App struct {
 	handler http.Handler
 	// ownObjects is the object folder the server opened itself, if any.
 	ownObjects *objstore.Dir
+	syslog     *syslog.Server
 	// FirstStart tells what Open created or confirmed in the accounts.
 	FirstStart iam.FirstStart
 }
@@ -137,6 +144,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("functions: %w", err)
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects}
+	if len(cfg.Syslog) > 0 {
+		listeners := make([]syslog.Listener, len(cfg.Syslog))
+		for i, raw := range cfg.Syslog {
+			if listeners[i], err = syslog.ParseListener(raw, fs.ProjectID); err != nil {
+				a.Close()
+				return nil, err
+			}
+		}
+		if a.syslog, err = syslog.Start(ctx, logs.Core(), cfg.Logger, listeners); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	reg := prometheus.NewRegistry()
 	storage := logs.Core().Logs()
 	reg.MustRegister(storageCollector{storage})
@@ -177,6 +197,11 @@ func (a *App) IAM() *iam.Service { return a.iam }
 
 // Close flushes and releases the stores. Stop serving first.
 func (a *App) Close() error {
+	// Syslog connections store their last batches before the log engine
+	// closes.
+	if a.syslog != nil {
+		a.syslog.Close()
+	}
 	// Function instances stop first: asynchronous invocations record their
 	// end in the catalog.
 	ferr := a.fgs.Close()
@@ -196,4 +221,13 @@ func (a *App) Close() error {
 		err = ferr
 	}
 	return err
+}
+
+// SyslogAddrs returns the syslog listeners' addresses, in the order
+// configured (a port 0 resolved).
+func (a *App) SyslogAddrs() []net.Addr {
+	if a.syslog == nil {
+		return nil
+	}
+	return a.syslog.Addrs()
 }

@@ -1,0 +1,102 @@
+package conformance
+
+import (
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"logtank/internal/server"
+)
+
+// TestSyslogWithLogger sends messages with util-linux logger over TCP
+// (newline and octet-counting framing) and UDP, in RFC 5424 and RFC 3164,
+// and finds them through the LTS SDK with their labels and fields.
+func TestSyslogWithLogger(t *testing.T) {
+	loggerBin, err := exec.LookPath("logger")
+	if err != nil {
+		t.Fatal("util-linux logger is not installed (Debian's bsdutils; .ci/run installs it)")
+	}
+	dir := t.TempDir()
+	// The stream must exist before the listeners start: a first server
+	// makes it, the second listens.
+	e := start(t, dir)
+	group, stream := e.createStream(t, "system", "syslog")
+	e.stop()
+	e = startWith(t, dir, func(c *server.Config) {
+		c.Syslog = []string{
+			"tcp://127.0.0.1:0?group=system&stream=syslog",
+			"udp://127.0.0.1:0?group=" + group + "&stream=" + stream,
+		}
+	})
+	addrs := e.app.SyslogAddrs()
+	if len(addrs) != 2 {
+		t.Fatalf("listeners %v", addrs)
+	}
+	port := func(a net.Addr) string { _, p, _ := net.SplitHostPort(a.String()); return p }
+	send := func(args ...string) {
+		t.Helper()
+		out, err := exec.Command(loggerBin, append([]string{"--server", "127.0.0.1"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("logger %v: %v %s", args, err, out)
+		}
+	}
+	send("--tcp", "--port", port(addrs[0]), "--rfc5424", "--tag", "billing", "--msgid", "INV", "--sd-id", "order@32473", "--sd-param", `id="42"`, "-p", "local0.err", "invoice 42 failed over tcp")
+	send("--tcp", "--port", port(addrs[0]), "--rfc5424", "--octet-count", "--tag", "billing", "invoice 43 sent with octet counts")
+	send("--tcp", "--port", port(addrs[0]), "--rfc3164", "--tag", "cron", "job nightly finished over tcp")
+	send("--udp", "--port", port(addrs[1]), "--rfc5424", "--tag", "billing", "invoice 44 over udp")
+	send("--udp", "--port", port(addrs[1]), "--rfc3164", "--tag", "cron", "job hourly over udp")
+
+	var lines []string
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		got := otlpLines(t, e, group, stream, "invoice or job")
+		lines = lines[:0]
+		for _, l := range got {
+			lines = append(lines, fmt.Sprintf("%s|%s", *l.Content, l.Labels["app"]))
+		}
+		if len(lines) == 5 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	want := []string{
+		"invoice 42 failed over tcp|billing", "invoice 43 sent with octet counts|billing", "job nightly finished over tcp|cron",
+		"invoice 44 over udp|billing", "job hourly over udp|cron",
+	}
+	for _, w := range want {
+		if !strings.Contains(strings.Join(lines, "\n"), w) {
+			t.Errorf("missing %q among:\n%s", w, strings.Join(lines, "\n"))
+		}
+	}
+	if len(lines) != 5 {
+		t.Fatalf("%d lines, want 5:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	// Facility, severity, msgid and structured data are fields.
+	status, body := e.post(t, "/v2/"+testProject+"/streams/"+stream+"/struct-content/query", map[string]any{
+		"query": `invoice and 42 | select facility, severity, msgid, "sd.order@32473.id" as order_id`, "format": "k-v",
+		"time_range": map[string]any{"start_time": time.Now().Add(-time.Hour).UnixMilli(), "end_time": time.Now().Add(time.Minute).UnixMilli()},
+	}, nil)
+	if status != 200 || !strings.Contains(string(body), `"facility":"local0"`) || !strings.Contains(string(body), `"severity":"error"`) ||
+		!strings.Contains(string(body), `"msgid":"INV"`) || !strings.Contains(string(body), `"order_id":"42"`) {
+		t.Fatalf("fields: %d %s", status, body)
+	}
+}
+
+// TestSyslogListenerNeedsAStream: a listener naming no stream, or one that
+// does not exist, stops the server from starting with a message saying so.
+func TestSyslogListenerNeedsAStream(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"tcp://127.0.0.1:0", "name the log group and stream"},
+		{"tcp://127.0.0.1:0?group=nope&stream=x", "LTS.0201"},
+		{"smtp://127.0.0.1:0?group=a&stream=b", "must be tcp, udp or tls"},
+		{"tls://127.0.0.1:0?group=a&stream=b", "TLS certificate"},
+	} {
+		_, err := server.Open(t.Context(), server.Config{DataDir: t.TempDir(), Region: testRegion, Syslog: []string{tc.url}})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.url, err, tc.want)
+		}
+	}
+}

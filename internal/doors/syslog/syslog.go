@@ -1,0 +1,390 @@
+// Package syslog is the syslog door: listeners for RFC 5424 and RFC 3164
+// messages over TCP (octet-counting or newline framing, told apart by the
+// first byte of a connection), TCP with TLS, and UDP (a message a
+// datagram), each writing to one log stream through the LTS core.
+//
+// A message's text is the line's content and its timestamp the line's time
+// (the arrival time when it has none). Its hostname and app-name are the
+// labels "host" and "app"; facility, severity, procid and msgid are
+// structured fields, and so is each structured-data parameter, as
+// "sd.<id>.<name>". Messages are stored in batches, at most
+// flushEvery apart: syslog has no acknowledgement, so a batch is as durable
+// as the LTS APIs make it once stored, and what a connection sent before a
+// crash may be lost with it, as with any syslog receiver. A message that
+// cannot be parsed is counted and logged, never stored half.
+//
+// It never stores anything but through the core.
+package syslog
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	gosyslog "github.com/leodido/go-syslog/v4"
+	"github.com/leodido/go-syslog/v4/auto"
+	"github.com/leodido/go-syslog/v4/nontransparent"
+	"github.com/leodido/go-syslog/v4/octetcounting"
+	"github.com/leodido/go-syslog/v4/rfc3164"
+	"github.com/leodido/go-syslog/v4/rfc5424"
+
+	"logtank/internal/logstore"
+	"logtank/internal/ltscore"
+)
+
+// Batching of a connection's messages.
+const (
+	flushEvery   = 200 * time.Millisecond
+	flushLines   = 1000
+	maxMessage   = 64 << 10 // bytes of one message (octet-counted or datagram)
+	udpBatchWait = flushEvery
+)
+
+// Listener is one configured listener: where it listens and the stream it
+// writes to.
+type Listener struct {
+	Network string // "tcp", "udp" or "tls"
+	Address string
+	Project string
+	Group   string
+	Stream  string
+	// TLS is the server certificate of a "tls" listener.
+	TLS *tls.Config
+}
+
+// ParseListener reads a listener from its URL form,
+// tcp://HOST:PORT?group=G&stream=S[&project=P], udp://..., or
+// tls://HOST:PORT?group=G&stream=S&cert=FILE&key=FILE. The project is
+// defaultProject unless the URL names one; group and stream are ids or
+// names.
+func ParseListener(raw, defaultProject string) (Listener, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Listener{}, fmt.Errorf("syslog listener %q: %v", raw, err)
+	}
+	q := u.Query()
+	l := Listener{Network: u.Scheme, Address: u.Host, Project: q.Get("project"), Group: q.Get("group"), Stream: q.Get("stream")}
+	if l.Project == "" {
+		l.Project = defaultProject
+	}
+	switch {
+	case l.Network != "tcp" && l.Network != "udp" && l.Network != "tls":
+		return Listener{}, fmt.Errorf("syslog listener %q: the scheme must be tcp, udp or tls", raw)
+	case l.Address == "":
+		return Listener{}, fmt.Errorf("syslog listener %q: no address to listen on", raw)
+	case l.Group == "" || l.Stream == "":
+		return Listener{}, fmt.Errorf("syslog listener %q: name the log group and stream with ?group=...&stream=...", raw)
+	}
+	if l.Network == "tls" {
+		cert, err := tls.LoadX509KeyPair(q.Get("cert"), q.Get("key"))
+		if err != nil {
+			return Listener{}, fmt.Errorf("syslog listener %q: the TLS certificate (cert= and key=): %v", raw, err)
+		}
+		l.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	return l, nil
+}
+
+// Server runs listeners until Close.
+type Server struct {
+	core   *ltscore.Core
+	log    *slog.Logger
+	closed chan struct{}
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	closer []io.Closer
+	// addrs are the listeners' actual addresses (a port 0 chosen).
+	addrs []net.Addr
+}
+
+// Start opens every listener, checking that its stream exists, and serves
+// them in the background.
+func Start(ctx context.Context, core *ltscore.Core, log *slog.Logger, listeners []Listener) (*Server, error) {
+	s := &Server{core: core, log: log, closed: make(chan struct{})}
+	for _, l := range listeners {
+		t, err := core.Resolve(ctx, l.Project, l.Group, l.Stream)
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("syslog listener %s://%s: %v", l.Network, l.Address, err)
+		}
+		if err := s.listen(l, t); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("syslog listener %s://%s: %v", l.Network, l.Address, err)
+		}
+	}
+	return s, nil
+}
+
+// Addrs returns the listeners' addresses, in the order configured.
+func (s *Server) Addrs() []net.Addr { return s.addrs }
+
+func (s *Server) listen(l Listener, t ltscore.Target) error {
+	if l.Network == "udp" {
+		pc, err := net.ListenPacket("udp", l.Address)
+		if err != nil {
+			return err
+		}
+		s.track(pc, pc.LocalAddr())
+		s.wg.Add(1)
+		go s.serveUDP(pc, l, t)
+		return nil
+	}
+	ln, err := net.Listen("tcp", l.Address)
+	if err != nil {
+		return err
+	}
+	if l.TLS != nil {
+		ln = tls.NewListener(ln, l.TLS)
+	}
+	s.track(ln, ln.Addr())
+	s.wg.Add(1)
+	go s.serveTCP(ln, l, t)
+	return nil
+}
+
+func (s *Server) track(c io.Closer, a net.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closer = append(s.closer, c)
+	s.addrs = append(s.addrs, a)
+}
+
+// Close stops the listeners and waits for their connections' last
+// batches to be stored.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	select {
+	case <-s.closed:
+	default:
+		close(s.closed)
+	}
+	for _, c := range s.closer {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) serveTCP(ln net.Listener, l Listener, t ltscore.Target) {
+	defer s.wg.Done()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.closed:
+				return
+			default:
+			}
+			s.log.Warn("syslog: accept failed", "listener", l.Address, "error", err)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		s.mu.Lock()
+		s.closer = append(s.closer, conn)
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go s.serveConn(conn, l, t)
+	}
+}
+
+// serveConn reads one connection's messages, framed by octet counts when
+// its first byte is a digit and by newlines otherwise.
+func (s *Server) serveConn(conn net.Conn, l Listener, t ltscore.Target) {
+	defer s.wg.Done()
+	defer conn.Close()
+	b := newBatcher(s, l, t)
+	defer b.stop()
+	r := bufio.NewReader(conn)
+	first, err := r.Peek(1)
+	if err != nil {
+		return
+	}
+	opts := []gosyslog.ParserOption{gosyslog.WithBestEffort(), gosyslog.WithListener(b.add), gosyslog.WithMaxMessageLength(maxMessage),
+		auto.WithRFC3164MachineOptions(rfc3164Options()...)}
+	var p gosyslog.Parser
+	if first[0] >= '0' && first[0] <= '9' {
+		p = octetcounting.NewParserAuto(opts...)
+	} else {
+		p = nontransparent.NewParserAuto(opts...)
+	}
+	p.Parse(r)
+}
+
+func (s *Server) serveUDP(pc net.PacketConn, l Listener, t ltscore.Target) {
+	defer s.wg.Done()
+	b := newBatcher(s, l, t)
+	defer b.stop()
+	m := auto.NewMachine(auto.WithRFC3164Options(rfc3164Options()...), auto.WithRFC5424Options(rfc5424.WithBestEffort()))
+	buf := make([]byte, maxMessage)
+	for {
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		msg, err := m.Parse(trimFrame(buf[:n]))
+		b.add(&gosyslog.Result{Message: msg, Error: err})
+	}
+}
+
+// rfc3164Options read an RFC 3164 timestamp, which has no year and no
+// zone, as this year's in the server's zone, as senders mean it.
+func rfc3164Options() []gosyslog.MachineOption {
+	return []gosyslog.MachineOption{rfc3164.WithYear(rfc3164.CurrentYear{}), rfc3164.WithTimezone(time.Local), rfc3164.WithBestEffort()}
+}
+
+// trimFrame drops the line end a sender may put after a datagram's message.
+func trimFrame(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == 0) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// batcher gathers one connection's (or one UDP listener's) messages and
+// stores them at most flushEvery apart or every flushLines messages.
+type batcher struct {
+	s       *Server
+	l       Listener
+	t       ltscore.Target
+	mu      sync.Mutex
+	pending []message
+	done    chan struct{}
+	ticker  *time.Ticker
+	wg      sync.WaitGroup
+}
+
+type message struct {
+	labels map[string]string
+	entry  logstore.Entry
+}
+
+func newBatcher(s *Server, l Listener, t ltscore.Target) *batcher {
+	b := &batcher{s: s, l: l, t: t, done: make(chan struct{}), ticker: time.NewTicker(flushEvery)}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for {
+			select {
+			case <-b.ticker.C:
+				b.flush()
+			case <-b.done:
+				return
+			}
+		}
+	}()
+	return b
+}
+
+// add takes one parse result.
+func (b *batcher) add(res *gosyslog.Result) {
+	m, ok := toMessage(res, time.Now())
+	if !ok {
+		b.s.log.Warn("syslog: a message could not be read", "listener", b.l.Address, "error", res.Error)
+		return
+	}
+	b.mu.Lock()
+	b.pending = append(b.pending, m)
+	full := len(b.pending) >= flushLines
+	b.mu.Unlock()
+	if full {
+		b.flush()
+	}
+}
+
+// flush stores what is pending, grouped by labels.
+func (b *batcher) flush() {
+	b.mu.Lock()
+	pending := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	if len(pending) == 0 {
+		return
+	}
+	index := map[string]int{}
+	var batches []ltscore.Batch
+	for _, m := range pending {
+		key := m.labels["host"] + "\x00" + m.labels["app"]
+		i, ok := index[key]
+		if !ok {
+			i = len(batches)
+			index[key] = i
+			batches = append(batches, ltscore.Batch{Labels: m.labels, Field: "messages"})
+		}
+		batches[i].Entries = append(batches[i].Entries, m.entry)
+	}
+	refused, err := b.s.core.IngestEach(context.Background(), b.t, batches...)
+	if err != nil {
+		b.s.log.Error("syslog: messages could not be stored", "listener", b.l.Address, "messages", len(pending), "error", err)
+		return
+	}
+	if refused.Lines > 0 {
+		b.s.log.Warn("syslog: messages refused", "listener", b.l.Address, "messages", refused.Lines, "first", refused.First)
+	}
+}
+
+// stop stores what is left and ends the batcher.
+func (b *batcher) stop() {
+	b.ticker.Stop()
+	close(b.done)
+	b.wg.Wait()
+	b.flush()
+}
+
+// toMessage turns a parsed message into a line; false when nothing of it
+// could be read.
+func toMessage(res *gosyslog.Result, now time.Time) (message, bool) {
+	if res.Message == nil {
+		return message{}, false
+	}
+	var base *gosyslog.Base
+	var sd *map[string]map[string]string
+	switch m := res.Message.(type) {
+	case *rfc5424.SyslogMessage:
+		base, sd = &m.Base, m.StructuredData
+	case *rfc3164.SyslogMessage:
+		base = &m.Base
+	}
+	if base == nil || base.Message == nil && base.Hostname == nil && base.Appname == nil {
+		return message{}, false
+	}
+	e := logstore.Entry{TimeNs: now.UnixNano()}
+	if base.Timestamp != nil && !base.Timestamp.IsZero() {
+		e.TimeNs = base.Timestamp.UnixNano()
+	}
+	if base.Message != nil {
+		e.Content = strings.TrimRight(*base.Message, "\r\n")
+	}
+	labels := map[string]string{}
+	if base.Hostname != nil {
+		labels["host"] = *base.Hostname
+	}
+	if base.Appname != nil {
+		labels["app"] = *base.Appname
+	}
+	str := func(name string, v *string) {
+		if v != nil {
+			e.Fields = append(e.Fields, logstore.Field{Name: name, Type: logstore.FieldString, Str: *v})
+		}
+	}
+	str("facility", res.Message.FacilityLevel())
+	str("severity", res.Message.SeverityLevel())
+	str("procid", base.ProcID)
+	str("msgid", base.MsgID)
+	if sd != nil {
+		for id, params := range *sd {
+			for k, v := range params {
+				e.Fields = append(e.Fields, logstore.Field{Name: "sd." + id + "." + k, Type: logstore.FieldString, Str: v})
+			}
+		}
+	}
+	return message{labels: labels, entry: e}, true
+}
