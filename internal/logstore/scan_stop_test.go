@@ -86,8 +86,8 @@ func (m *countingMatcher) Match(string, func(string) (string, bool)) bool {
 func (*countingMatcher) MayMatch(func(string) bool, func(string, string) bool) bool { return true }
 
 // TestScansStopWhenCancelled: once the scan's context is done the matcher
-// is asked about no more rows (beyond those already in other workers'
-// hands) and the scan returns the context's error.
+// is asked about few more rows (those the other worker is on when it
+// sees the end) and the scan returns the context's error.
 func TestScansStopWhenCancelled(t *testing.T) {
 	s := storeWithSegments(t, 20000, true)
 	scans := map[string]func(ctx context.Context, sc Scan) error{
@@ -110,7 +110,7 @@ func TestScansStopWhenCancelled(t *testing.T) {
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("%s cancelled at row %d: %v", name, at, err)
 			}
-			if n := m.seen.Load(); n > at+1 {
+			if n := m.seen.Load(); n > at+64 {
 				t.Fatalf("%s cancelled at row %d: the matcher saw %d rows", name, at, n)
 			}
 			cancel()
