@@ -228,28 +228,11 @@ func (s *segment) columnBlock(i int, sc *Scan, parts Parts, lf labelFuncs, scrat
 		if err != nil {
 			return nil, err
 		}
-		var seqs []uint64
-		if sc.seqs() {
-			if seqs, err = s.readSeqs(i); err != nil {
-				return nil, err
-			}
-		}
-		var fields [][]Field
-		if filter && sc.fieldSearch() {
-			if fields, err = s.readFields(i); err != nil {
-				return nil, err
-			}
-		}
 		if filter {
 			keep = make([]bool, m.rows)
-			if nc != nil && !nc.block(d) {
-				return &Block{}, nil
-			}
 			found := false
-			for r, line := range d.lines {
-				rw := row{line: line, labels: d.labels[r], content: d.contents[r], ext: extAt(nil, seqs, fields, r)}
-				keep[r] = line >= sc.Start && line <= sc.End && (nc == nil || nc.row(d, r)) && sc.match(lf, rw)
-				found = found || keep[r]
+			if err := s.selectRows(i, d, sc, lf, nc, false, func(k int, _ row) { keep[k], found = true, true }); err != nil {
+				return nil, err
 			}
 			if !found {
 				return &Block{}, nil

@@ -554,36 +554,9 @@ func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
 	if err != nil {
 		return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
 	}
-	nc := sc.needleCheck()
-	if nc != nil && !nc.block(d) {
-		return loaded{}
-	}
-	var seqs []uint64
-	if sc.seqs() || sc.wholeRows {
-		if seqs, err = seg.readSeqs(block); err != nil {
-			return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
-		}
-	}
-	var fields [][]Field
-	if sc.Fields || sc.wholeRows || sc.fieldSearch() {
-		if fields, err = seg.readFields(block); err != nil {
-			return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
-		}
-	}
 	var rows []row
-	var last *rowExt // shared by consecutive rows of a batch without fields
-	for i, line := range d.lines {
-		if line < sc.Start || line > sc.End {
-			continue
-		}
-		r := row{line: line, labels: d.labels[i], content: d.contents[i], ext: extAt(last, seqs, fields, i)}
-		last = r.ext
-		if nc != nil && !nc.row(d, i) {
-			continue
-		}
-		if sc.match(lf, r) {
-			rows = append(rows, r)
-		}
+	if err := seg.selectRows(block, d, sc, lf, sc.needleCheck(), sc.Fields, func(_ int, r row) { rows = append(rows, r) }); err != nil {
+		return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
 	}
 	return loaded{rows: rows}
 }
@@ -739,29 +712,8 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 		if err != nil {
 			return j.seg.skipDamaged(j.block, err, false)
 		}
-		if nc != nil && !nc.block(d) {
-			return nil
-		}
-		var seqs []uint64
-		if sc.seqs() {
-			if seqs, err = j.seg.readSeqs(j.block); err != nil {
-				return j.seg.skipDamaged(j.block, err, false)
-			}
-		}
-		var fields [][]Field
-		if sc.fieldSearch() {
-			if fields, err = j.seg.readFields(j.block); err != nil {
-				return j.seg.skipDamaged(j.block, err, false)
-			}
-		}
-		for i, line := range d.lines {
-			r := row{line: line, labels: d.labels[i], content: d.contents[i], ext: extAt(nil, seqs, fields, i)}
-			if nc != nil && !nc.row(d, i) {
-				continue
-			}
-			if line >= sc.Start && line <= sc.End && sc.match(c.lf, r) {
-				add(c, line)
-			}
+		if err := j.seg.selectRows(j.block, d, &sc, c.lf, nc, false, func(_ int, r row) { add(c, r.line) }); err != nil {
+			return j.seg.skipDamaged(j.block, err, false)
 		}
 		return ctx.Err()
 	})
