@@ -25,12 +25,7 @@ const (
 
 // Compact merges small segments wherever a stream's day has enough of them.
 func (s *Store) Compact() error {
-	s.mu.RLock()
-	streams := make([]*stream, 0, len(s.streams))
-	for _, st := range s.streams {
-		streams = append(streams, st)
-	}
-	s.mu.RUnlock()
+	streams := s.streamList()
 	for _, st := range streams {
 		if s.closed.Load() {
 			return nil
@@ -147,4 +142,16 @@ func dropReplaced(fsys vfs.FS, segs []*segment) ([]*segment, error) {
 		keep = append(keep, seg)
 	}
 	return keep, nil
+}
+
+// streamList is the store's streams at this moment, for the background
+// jobs that visit each in turn without holding the store's lock.
+func (s *Store) streamList() []*stream {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	streams := make([]*stream, 0, len(s.streams))
+	for _, st := range s.streams {
+		streams = append(streams, st)
+	}
+	return streams
 }

@@ -42,12 +42,7 @@ func (s *Store) ApplyRetention(now time.Time) error {
 	if s.opts.Retention == nil {
 		return nil
 	}
-	s.mu.RLock()
-	streams := make([]*stream, 0, len(s.streams))
-	for _, st := range s.streams {
-		streams = append(streams, st)
-	}
-	s.mu.RUnlock()
+	streams := s.streamList()
 	for _, st := range streams {
 		ttl := s.opts.Retention(st.id)
 		if ttl <= 0 {
