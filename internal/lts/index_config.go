@@ -1,13 +1,9 @@
 package lts
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 
-	"logtank/internal/catalog"
-	"logtank/internal/logquery"
 	"logtank/internal/ltscore"
 	"logtank/internal/structuring"
 	"logtank/internal/wire"
@@ -15,16 +11,15 @@ import (
 
 // This file serves the index configuration of a stream
 // (/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config).
-// A configuration is stored as a structuring.IndexConfig, whose JSON names
-// are those of the API: the stored text is the GET answer as it is.
+// A configuration is a structuring.IndexConfig, whose JSON names are those
+// of the API; the core stores it and applies it to the searches that follow.
 
 // Limits of an index configuration (lts.md §11.3).
 const (
-	maxSubFields                   = 100
-	maxAliasLen                    = 256
-	minFastAnalysisSampleCount     = 100_000
-	maxFastAnalysisSampleCount     = 10_000_000
-	defaultFastAnalysisSampleCount = 100_000
+	maxSubFields               = 100
+	maxAliasLen                = 256
+	minFastAnalysisSampleCount = 100_000
+	maxFastAnalysisSampleCount = 10_000_000
 )
 
 // ltsIndexConfigInfo is the body of POST, field for field the SDK's
@@ -78,7 +73,7 @@ func (in *ltsIndexConfigInfo) normalize() (structuring.IndexConfig, error) {
 		return structuring.IndexConfig{}, invalid("fullTextIndex is required")
 	}
 	c := structuring.IndexConfig{LogStreamId: in.LogStreamId, SqlAnalysisEnable: in.SqlAnalysisEnable.Value,
-		FastAnalysisSampleCount: defaultFastAnalysisSampleCount, Fields: []structuring.FieldIndex{}}
+		FastAnalysisSampleCount: ltscore.DefaultFastAnalysisSampleCount, Fields: []structuring.FieldIndex{}}
 	if in.FastAnalysisSampleCount.Set {
 		n := in.FastAnalysisSampleCount.Value
 		if n < minFastAnalysisSampleCount || n > maxFastAnalysisSampleCount {
@@ -91,7 +86,7 @@ func (in *ltsIndexConfigInfo) normalize() (structuring.IndexConfig, error) {
 	c.FullTextIndex = structuring.FullTextIndex{Enable: ft.Enable.Value, CaseSensitive: ft.CaseSensitive.Value,
 		IncludeChinese: ft.IncludeChinese.Value, Tokenizer: ft.Tokenizer, Ascii: ft.Ascii}
 	if _, err := structuring.DelimiterSet("fullTextIndex", ft.Tokenizer, ft.Ascii); err != nil {
-		return structuring.IndexConfig{}, structuringError(err)
+		return structuring.IndexConfig{}, ltscore.StructuringError(err)
 	}
 	if len(in.Fields) > structuring.MaxFields {
 		return structuring.IndexConfig{}, invalid("fields must have at most %d fields, got %d", structuring.MaxFields, len(in.Fields))
@@ -100,7 +95,7 @@ func (in *ltsIndexConfigInfo) normalize() (structuring.IndexConfig, error) {
 	for i, f := range in.Fields {
 		at := fmt.Sprintf("fields[%d]", i)
 		if err := structuring.CheckFieldName(at+".fieldName", f.FieldName); err != nil {
-			return structuring.IndexConfig{}, structuringError(err)
+			return structuring.IndexConfig{}, ltscore.StructuringError(err)
 		}
 		if j, dup := seen[f.FieldName]; dup {
 			return structuring.IndexConfig{}, invalid("%s.fieldName %q is already indexed by fields[%d]", at, f.FieldName, j)
@@ -112,7 +107,7 @@ func (in *ltsIndexConfigInfo) normalize() (structuring.IndexConfig, error) {
 			return structuring.IndexConfig{}, ltscore.NotInList(at+".fieldType", "string", "long", "float", "json")
 		}
 		if _, err := structuring.DelimiterSet(at, f.Tokenizer, f.Ascii); err != nil {
-			return structuring.IndexConfig{}, structuringError(err)
+			return structuring.IndexConfig{}, ltscore.StructuringError(err)
 		}
 		alias := deref(f.FieldAnalysisAlias)
 		if len(alias) > maxAliasLen {
@@ -131,7 +126,7 @@ func (in *ltsIndexConfigInfo) normalize() (structuring.IndexConfig, error) {
 		for k, s := range f.LtsSubFieldsInfoList {
 			sat := fmt.Sprintf("%s.ltsSubFieldsInfoList[%d]", at, k)
 			if err := structuring.CheckFieldName(sat+".fieldName", s.FieldName); err != nil {
-				return structuring.IndexConfig{}, structuringError(err)
+				return structuring.IndexConfig{}, ltscore.StructuringError(err)
 			}
 			if subSeen[s.FieldName] {
 				return structuring.IndexConfig{}, invalid("%s.fieldName %q is listed twice", sat, s.FieldName)
@@ -175,15 +170,7 @@ func (s *Service) createIndexConfig(w http.ResponseWriter, r *http.Request) erro
 	if cfg.LogStreamId != streamID {
 		return invalid("logStreamId %q is not the stream of the request path (%s)", cfg.LogStreamId, streamID)
 	}
-	if err := s.checkStream(r, project, "group_id", groupID, "stream_id", streamID); err != nil {
-		return err
-	}
-	text, err := json.Marshal(cfg)
-	if err != nil {
-		return internalFailure(ltscore.ErrInternal, err)
-	}
-	ic := catalog.IndexConfig{StreamID: streamID, ProjectID: project, GroupID: groupID, Config: string(text), UpdatedMS: s.core.Now().UnixMilli()}
-	if err := s.streamConfigSaved(r.Context(), s.db.PutIndexConfig(r.Context(), ic)); err != nil {
+	if err := s.core.SetIndexConfig(r.Context(), project, groupID, streamID, cfg); err != nil {
 		return err
 	}
 	wire.WriteJSON(w, http.StatusOK, indexSaved{ErrorCode: ingestSuccessCode, ErrorMessage: "The index configuration is saved.", Result: streamID})
@@ -192,27 +179,10 @@ func (s *Service) createIndexConfig(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Service) showIndexConfig(w http.ResponseWriter, r *http.Request) error {
 	project, groupID, streamID := r.PathValue("project_id"), r.PathValue("group_id"), r.PathValue("stream_id")
-	if err := s.checkStream(r, project, "group_id", groupID, "stream_id", streamID); err != nil {
+	cfg, _, err := s.core.IndexConfig(r.Context(), project, groupID, streamID)
+	if err != nil {
 		return err
 	}
-	ic, err := s.db.IndexConfigOfStream(r.Context(), project, streamID)
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
-		wire.WriteJSON(w, http.StatusOK, defaultIndexConfig(streamID))
-		return nil
-	case err != nil:
-		return internalFailure(ltscore.ErrInternal, err)
-	}
-	wire.WriteJSON(w, http.StatusOK, json.RawMessage(ic.Config))
+	wire.WriteJSON(w, http.StatusOK, cfg)
 	return nil
-}
-
-// defaultIndexConfig is the configuration of a stream that was never given
-// one: full text indexed, case-insensitive, with the default delimiters.
-func defaultIndexConfig(streamID string) structuring.IndexConfig {
-	return structuring.IndexConfig{
-		FullTextIndex: structuring.FullTextIndex{Enable: true, Tokenizer: logquery.DefaultDelimiters},
-		Fields:        []structuring.FieldIndex{}, LogStreamId: streamID,
-		FastAnalysisSampleCount: defaultFastAnalysisSampleCount,
-	}
 }

@@ -40,8 +40,7 @@ type Config struct {
 }
 
 // Service is the LTS API: the HTTP face of the LTS core, and the
-// management of groups, streams, structuring rules and transfers in the
-// catalog. It is safe for concurrent use.
+// management of groups, streams and transfers in the catalog. It is safe for concurrent use.
 type Service struct {
 	db        *catalog.DB
 	core      *ltscore.Core

@@ -1,13 +1,11 @@
 package lts
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"logtank/internal/catalog"
 	"logtank/internal/ltscore"
 	"logtank/internal/structuring"
 	"logtank/internal/wire"
@@ -97,11 +95,10 @@ func (s *Service) putStructConfig(w http.ResponseWriter, r *http.Request, update
 		return err
 	}
 	project := r.PathValue("project_id")
-	if err := s.checkStream(r, project, "log_group_id", in.LogGroupId, "log_stream_id", in.LogStreamId); err != nil {
+	if err := s.checkStream(r.Context(), project, "log_group_id", in.LogGroupId, "log_stream_id", in.LogStreamId); err != nil {
 		return err
 	}
-	sr := catalog.StructRule{StreamID: in.LogStreamId, ProjectID: project, GroupID: in.LogGroupId,
-		TemplateID: in.TemplateId, TemplateName: in.TemplateName, TemplateType: in.TemplateType}
+	template := ltscore.TemplateRef{ID: in.TemplateId, Name: in.TemplateName, Type: in.TemplateType}
 	var rule structuring.Rule
 	if in.TemplateType == templateBuiltIn {
 		var err error
@@ -109,29 +106,25 @@ func (s *Service) putStructConfig(w http.ResponseWriter, r *http.Request, update
 			return err
 		}
 	} else {
-		t, err := s.db.StructTemplateByID(r.Context(), project, in.TemplateId)
-		switch {
-		case errors.Is(err, catalog.ErrNotFound):
-			return ltscore.ErrTemplateInvalid.WithMsg("%s: the project has no custom template %s", ltscore.ErrTemplateInvalid.Msg, in.TemplateId)
-		case err != nil:
-			return internalFailure(ltscore.ErrInternal, err)
+		t, err := s.core.ConfigTemplate(r.Context(), project, in.TemplateId)
+		if err != nil {
+			return err
 		}
-		if rule, err = structuring.UnmarshalRule([]byte(t.Rule)); err != nil {
-			return internalFailure(ltscore.ErrInternal, err)
-		}
-		sr.TemplateName = t.Name
+		rule, template.Name = t.Rule, t.Name
 	}
 	if err := selectAnalysis(&rule, &in); err != nil {
 		return err
 	}
-	prev, exists, err := s.existingRule(r.Context(), project, in.LogStreamId)
+	set := s.core.SetRule
+	if update {
+		set = s.core.ReplaceRule
+	}
+	id, err := set(r.Context(), project, in.LogGroupId, in.LogStreamId, rule, template)
 	if err != nil {
 		return err
 	}
-	if update && !exists {
-		return ltscore.ErrUpdateStructConfig.WithMsg("%s: the log stream %s has no struct config", ltscore.ErrUpdateStructConfig.Msg, in.LogStreamId)
-	}
-	return s.saveRule(w, r, sr, prev, exists, rule, http.StatusCreated)
+	writeText(w, http.StatusCreated, id)
+	return nil
 }
 
 // selectAnalysis applies a v3 body's quick-analysis choices to the
@@ -143,7 +136,7 @@ func selectAnalysis(rule *structuring.Rule, in *structConfig) error {
 	}
 	p, err := structuring.Compile(rule)
 	if err != nil {
-		return structuringError(err)
+		return ltscore.StructuringError(err)
 	}
 	fields := slices.Clone(p.Fields())
 	if fields == nil && (len(in.DemoFields) > 0 || in.QuickAnalysis.Value) {
@@ -172,7 +165,7 @@ func selectAnalysis(rule *structuring.Rule, in *structConfig) error {
 	}
 	rule.Fields, rule.Tags = fields, tags
 	if err := rule.Validate(); err != nil {
-		return structuringError(err)
+		return ltscore.StructuringError(err)
 	}
 	return nil
 }

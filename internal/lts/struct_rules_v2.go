@@ -1,13 +1,11 @@
 package lts
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"strings"
 
-	"logtank/internal/catalog"
 	"logtank/internal/ltscore"
 	"logtank/internal/structuring"
 	"logtank/internal/wire"
@@ -90,7 +88,7 @@ func parseFieldType(field, s string) (structuring.Type, error) {
 func ruleFromV2(in *structTemplateInfo) (structuring.Rule, error) {
 	kind, err := structuring.ParseKind("parse_type", in.ParseType)
 	if err != nil {
-		return structuring.Rule{}, structuringError(err)
+		return structuring.Rule{}, ltscore.StructuringError(err)
 	}
 	r := structuring.Rule{Kind: kind, Sample: in.Content}
 	if len(in.DemoFields) > structuring.MaxFields {
@@ -143,7 +141,7 @@ func ruleFromV2(in *structTemplateInfo) (structuring.Rule, error) {
 		}
 		d, err := structuring.ParseDelimiter(*in.Tokenizer)
 		if err != nil {
-			return structuring.Rule{}, structuringError(err)
+			return structuring.Rule{}, ltscore.StructuringError(err)
 		}
 		r.Delimiters = []string{d}
 	case structuring.KindNginx:
@@ -161,7 +159,7 @@ func ruleFromV2(in *structTemplateInfo) (structuring.Rule, error) {
 		}
 	}
 	if err := r.Validate(); err != nil {
-		return structuring.Rule{}, structuringError(err)
+		return structuring.Rule{}, ltscore.StructuringError(err)
 	}
 	return r, nil
 }
@@ -281,26 +279,23 @@ func (s *Service) putV2Rule(w http.ResponseWriter, r *http.Request, update bool)
 	if in.ProjectId != "" && in.ProjectId != project {
 		return invalid("project_id %q is not the project of the request path", in.ProjectId)
 	}
-	if err := s.checkStream(r, project, "log_group_id", in.LogGroupId, "log_stream_id", in.LogStreamId); err != nil {
+	if err := s.checkStream(r.Context(), project, "log_group_id", in.LogGroupId, "log_stream_id", in.LogStreamId); err != nil {
 		return err
 	}
 	rule, err := ruleFromV2(&in)
 	if err != nil {
 		return err
 	}
-	prev, exists, err := s.existingRule(r.Context(), project, in.LogStreamId)
+	set, status := s.core.SetRule, http.StatusCreated
+	if update {
+		set, status = s.core.ReplaceRule, http.StatusOK
+	}
+	id, err := set(r.Context(), project, in.LogGroupId, in.LogStreamId, rule, ltscore.TemplateRef{})
 	if err != nil {
 		return err
 	}
-	if update && !exists {
-		return ltscore.ErrStructNotFound.WithMsg("Query empty.: the log stream %s has no struct template to update", in.LogStreamId)
-	}
-	status := http.StatusCreated
-	if update {
-		status = http.StatusOK
-	}
-	sr := catalog.StructRule{StreamID: in.LogStreamId, ProjectID: project, GroupID: in.LogGroupId}
-	return s.saveRule(w, r, sr, prev, exists, rule, status)
+	writeText(w, status, id)
+	return nil
 }
 
 // showStructJSON is the GET answer: the SDK's ShowStructTemplateResponse
@@ -315,26 +310,16 @@ type showStructJSON struct {
 func (s *Service) showStructTemplate(w http.ResponseWriter, r *http.Request) error {
 	project, q := r.PathValue("project_id"), r.URL.Query()
 	groupID, streamID := q.Get("logGroupId"), q.Get("logStreamId")
-	if err := s.checkStream(r, project, "logGroupId", groupID, "logStreamId", streamID); err != nil {
+	if err := s.checkStream(r.Context(), project, "logGroupId", groupID, "logStreamId", streamID); err != nil {
 		return err
 	}
-	sr, exists, err := s.existingRule(r.Context(), project, streamID)
+	sr, err := s.core.Rule(r.Context(), project, groupID, streamID)
 	if err != nil {
 		return err
 	}
-	if !exists {
-		return ltscore.ErrStructNotFound.WithMsg("Query empty.: the log stream %s has no struct template", streamID)
-	}
-	rule, err := structuring.UnmarshalRule([]byte(sr.Rule))
-	if err != nil {
-		return internalFailure(ltscore.ErrInternal, err)
-	}
-	out := showStructJSON{showStructTemplateResponse: showRule(&rule, showMeta{
-		ID: sr.ID, ProjectID: project, LogGroupID: sr.GroupID, LogStreamID: streamID, TemplateName: sr.TemplateName,
-	})}
-	if st, ok := s.core.RuleStats(streamID, sr.ID); ok {
-		out.UnparsedLines, out.FailedValues = st.Unparsed, st.Failed
-	}
+	out := showStructJSON{showStructTemplateResponse: showRule(&sr.Rule, showMeta{
+		ID: sr.ID, ProjectID: project, LogGroupID: sr.GroupID, LogStreamID: streamID, TemplateName: sr.Template.Name,
+	}), UnparsedLines: sr.Stats.Unparsed, FailedValues: sr.Stats.Failed}
 	wire.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -347,13 +332,7 @@ func (s *Service) deleteStructTemplate(w http.ResponseWriter, r *http.Request) e
 	if in.Id == "" {
 		return invalid("id is required")
 	}
-	switch _, err := s.db.DeleteStructRule(r.Context(), r.PathValue("project_id"), in.Id); {
-	case errors.Is(err, catalog.ErrNotFound):
-		return ltscore.ErrStructNotFound.WithMsg("Query empty.: no struct template has id %s", in.Id)
-	case err != nil:
-		return internalFailure(ltscore.ErrInternal, err)
-	}
-	if err := s.reloadStreams(r.Context()); err != nil {
+	if err := s.core.DeleteRule(r.Context(), r.PathValue("project_id"), in.Id); err != nil {
 		return err
 	}
 	writeText(w, http.StatusOK, in.Id)

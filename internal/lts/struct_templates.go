@@ -2,16 +2,12 @@ package lts
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
-	"logtank/internal/catalog"
 	"logtank/internal/ltscore"
 	"logtank/internal/structuring"
 	"logtank/internal/wire"
@@ -258,14 +254,14 @@ func ruleFromTemplate(m *structTemplateModel) (structuring.Rule, error) {
 	case structuring.KindSplit:
 		d, err := structuring.ParseDelimiter(in.Tokenizer)
 		if err != nil {
-			return structuring.Rule{}, structuringError(err)
+			return structuring.Rule{}, ltscore.StructuringError(err)
 		}
 		r.Delimiters = []string{d}
 	case structuring.KindNginx:
 		r.LogFormat = in.LogFormat
 	}
 	if err := r.Validate(); err != nil {
-		return structuring.Rule{}, structuringError(err)
+		return structuring.Rule{}, ltscore.StructuringError(err)
 	}
 	return r, nil
 }
@@ -286,19 +282,10 @@ func (s *Service) createCustomTemplate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	text, err := json.Marshal(rule)
+	t, err := s.core.CreateTemplate(r.Context(), r.PathValue("project_id"),
+		ltscore.Template{Name: in.TemplateName, Type: templateTypes[rule.Kind], Rule: rule})
 	if err != nil {
-		return internalFailure(ltscore.ErrInternal, err)
-	}
-	project := r.PathValue("project_id")
-	t := catalog.StructTemplate{ID: uuid.NewString(), ProjectID: project, Name: in.TemplateName,
-		Rule: string(text), CreatedMS: s.core.Now().UnixMilli()}
-	t.Type = templateTypes[rule.Kind]
-	switch err := s.db.CreateStructTemplate(r.Context(), t); {
-	case errors.Is(err, catalog.ErrExists):
-		return invalid("template_name %q is already used by a custom template of the project", in.TemplateName)
-	case err != nil:
-		return internalFailure(ltscore.ErrInternal, err)
+		return err
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"id": t.ID})
 	return nil
@@ -308,29 +295,22 @@ func (s *Service) createCustomTemplate(w http.ResponseWriter, r *http.Request) e
 // query parameter, or all of them without it.
 func (s *Service) listCustomTemplates(w http.ResponseWriter, r *http.Request) error {
 	project, id := r.PathValue("project_id"), r.URL.Query().Get("id")
-	var stored []catalog.StructTemplate
+	var templates []ltscore.Template
 	if id != "" {
-		t, err := s.db.StructTemplateByID(r.Context(), project, id)
-		switch {
-		case errors.Is(err, catalog.ErrNotFound):
-			return ltscore.ErrFindTemplate.WithMsg("%s: the project has no custom template %s", ltscore.ErrFindTemplate.Msg, id)
-		case err != nil:
-			return internalFailure(ltscore.ErrInternal, err)
+		t, err := s.core.Template(r.Context(), project, id)
+		if err != nil {
+			return err
 		}
-		stored = append(stored, t)
+		templates = append(templates, t)
 	} else {
 		var err error
-		if stored, err = s.db.StructTemplates(r.Context(), project); err != nil {
-			return internalFailure(ltscore.ErrInternal, err)
+		if templates, err = s.core.Templates(r.Context(), project); err != nil {
+			return err
 		}
 	}
-	out := make([]structTemplateModel, 0, len(stored))
-	for _, t := range stored {
-		rule, err := structuring.UnmarshalRule([]byte(t.Rule))
-		if err != nil {
-			return internalFailure(ltscore.ErrInternal, err)
-		}
-		out = append(out, templateModel(&rule, t.ID, project, t.Name, t.CreatedMS))
+	out := make([]structTemplateModel, 0, len(templates))
+	for _, t := range templates {
+		out = append(out, templateModel(&t.Rule, t.ID, project, t.Name, t.CreatedMS))
 	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{"results": out})
 	return nil
@@ -346,12 +326,12 @@ type briefTemplateJSON struct {
 
 func (s *Service) listBriefCustomTemplates(w http.ResponseWriter, r *http.Request) error {
 	project := r.PathValue("project_id")
-	stored, err := s.db.StructTemplates(r.Context(), project)
+	templates, err := s.core.Templates(r.Context(), project)
 	if err != nil {
-		return internalFailure(ltscore.ErrInternal, err)
+		return err
 	}
-	out := make([]briefTemplateJSON, 0, len(stored))
-	for _, t := range stored {
+	out := make([]briefTemplateJSON, 0, len(templates))
+	for _, t := range templates {
 		out = append(out, briefTemplateJSON{CreateTime: t.CreatedMS, ID: t.ID, TemplateName: t.Name, TemplateType: t.Type, ProjectID: project})
 	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{"results": out})
@@ -363,11 +343,8 @@ func (s *Service) deleteCustomTemplate(w http.ResponseWriter, r *http.Request) e
 	if id == "" {
 		return invalid("id is required")
 	}
-	switch err := s.db.DeleteStructTemplate(r.Context(), r.PathValue("project_id"), id); {
-	case errors.Is(err, catalog.ErrNotFound):
-		return ltscore.ErrFindTemplate.WithMsg("%s: the project has no custom template %s", ltscore.ErrFindTemplate.Msg, id)
-	case err != nil:
-		return internalFailure(ltscore.ErrInternal, err)
+	if err := s.core.DeleteTemplate(r.Context(), r.PathValue("project_id"), id); err != nil {
+		return err
 	}
 	wire.NoContent(w)
 	return nil

@@ -83,7 +83,9 @@ func (c *Core) Logs() *logstore.Store { return c.logs }
 func (c *Core) Now() time.Time { return c.now() }
 
 // Reload refreshes what the core caches of streams, their rules and index
-// configurations; callers that change them in the catalog call it after.
+// configurations; callers that change groups or streams in the catalog
+// call it after (the core's own operations on rules and index
+// configurations reload by themselves).
 func (c *Core) Reload(ctx context.Context) error { return c.streams.reload(ctx) }
 
 // RuleStats is what ingestion counted with a stream's structuring rule

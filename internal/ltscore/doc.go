@@ -1,8 +1,10 @@
 // Package ltscore is the LTS core: ingestion, search with the paging of
 // seed 004, counts, histograms, context and SQL (plain, and "search |
-// SQL") over the catalog's log streams and the log engine, with every rule
-// of the service that is not about HTTP: validation, TTL and size checks,
-// query limits, the error catalogue (LTS.xxxx) in errors.go.
+// SQL") over the catalog's log streams and the log engine, the structuring
+// rules, custom templates and index configurations of streams (rules.go,
+// templates.go, index_config.go), with every rule of the service that is
+// not about HTTP: validation, TTL and size checks, query limits, the error
+// catalogue (LTS.xxxx) in errors.go.
 //
 // Every door calls it: the LTS HTTP handlers in package lts, shipper
 // protocols, the console, background jobs such as alarms. Each operation
@@ -16,6 +18,7 @@
 //		StartMS: from, EndMS: to, TimeSet: true, Keywords: "error", Limit: 100, Count: true})
 //	sql, err := core.SQL(ctx, ltscore.SQLRequest{Project: project, Stream: stream,
 //		Window: w, Search: "error", SQL: "select count(*)", Field: "condition"})
+//	ruleID, err := core.SetRule(ctx, project, group, stream, rule, ltscore.TemplateRef{})
 //
 // It never imports net/http nor reads a request or writes a response: wire
 // shapes, lenient JSON decoding and status rendering belong to the doors.

@@ -1,9 +1,11 @@
 package ltscore
 
 import (
+	"errors"
 	"strings"
 
 	"logtank/internal/apierr"
+	"logtank/internal/structuring"
 )
 
 // The LTS error catalogue: status, code and message as the service sends them.
@@ -73,4 +75,18 @@ func NotInList(field string, list ...string) *apierr.Error {
 // required form.
 func BadPattern(field string) *apierr.Error {
 	return ErrBadPattern.WithMsg("%s is invalid, please verify if it's provided as required", field)
+}
+
+// StructuringError maps a validation failure of package structuring onto
+// the catalogue: a value outside an enumeration is LTS.1901, anything else
+// LTS.0009; both keep the message, which names the field.
+func StructuringError(err error) error {
+	var se *structuring.Error
+	if errors.As(err, &se) && se.Kind == structuring.NotInList {
+		return ErrNotInList.WithMsg("%s", se.Msg)
+	}
+	if errors.As(err, &se) {
+		return Invalid("%s", se.Msg)
+	}
+	return Invalid("%v", err)
 }
