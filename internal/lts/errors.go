@@ -2,7 +2,6 @@ package lts
 
 import (
 	"logtank/internal/ltscore"
-
 	"logtank/internal/wire"
 )
 

@@ -1,13 +1,10 @@
 package lts
 
 import (
-	"errors"
-	"logtank/internal/ltscore"
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"logtank/internal/catalog"
+	"logtank/internal/ltscore"
 	"logtank/internal/wire"
 )
 
@@ -37,30 +34,11 @@ func (s *Service) createGroup(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := checkName("log_group_name", req.Name); err != nil {
-		return err
-	}
-	if err := checkTTL(req.TTL, true); err != nil {
-		return err
-	}
-	if err := checkAlias("log_group_name_alias", req.Alias); err != nil {
-		return err
-	}
-	tags, err := tagMap(req.Tags)
+	g, err := s.core.CreateGroup(r.Context(), r.PathValue("project_id"), ltscore.GroupSpec{
+		Name: req.Name, Alias: req.Alias, TTL: ttlOf(req.TTL), Tags: tagsOf(req.Tags),
+	})
 	if err != nil {
 		return err
-	}
-	g := catalog.LogGroup{
-		ID: uuid.NewString(), ProjectID: r.PathValue("project_id"), Name: req.Name, Alias: req.Alias,
-		TTLDays: int(req.TTL.Value), Tags: tags, CreatedMS: s.core.Now().UnixMilli(),
-	}
-	switch err := s.db.CreateLogGroup(r.Context(), g, MaxGroupsPerProject); {
-	case errors.Is(err, catalog.ErrExists):
-		return ltscore.ErrGroupExists
-	case errors.Is(err, catalog.ErrQuota):
-		return ltscore.ErrGroupQuota.WithMsg("%s (%d)", ltscore.ErrGroupQuota.Msg, MaxGroupsPerProject)
-	case err != nil:
-		return internalFailure(ltscore.ErrCreateGroup, err)
 	}
 	wire.WriteJSON(w, http.StatusCreated, map[string]string{"log_group_id": g.ID})
 	return nil
@@ -91,21 +69,8 @@ func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if err := checkTTL(req.TTL, true); err != nil {
-		return err
-	}
-	tags, err := tagMap(req.Tags)
+	g, err := s.core.UpdateGroup(r.Context(), r.PathValue("project_id"), r.PathValue("log_group_id"), ttlOf(req.TTL), tagsOf(req.Tags))
 	if err != nil {
-		return err
-	}
-	g, err := s.db.UpdateLogGroup(r.Context(), r.PathValue("project_id"), r.PathValue("log_group_id"), int(req.TTL.Value), tags)
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
-		return ltscore.ErrGroupNotFound
-	case err != nil:
-		return internalFailure(ltscore.ErrUpdateGroup, err)
-	}
-	if err := s.reloadStreams(r.Context()); err != nil {
 		return err
 	}
 	wire.WriteJSON(w, http.StatusOK, groupUpdated{CreatedMS: g.CreatedMS, ID: g.ID, Name: g.Name, TTLDays: g.TTLDays})
@@ -113,29 +78,8 @@ func (s *Service) updateGroup(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) deleteGroup(w http.ResponseWriter, r *http.Request) error {
-	project, groupID := r.PathValue("project_id"), r.PathValue("log_group_id")
-	streams, err := s.db.LogStreams(r.Context(), project, catalog.StreamFilter{GroupID: groupID})
-	if err != nil {
-		return internalFailure(ltscore.ErrDeleteGroup, err)
-	}
-	var inUse *catalog.InUseError
-	switch err := s.db.DeleteLogGroup(r.Context(), project, groupID); {
-	case errors.Is(err, catalog.ErrNotFound):
-		return ltscore.ErrGroupNotFound
-	case errors.As(err, &inUse):
-		return ltscore.ErrGroupInTransfer.WithMsg("%s (transfer %s)", ltscore.ErrGroupInTransfer.Msg, inUse.TransferID)
-	case err != nil:
-		return internalFailure(ltscore.ErrDeleteGroup, err)
-	}
-	if err := s.reloadStreams(r.Context()); err != nil {
+	if err := s.core.DeleteGroup(r.Context(), r.PathValue("project_id"), r.PathValue("log_group_id")); err != nil {
 		return err
-	}
-	// The catalog no longer has the streams: should removing their logs
-	// fail now, the next start removes them.
-	for _, st := range streams {
-		if err := s.core.Logs().DeleteStream(st.ID); err != nil {
-			return internalFailure(ltscore.ErrDeleteGroup, err)
-		}
 	}
 	wire.NoContent(w)
 	return nil

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"logtank/internal/ltscore"
 	"net/http"
 	"strings"
 
 	"logtank/internal/logstore"
+	"logtank/internal/ltscore"
 	"logtank/internal/wire"
 )
 

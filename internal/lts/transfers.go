@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"logtank/internal/ltscore"
 	"net/http"
 	"regexp"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"logtank/internal/catalog"
+	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
 	"logtank/internal/transfer"
 	"logtank/internal/wire"
@@ -227,7 +227,7 @@ func (s *Service) transferGroup(r *http.Request, project, id string) (catalog.Lo
 	if id == "" {
 		return catalog.LogGroup{}, invalid("log_group_id is required")
 	}
-	g, err := s.group(r, project, id)
+	g, err := s.core.Group(r.Context(), project, id)
 	if errors.Is(err, ltscore.ErrGroupNotFound) {
 		return g, ltscore.ErrGroupNotFound.WithMsg("The log group does not existed: %s", id)
 	}
