@@ -101,6 +101,8 @@ type Server struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	closer []io.Closer
+	// conns are the open connections, closed with the server.
+	conns map[net.Conn]struct{}
 	// addrs are the listeners' actual addresses (a port 0 chosen).
 	addrs []net.Addr
 }
@@ -108,7 +110,7 @@ type Server struct {
 // Start opens every listener, checking that its stream exists, and serves
 // them in the background.
 func Start(ctx context.Context, core *ltscore.Core, log *slog.Logger, listeners []Listener) (*Server, error) {
-	s := &Server{core: core, log: log, closed: make(chan struct{})}
+	s := &Server{core: core, log: log, closed: make(chan struct{}), conns: map[net.Conn]struct{}{}}
 	for _, l := range listeners {
 		t, err := core.Resolve(ctx, l.Project, l.Group, l.Stream)
 		if err != nil {
@@ -169,6 +171,9 @@ func (s *Server) Close() error {
 	for _, c := range s.closer {
 		c.Close()
 	}
+	for c := range s.conns {
+		c.Close()
+	}
 	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
@@ -189,10 +194,15 @@ func (s *Server) serveTCP(ln net.Listener, l Listener, t ltscore.Target) {
 			continue
 		}
 		s.mu.Lock()
-		s.closer = append(s.closer, conn)
+		select {
+		case <-s.closed:
+			conn.Close()
+		default:
+			s.conns[conn] = struct{}{}
+			s.wg.Add(1)
+			go s.serveConn(conn, l, t)
+		}
 		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.serveConn(conn, l, t)
 	}
 }
 
@@ -200,7 +210,12 @@ func (s *Server) serveTCP(ln net.Listener, l Listener, t ltscore.Target) {
 // its first byte is a digit and by newlines otherwise.
 func (s *Server) serveConn(conn net.Conn, l Listener, t ltscore.Target) {
 	defer s.wg.Done()
-	defer conn.Close()
+	defer func() {
+		conn.Close()
+		s.mu.Lock()
+		delete(s.conns, conn)
+		s.mu.Unlock()
+	}()
 	b := newBatcher(s, l, t)
 	defer b.stop()
 	r := bufio.NewReader(conn)
