@@ -100,3 +100,39 @@ func TestSyslogListenerNeedsAStream(t *testing.T) {
 		}
 	}
 }
+
+// TestSyslogFramingLimits: over TCP with newline framing, a message longer
+// than the limit is dropped without holding the connection's memory, the
+// next one is read; a message the parser reads only in part is kept whole
+// as its raw text.
+func TestSyslogFramingLimits(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, dir)
+	group, stream := e.createStream(t, "system", "syslog")
+	e.stop()
+	e = startWith(t, dir, func(c *server.Config) { c.Syslog = []string{"tcp://127.0.0.1:0?group=system&stream=syslog"} })
+	conn, err := net.Dial("tcp", e.app.SyslogAddrs()[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "<34>1 2026-01-01T00:00:00Z host app - - - %s\n", strings.Repeat("x", 1<<20))
+	fmt.Fprintf(conn, "<34>1 %s myhost myapp - - [broken sd zzzmarker payload text\n", time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(conn, "<34>1 %s myhost myapp - - - after the long one\n", time.Now().UTC().Format(time.RFC3339))
+	conn.Close()
+	var got []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		got = got[:0]
+		for _, l := range otlpLines(t, e, group, stream, "zzzmarker or after") {
+			got = append(got, *l.Content)
+		}
+		if len(got) == 2 {
+			break
+		}
+	}
+	if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "[broken sd zzzmarker payload text") || !strings.Contains(strings.Join(got, "\n"), "after the long one") {
+		t.Fatalf("lines %q", got)
+	}
+	if lines := otlpLines(t, e, group, stream, ""); len(lines) != 2 {
+		t.Fatalf("%d lines stored, want the 2 within the limit", len(lines))
+	}
+}

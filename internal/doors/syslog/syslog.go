@@ -20,6 +20,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,7 +32,6 @@ import (
 
 	gosyslog "github.com/leodido/go-syslog/v4"
 	"github.com/leodido/go-syslog/v4/auto"
-	"github.com/leodido/go-syslog/v4/nontransparent"
 	"github.com/leodido/go-syslog/v4/octetcounting"
 	"github.com/leodido/go-syslog/v4/rfc3164"
 	"github.com/leodido/go-syslog/v4/rfc5424"
@@ -42,10 +42,14 @@ import (
 
 // Batching of a connection's messages.
 const (
-	flushEvery   = 200 * time.Millisecond
-	flushLines   = 1000
-	maxMessage   = 64 << 10 // bytes of one message (octet-counted or datagram)
-	udpBatchWait = flushEvery
+	flushEvery = 200 * time.Millisecond
+	flushLines = 1000
+	flushBytes = 4 << 20
+	maxMessage = 64 << 10 // bytes of one message
+	// maxConns bounds the open syslog connections; idleTimeout ends a
+	// connection silent that long.
+	maxConns    = 1024
+	idleTimeout = 10 * time.Minute
 )
 
 // Listener is one configured listener: where it listens and the stream it
@@ -198,6 +202,11 @@ func (s *Server) serveTCP(ln net.Listener, l Listener, t ltscore.Target) {
 		case <-s.closed:
 			conn.Close()
 		default:
+			if len(s.conns) >= maxConns {
+				s.log.Warn("syslog: too many connections; one refused", "listener", l.Address, "limit", maxConns)
+				conn.Close()
+				break
+			}
 			s.conns[conn] = struct{}{}
 			s.wg.Add(1)
 			go s.serveConn(conn, l, t)
@@ -218,35 +227,66 @@ func (s *Server) serveConn(conn net.Conn, l Listener, t ltscore.Target) {
 	}()
 	b := newBatcher(s, l, t)
 	defer b.stop()
-	r := bufio.NewReader(conn)
+	r := bufio.NewReaderSize(&idleReader{conn}, maxMessage)
 	first, err := r.Peek(1)
 	if err != nil {
 		return
 	}
-	opts := []gosyslog.ParserOption{gosyslog.WithBestEffort(), gosyslog.WithListener(b.add), gosyslog.WithMaxMessageLength(maxMessage),
-		auto.WithRFC3164MachineOptions(rfc3164Options()...)}
-	var p gosyslog.Parser
 	if first[0] >= '0' && first[0] <= '9' {
-		p = octetcounting.NewParserAuto(opts...)
-	} else {
-		p = nontransparent.NewParserAuto(opts...)
+		p := octetcounting.NewParserAuto(gosyslog.WithBestEffort(), gosyslog.WithListener(b.add), gosyslog.WithMaxMessageLength(maxMessage),
+			auto.WithRFC3164MachineOptions(rfc3164Options()...))
+		p.Parse(r)
+		return
 	}
-	p.Parse(r)
+	// Newline framing is read here, a frame at most maxMessage bytes (the
+	// parser's own would buffer a frame without end), each parsed alone.
+	m := newMachine()
+	for {
+		frame, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			s.log.Warn("syslog: a message longer than the limit was dropped", "listener", l.Address, "limit", maxMessage)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = r.ReadSlice('\n')
+			}
+			if err != nil {
+				return
+			}
+			continue
+		}
+		if len(frame) > 0 {
+			b.addFrame(m, frame)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// idleReader ends a connection that has sent nothing for idleTimeout.
+type idleReader struct{ conn net.Conn }
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	r.conn.SetReadDeadline(time.Now().Add(idleTimeout))
+	return r.conn.Read(p)
+}
+
+// newMachine parses one message of either RFC.
+func newMachine() gosyslog.Machine {
+	return auto.NewMachine(auto.WithRFC3164Options(rfc3164Options()...), auto.WithRFC5424Options(rfc5424.WithBestEffort()))
 }
 
 func (s *Server) serveUDP(pc net.PacketConn, l Listener, t ltscore.Target) {
 	defer s.wg.Done()
 	b := newBatcher(s, l, t)
 	defer b.stop()
-	m := auto.NewMachine(auto.WithRFC3164Options(rfc3164Options()...), auto.WithRFC5424Options(rfc5424.WithBestEffort()))
+	m := newMachine()
 	buf := make([]byte, maxMessage)
 	for {
 		n, _, err := pc.ReadFrom(buf)
 		if err != nil {
 			return
 		}
-		msg, err := m.Parse(trimFrame(buf[:n]))
-		b.add(&gosyslog.Result{Message: msg, Error: err})
+		b.addFrame(m, buf[:n])
 	}
 }
 
@@ -272,6 +312,7 @@ type batcher struct {
 	t       ltscore.Target
 	mu      sync.Mutex
 	pending []message
+	bytes   int // of the pending messages' texts
 	done    chan struct{}
 	ticker  *time.Ticker
 	wg      sync.WaitGroup
@@ -299,6 +340,21 @@ func newBatcher(s *Server, l Listener, t ltscore.Target) *batcher {
 	return b
 }
 
+// addFrame parses one framed message. A message the parser could read
+// only in part is stored whole, as its raw text, so nothing is lost.
+func (b *batcher) addFrame(m gosyslog.Machine, frame []byte) {
+	frame = trimFrame(frame)
+	if len(frame) == 0 {
+		return
+	}
+	msg, err := m.Parse(frame)
+	if err == nil {
+		b.add(&gosyslog.Result{Message: msg})
+		return
+	}
+	b.keep(message{labels: map[string]string{}, entry: logstore.Entry{TimeNs: time.Now().UnixNano(), Content: string(frame)}})
+}
+
 // add takes one parse result.
 func (b *batcher) add(res *gosyslog.Result) {
 	m, ok := toMessage(res, time.Now())
@@ -306,9 +362,15 @@ func (b *batcher) add(res *gosyslog.Result) {
 		b.s.log.Warn("syslog: a message could not be read", "listener", b.l.Address, "error", res.Error)
 		return
 	}
+	b.keep(m)
+}
+
+// keep queues a message, storing the queue when it is large.
+func (b *batcher) keep(m message) {
 	b.mu.Lock()
 	b.pending = append(b.pending, m)
-	full := len(b.pending) >= flushLines
+	b.bytes += len(m.entry.Content)
+	full := len(b.pending) >= flushLines || b.bytes >= flushBytes
 	b.mu.Unlock()
 	if full {
 		b.flush()
@@ -319,7 +381,7 @@ func (b *batcher) add(res *gosyslog.Result) {
 func (b *batcher) flush() {
 	b.mu.Lock()
 	pending := b.pending
-	b.pending = nil
+	b.pending, b.bytes = nil, 0
 	b.mu.Unlock()
 	if len(pending) == 0 {
 		return
@@ -336,7 +398,15 @@ func (b *batcher) flush() {
 		}
 		batches[i].Entries = append(batches[i].Entries, m.entry)
 	}
-	refused, err := b.s.core.IngestEach(context.Background(), b.t, batches...)
+	// The stream is looked up again: it may have been deleted, or its TTL
+	// changed, since the listener started.
+	ctx := context.Background()
+	t, err := b.s.core.Resolve(ctx, b.l.Project, b.l.Group, b.l.Stream)
+	if err != nil {
+		b.s.log.Error("syslog: the listener's stream is gone; messages dropped", "listener", b.l.Address, "messages", len(pending), "error", err)
+		return
+	}
+	refused, err := b.s.core.IngestEach(ctx, t, batches...)
 	if err != nil {
 		b.s.log.Error("syslog: messages could not be stored", "listener", b.l.Address, "messages", len(pending), "error", err)
 		return
