@@ -151,6 +151,13 @@ func TestOTLPJSONAndErrors(t *testing.T) {
 		t.Fatal("a 2,000-byte resource attribute became a label")
 	}
 
+	many := plog.NewLogs()
+	records := many.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for range 100_001 {
+		records.AppendEmpty()
+	}
+	manyProto, _ := plogotlp.NewExportRequestFromLogs(many).MarshalProto()
+	manyJSON := []byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[` + strings.TrimSuffix(strings.Repeat("{},", 400_001), ",") + `]}]}]}`)
 	for _, tc := range []struct {
 		name   string
 		path   string
@@ -159,6 +166,8 @@ func TestOTLPJSONAndErrors(t *testing.T) {
 		status int
 		code   string
 	}{
+		{"too many records", path + "?group=jobs&stream=batch", manyProto, http.Header{"Content-Type": {"application/x-protobuf"}}, 400, "LTS.0009"},
+		{"too many JSON objects", path + "?group=jobs&stream=batch", manyJSON, nil, 400, "LTS.0009"},
 		{"wrong secret", path + "?group=jobs&stream=batch", body, http.Header{"Authorization": {basicAuth(testAK, "wrong")}}, 401, "LTS.0003"},
 		{"no credentials", path + "?group=jobs&stream=batch", body, http.Header{"Authorization": {""}}, 401, "LTS.0003"},
 		{"another project", "/v2/ffffffffffffffffffffffffffffffff/otlp/v1/logs?group=jobs&stream=batch", body, nil, 403, "LTS.0001"},

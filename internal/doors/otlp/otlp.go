@@ -18,6 +18,7 @@
 package otlp
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"mime"
@@ -27,6 +28,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"logtank/internal/doors"
 	"logtank/internal/logstore"
@@ -41,10 +43,14 @@ const Path = "/v2/{project_id}/otlp/v1/logs"
 
 // Limits on what one record brings, beyond the core's own.
 const (
-	maxFields      = 128 // structured fields of one line
-	maxLabels      = 64
-	maxLabelKeyLen = 128
-	maxLabelValLen = 1024
+	// maxDecodedRecords bounds what is decoded: the log records of a
+	// protobuf request (the core's per-request limit), or the objects of
+	// a JSON one, where a record with a few attributes is several.
+	maxDecodedRecords = 4 * ltscore.MaxBatchLines
+	maxFields         = 128 // structured fields of one line
+	maxLabels         = 64
+	maxLabelKeyLen    = 128
+	maxLabelValLen    = 1024
 )
 
 const (
@@ -82,6 +88,11 @@ func (d *Door) export(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return ltscore.Invalid("%v", err)
 	}
+	// Decoding costs far more memory than the body: the records are
+	// counted (or, for JSON, bounded by its objects) before.
+	if n := recordsBound(body, ct == contentJSON); n > maxDecodedRecords {
+		return ltscore.Invalid("the request holds more than %d log records (or, in JSON, %d objects); send smaller batches", ltscore.MaxBatchLines, maxDecodedRecords)
+	}
 	req := plogotlp.NewExportRequest()
 	if ct == contentJSON {
 		err = req.UnmarshalJSON(body)
@@ -90,6 +101,9 @@ func (d *Door) export(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return ltscore.Invalid("the body is not an OTLP logs export request (%s): %v", ct, err)
+	}
+	if n := req.Logs().LogRecordCount(); n > ltscore.MaxBatchLines {
+		return ltscore.Invalid("the request holds %d log records, more than the limit of %d", n, ltscore.MaxBatchLines)
 	}
 	t, err := doors.Target(r, d.core)
 	if err != nil {
@@ -209,4 +223,51 @@ func field(name string, v pcommon.Value) logstore.Field {
 		return logstore.Field{Name: name, Type: logstore.FieldFloat, Float: v.Double()}
 	}
 	return logstore.Field{Name: name, Type: logstore.FieldString, Str: v.AsString()}
+}
+
+// recordsBound is the number of log records of a protobuf request,
+// counted without decoding them (0 when it is not well-formed: decoding
+// reports that), or for JSON the number of objects, which no request can
+// have fewer of than records.
+func recordsBound(body []byte, json bool) int {
+	if json {
+		return bytes.Count(body, []byte{'{'})
+	}
+	n := 0
+	// ExportLogsServiceRequest.resource_logs = 1, ResourceLogs.scope_logs
+	// = 2, ScopeLogs.log_records = 2.
+	eachMessage(body, 1, func(rl []byte) {
+		eachMessage(rl, 2, func(sl []byte) {
+			eachMessage(sl, 2, func([]byte) { n++ })
+		})
+	})
+	if n > ltscore.MaxBatchLines {
+		return maxDecodedRecords + 1
+	}
+	return n
+}
+
+// eachMessage calls fn with every embedded message of field num of the
+// protobuf message b, stopping at the first malformed field.
+func eachMessage(b []byte, num protowire.Number, fn func([]byte)) {
+	for len(b) > 0 {
+		f, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return
+		}
+		b = b[n:]
+		if f == num && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return
+			}
+			fn(v)
+			b = b[n:]
+			continue
+		}
+		if n = protowire.ConsumeFieldValue(f, typ, b); n < 0 {
+			return
+		}
+		b = b[n:]
+	}
 }
