@@ -148,6 +148,7 @@ not a document
 		{"empty", bulk, "\n\n", nil, 400, "LTS.0009"},
 		{"action without document", bulk, "{\"index\":{\"_index\":\"nginx\"}}\n", nil, 400, "LTS.0009"},
 		{"unknown action", bulk, "{\"upsert\":{}}\n{}\n", nil, 400, "LTS.0009"},
+		{"too many actions", bulk, strings.Repeat("{\"index\":{}}\n{}\n", 100_001), nil, 400, "LTS.0009"},
 		{"bad gzip", bulk, body, http.Header{"Content-Encoding": {"gzip"}}, 400, "LTS.0009"},
 	} {
 		status, resp := post(tc.path, tc.body, tc.header)

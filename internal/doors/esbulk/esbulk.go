@@ -230,6 +230,9 @@ func (d *Door) parse(body []byte, pathIndex string, messageFields []string, now 
 		if !ok {
 			break
 		}
+		if len(items) == ltscore.MaxBatchLines {
+			return nil, ltscore.Invalid("the bulk request holds more than %d actions; send smaller batches", ltscore.MaxBatchLines)
+		}
 		var act map[string]action
 		if err := json.Unmarshal(line, &act); err != nil || len(act) != 1 {
 			return nil, ltscore.Invalid("line %d: a bulk action must be a JSON object with one key (index, create, update or delete)", lineNo)
@@ -362,8 +365,11 @@ func timestamp(v any) (int64, error) {
 }
 
 // store ingests the good items, stream by stream, and sets every item's
-// result. A stream that cannot be resolved fails its items, not the
-// request; a store that refuses writes fails the request.
+// result. Every stream is resolved first: one that cannot be is its items'
+// error, not the request's. When the store refuses a write (a full disk),
+// nothing stored yet makes it the request's answer (a 503 to retry whole);
+// once some streams are stored, the rest get a per-item 429, which bulk
+// clients retry item by item, so nothing is stored twice.
 func (d *Door) store(r *http.Request, items []item) error {
 	byStream := map[string][]int{}
 	var order []string
@@ -376,36 +382,49 @@ func (d *Door) store(r *http.Request, items []item) error {
 		}
 		byStream[items[i].stream] = append(byStream[items[i].stream], i)
 	}
+	fail := func(idx []int, status int, typ, reason string) {
+		for _, i := range idx {
+			items[i].result.Status, items[i].result.Result, items[i].result.Error = status, "", &itemError{typ, reason}
+		}
+	}
+	targets := make(map[string]ltscore.Target, len(order))
 	for _, index := range order {
-		idx := byStream[index]
-		fail := func(status int, typ, reason string) {
-			for _, i := range idx {
-				items[i].result.Status, items[i].result.Error = status, &itemError{typ, reason}
-			}
-		}
 		t, err := d.target(r, index)
-		if err != nil {
-			var ae *wire.Error
-			if errors.As(err, &ae) {
-				fail(ae.Status, "index_not_found_exception", ae.Msg)
-				continue
-			}
+		var ae *wire.Error
+		switch {
+		case errors.As(err, &ae):
+			fail(byStream[index], ae.Status, "index_not_found_exception", ae.Msg)
+		case err != nil:
 			return err
+		default:
+			targets[index] = t
 		}
+	}
+	stored := false
+	for _, index := range order {
+		t, ok := targets[index]
+		if !ok {
+			continue
+		}
+		idx := byStream[index]
 		entries := make([]logstore.Entry, len(idx))
 		for k, i := range idx {
 			entries[k] = items[i].entry
 		}
 		refused, err := d.core.IngestEach(r.Context(), t, ltscore.Batch{Entries: entries, Field: "documents"})
 		if err != nil {
-			return err
+			if !stored {
+				return err
+			}
+			fail(idx, http.StatusTooManyRequests, "es_rejected_execution_exception", err.Error())
+			continue
 		}
+		stored = true
 		for _, i := range idx {
 			items[i].result.Status, items[i].result.Result = http.StatusCreated, "created"
 		}
 		for _, rl := range refused.Each {
-			i := idx[rl.Line]
-			items[i].result.Status, items[i].result.Result, items[i].result.Error = http.StatusBadRequest, "", &itemError{"illegal_argument_exception", rl.Reason}
+			fail(idx[rl.Line:rl.Line+1], http.StatusBadRequest, "illegal_argument_exception", rl.Reason)
 		}
 	}
 	return nil
