@@ -443,7 +443,13 @@ func toMessage(res *gosyslog.Result, now time.Time) (message, bool) {
 	}
 	e := logstore.Entry{TimeNs: now.UnixNano()}
 	if base.Timestamp != nil && !base.Timestamp.IsZero() {
-		e.TimeNs = base.Timestamp.UnixNano()
+		ts := *base.Timestamp
+		// An RFC 3164 time has no year and is read as this year's: one
+		// sent on December 31 and read after midnight is last year's.
+		if _, ok := res.Message.(*rfc3164.SyslogMessage); ok && ts.After(now.Add(24*time.Hour)) {
+			ts = ts.AddDate(-1, 0, 0)
+		}
+		e.TimeNs = ts.UnixNano()
 	}
 	if base.Message != nil {
 		e.Content = strings.TrimRight(*base.Message, "\r\n")
