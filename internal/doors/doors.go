@@ -34,10 +34,15 @@ const (
 // writes to. The rule is the same for every door: the headers
 // X-LTS-Log-Group and X-LTS-Log-Stream, or else the query parameters group
 // and stream (for shippers that cannot set headers), each an id or a
-// name. A missing one is LTS.0009 saying how to name it; an unknown group
-// or stream is LTS.0201 or LTS.0208, as is any stream of another project.
-func Target(r *http.Request, core *ltscore.Core) (ltscore.Target, error) {
+// name; a door whose protocol names a stream itself (an Elasticsearch
+// index) passes it as fallback for when the request names none. A missing
+// one is LTS.0009 saying how to name it; an unknown group or stream is
+// LTS.0201 or LTS.0208, as is any stream of another project.
+func Target(r *http.Request, core *ltscore.Core, fallback string) (ltscore.Target, error) {
 	group, stream := Names(r)
+	if stream == "" {
+		stream = fallback
+	}
 	if group == "" || stream == "" {
 		return ltscore.Target{}, ltscore.Invalid("name the log group and stream to write to with the headers %s and %s, or the query parameters %s and %s (ids or names)",
 			GroupHeader, StreamHeader, GroupParam, StreamParam)

@@ -389,7 +389,7 @@ func (d *Door) store(r *http.Request, items []item) error {
 	}
 	targets := make(map[string]ltscore.Target, len(order))
 	for _, index := range order {
-		t, err := d.target(r, index)
+		t, err := doors.Target(r, d.core, index)
 		var ae *wire.Error
 		switch {
 		case errors.As(err, &ae):
@@ -428,18 +428,4 @@ func (d *Door) store(r *http.Request, items []item) error {
 		}
 	}
 	return nil
-}
-
-// target is the stream of a document of index: as for every door, or, when
-// the request names only the group, the stream named by the index.
-func (d *Door) target(r *http.Request, index string) (ltscore.Target, error) {
-	group, stream := doors.Names(r)
-	if stream == "" {
-		stream = index
-	}
-	if group == "" || stream == "" {
-		return ltscore.Target{}, ltscore.Invalid("name the log group with the header %s or the query parameter %s, and the stream the same way or by the index",
-			doors.GroupHeader, doors.GroupParam)
-	}
-	return d.core.Resolve(r.Context(), r.PathValue("project_id"), group, stream)
 }

@@ -43,14 +43,14 @@ const Path = "/v2/{project_id}/otlp/v1/logs"
 
 // Limits on what one record brings, beyond the core's own.
 const (
-	// maxDecodedRecords bounds what is decoded: the log records of a
-	// protobuf request (the core's per-request limit), or the objects of
-	// a JSON one, where a record with a few attributes is several.
-	maxDecodedRecords = 4 * ltscore.MaxBatchLines
-	maxFields         = 128 // structured fields of one line
-	maxLabels         = 64
-	maxLabelKeyLen    = 128
-	maxLabelValLen    = 1024
+	// maxJSONObjects bounds what a JSON request may hold before it is
+	// decoded: no record is fewer than one object, one with a few
+	// attributes is several.
+	maxJSONObjects = 4 * ltscore.MaxBatchLines
+	maxFields      = 128 // structured fields of one line
+	maxLabels      = 64
+	maxLabelKeyLen = 128
+	maxLabelValLen = 1024
 )
 
 const (
@@ -90,8 +90,11 @@ func (d *Door) export(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Decoding costs far more memory than the body: the records are
 	// counted (or, for JSON, bounded by its objects) before.
-	if n := recordsBound(body, ct == contentJSON); n > maxDecodedRecords {
-		return ltscore.Invalid("the request holds more than %d log records (or, in JSON, %d objects); send smaller batches", ltscore.MaxBatchLines, maxDecodedRecords)
+	if ct == contentJSON && bytes.Count(body, []byte{'{'}) > maxJSONObjects {
+		return ltscore.Invalid("the request holds more than %d JSON objects; send smaller batches", maxJSONObjects)
+	}
+	if ct == contentProto && protoRecords(body) > ltscore.MaxBatchLines {
+		return ltscore.Invalid("the request holds more than %d log records; send smaller batches", ltscore.MaxBatchLines)
 	}
 	req := plogotlp.NewExportRequest()
 	if ct == contentJSON {
@@ -105,7 +108,7 @@ func (d *Door) export(w http.ResponseWriter, r *http.Request) error {
 	if n := req.Logs().LogRecordCount(); n > ltscore.MaxBatchLines {
 		return ltscore.Invalid("the request holds %d log records, more than the limit of %d", n, ltscore.MaxBatchLines)
 	}
-	t, err := doors.Target(r, d.core)
+	t, err := doors.Target(r, d.core, "")
 	if err != nil {
 		return err
 	}
@@ -225,14 +228,10 @@ func field(name string, v pcommon.Value) logstore.Field {
 	return logstore.Field{Name: name, Type: logstore.FieldString, Str: v.AsString()}
 }
 
-// recordsBound is the number of log records of a protobuf request,
-// counted without decoding them (0 when it is not well-formed: decoding
-// reports that), or for JSON the number of objects, which no request can
-// have fewer of than records.
-func recordsBound(body []byte, json bool) int {
-	if json {
-		return bytes.Count(body, []byte{'{'})
-	}
+// protoRecords counts the log records of a protobuf request without
+// decoding them (those before the first malformed field: decoding reports
+// that).
+func protoRecords(body []byte) int {
 	n := 0
 	// ExportLogsServiceRequest.resource_logs = 1, ResourceLogs.scope_logs
 	// = 2, ScopeLogs.log_records = 2.
@@ -241,9 +240,6 @@ func recordsBound(body []byte, json bool) int {
 			eachMessage(sl, 2, func([]byte) { n++ })
 		})
 	})
-	if n > ltscore.MaxBatchLines {
-		return maxDecodedRecords + 1
-	}
 	return n
 }
 
