@@ -9,10 +9,13 @@ import (
 )
 
 // TestRunRecoversAPanickingWorker: a worker that panics ends the run with
-// a *PanicError naming the panic, and the process goes on.
+// a *PanicError naming the panic, no item is handed out after it, and the
+// process goes on.
 func TestRunRecoversAPanickingWorker(t *testing.T) {
+	// One worker makes the order exact: items 0..16 run, 17 panics, and
+	// nothing after it may run.
 	var done atomic.Int64
-	err := Run(context.Background(), 4, 1000, func(_, i int) error {
+	err := Run(context.Background(), 1, 1000, func(_, i int) error {
 		if i == 17 {
 			panic("regexp: Compile: expression too large")
 		}
@@ -26,15 +29,28 @@ func TestRunRecoversAPanickingWorker(t *testing.T) {
 	if !strings.Contains(pe.Error(), "expression too large") || len(pe.Stack) == 0 {
 		t.Fatalf("panic error %q, stack %d bytes", pe.Error(), len(pe.Stack))
 	}
-	if done.Load() >= 999 {
-		t.Fatalf("the run went on after the panic: %d items done", done.Load())
+	if done.Load() != 17 {
+		t.Fatalf("%d items done, want the 17 before the panic", done.Load())
+	}
+}
+
+// TestRunRecoversPanicsOnEveryWorker: with several workers each of them
+// panicking, the run still returns (joined panic errors) instead of
+// ending the process.
+func TestRunRecoversPanicsOnEveryWorker(t *testing.T) {
+	err := Run(context.Background(), 4, 1000, func(w, _ int) error {
+		panic(w)
+	})
+	var pe *PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v, want a *PanicError", err)
 	}
 }
 
 func TestRunStopsAtTheFirstError(t *testing.T) {
 	boom := errors.New("boom")
 	var done atomic.Int64
-	err := Run(context.Background(), 2, 100000, func(_, i int) error {
+	err := Run(context.Background(), 1, 100000, func(_, i int) error {
 		if i == 10 {
 			return boom
 		}
@@ -44,25 +60,32 @@ func TestRunStopsAtTheFirstError(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
-	if done.Load() > 1000 {
-		t.Fatalf("%d items done after the error", done.Load())
+	if done.Load() != 10 {
+		t.Fatalf("%d items done, want the 10 before the error", done.Load())
 	}
 }
 
 func TestRunStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var done atomic.Int64
+	var done, late atomic.Int64
+	var cancelled atomic.Bool
 	err := Run(ctx, 3, 100000, func(_, i int) error {
+		if cancelled.Load() {
+			late.Add(1)
+		}
 		if done.Add(1) == 50 {
 			cancel()
+			cancelled.Store(true)
 		}
 		return nil
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
-	if n := done.Load(); n > 60 {
-		t.Fatalf("%d items done, the run did not stop at the cancel", n)
+	// A worker that checked the context just before the cancel may still
+	// run the item it took; no worker may take another.
+	if n := late.Load(); n > 2 {
+		t.Fatalf("%d items started after the cancel, the run did not stop", n)
 	}
 	if strings.Count(err.Error(), "context canceled") != 1 {
 		t.Fatalf("the cancellation is reported more than once: %q", err)
