@@ -151,6 +151,12 @@ func (c *DB) Setting(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
+// PutSetting stores value under key, replacing what was there.
+func (c *DB) PutSetting(ctx context.Context, key, value string) error {
+	_, err := c.sql.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
 // InitSetting stores value under key unless a value is already there, and
 // returns the value in force: the first writer wins.
 func (c *DB) InitSetting(ctx context.Context, key, value string) (string, error) {

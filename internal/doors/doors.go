@@ -47,7 +47,7 @@ func Target(r *http.Request, core *ltscore.Core, fallback string) (ltscore.Targe
 		return ltscore.Target{}, ltscore.Invalid("name the log group and stream to write to with the headers %s and %s, or the query parameters %s and %s (ids or names)",
 			GroupHeader, StreamHeader, GroupParam, StreamParam)
 	}
-	return core.Resolve(r.Context(), r.PathValue("project_id"), group, stream)
+	return core.ResolveForShipper(r.Context(), r.PathValue("project_id"), group, stream)
 }
 
 // Names returns the group and stream a request names, by header or else

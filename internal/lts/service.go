@@ -119,6 +119,8 @@ func (s *Service) API() wire.Service {
 			{Method: "GET", Pattern: "/v3/{project_id}/lts/struct/customtemplate", Handle: s.listCustomTemplates},
 			{Method: "DELETE", Pattern: "/v3/{project_id}/lts/struct/customtemplate", Handle: s.deleteCustomTemplate},
 			{Method: "GET", Pattern: "/v3/{project_id}/lts/struct/customtemplate/list", Handle: s.listBriefCustomTemplates},
+			{Method: "GET", Pattern: "/v2/{project_id}/lts/shipper-settings", Handle: s.showShipperSettings},
+			{Method: "PUT", Pattern: "/v2/{project_id}/lts/shipper-settings", Handle: s.updateShipperSettings},
 			{Method: "POST", Pattern: "/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config", Handle: s.createIndexConfig},
 			{Method: "GET", Pattern: "/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config", Handle: s.showIndexConfig},
 		},

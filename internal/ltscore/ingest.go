@@ -180,24 +180,12 @@ func (c *Core) Resolve(ctx context.Context, project, group, stream string) (Targ
 			}
 		}
 	}
-	if !groupSeen && !c.groupNamed(ctx, project, group) {
-		return Target{}, ErrGroupNotFound.WithMsg("The log group %q is not existed in this project", group)
-	}
-	return Target{}, ErrStreamNotFound.WithMsg("The log stream %q does not existed in log group %q", stream, group)
-}
-
-// groupNamed reports whether project has a group with this id or name.
-func (c *Core) groupNamed(ctx context.Context, project, group string) bool {
-	groups, err := c.db.LogGroups(ctx, project)
-	if err != nil {
-		return false
-	}
-	for _, g := range groups {
-		if g.ID == group || g.Name == group {
-			return true
+	if !groupSeen {
+		if _, err := c.groupID(ctx, project, group); err != nil {
+			return Target{}, err
 		}
 	}
-	return false
+	return Target{}, ErrStreamNotFound.WithMsg("The log stream %q does not existed in log group %q", stream, group)
 }
 
 func checkLabels(m map[string]string) (logstore.Labels, error) {

@@ -116,7 +116,7 @@ type Server struct {
 func Start(ctx context.Context, core *ltscore.Core, log *slog.Logger, listeners []Listener) (*Server, error) {
 	s := &Server{core: core, log: log, closed: make(chan struct{}), conns: map[net.Conn]struct{}{}}
 	for _, l := range listeners {
-		t, err := core.Resolve(ctx, l.Project, l.Group, l.Stream)
+		t, err := core.ResolveForShipper(ctx, l.Project, l.Group, l.Stream)
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("syslog listener %s://%s: %v", l.Network, l.Address, err)
@@ -401,7 +401,7 @@ func (b *batcher) flush() {
 	// The stream is looked up again: it may have been deleted, or its TTL
 	// changed, since the listener started.
 	ctx := context.Background()
-	t, err := b.s.core.Resolve(ctx, b.l.Project, b.l.Group, b.l.Stream)
+	t, err := b.s.core.ResolveForShipper(ctx, b.l.Project, b.l.Group, b.l.Stream)
 	if err != nil {
 		b.s.log.Error("syslog: the listener's stream is gone; messages dropped", "listener", b.l.Address, "messages", len(pending), "error", err)
 		return
