@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -166,4 +167,84 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("%d lines after the restart, %d acknowledged", len(got), len(acked))
 	}
 	t.Logf("%d lines acknowledged in %d batches", len(acked), batch)
+}
+
+// TestSyslogHeldWhileDiskFull: syslog has no acknowledgement, so messages
+// that arrive while the disk is full are held (and the connection is no
+// longer read once a batch is held) until space is freed; then every one
+// is stored, once.
+func TestSyslogHeldWhileDiskFull(t *testing.T) {
+	dir := mountTmpfs(t, 48<<20)
+	data := filepath.Join(dir, "data")
+	e := start(t, data)
+	group, stream := e.createStream(t, "system", "syslog")
+	e.stop()
+	configure := func(c *server.Config) {
+		c.MemtableBytes = 1 << 20
+		c.Syslog = []string{"tcp://127.0.0.1:0?group=system&stream=syslog"}
+	}
+	e = startWith(t, data, configure)
+	ballast := filepath.Join(dir, "ballast")
+	fillDisk(t, ballast)
+	// The store finds out on its next write.
+	path := "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents"
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		body, _ := json.Marshal(map[string]any{"log_time_ns": time.Now().UnixNano(), "contents": []string{strings.Repeat("filler ", 20000)}, "labels": map[string]string{}})
+		status, _, _ := e.raw("POST", path, body, http.Header{"Content-Type": {"application/json"}}, signer(testAK, testSK, testProject, time.Now()))
+		if status == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the disk never filled: %d", status)
+		}
+	}
+	const n = 1500 // more than a batch, so the connection is held
+	conn, err := net.Dial("tcp", e.app.SyslogAddrs()[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; i < n && err == nil; i++ {
+			_, err = fmt.Fprintf(conn, "<34>1 %s host app - - - held %d\n", time.Now().UTC().Format("2006-01-02T15:04:05.000000Z07:00"), i)
+		}
+		sent <- err
+	}()
+	time.Sleep(time.Second)
+	if got := otlpLines(t, e, group, stream, "held"); len(got) != 0 {
+		t.Fatalf("%d lines stored on a full disk", len(got))
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	count := func() map[string]int {
+		got := map[string]int{}
+		for l, k := range storedLines(t, e.URL, group, stream) {
+			if strings.HasPrefix(l, "held ") {
+				got[l] += k
+			}
+		}
+		return got
+	}
+	for deadline := time.Now().Add(15 * time.Second); len(count()) < n; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d held messages stored after space was freed", len(count()), n)
+		}
+	}
+	conn.Close()
+	e.stop()
+	e = startWith(t, data, configure)
+	got := count()
+	for l, k := range got {
+		if k != 1 {
+			t.Fatalf("%q stored %d times", l, k)
+		}
+	}
+	if len(got) != n {
+		t.Fatalf("%d messages after a restart, want %d", len(got), n)
+	}
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/leodido/go-syslog/v4/rfc3164"
 	"github.com/leodido/go-syslog/v4/rfc5424"
 
+	"logtank/internal/apierr"
 	"logtank/internal/logstore"
 	"logtank/internal/ltscore"
 )
@@ -306,13 +307,22 @@ func trimFrame(b []byte) []byte {
 
 // batcher gathers one connection's (or one UDP listener's) messages and
 // stores them at most flushEvery apart or every flushLines messages.
+//
+// Syslog has no acknowledgement: a batch the store refuses for now (a
+// full disk) is held and retried every flushEvery, and while one batch is
+// held the connection is not read any further, so TCP senders wait (and
+// queue, as rsyslog does) instead of losing messages. Memory stays bounded
+// by one batch a connection.
 type batcher struct {
 	s       *Server
 	l       Listener
 	t       ltscore.Target
 	mu      sync.Mutex
+	cond    *sync.Cond // signalled when held ends or the batcher stops
 	pending []message
-	bytes   int // of the pending messages' texts
+	bytes   int  // of the pending messages' texts
+	held    bool // the last store was refused for now
+	closing bool
 	done    chan struct{}
 	ticker  *time.Ticker
 	wg      sync.WaitGroup
@@ -325,6 +335,7 @@ type message struct {
 
 func newBatcher(s *Server, l Listener, t ltscore.Target) *batcher {
 	b := &batcher{s: s, l: l, t: t, done: make(chan struct{}), ticker: time.NewTicker(flushEvery)}
+	b.cond = sync.NewCond(&b.mu)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -365,27 +376,54 @@ func (b *batcher) add(res *gosyslog.Result) {
 	b.keep(m)
 }
 
-// keep queues a message, storing the queue when it is large.
+// keep queues a message, storing the queue when it is large. While a
+// full batch is held it waits (the ticker retries the batch).
 func (b *batcher) keep(m message) {
 	b.mu.Lock()
+	for b.held && b.full() && !b.closing {
+		b.cond.Wait()
+	}
 	b.pending = append(b.pending, m)
 	b.bytes += len(m.entry.Content)
-	full := len(b.pending) >= flushLines || b.bytes >= flushBytes
+	full := !b.held && b.full()
 	b.mu.Unlock()
 	if full {
 		b.flush()
 	}
 }
 
+func (b *batcher) full() bool { return len(b.pending) >= flushLines || b.bytes >= flushBytes }
+
 // flush stores what is pending, grouped by labels.
 func (b *batcher) flush() {
 	b.mu.Lock()
-	pending := b.pending
+	pending, size := b.pending, b.bytes
 	b.pending, b.bytes = nil, 0
 	b.mu.Unlock()
 	if len(pending) == 0 {
 		return
 	}
+	if b.store(pending) {
+		b.mu.Lock()
+		b.held = false
+		b.cond.Broadcast()
+		b.mu.Unlock()
+		return
+	}
+	// Refused for now: hold the batch, ahead of what came since.
+	b.mu.Lock()
+	if !b.held {
+		b.s.log.Warn("syslog: storing is refused for now; messages held and retried", "listener", b.l.Address, "messages", len(pending))
+	}
+	b.held = true
+	b.pending = append(pending, b.pending...)
+	b.bytes += size
+	b.mu.Unlock()
+}
+
+// store stores messages; false when the store refuses them for now and
+// they should be tried again.
+func (b *batcher) store(pending []message) bool {
 	index := map[string]int{}
 	var batches []ltscore.Batch
 	for _, m := range pending {
@@ -404,24 +442,37 @@ func (b *batcher) flush() {
 	t, err := b.s.core.ResolveForShipper(ctx, b.l.Project, b.l.Group, b.l.Stream)
 	if err != nil {
 		b.s.log.Error("syslog: the listener's stream is gone; messages dropped", "listener", b.l.Address, "messages", len(pending), "error", err)
-		return
+		return true
 	}
 	refused, err := b.s.core.IngestEach(ctx, t, batches...)
-	if err != nil {
+	var ae *apierr.Error
+	switch {
+	case errors.As(err, &ae) && ae.Code == ltscore.ErrUnavailable.Code:
+		return false
+	case err != nil:
 		b.s.log.Error("syslog: messages could not be stored", "listener", b.l.Address, "messages", len(pending), "error", err)
-		return
-	}
-	if refused.Lines > 0 {
+	case refused.Lines > 0:
 		b.s.log.Warn("syslog: messages refused", "listener", b.l.Address, "messages", refused.Lines, "first", refused.First)
 	}
+	return true
 }
 
-// stop stores what is left and ends the batcher.
+// stop stores what is left and ends the batcher. What the store still
+// refuses then is lost, and said so.
 func (b *batcher) stop() {
+	b.mu.Lock()
+	b.closing = true
+	b.cond.Broadcast()
+	b.mu.Unlock()
 	b.ticker.Stop()
 	close(b.done)
 	b.wg.Wait()
 	b.flush()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.pending) > 0 {
+		b.s.log.Error("syslog: messages held at shutdown could not be stored and are lost", "listener", b.l.Address, "messages", len(b.pending))
+	}
 }
 
 // toMessage turns a parsed message into a line; false when nothing of it
