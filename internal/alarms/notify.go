@@ -226,3 +226,13 @@ func backoff(n int) time.Duration {
 	}
 	return min(d, retryMax)
 }
+
+// Preview renders a template's text with example values, as
+// ListNotificationTemplate shows it.
+func Preview(text string) string {
+	r := Rule{ID: "example-rule-id", Name: "example-rule", Kind: KindKeywords, ActionRule: "example-action-rule"}
+	ev := catalog.AlarmEvent{ID: "example-alarm-id", Level: "Major", FirstMS: 1700000000000, LastMS: 1700000000000, Count: 1}
+	d := Detail{RuleName: r.Name, Kind: r.Kind, Condition: "count > 10", Query: "error", Value: "count=12",
+		GroupName: "example-group", StreamName: "example-stream", Samples: []string{"ERROR example line"}, Frequency: "every 1 minute(s)"}
+	return render(text, variables("example-region", "example-project", r, ev, d, "firing"))
+}
