@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"bench":   {"load a server with generated logs and time the key queries", runBench},
 	"check":   {"check a stopped server's log files for damage; --repair quarantines it", runCheck},
 
+	"alarms":    {"alarm rules that notify webhooks (list, create, delete, history)", runAlarms},
 	"transfers": {"dump log streams to object storage every period (list, create, delete, run)", runTransfers},
 
 	"functions": {"create, update, publish, alias and invoke functions (FunctionGraph)", runFunctions},
