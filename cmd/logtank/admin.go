@@ -12,10 +12,12 @@ type verbs = map[string]func(context.Context, []string, io.Writer) error
 
 func runAdmin(ctx context.Context, args []string, w io.Writer) error {
 	return subcommand(ctx, "admin", args, w, verbs{
-		"domains":  adminDomains,
-		"projects": adminProjects,
-		"users":    adminUsers,
-		"keys":     adminKeys,
+		"domains":      adminDomains,
+		"projects":     adminProjects,
+		"users":        adminUsers,
+		"keys":         adminKeys,
+		"topics":       adminTopics,
+		"action-rules": adminActionRules,
 	})
 }
 

@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"check":   {"check a stopped server's log files for damage; --repair quarantines it", runCheck},
 
 	"shippers":  {"show or set what the shippers' doors may do (create streams on first use)", runShippers},
+	"alarms":    {"alarm rules that notify webhooks (list, create, delete, history)", runAlarms},
 	"transfers": {"dump log streams to object storage every period (list, create, delete, run)", runTransfers},
 
 	"functions": {"create, update, publish, alias and invoke functions (FunctionGraph)", runFunctions},

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"logtank/internal/alarms"
 	"logtank/internal/catalog"
 	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
@@ -37,6 +38,10 @@ type Config struct {
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them (logstore.Options.Strict).
 	StrictStorage bool
+	// AlarmPoster sends alarm notifications; AlarmInterval is how often
+	// the alarm scheduler looks for work (see alarms.Config).
+	AlarmPoster   alarms.Poster
+	AlarmInterval time.Duration
 }
 
 // Service is the LTS API: the HTTP face of the LTS core, and the
@@ -47,6 +52,7 @@ type Service struct {
 	region    string
 	objects   objstore.Store
 	transfers *transfer.Worker
+	alarms    *alarms.Service
 }
 
 // Open opens the LTS core (and its log engine) and returns the service
@@ -68,6 +74,8 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 		core.Close()
 		return nil, err
 	}
+	s.alarms = alarms.Start(alarms.Config{DB: db, Core: core, Poster: cfg.AlarmPoster, Logger: cfg.Logger, Interval: cfg.AlarmInterval,
+		Region: cfg.Region})
 	return s, nil
 }
 
@@ -75,8 +83,13 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 // call as well.
 func (s *Service) Core() *ltscore.Core { return s.core }
 
-// Close stops the transfers, then flushes and closes the log engine.
+// Alarms is the alarms service, for tools and tests that drive it.
+func (s *Service) Alarms() *alarms.Service { return s.alarms }
+
+// Close stops the alarms and the transfers, then flushes and closes the
+// log engine.
 func (s *Service) Close() error {
+	s.alarms.Close()
 	s.transfers.Close()
 	return s.core.Close()
 }
@@ -123,6 +136,31 @@ func (s *Service) API() wire.Service {
 			{Method: "PUT", Pattern: "/v2/{project_id}/lts/shipper-settings", Handle: s.updateShipperSettings},
 			{Method: "POST", Pattern: "/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config", Handle: s.createIndexConfig},
 			{Method: "GET", Pattern: "/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config", Handle: s.showIndexConfig},
+			{Method: "POST", Pattern: "/v2/{project_id}/lts/alarms/keywords-alarm-rule", Handle: s.createKeywordsAlarm},
+			{Method: "GET", Pattern: "/v2/{project_id}/lts/alarms/keywords-alarm-rule", Handle: s.listKeywordsAlarms},
+			{Method: "PUT", Pattern: "/v2/{project_id}/lts/alarms/keywords-alarm-rule", Handle: s.updateKeywordsAlarm},
+			{Method: "DELETE", Pattern: "/v2/{project_id}/lts/alarms/keywords-alarm-rule/{keywords_alarm_rule_id}", Handle: s.deleteKeywordsAlarm},
+			{Method: "POST", Pattern: "/v2/{project_id}/lts/alarms/sql-alarm-rule", Handle: s.createSQLAlarm},
+			{Method: "GET", Pattern: "/v2/{project_id}/lts/alarms/sql-alarm-rule", Handle: s.listSQLAlarms},
+			{Method: "PUT", Pattern: "/v2/{project_id}/lts/alarms/sql-alarm-rule", Handle: s.updateSQLAlarm},
+			{Method: "DELETE", Pattern: "/v2/{project_id}/lts/alarms/sql-alarm-rule/{sql_alarm_rule_id}", Handle: s.deleteSQLAlarm},
+			{Method: "PUT", Pattern: "/v2/{project_id}/lts/alarms/status", Handle: s.updateAlarmStatus},
+			{Method: "POST", Pattern: "/v2/{project_id}/{domain_id}/lts/events/notification/templates", Handle: s.createNotificationTemplate},
+			{Method: "GET", Pattern: "/v2/{project_id}/{domain_id}/lts/events/notification/templates", Handle: s.listNotificationTemplates},
+			{Method: "PUT", Pattern: "/v2/{project_id}/{domain_id}/lts/events/notification/templates", Handle: s.updateNotificationTemplate},
+			{Method: "DELETE", Pattern: "/v2/{project_id}/{domain_id}/lts/events/notification/templates", Handle: s.deleteNotificationTemplates},
+			{Method: "POST", Pattern: "/v2/{project_id}/{domain_id}/lts/events/notification/templates/view", Handle: s.previewNotificationTemplate},
+			{Method: "GET", Pattern: "/v2/{project_id}/{domain_id}/lts/events/notification/template/{template_name}", Handle: s.showNotificationTemplate},
+			{Method: "GET", Pattern: "/v2/{project_id}/lts/notifications/topics", Handle: s.listNotificationTopics},
+			{Method: "POST", Pattern: "/v2/{project_id}/{domain_id}/lts/alarms/sql-alarm/query", Handle: s.listAlarms},
+			{Method: "POST", Pattern: "/v2/{project_id}/{domain_id}/lts/alarms/sql-alarm/clear", Handle: s.clearAlarms},
+			// logtank's own: topics (webhook endpoints) and alarm action rules.
+			{Method: "POST", Pattern: "/v2/{project_id}/logtank/alarm-topics", Handle: s.createAlarmTopic},
+			{Method: "GET", Pattern: "/v2/{project_id}/logtank/alarm-topics", Handle: s.listAlarmTopics},
+			{Method: "DELETE", Pattern: "/v2/{project_id}/logtank/alarm-topics/{name}", Handle: s.deleteAlarmTopic},
+			{Method: "POST", Pattern: "/v2/{project_id}/logtank/alarm-action-rules", Handle: s.createAlarmActionRule},
+			{Method: "GET", Pattern: "/v2/{project_id}/logtank/alarm-action-rules", Handle: s.listAlarmActionRules},
+			{Method: "DELETE", Pattern: "/v2/{project_id}/logtank/alarm-action-rules/{name}", Handle: s.deleteAlarmActionRule},
 		},
 	}
 }

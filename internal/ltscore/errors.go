@@ -53,6 +53,19 @@ var (
 	// project's queries at once.
 	ErrQueryTimeout   = &apierr.Error{Status: 408, Code: "LTS.0009", Msg: "The query did not finish in time"}
 	ErrTooManyQueries = &apierr.Error{Status: 429, Code: "APIGW.0308", Msg: "The throttling threshold has been reached", RetryAfter: queryRetryAfter}
+	// Alarms (lts.md §14): rules, notification templates, topics and
+	// action rules, active and history alarms.
+	ErrAlarmCreate    = &apierr.Error{Status: 500, Code: "LTS.2001", Msg: "Failed to create alarm rule"}
+	ErrAlarmDelete    = &apierr.Error{Status: 500, Code: "LTS.2002", Msg: "Failed to delete alarm rule"}
+	ErrAlarmUpdate    = &apierr.Error{Status: 500, Code: "LTS.2003", Msg: "Failed to update alarm rule"}
+	ErrAlarmQuota     = &apierr.Error{Status: 400, Code: "LTS.2004", Msg: "The size of alarm rule has exceed the limit: 200"}
+	ErrAlarmInvalid   = &apierr.Error{Status: 400, Code: "LTS.2005", Msg: "Alarm rule params validator error."}
+	ErrAlarmExists    = &apierr.Error{Status: 400, Code: "LTS.2006", Msg: "Alarm rule name already exists"}
+	ErrAlarmNotFound  = &apierr.Error{Status: 400, Code: "LTS.2007", Msg: "Alarm rule not exist"}
+	ErrAlarmFind      = &apierr.Error{Status: 500, Code: "LTS.2008", Msg: "Failed to find alarm rule"}
+	ErrAlarmNoTopics  = &apierr.Error{Status: 400, Code: "LTS.2010", Msg: "Topics cannot be empty"}
+	ErrAlarmFrequency = &apierr.Error{Status: 400, Code: "LTS.2011", Msg: "The frequency of the alarm rule is invalid"}
+	ErrAlarmRange     = &apierr.Error{Status: 400, Code: "LTS.2012", Msg: "A search time range over 1 hour needs a frequency of at least 5 minutes"}
 )
 
 // ErrUnavailable: the logs cannot be stored for now (a full or failing
@@ -89,4 +102,10 @@ func StructuringError(err error) error {
 		return Invalid("%s", se.Msg)
 	}
 	return Invalid("%v", err)
+}
+
+// AlarmInvalid is LTS.2005 with a message that says which parameter is
+// wrong and why.
+func AlarmInvalid(format string, args ...any) *apierr.Error {
+	return ErrAlarmInvalid.WithMsg("Alarm rule params validator error: "+format, args...)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"logtank/internal/alarms/webhook"
 	"logtank/internal/aom"
 	"logtank/internal/catalog"
 	"logtank/internal/doors/esbulk"
@@ -59,6 +60,9 @@ type Config struct {
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them.
 	StrictStorage bool
+	// AlarmInterval is how often the alarm scheduler looks for due rules
+	// and notifications (zero: every second).
+	AlarmInterval time.Duration
 	// Syslog lists syslog listeners in their URL form (see
 	// syslog.ParseListener); the project is the first-start one unless a
 	// URL names another.
@@ -125,6 +129,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
 		Region: cfg.Region, Objects: cfg.Objects, TransferGrace: cfg.TransferGrace, TransferInterval: cfg.TransferInterval,
 		QueryTimeout: cfg.QueryTimeout, ProjectQueries: cfg.ProjectQueries, StrictStorage: cfg.StrictStorage,
+		AlarmPoster: webhook.Poster{}, AlarmInterval: cfg.AlarmInterval,
 	})
 	if err != nil {
 		db.Close()
