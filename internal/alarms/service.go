@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,7 +54,13 @@ type Service struct {
 	// endpoint's notification is not started twice.
 	mu       sync.Mutex
 	inFlight map[string]bool
+
+	rounds atomic.Uint64
 }
+
+// Rounds is how many times the scheduler has looked for due rules and
+// notifications and handled them all (a metric; tests wait on it).
+func (s *Service) Rounds() uint64 { return s.rounds.Load() }
 
 // Start opens the service and starts its loops; Close stops them.
 func Start(cfg Config) *Service {
@@ -94,6 +101,7 @@ func (s *Service) loop() {
 		s.RunDue(ctx)
 		s.deliverDue(ctx)
 		cancel()
+		s.rounds.Add(1)
 		select {
 		case <-s.stop:
 			return

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -147,7 +148,7 @@ func TestKeywordsAlarmFiresAndRecovers(t *testing.T) {
 	clk.set(alarmStart.Add(time.Minute))
 	// Period 10:01-10:02: two matching lines.
 	e.ingestAt(t, group, stream, alarmStart.Add(time.Minute), "error: disk full", "error: disk still full", "ok")
-	time.Sleep(50 * time.Millisecond) // let the scheduler see 10:01
+	e.alarmRounds(t) // the scheduler has seen 10:01
 	if got := rc.posts(); len(got) != 0 {
 		t.Fatalf("fired below the threshold: %q", got)
 	}
@@ -166,13 +167,13 @@ func TestKeywordsAlarmFiresAndRecovers(t *testing.T) {
 	// A restart between periods: no evaluation again, no notification again.
 	e.stop()
 	e = startWith(t, dir, alarmConfig(clk))
-	time.Sleep(50 * time.Millisecond)
+	e.alarmRounds(t)
 	if n := len(rc.posts()); n != 1 {
 		t.Fatalf("%d notifications after a restart, want 1", n)
 	}
 	// Two quiet periods (recovery_policy 2) recover the alarm.
 	clk.set(alarmStart.Add(3 * time.Minute))
-	time.Sleep(50 * time.Millisecond)
+	e.alarmRounds(t)
 	if len(e.alarms(t, true)) != 1 {
 		t.Fatal("recovered after one quiet period")
 	}
@@ -223,7 +224,7 @@ func TestSQLAlarmAndNOfM(t *testing.T) {
 		e.ingestAt(t, group, stream, minute(i), lines("error", n)...)
 		clk.set(minute(i + 1))
 		if i < 2 {
-			time.Sleep(50 * time.Millisecond)
+			e.alarmRounds(t)
 			if len(rc.posts()) != 0 {
 				t.Fatalf("fired after period %d", i)
 			}
@@ -268,7 +269,7 @@ func TestAlarmReceiverFails(t *testing.T) {
 		return len(bad.fail) == 1
 	})
 	// The second attempt waits for its back-off: 10 s after the first.
-	time.Sleep(50 * time.Millisecond)
+	e.alarmRounds(t)
 	bad.mu.Lock()
 	left := len(bad.fail)
 	bad.mu.Unlock()
@@ -444,4 +445,27 @@ func TestAlarmRuleAPIs(t *testing.T) {
 		Events: []model.Event{{Metadata: &model.Metadata{EventId: "unknown"}}}}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// alarmRounds waits until the alarm scheduler has made a whole round that
+// began after the call, so that what a test set before (a clock, lines)
+// has been seen: a check that nothing happened is then a real one.
+func (e *env) alarmRounds(t *testing.T) {
+	t.Helper()
+	rounds := func() int {
+		_, _, metrics := e.raw("GET", "/metrics", nil, http.Header{"X-Auth-Token": {e.adminToken()}}, nil)
+		for _, line := range strings.Split(string(metrics), "\n") {
+			if v, ok := strings.CutPrefix(line, "logtank_alarm_scheduler_rounds_total "); ok {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					t.Fatalf("rounds metric %q", line)
+				}
+				return n
+			}
+		}
+		t.Fatal("/metrics lacks logtank_alarm_scheduler_rounds_total")
+		return 0
+	}
+	from := rounds()
+	waitFor(t, "two rounds of the alarm scheduler", func() bool { return rounds() >= from+2 })
 }

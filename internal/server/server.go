@@ -165,6 +165,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	reg := prometheus.NewRegistry()
 	storage := logs.Core().Logs()
 	reg.MustRegister(storageCollector{storage})
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "logtank_alarm_scheduler_rounds_total", Help: "Rounds of the alarm scheduler: due rules evaluated and due notifications sent.",
+	}, func() float64 { return float64(logs.Alarms().Rounds()) }))
 	a.handler = withReadiness(storage, newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions,
 		shipperDoors{otlp: otlp.New(logs.Core()), es: esbulk.New(logs.Core())})))
 	return a, nil
