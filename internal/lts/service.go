@@ -121,6 +121,13 @@ func (s *Service) API() wire.Service {
 			{Method: "GET", Pattern: "/v3/{project_id}/lts/struct/customtemplate/list", Handle: s.listBriefCustomTemplates},
 			{Method: "POST", Pattern: "/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config", Handle: s.createIndexConfig},
 			{Method: "GET", Pattern: "/v1.0/{project_id}/groups/{group_id}/stream/{stream_id}/index/config", Handle: s.showIndexConfig},
+			{Method: "POST", Pattern: "/v1.0/{project_id}/groups/{group_id}/topics/{topic_id}/search-criterias", Handle: s.createSearchCriterias},
+			{Method: "GET", Pattern: "/v1.0/{project_id}/groups/{group_id}/topics/{topic_id}/search-criterias", Handle: s.listCriterias},
+			{Method: "DELETE", Pattern: "/v1.0/{project_id}/groups/{group_id}/topics/{topic_id}/search-criterias", Handle: s.deleteSearchCriterias},
+			{Method: "GET", Pattern: "/v1.0/{project_id}/lts/groups/{group_id}/search-criterias", Handle: s.listGroupCriterias},
+			{Method: "POST", Pattern: "/v1.0/{project_id}/lts/favorite", Handle: s.createFavorite},
+			{Method: "DELETE", Pattern: "/v1.0/{project_id}/lts/favorite/{fav_res_id}", Handle: s.deleteFavorite},
+			{Method: "GET", Pattern: "/v2/{project_id}/lts/history-sql", Handle: s.listHistorySQL},
 		},
 	}
 }

@@ -55,6 +55,15 @@ var (
 	ErrTooManyQueries = &apierr.Error{Status: 429, Code: "APIGW.0308", Msg: "The throttling threshold has been reached", RetryAfter: queryRetryAfter}
 )
 
+// The saved searches' errors. The service documents no codes of its own
+// for them, so these are ours, in the LTS.08xx range it does not use.
+var (
+	ErrCriteriaExists   = &apierr.Error{Status: 400, Code: "LTS.0801", Msg: "A saved search of that name and type exists in the log stream"}
+	ErrCriteriaQuota    = &apierr.Error{Status: 400, Code: "LTS.0802", Msg: "The log stream has the most saved searches allowed"}
+	ErrCriteriaNotFound = &apierr.Error{Status: 400, Code: "LTS.0803", Msg: "The saved search does not exist"}
+	ErrFavoriteNotFound = &apierr.Error{Status: 400, Code: "LTS.0804", Msg: "The favorite does not exist"}
+)
+
 // ErrUnavailable: the logs cannot be stored for now (a full or failing
 // disk). The service lists 503 among its statuses without a code for it,
 // so the code is ours. Clients retry after Retry-After seconds.
