@@ -148,10 +148,10 @@ func (c *DB) DeleteFavorite(ctx context.Context, projectID, resourceID string) e
 	return c.mustAffect(c.sql.ExecContext(ctx, `DELETE FROM favorites WHERE project_id = $1 AND resource_id = $2`, projectID, resourceID))
 }
 
-// deleteConsoleState removes the saved searches, SQL history and
-// favourites of a stream or group (column is stream_id or group_id).
+// deleteConsoleState removes the saved searches, SQL history,
+// favourites and charts of a stream or group (column is stream_id or group_id).
 func deleteConsoleState(ctx context.Context, tx *sql.Tx, column, id string) error {
-	for _, table := range []string{"search_criteria", "sql_history", "favorites"} {
+	for _, table := range []string{"search_criteria", "sql_history", "favorites", "charts"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+column+` = $1`, id); err != nil {
 			return err
 		}

@@ -128,6 +128,13 @@ func (s *Service) API() wire.Service {
 			{Method: "POST", Pattern: "/v1.0/{project_id}/lts/favorite", Handle: s.createFavorite},
 			{Method: "DELETE", Pattern: "/v1.0/{project_id}/lts/favorite/{fav_res_id}", Handle: s.deleteFavorite},
 			{Method: "GET", Pattern: "/v2/{project_id}/lts/history-sql", Handle: s.listHistorySQL},
+			{Method: "POST", Pattern: "/v2/{project_id}/dashboard", Handle: s.createDashboard},
+			{Method: "GET", Pattern: "/v2/{project_id}/dashboard", Handle: s.listDashboards},
+			{Method: "DELETE", Pattern: "/v2/{project_id}/dashboard", Handle: s.deleteDashboard},
+			{Method: "POST", Pattern: "/v2/{project_id}/lts/dashboard-group", Handle: s.createDashboardGroup},
+			{Method: "POST", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/charts", Handle: s.createChart},
+			{Method: "GET", Pattern: "/v2/{project_id}/groups/{log_group_id}/streams/{log_stream_id}/charts", Handle: s.listCharts},
+			{Method: "GET", Pattern: "/v2/{project_id}/charts", Handle: s.listAllCharts},
 		},
 	}
 }

@@ -62,6 +62,12 @@ var (
 	ErrCriteriaQuota    = &apierr.Error{Status: 400, Code: "LTS.0802", Msg: "The log stream has the most saved searches allowed"}
 	ErrCriteriaNotFound = &apierr.Error{Status: 400, Code: "LTS.0803", Msg: "The saved search does not exist"}
 	ErrFavoriteNotFound = &apierr.Error{Status: 400, Code: "LTS.0804", Msg: "The favorite does not exist"}
+	// Dashboards and charts, likewise undocumented codes of ours.
+	ErrDashboardExists        = &apierr.Error{Status: 400, Code: "LTS.0811", Msg: "A dashboard of that title exists"}
+	ErrDashboardQuota         = &apierr.Error{Status: 400, Code: "LTS.0812", Msg: "The project has the most dashboards allowed"}
+	ErrDashboardNotFound      = &apierr.Error{Status: 400, Code: "LTS.0813", Msg: "The dashboard does not exist"}
+	ErrDashboardGroupExists   = &apierr.Error{Status: 400, Code: "LTS.0814", Msg: "The dashboard group exists"}
+	ErrDashboardGroupNotFound = &apierr.Error{Status: 400, Code: "LTS.0815", Msg: "The dashboard group does not exist"}
 )
 
 // ErrUnavailable: the logs cannot be stored for now (a full or failing
