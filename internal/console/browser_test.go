@@ -518,6 +518,29 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("SQL error shows %q", msg)
 	}
 
+	// A dashboard with the SQL as a chart, drawn over the dashboard's range.
+	run(t, ctx, "create a dashboard and add a chart",
+		chromedp.Click(chromedp.CSS(`#tabs a[data-view=dashboards]`)),
+		chromedp.WaitVisible(sel("dashboard-title")),
+		typeInto("dashboard-title", "Ops"),
+		chromedp.Click(sel("dashboard-create")),
+		waitJS(`[...document.querySelectorAll('[data-testid=dashboard-item]')].some(d => d.textContent.includes('Ops'))`),
+		chromedp.Click(chromedp.CSS(`#tabs a[data-view=logs]`)),
+		chromedp.Click(sel("tab-sql")),
+		waitJS(`document.querySelector('[data-testid=dashboard-pick]').options.length === 1`),
+		typeInto("sql-input", "SELECT split_part(content, ' ', 1) AS level, count(*) AS n GROUP BY level ORDER BY level"),
+		typeInto("chart-title", "levels"),
+		chromedp.Click(sel("chart-add")),
+		waitJS(`document.querySelector('[data-testid=chart-title]').value === ''`),
+		chromedp.Click(chromedp.CSS(`#tabs a[data-view=dashboards]`)),
+		waitJS(`document.querySelector('[data-testid=dashboard-chart] canvas') !== null`))
+	var rowsShown string
+	evalJS(t, ctx, `document.querySelector('[data-testid=dashboard-chart]').dataset.rows`, &rowsShown)
+	if rowsShown != "2" {
+		t.Fatalf("the dashboard's chart has %s rows, want 2", rowsShown)
+	}
+	screenshot(t, ctx, "dashboard")
+
 	// Sign out: back to the sign-in form, the session forgotten.
 	run(t, ctx, "sign out",
 		chromedp.Click(chromedp.CSS("#signout")),

@@ -678,6 +678,24 @@ function selectTab(tab) {
   if (tab !== 'search') stopTail();
   syncRoute();
   if (tab === 'details' && state.stream) showDetails();
+  if (tab === 'sql') loadDashboards();
+}
+
+async function loadDashboards() {
+  const r = await guard(() => api('GET', lts('/dashboard')));
+  if (!r) return;
+  $('#dash-pick').replaceChildren(...(r.data.results || []).map((d) => el('option', { value: d.id, text: d.title })));
+}
+
+async function addChart() {
+  await guard(async () => {
+    const dashboard = $('#dash-pick').value;
+    if (!dashboard) throw new Error('Dashboards: create a dashboard first (Dashboards tab)');
+    const sql = $('#sql').value.trim();
+    const title = $('#chart-title').value.trim() || sql.slice(0, 40);
+    await api('POST', lts(`/groups/${state.group}/streams/${state.stream}/charts`), { title, sql, type: $('#chart-kind').value, dashboard_id: dashboard });
+    $('#chart-title').value = '';
+  }, [$('#sql'), $('#sql-caret')]);
 }
 
 function showView(view) {
@@ -757,6 +775,7 @@ function init() {
   $('#ctx-later').addEventListener('click', () => contextMore(false));
   $('#save-query').addEventListener('click', () => saveQuery('ORIGINALLOG'));
   $('#save-sql').addEventListener('click', () => saveQuery('VISUALIZATION'));
+  $('#add-chart').addEventListener('click', addChart);
   $('#sql-form').addEventListener('submit', (e) => {
     e.preventDefault();
     runSQL();
