@@ -129,6 +129,9 @@ func (c *DB) DeleteLogGroup(ctx context.Context, projectID, id string) error {
 		if err := deleteStructuring(ctx, tx, "group_id", id); err != nil {
 			return err
 		}
+		if err := deleteConsoleState(ctx, tx, "group_id", id); err != nil {
+			return err
+		}
 		return c.mustAffect(tx.ExecContext(ctx, `DELETE FROM log_groups WHERE project_id = $1 AND id = $2`, projectID, id))
 	})
 }
@@ -243,6 +246,9 @@ func (c *DB) DeleteLogStream(ctx context.Context, projectID, groupID, id string)
 			return inUse(t, err)
 		}
 		if err := deleteStructuring(ctx, tx, "stream_id", id); err != nil {
+			return err
+		}
+		if err := deleteConsoleState(ctx, tx, "stream_id", id); err != nil {
 			return err
 		}
 		return c.mustAffect(tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))

@@ -314,7 +314,7 @@ func (s *Service) structQueryNew(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := s.core.SQL(r.Context(), ltscore.SQLRequest{
 		Project: r.PathValue("project_id"), Stream: r.PathValue("log_stream_id"),
-		Window: window, Search: search, SQL: sql, Field: "query", Location: loc,
+		Window: window, Search: search, SQL: sql, Field: "query", Location: loc, History: req.Query,
 	})
 	if err != nil {
 		return err

@@ -68,6 +68,21 @@ var (
 	ErrAlarmRange     = &apierr.Error{Status: 400, Code: "LTS.2012", Msg: "A search time range over 1 hour needs a frequency of at least 5 minutes"}
 )
 
+// The saved searches' errors. The service documents no codes of its own
+// for them, so these are ours, in the LTS.08xx range it does not use.
+var (
+	ErrCriteriaExists   = &apierr.Error{Status: 400, Code: "LTS.0801", Msg: "A saved search of that name and type exists in the log stream"}
+	ErrCriteriaQuota    = &apierr.Error{Status: 400, Code: "LTS.0802", Msg: "The log stream has the most saved searches allowed"}
+	ErrCriteriaNotFound = &apierr.Error{Status: 400, Code: "LTS.0803", Msg: "The saved search does not exist"}
+	ErrFavoriteNotFound = &apierr.Error{Status: 400, Code: "LTS.0804", Msg: "The favorite does not exist"}
+	// Dashboards and charts, likewise undocumented codes of ours.
+	ErrDashboardExists        = &apierr.Error{Status: 400, Code: "LTS.0811", Msg: "A dashboard of that title exists"}
+	ErrDashboardQuota         = &apierr.Error{Status: 400, Code: "LTS.0812", Msg: "The project has the most dashboards allowed"}
+	ErrDashboardNotFound      = &apierr.Error{Status: 400, Code: "LTS.0813", Msg: "The dashboard does not exist"}
+	ErrDashboardGroupExists   = &apierr.Error{Status: 400, Code: "LTS.0814", Msg: "The dashboard group exists"}
+	ErrDashboardGroupNotFound = &apierr.Error{Status: 400, Code: "LTS.0815", Msg: "The dashboard group does not exist"}
+)
+
 // ErrUnavailable: the logs cannot be stored for now (a full or failing
 // disk). The service lists 503 among its statuses without a code for it,
 // so the code is ours. Clients retry after Retry-After seconds.

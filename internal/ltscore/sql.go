@@ -167,6 +167,9 @@ type SQLRequest struct {
 	AlsoOriginal bool
 	// Location is the time zone of the time functions (UTC when nil).
 	Location *time.Location
+	// History, when not empty, is noted in the stream's SQL history
+	// (ListHistorySql) once the query succeeds.
+	History string
 }
 
 // SQL runs a query over a stream's lines. Rows of a query without LIMIT
@@ -188,7 +191,11 @@ func (c *Core) SQL(ctx context.Context, req SQLRequest) (*logsql.Result, error) 
 	if err != nil {
 		return nil, err
 	}
-	return c.runSQL(ctx, req.Project, req.Field, q, ref.ID, logstore.Scan{Start: req.Window.Start, End: req.Window.End, Matcher: m}, req.Location)
+	res, err := c.runSQL(ctx, req.Project, req.Field, q, ref.ID, logstore.Scan{Start: req.Window.Start, End: req.Window.End, Matcher: m}, req.Location)
+	if err == nil && req.History != "" {
+		c.recordSQL(ctx, ref, req.History)
+	}
+	return res, err
 }
 
 // runSQL runs q over the stream's rows that sc selects, as one of the

@@ -16,6 +16,7 @@ import (
 	"logtank/internal/alarms/webhook"
 	"logtank/internal/aom"
 	"logtank/internal/catalog"
+	"logtank/internal/console"
 	"logtank/internal/doors/esbulk"
 	"logtank/internal/doors/otlp"
 	"logtank/internal/doors/syslog"
@@ -176,7 +177,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 // services lists every service the server mounts. It also runs on nil
 // services, to list the routes without opening anything.
 func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service, d shipperDoors) []wire.Service {
-	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), d.otlp.API(), d.es.API(), m.API(), m.V2API(), m.PromAPI(), f.API()}
+	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), d.otlp.API(), d.es.API(), m.API(), m.V2API(), m.PromAPI(), f.API(), console.API()}
 }
 
 // shipperDoors are the ingestion doors for shippers' own protocols.
