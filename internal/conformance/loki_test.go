@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -197,4 +199,156 @@ func TestLokiPushProtobuf(t *testing.T) {
 		t.Fatalf("push: %d %s", status, resp)
 	}
 	checkCheckoutLines(t, e, group, stream, at, "promtail")
+}
+
+// TestLokiPushJSONAndErrors: the JSON encoding, plain and gzip, with the
+// stream named by query parameters; a push with a line outside the
+// stream's TTL stores the others and answers 400 (Loki's clients do not
+// retry it); and the refusals: wrong credentials, another project's
+// stream, malformed bodies. No refused push stores anything.
+func TestLokiPushJSONAndErrors(t *testing.T) {
+	e := start(t, "")
+	group, stream := e.createStream(t, "shop", "checkout")
+	path := "/v2/" + testProject + "/loki/api/v1/push"
+	post := func(path string, body []byte, header http.Header) (int, http.Header, []byte) {
+		t.Helper()
+		h := http.Header{"Content-Type": {"application/json"}, "Authorization": {basicAuth(testAK, testSK)}}
+		for k, v := range header {
+			h[k] = v
+		}
+		return e.raw("POST", path, body, h, nil)
+	}
+	at := time.Now().Add(-time.Minute).Truncate(time.Microsecond)
+	if status, _, resp := post(path+"?group=shop&stream=checkout", lokiJSON(checkoutPush(at, "vector")), nil); status != http.StatusNoContent {
+		t.Fatalf("JSON push: %d %s", status, resp)
+	}
+	checkCheckoutLines(t, e, group, stream, at, "vector")
+
+	// Lines of one stream at the same nanosecond would get consecutive
+	// line numbers: the second push is a millisecond later.
+	at = at.Add(time.Millisecond)
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write(lokiJSON(checkoutPush(at, "fluentbit")))
+	zw.Close()
+	if status, _, resp := post(path+"?group="+group+"&stream="+stream, zipped.Bytes(), http.Header{"Content-Encoding": {"gzip"}}); status != http.StatusNoContent {
+		t.Fatalf("gzip JSON push: %d %s", status, resp)
+	}
+	checkCheckoutLines(t, e, group, stream, at, "fluentbit")
+
+	old := lokiProto([]lokiStream{{labels: `{app="jobs"}`, entries: []lokiEntry{
+		{at: at, line: "refusal kept"}, {at: time.Now().Add(-400 * 24 * time.Hour), line: "refusal from long ago"},
+	}}})
+	status, _, resp := post(path+"?group=shop&stream=checkout", snappy.Encode(nil, old), http.Header{"Content-Type": {"application/x-protobuf"}})
+	if status != 400 || errorCode(t, resp) != "LTS.0009" || !strings.Contains(string(resp), "1 lines were refused") || !strings.Contains(string(resp), "streams[0].entries[1]") {
+		t.Fatalf("a push with a line outside the TTL: %d %s", status, resp)
+	}
+	if lines := otlpLines(t, e, group, stream, "refusal"); len(lines) != 1 || *lines[0].Content != "refusal kept" {
+		t.Fatalf("after a partly refused push: %+v", lines)
+	}
+
+	proto := http.Header{"Content-Type": {"application/x-protobuf"}}
+	good := snappy.Encode(nil, lokiProto([]lokiStream{{labels: `{app="jobs"}`, entries: []lokiEntry{{at: at, line: "refused line"}}}}))
+	snappyOf := func(labels string, e lokiEntry) []byte {
+		return snappy.Encode(nil, lokiProto([]lokiStream{{labels: labels, entries: []lokiEntry{e}}}))
+	}
+	// A snappy block that says it decodes to 1 GiB: refused before
+	// anything is allocated for it.
+	huge := protowire.AppendVarint(nil, 1<<30)
+	huge = append(huge, 0, 'x')
+	var badNanos []byte
+	badNanos = protowire.AppendTag(badNanos, 2, protowire.VarintType)
+	badNanos = protowire.AppendVarint(badNanos, 2_000_000_000)
+	var entry []byte
+	entry = protowire.AppendTag(entry, 1, protowire.BytesType)
+	entry = protowire.AppendBytes(entry, badNanos)
+	var st []byte
+	st = protowire.AppendTag(st, 1, protowire.BytesType)
+	st = protowire.AppendString(st, `{app="jobs"}`)
+	st = protowire.AppendTag(st, 2, protowire.BytesType)
+	st = protowire.AppendBytes(st, entry)
+	badTime := snappy.Encode(nil, protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), st))
+	withJSON := func(values string) []byte {
+		return []byte(`{"streams":[{"stream":{"app":"jobs"},"values":[` + values + `]}]}`)
+	}
+	for _, tc := range []struct {
+		name   string
+		path   string
+		body   []byte
+		header http.Header
+		status int
+		code   string
+		msg    string
+	}{
+		{"wrong secret", path + "?group=shop&stream=checkout", good, http.Header{"Authorization": {basicAuth(testAK, "wrong")}, "Content-Type": {"application/x-protobuf"}}, 401, "LTS.0003", ""},
+		{"no credentials", path + "?group=shop&stream=checkout", good, http.Header{"Authorization": {""}, "Content-Type": {"application/x-protobuf"}}, 401, "LTS.0003", ""},
+		{"another project", "/v2/ffffffffffffffffffffffffffffffff/loki/api/v1/push?group=shop&stream=checkout", good, proto, 403, "LTS.0001", ""},
+		{"no stream named", path, good, proto, 400, "LTS.0009", "X-LTS-Log-Group"},
+		{"unknown stream", path + "?group=shop&stream=nope", good, proto, 400, "LTS.0208", ""},
+		{"not snappy", path + "?group=shop&stream=checkout", lokiProto(checkoutPush(at, "raw")), http.Header{"Content-Type": {"application/x-protobuf"}}, 400, "LTS.0009", "snappy"},
+		{"snappy past the limit", path + "?group=shop&stream=checkout", huge, proto, 400, "LTS.0009", "larger than"},
+		{"not protobuf", path + "?group=shop&stream=checkout", snappy.Encode(nil, []byte("\xff\xff\xff")), proto, 400, "LTS.0009", "truncated or malformed"},
+		{"unclosed labels", path + "?group=shop&stream=checkout", snappyOf(`{app="x"`, lokiEntry{at: at, line: "refused line"}), proto, 400, "LTS.0009", "streams[0]: stream labels"},
+		{"unclosed labels, the reason", path + "?group=shop&stream=checkout", snappyOf(`{app="x"`, lokiEntry{at: at, line: "refused line"}), proto, 400, "LTS.0009", "end of input inside braces"},
+		{"labels without braces", path + "?group=shop&stream=checkout", snappyOf(`app="x"`, lokiEntry{at: at, line: "refused line"}), proto, 400, "LTS.0009", "in braces"},
+		{"nanos past a second", path + "?group=shop&stream=checkout", badTime, proto, 400, "LTS.0009", "timestamp"},
+		{"JSON time not a number", path + "?group=shop&stream=checkout", withJSON(`["yesterday","refused line"]`), nil, 400, "LTS.0009", "streams[0].values[0]: time"},
+		{"JSON negative time", path + "?group=shop&stream=checkout", withJSON(`["-5","refused line"]`), nil, 400, "LTS.0009", "Unix time"},
+		{"JSON value of one item", path + "?group=shop&stream=checkout", withJSON(`["1"]`), nil, 400, "LTS.0009", "a value must be"},
+		{"JSON metadata not text", path + "?group=shop&stream=checkout", withJSON(`["1","refused line",{"n":1}]`), nil, 400, "LTS.0009", "structured metadata"},
+		{"not JSON", path + "?group=shop&stream=checkout", []byte(`{"streams":[`), nil, 400, "LTS.0009", "Loki JSON push"},
+		{"too many arrays", path + "?group=shop&stream=checkout", withJSON(strings.TrimSuffix(strings.Repeat(`["1","x"],`, 200_001), ",")), nil, 400, "LTS.0009", "smaller batches"},
+		{"other content type", path + "?group=shop&stream=checkout", good, http.Header{"Content-Type": {"text/plain"}}, 400, "LTS.0009", "Content-Type"},
+		{"bad gzip", path + "?group=shop&stream=checkout", withJSON(`["1","x"]`), http.Header{"Content-Encoding": {"gzip"}}, 400, "LTS.0009", "gzip"},
+	} {
+		status, _, resp := post(tc.path, tc.body, tc.header)
+		if status != tc.status || errorCode(t, resp) != tc.code || !strings.Contains(string(resp), tc.msg) {
+			t.Errorf("%s: %d %s, want %d %s %q", tc.name, status, resp, tc.status, tc.code, tc.msg)
+		}
+	}
+	// Another project's stream is not reachable by name or id from this one.
+	var proj struct {
+		Project struct{ ID string } `json:"project"`
+	}
+	e.iamCall(t, testAK, testSK, "POST", "/v3/projects", map[string]any{"project": map[string]string{"name": "eu-west-0"}}, 201, &proj)
+	for _, q := range []string{"?group=" + group + "&stream=" + stream, "?group=shop&stream=checkout"} {
+		status, _, resp := post("/v2/"+proj.Project.ID+"/loki/api/v1/push"+q, good, proto)
+		if status != 400 || errorCode(t, resp) != "LTS.0201" {
+			t.Fatalf("another project's stream (%s): %d %s", q, status, resp)
+		}
+	}
+	if lines := otlpLines(t, e, group, stream, "refused"); len(lines) != 0 {
+		t.Fatalf("refused pushes stored %d lines", len(lines))
+	}
+}
+
+// FuzzLoki sends arbitrary bodies to the Loki door, as protobuf (put in a
+// snappy block, so that they reach the decoder) and as JSON: each answer
+// is 204 or a 4xx error body, never a 5xx.
+func FuzzLoki(f *testing.F) {
+	push := checkoutPush(time.Now(), "fuzz")[:1]
+	push[0].entries = push[0].entries[:2]
+	f.Add(lokiProto(push), false)
+	f.Add(lokiJSON(push), true)
+	f.Add([]byte(`{"streams":[{"stream":{"a":"b"},"values":[["1","x",{"k":"v"}],[2,"y"]]},{"stream":{},"values":[]}]}`), true)
+	f.Add(lokiProto([]lokiStream{{labels: `{a="\u00e9\"", b=""}`, entries: []lokiEntry{{at: time.Unix(0, 5)}}}}), false)
+	f.Fuzz(func(t *testing.T, body []byte, asJSON bool) {
+		base, group, stream := fuzzQueryTarget(t)
+		ct := "application/x-protobuf"
+		if asJSON {
+			ct = "application/json"
+		} else {
+			body = snappy.Encode(nil, body)
+		}
+		status, h, resp := send(t, base, "POST", "/v2/"+testProject+"/loki/api/v1/push?group="+group+"&stream="+stream, body,
+			http.Header{"Content-Type": {ct}, "Authorization": {basicAuth(testAK, testSK)}}, nil)
+		if status >= 500 || h.Get("X-Request-Id") == "" {
+			t.Fatalf("%q: %d %s", body, status, resp)
+		}
+		if status >= 400 {
+			errorCode(t, resp)
+		} else if status != http.StatusNoContent {
+			t.Fatalf("%q: %d %s", body, status, resp)
+		}
+	})
 }

@@ -1,10 +1,13 @@
 package loki
 
 import (
+	"fmt"
 	"maps"
 	"strconv"
 	"strings"
 	"testing"
+
+	"logtank/internal/logstore"
 )
 
 // TestParseLabels: label sets as Loki's clients write them (Go's
@@ -35,4 +38,22 @@ func TestParseLabels(t *testing.T) {
 	bad(`{app="x", app="y"}`)
 	bad(`{app=~"x"}`)
 	bad(``)
+}
+
+// TestSetField: structured metadata names given twice keep their last
+// value, empty names are dropped, and past maxFields names are left out.
+func TestSetField(t *testing.T) {
+	var fields []logstore.Field
+	fields = setField(fields, "user", "ann")
+	fields = setField(fields, "", "nameless")
+	fields = setField(fields, "user", "bob")
+	if len(fields) != 1 || fields[0].Str != "bob" || fields[0].Type != logstore.FieldString {
+		t.Fatalf("fields %+v", fields)
+	}
+	for i := range maxFields + 5 {
+		fields = setField(fields, fmt.Sprint("k", i), "v")
+	}
+	if len(fields) != maxFields || fields[maxFields-1].Name != fmt.Sprint("k", maxFields-2) {
+		t.Fatalf("%d fields, last %+v", len(fields), fields[len(fields)-1])
+	}
 }
