@@ -307,12 +307,9 @@ func TestLokiPushJSONAndErrors(t *testing.T) {
 		}
 	}
 	// Another project's stream is not reachable by name or id from this one.
-	var proj struct {
-		Project struct{ ID string } `json:"project"`
-	}
-	e.iamCall(t, testAK, testSK, "POST", "/v3/projects", map[string]any{"project": map[string]string{"name": "eu-west-0"}}, 201, &proj)
+	other := e.newProject(t, "eu-west-0")
 	for _, q := range []string{"?group=" + group + "&stream=" + stream, "?group=shop&stream=checkout"} {
-		status, _, resp := post("/v2/"+proj.Project.ID+"/loki/api/v1/push"+q, good, proto)
+		status, _, resp := post("/v2/"+other+"/loki/api/v1/push"+q, good, proto)
 		if status != 400 || errorCode(t, resp) != "LTS.0201" {
 			t.Fatalf("another project's stream (%s): %d %s", q, status, resp)
 		}
