@@ -199,6 +199,20 @@ func TestLokiPushProtobuf(t *testing.T) {
 		t.Fatalf("push: %d %s", status, resp)
 	}
 	checkCheckoutLines(t, e, group, stream, at, "promtail")
+
+	// Some clients add Content-Encoding: snappy to the same body, and
+	// Loki reads a push without a Content-Type as protobuf: both are the
+	// same snappy block, not compressed twice.
+	for i, variant := range []struct{ word, header, value string }{{"snappyheader", "Content-Encoding", "snappy"}, {"notype", "Content-Type", ""}} {
+		at := at.Add(time.Duration(i+1) * time.Millisecond)
+		h := lokiClientHeader("shop", "checkout")
+		h.Set(variant.header, variant.value)
+		body := snappy.Encode(nil, lokiProto(checkoutPush(at, variant.word)))
+		if status, _, resp := e.raw("POST", "/v2/"+testProject+"/loki/api/v1/push", body, h, nil); status != http.StatusNoContent {
+			t.Fatalf("push with %s %q: %d %s", variant.header, variant.value, status, resp)
+		}
+		checkCheckoutLines(t, e, group, stream, at, variant.word)
+	}
 }
 
 // TestLokiPushJSONAndErrors: the JSON encoding, plain and gzip, with the
