@@ -30,6 +30,16 @@ func (e *env) iamCall(t *testing.T, ak, sk, method, path string, body any, wantS
 	return resp
 }
 
+// newProject creates a project of the first-start domain and returns its id.
+func (e *env) newProject(t *testing.T, name string) string {
+	t.Helper()
+	var proj struct {
+		Project struct{ ID string } `json:"project"`
+	}
+	e.iamCall(t, testAK, testSK, "POST", "/v3/projects", map[string]any{"project": map[string]string{"name": name}}, 201, &proj)
+	return proj.Project.ID
+}
+
 func TestTenants(t *testing.T) {
 	e := start(t, "")
 	var dom struct {

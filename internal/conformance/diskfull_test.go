@@ -113,6 +113,8 @@ func TestDiskFull(t *testing.T) {
 		{"Elasticsearch bulk", "/v2/" + testProject + "/es/_bulk?group=full&stream=s", "application/x-ndjson", "{\"index\":{}}\n{\"message\":\"es line\"}\n"},
 		{"OTLP/HTTP JSON", "/v2/" + testProject + "/otlp/v1/logs?group=full&stream=s", "application/json",
 			`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"` + fmt.Sprint(time.Now().UnixNano()) + `","body":{"stringValue":"otlp line"}}]}]}]}`},
+		{"Loki push JSON", "/v2/" + testProject + "/loki/api/v1/push?group=full&stream=s", "application/json",
+			`{"streams":[{"stream":{"app":"x"},"values":[["` + fmt.Sprint(time.Now().UnixNano()) + `","loki line"]]}]}`},
 	}
 	for _, d := range doors {
 		h := basic.Clone()

@@ -185,11 +185,8 @@ func TestOTLPJSONAndErrors(t *testing.T) {
 		}
 	}
 	// Another project's stream is not reachable by name or id from this one.
-	var proj struct {
-		Project struct{ ID string } `json:"project"`
-	}
-	e.iamCall(t, testAK, testSK, "POST", "/v3/projects", map[string]any{"project": map[string]string{"name": "eu-west-0"}}, 201, &proj)
-	status, resp = post("/v2/"+proj.Project.ID+"/otlp/v1/logs?group="+group+"&stream="+stream, body, nil)
+	other := e.newProject(t, "eu-west-0")
+	status, resp = post("/v2/"+other+"/otlp/v1/logs?group="+group+"&stream="+stream, body, nil)
 	if status != 400 || errorCode(t, resp) != "LTS.0201" {
 		t.Fatalf("another project's stream by id: %d %s", status, resp)
 	}

@@ -281,11 +281,7 @@ func TestQueryTimeLimit(t *testing.T) {
 // searches keep answering promptly.
 func TestProjectQueryLimit(t *testing.T) {
 	se := newSafetyEnv(t, 60, func(c *server.Config) { c.ProjectQueries = 2 })
-	var proj struct {
-		Project struct{ ID string } `json:"project"`
-	}
-	se.iamCall(t, testAK, testSK, "POST", "/v3/projects", map[string]any{"project": map[string]string{"name": "eu-west-0"}}, 201, &proj)
-	other := proj.Project.ID
+	other := se.newProject(t, "eu-west-0")
 	sign := signer(testAK, testSK, other, time.Now())
 	postOther := func(path string, body any) (int, []byte) {
 		b, _ := json.Marshal(body)

@@ -1,6 +1,7 @@
 // Package doors holds what the ingestion doors for shippers' protocols
-// (OTLP, and more to come) share: which log stream a request writes to,
-// and the limits and error answers of their HTTP routes.
+// (OTLP, Elasticsearch bulk, Loki push, syslog) share: which log stream a
+// request writes to, and the limits and error answers of their HTTP
+// routes.
 //
 // A door is a thin decoder in front of the LTS core's ingestion: it turns
 // a protocol's batch into ltscore.Batch values and lets the core check,

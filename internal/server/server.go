@@ -18,6 +18,7 @@ import (
 	"logtank/internal/catalog"
 	"logtank/internal/console"
 	"logtank/internal/doors/esbulk"
+	"logtank/internal/doors/loki"
 	"logtank/internal/doors/otlp"
 	"logtank/internal/doors/syslog"
 	"logtank/internal/fgs"
@@ -170,20 +171,21 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Name: "logtank_alarm_scheduler_rounds_total", Help: "Rounds of the alarm scheduler: due rules evaluated and due notifications sent.",
 	}, func() float64 { return float64(logs.Alarms().Rounds()) }))
 	a.handler = withReadiness(storage, newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions,
-		shipperDoors{otlp: otlp.New(logs.Core()), es: esbulk.New(logs.Core())})))
+		shipperDoors{otlp: otlp.New(logs.Core()), es: esbulk.New(logs.Core()), loki: loki.New(logs.Core())})))
 	return a, nil
 }
 
 // services lists every service the server mounts. It also runs on nil
 // services, to list the routes without opening anything.
 func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service, d shipperDoors) []wire.Service {
-	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), d.otlp.API(), d.es.API(), m.API(), m.V2API(), m.PromAPI(), f.API(), console.API()}
+	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), d.otlp.API(), d.es.API(), d.loki.API(), m.API(), m.V2API(), m.PromAPI(), f.API(), console.API()}
 }
 
 // shipperDoors are the ingestion doors for shippers' own protocols.
 type shipperDoors struct {
 	otlp *otlp.Door
 	es   *esbulk.Door
+	loki *loki.Door
 }
 
 // OperationPatterns lists "METHOD /path" of every operation the server

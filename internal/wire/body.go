@@ -49,19 +49,27 @@ func DecodedBody(r *http.Request, limit int) ([]byte, error) {
 		}
 		return out, nil
 	case "snappy":
-		n, err := snappy.DecodedLen(raw)
-		if err != nil {
-			return nil, fmt.Errorf("the body is not valid snappy: %v", err)
-		}
-		if n > limit {
-			return nil, fmt.Errorf("the decompressed body is larger than %d bytes", limit)
-		}
-		out, err := snappy.Decode(nil, raw)
-		if err != nil {
-			return nil, fmt.Errorf("the body is not valid snappy: %v", err)
-		}
-		return out, nil
+		return SnappyBlock(raw, limit)
 	default:
 		return nil, fmt.Errorf("Content-Encoding %q is not supported (gzip or snappy)", enc)
 	}
+}
+
+// SnappyBlock decodes a snappy block (not the framed stream format), the
+// compression that Prometheus remote write and Loki push use whatever the
+// Content-Encoding says. The block states its decoded length up front: one
+// past limit is refused before any memory is taken for it.
+func SnappyBlock(raw []byte, limit int) ([]byte, error) {
+	n, err := snappy.DecodedLen(raw)
+	if err != nil {
+		return nil, fmt.Errorf("the body is not valid snappy: %v", err)
+	}
+	if n > limit {
+		return nil, fmt.Errorf("the decompressed body is larger than %d bytes", limit)
+	}
+	out, err := snappy.Decode(nil, raw)
+	if err != nil {
+		return nil, fmt.Errorf("the body is not valid snappy: %v", err)
+	}
+	return out, nil
 }
