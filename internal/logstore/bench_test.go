@@ -148,3 +148,40 @@ func BenchmarkQuery(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAppendRepeatedTimes appends batches whose times repeat times
+// already stored, as shippers with second-resolution stamps send them:
+// "same-second" gives every line of every batch the same time; "resent"
+// sends the same 16 batches of distinct times again and again. Each line
+// then needs a free line number near its time, among many taken ones,
+// some in memtables and some flushed.
+func BenchmarkAppendRepeatedTimes(b *testing.B) {
+	rows := benchRows(16_000)
+	for _, mode := range []string{"same-second", "resent"} {
+		b.Run(mode, func(b *testing.B) {
+			s, err := Open(b.TempDir(), Options{Tokenizer: logquery.DefaultTokenizer(), MemtableBytes: 8 << 20}, func(string) bool { return true })
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			batches := make([][]Entry, 16)
+			for i := range batches {
+				for k := range 1000 {
+					r := rows[i*1000+k]
+					t := base
+					if mode == "resent" {
+						t = r.line
+					}
+					batches[i] = append(batches[i], Entry{TimeNs: t, Content: r.content})
+				}
+			}
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				if _, err := s.Append(sid, nil, batches[i%16]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
