@@ -23,13 +23,19 @@ type blockRef struct {
 }
 
 // lines returns the line numbers of the block of seg that may hold line,
-// and the block's highest number.
+// and the block's highest number. Nil numbers with true mean the block
+// holds every number of its range: it is dense (as many rows as numbers,
+// which is what lines sharing one time become), or it cannot be read.
 func (c *lineChecker) lines(seg *segment, line int64) ([]int64, int64, bool) {
 	i := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= line })
 	if i == len(seg.blocks) || seg.blocks[i].minLine > line {
 		return nil, 0, false
 	}
 	maxLine := seg.blocks[i].maxLine
+	if int64(seg.blocks[i].rows) == maxLine-seg.blocks[i].minLine+1 {
+		// Dense: no need to read it.
+		return nil, maxLine, true
+	}
 	ref := blockRef{seg, i}
 	if lines, ok := c.blocks[ref]; ok {
 		return lines, maxLine, true
@@ -63,9 +69,10 @@ func (c *lineChecker) skip(st *stream, line int64) int64 {
 				continue
 			}
 			if lines == nil {
-				// Unreadable means unknown: the block's whole range is taken,
-				// so that no number is given twice, and stepped over at once
-				// rather than one number (and one failed read) at a time.
+				// A dense block's whole range is taken. Unreadable means
+				// unknown: taken too, so that no number is given twice, and
+				// stepped over at once rather than one number (and one
+				// failed read) at a time.
 				next = maxLine + 1
 				continue
 			}
