@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // likeByRegexp is the reference: the pattern as an anchored regular
@@ -99,15 +98,11 @@ func TestLikeStops(t *testing.T) {
 	m := compileLike("%" + strings.Repeat("a", 500) + "_b%")
 	text := strings.Repeat("a", 1<<20)
 	calls := 0
-	start := time.Now()
 	if m.match(text, func() bool { calls++; return calls == 3 }) {
 		t.Fatal("matched")
 	}
 	if calls != 3 {
-		t.Fatalf("stop called %d times, want 3", calls)
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Fatalf("took %v after being told to stop", d)
+		t.Fatalf("stop called %d times, want 3: the match went on after being told to stop", calls)
 	}
 }
 
