@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"sync"
 
 	"logtank/internal/vfs"
@@ -269,6 +270,15 @@ func extractFile(f *zip.File, target string, perm fs.FileMode, budget int64) (in
 		return 0, err
 	}
 	defer rc.Close()
+	if perm&0o111 != 0 {
+		// A process forked while an executable is open for writing holds
+		// that descriptor until it execs, and exec of the file fails
+		// meanwhile ("text file busy"): an instance of another version
+		// starting at that moment would die at birth. No fork happens
+		// while an executable is being written.
+		syscall.ForkLock.Lock()
+		defer syscall.ForkLock.Unlock()
+	}
 	out, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
 	if err != nil {
 		return 0, err
