@@ -1,10 +1,12 @@
 package conformance
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -15,6 +17,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+
+	"logtank/internal/server"
 )
 
 // BenchmarkIngestHTTP posts 1,000-line batches of ~150-byte lines over HTTP
@@ -87,7 +91,7 @@ func benchPost(b *testing.B, url string, header http.Header, sign bool, body fun
 // Each door gets a server of its own: on a shared one, the later doors
 // would pay for merging what the earlier ones stored.
 func BenchmarkIngestDoors(b *testing.B) {
-	server := func(b *testing.B) (e *env, group, stream string) {
+	fresh := func(b *testing.B) (e *env, group, stream string) {
 		t := &testing.T{}
 		e = start(t, b.TempDir())
 		group, stream = e.createStream(t, "bench", "ingest")
@@ -107,7 +111,7 @@ func BenchmarkIngestDoors(b *testing.B) {
 		}
 	}
 	b.Run("high-accuracy", func(b *testing.B) {
-		e, group, stream := server(b)
+		e, group, stream := fresh(b)
 		defer e.stop()
 		url := e.URL + "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents/high-accuracy"
 		benchPost(b, url, http.Header{"Content-Type": {"application/json"}}, true, func(i int64, now time.Time) []byte {
@@ -123,7 +127,7 @@ func BenchmarkIngestDoors(b *testing.B) {
 		})
 	})
 	b.Run("otlp", func(b *testing.B) {
-		e, group, stream := server(b)
+		e, group, stream := fresh(b)
 		defer e.stop()
 		url := e.URL + "/v2/" + testProject + "/otlp/v1/logs?group=" + group + "&stream=" + stream
 		header := http.Header{"Content-Type": {"application/x-protobuf"}, "Authorization": {basicAuth(testAK, testSK)}}
@@ -142,7 +146,7 @@ func BenchmarkIngestDoors(b *testing.B) {
 		})
 	})
 	b.Run("loki", func(b *testing.B) {
-		e, group, stream := server(b)
+		e, group, stream := fresh(b)
 		defer e.stop()
 		url := e.URL + "/v2/" + testProject + "/loki/api/v1/push?group=" + group + "&stream=" + stream
 		header := http.Header{"Content-Type": {"application/x-protobuf"}, "Authorization": {basicAuth(testAK, testSK)}}
@@ -155,7 +159,7 @@ func BenchmarkIngestDoors(b *testing.B) {
 		})
 	})
 	b.Run("es-bulk", func(b *testing.B) {
-		e, group, stream := server(b)
+		e, group, stream := fresh(b)
 		defer e.stop()
 		url := e.URL + "/v2/" + testProject + "/es/_bulk?group=" + group + "&stream=" + stream
 		header := http.Header{"Content-Type": {"application/x-ndjson"}, "Authorization": {basicAuth(testAK, testSK)}}
@@ -170,4 +174,58 @@ func BenchmarkIngestDoors(b *testing.B) {
 			return body
 		})
 	})
+	b.Run("syslog-tcp", func(b *testing.B) {
+		// Syslog has no acknowledgement: the time is until every message
+		// sent is stored (counted through SQL).
+		t := &testing.T{}
+		dir := b.TempDir()
+		e := start(t, dir)
+		_, stream := e.createStream(t, "bench", "ingest")
+		e.stop()
+		e = startWith(t, dir, func(c *server.Config) { c.Syslog = []string{"tcp://127.0.0.1:0?group=bench&stream=ingest"} })
+		defer e.stop()
+		addr := e.app.SyslogAddrs()[0].String()
+		count := func() int64 {
+			status, body := e.post(t, "/v2/"+testProject+"/streams/"+stream+"/struct-content/query", map[string]any{
+				"query": "select count(*) as n", "format": "k-v",
+				"time_range": map[string]any{"start_time": time.Now().Add(-time.Hour).UnixMilli(), "end_time": time.Now().Add(time.Minute).UnixMilli()},
+			}, nil)
+			var out struct{ Result []map[string]string }
+			if status != 200 || json.Unmarshal(body, &out) != nil || len(out.Result) != 1 {
+				b.Fatalf("count: %d %s", status, body)
+			}
+			n, _ := strconv.ParseInt(out.Result[0]["n"], 10, 64)
+			return n
+		}
+		var n atomic.Int64
+		b.SetParallelism(1)
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer conn.Close()
+			w := bufio.NewWriterSize(conn, 256<<10)
+			for pb.Next() {
+				i := n.Add(1)
+				stamp := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+				for _, l := range batches[i%16] {
+					fmt.Fprintf(w, "<134>1 %s web-1 orders - - - %s\n", stamp, l)
+				}
+			}
+			if err := w.Flush(); err != nil {
+				b.Error(err)
+			}
+		})
+		want := int64(b.N) * 1000
+		for deadline := time.Now().Add(time.Minute); count() < want; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				b.Fatalf("%d of %d messages stored after a minute", count(), want)
+			}
+		}
+		b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "lines/s")
+	})
+
 }
