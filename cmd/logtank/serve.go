@@ -28,6 +28,7 @@ const defaultListen = "127.0.0.1:8102"
 func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	data := fs.String("data", "./data", "data folder (created if missing)")
+	catalogURL := fs.String("catalog", "", "metadata catalog: a postgres://user@host:port/database URL that several nodes may share (password from PGPASSWORD or ~/.pgpass); empty for the embedded SQLite in the data folder")
 	listen := fs.String("listen", defaultListen, "address to listen on")
 	region := fs.String("region", "cn-north-4", "region: the name of the default project")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serves HTTPS with --tls-key")
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	app, err := server.Open(ctx, server.Config{
-		DataDir: *data, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
+		DataDir: *data, Catalog: *catalogURL, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
 		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict, Syslog: syslogListeners,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),

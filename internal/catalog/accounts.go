@@ -42,12 +42,16 @@ type AccessKey struct {
 	CreatedMS   int64
 }
 
+// insert runs an INSERT of an account record; ErrExists when it breaks a
+// uniqueness rule.
 func (c *DB) insert(ctx context.Context, query string, args ...any) error {
-	_, err := c.sql.ExecContext(ctx, query, args...)
-	if uniqueViolation(err) {
-		return ErrExists
-	}
-	return err
+	return c.change(ctx, ScopeAccounts, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		if uniqueViolation(err) {
+			return ErrExists
+		}
+		return err
+	})
 }
 
 // CreateDomain stores d; ErrExists if the name is taken.
@@ -69,7 +73,9 @@ func (c *DB) CreateUser(ctx context.Context, u User) error {
 
 // SetPassword replaces a user's password hash.
 func (c *DB) SetPassword(ctx context.Context, userID, hash string) error {
-	return c.mustAffect(c.sql.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID))
+	return c.change(ctx, ScopeAccounts, func(tx *sql.Tx) error {
+		return c.mustAffect(tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID))
+	})
 }
 
 // CreateAccessKey stores k.
@@ -80,7 +86,9 @@ func (c *DB) CreateAccessKey(ctx context.Context, k AccessKey) error {
 
 // DeleteAccessKey removes the key; ErrNotFound if there is none.
 func (c *DB) DeleteAccessKey(ctx context.Context, access string) error {
-	return c.mustAffect(c.sql.ExecContext(ctx, `DELETE FROM access_keys WHERE access = $1`, access))
+	return c.change(ctx, ScopeAccounts, func(tx *sql.Tx) error {
+		return c.mustAffect(tx.ExecContext(ctx, `DELETE FROM access_keys WHERE access = $1`, access))
+	})
 }
 
 func (c *DB) mustAffect(res sql.Result, err error) error {
@@ -162,7 +170,7 @@ func notFound(err error) error {
 // RevokeToken records a token (by digest) as revoked until it expires,
 // and forgets the revocations of tokens expired by nowMS.
 func (c *DB) RevokeToken(ctx context.Context, digest string, expiresMS, nowMS int64) error {
-	return c.tx(ctx, func(tx *sql.Tx) error {
+	return c.change(ctx, ScopeAccounts, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM revoked_tokens WHERE expires_ms <= $1`, nowMS); err != nil {
 			return err
 		}

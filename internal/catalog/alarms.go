@@ -205,6 +205,7 @@ func (c *DB) AlarmEvents(ctx context.Context, projectID string, active bool) ([]
 func (c *DB) ClearAlarmEvents(ctx context.Context, projectID string, ids []string, nowMS int64) (int, error) {
 	n := 0
 	err := c.tx(ctx, func(tx *sql.Tx) error {
+		n = 0
 		for _, id := range ids {
 			res, err := tx.ExecContext(ctx, `UPDATE alarm_events SET active = FALSE, ends_ms = $1 WHERE id = $2 AND project_id = $3 AND active`, nowMS, id, projectID)
 			if err != nil {
@@ -302,6 +303,7 @@ type AlarmOutcome struct {
 func (c *DB) RecordAlarmEvaluation(ctx context.Context, o AlarmOutcome) (bool, error) {
 	stored := false
 	err := c.tx(ctx, func(tx *sql.Tx) error {
+		stored = false
 		res, err := tx.ExecContext(ctx, `UPDATE alarm_rules SET next_due_ms = $1, recent = $2, false_streak = $3
 			WHERE id = $4 AND enabled AND next_due_ms = $5`, o.NextDueMS, o.Recent, o.FalseStreak, o.RuleID, o.DueMS)
 		if err := affected(res, err); err != nil {

@@ -2,12 +2,16 @@
 // users, access keys), log groups and log streams with their structuring
 // rules and index configurations, custom structuring templates, FunctionGraph functions,
 // versions, aliases and async results, AOM metric series, and the server's
-// own settings. It speaks SQL through database/sql with $N placeholders, which
-// both the embedded SQLite (the default, in the data folder) and PostgreSQL
-// understand; the schema is created and upgraded by embedded migrations.
+// own settings. It speaks SQL through database/sql with $N placeholders to
+// the embedded SQLite (the default, in the data folder) or to a PostgreSQL
+// database that several nodes share; one schema and one set of embedded
+// migrations serve both, and what differs between the engines is kept in
+// dialect.go. For nodes that cache parts of the catalog it keeps a change
+// version per part (changes.go).
 //
-// It enforces uniqueness and quotas atomically, but it knows no wire format
-// and no service rule beyond that: callers validate first.
+// It enforces uniqueness and quotas atomically, also between nodes, but it
+// knows no wire format and no service rule beyond that: callers validate
+// first. It never caches: every read sees the database.
 package catalog
 
 import (
@@ -40,7 +44,8 @@ var migrations embed.FS
 
 // DB is the catalog. It is safe for concurrent use.
 type DB struct {
-	sql *sql.DB
+	sql    *sql.DB
+	engine engine
 }
 
 // OpenSQLite opens (creating if needed) the catalog file in dir. The file is
@@ -118,8 +123,23 @@ func (c *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// tx runs fn in a transaction and commits it. On PostgreSQL a transaction
+// that lost a conflict with a concurrent one is run again from the start,
+// so fn must not keep state across calls beyond what it sets afresh.
 func (c *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := c.sql.BeginTx(ctx, nil)
+	for attempt := 1; ; attempt++ {
+		err := c.tryTx(ctx, fn)
+		if !retryable(err) || attempt == maxTxAttempts {
+			return err
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *DB) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := c.sql.BeginTx(ctx, c.txOptions())
 	if err != nil {
 		return err
 	}
@@ -128,17 +148,6 @@ func (c *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
-}
-
-// uniqueViolation reports whether err is a unique-constraint failure, in the
-// words of SQLite or PostgreSQL.
-func uniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") ||
-		strings.Contains(s, "constraint failed: PRIMARY KEY")
 }
 
 // Setting returns the value stored under key, or ErrNotFound.

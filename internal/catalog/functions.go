@@ -164,7 +164,7 @@ func (c *DB) Functions(ctx context.Context, projectID string, f FunctionFilter) 
 	var out []FunctionWithLatest
 	q := `SELECT f.id, f.project_id, f.domain_id, f.package, f.name, f.created_ms, ` + versionColumnsPrefixed + `
 		FROM functions f JOIN function_versions v ON v.function_id = f.id AND v.version = $2
-		WHERE f.project_id = $1 AND ($3 = '' OR f.package = $3) AND ($4 = '' OR f.name LIKE '%' || $4 || '%' ESCAPE '\')
+		WHERE f.project_id = $1 AND ($3 = '' OR f.package = $3) AND ($4 = '' OR lower(f.name) LIKE lower('%' || $4 || '%') ESCAPE '\')
 		ORDER BY f.created_ms, f.id`
 	err := c.each(ctx, q, func(r *sql.Rows) error {
 		var fl FunctionWithLatest
@@ -526,7 +526,7 @@ type AsyncFilter struct {
 // newest first, and how many match in all.
 func (c *DB) AsyncInvocations(ctx context.Context, functionID string, f AsyncFilter) ([]AsyncInvocation, int, error) {
 	where := `function_id = $1 AND ($2 = '' OR request_id = $2) AND ($3 = '' OR qualifier = $3) AND ($4 = '' OR status = $4)
-		AND ($5 = 0 OR start_ms >= $5) AND ($6 = 0 OR start_ms <= $6)`
+		AND (CAST($5 AS BIGINT) = 0 OR start_ms >= $5) AND (CAST($6 AS BIGINT) = 0 OR start_ms <= $6)`
 	args := []any{functionID, f.RequestID, f.Qualifier, f.Status, f.FromMS, f.ToMS}
 	var total int
 	if err := c.sql.QueryRowContext(ctx, `SELECT count(*) FROM function_async_invocations WHERE `+where, args...).Scan(&total); err != nil {

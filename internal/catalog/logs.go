@@ -49,7 +49,7 @@ func scanTags(s string) map[string]string {
 // CreateLogGroup stores g unless its project already has maxGroups groups
 // (ErrQuota) or a group of that name (ErrExists).
 func (c *DB) CreateLogGroup(ctx context.Context, g LogGroup, maxGroups int) error {
-	return c.tx(ctx, func(tx *sql.Tx) error {
+	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_groups WHERE project_id = $1`, g.ProjectID).Scan(&n); err != nil {
 			return err
@@ -102,12 +102,12 @@ func (c *DB) LogGroup(ctx context.Context, projectID, id string) (LogGroup, erro
 
 // UpdateLogGroup sets a group's TTL and, when tags is not nil, its tags.
 func (c *DB) UpdateLogGroup(ctx context.Context, projectID, id string, ttlDays int, tags map[string]string) (LogGroup, error) {
-	var err error
-	if tags != nil {
-		err = c.mustAffect(c.sql.ExecContext(ctx, `UPDATE log_groups SET ttl_days = $1, tags = $2 WHERE project_id = $3 AND id = $4`, ttlDays, tagsJSON(tags), projectID, id))
-	} else {
-		err = c.mustAffect(c.sql.ExecContext(ctx, `UPDATE log_groups SET ttl_days = $1 WHERE project_id = $2 AND id = $3`, ttlDays, projectID, id))
-	}
+	err := c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
+		if tags != nil {
+			return c.mustAffect(tx.ExecContext(ctx, `UPDATE log_groups SET ttl_days = $1, tags = $2 WHERE project_id = $3 AND id = $4`, ttlDays, tagsJSON(tags), projectID, id))
+		}
+		return c.mustAffect(tx.ExecContext(ctx, `UPDATE log_groups SET ttl_days = $1 WHERE project_id = $2 AND id = $3`, ttlDays, projectID, id))
+	})
 	if err != nil {
 		return LogGroup{}, err
 	}
@@ -119,7 +119,7 @@ func (c *DB) UpdateLogGroup(ctx context.Context, projectID, id string, ttlDays i
 // explicitly, not left to the foreign key's cascade, so the outcome does
 // not depend on the engine's foreign-key setting.
 func (c *DB) DeleteLogGroup(ctx context.Context, projectID, id string) error {
-	return c.tx(ctx, func(tx *sql.Tx) error {
+	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		if t, err := transferOfGroup(ctx, tx, id); err != nil || t != "" {
 			return inUse(t, err)
 		}
@@ -139,7 +139,7 @@ func (c *DB) DeleteLogGroup(ctx context.Context, projectID, id string) error {
 // CreateLogStream stores s unless its group is missing (ErrNotFound), has
 // maxStreams streams (ErrQuota) or a stream of that name (ErrExists).
 func (c *DB) CreateLogStream(ctx context.Context, s LogStream, maxStreams int) error {
-	return c.tx(ctx, func(tx *sql.Tx) error {
+	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		var groups int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_groups WHERE project_id = $1 AND id = $2`, s.ProjectID, s.GroupID).Scan(&groups); err != nil {
 			return err
@@ -218,7 +218,7 @@ type StreamUpdate struct {
 
 // UpdateLogStream applies u to a stream of a group.
 func (c *DB) UpdateLogStream(ctx context.Context, projectID, groupID, id string, u StreamUpdate) (LogStream, error) {
-	err := c.tx(ctx, func(tx *sql.Tx) error {
+	err := c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		s, err := scanStream(tx.QueryRowContext(ctx, `SELECT `+streamColumns+` FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
 		if err != nil {
 			return notFound(err)
@@ -241,7 +241,7 @@ func (c *DB) UpdateLogStream(ctx context.Context, projectID, groupID, id string,
 // DeleteLogStream removes a stream of a group, unless a transfer writes
 // it (an *InUseError).
 func (c *DB) DeleteLogStream(ctx context.Context, projectID, groupID, id string) error {
-	return c.tx(ctx, func(tx *sql.Tx) error {
+	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		if t, err := transferOfStream(ctx, tx, id); err != nil || t != "" {
 			return inUse(t, err)
 		}

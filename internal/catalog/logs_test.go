@@ -10,19 +10,22 @@ import (
 )
 
 func TestQuotaHoldsUnderConcurrency(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *DB) {
+		// Two handles: two nodes on PostgreSQL, one file on SQLite.
+		dbs := []*DB{open(), open()}
+		quotaUnderConcurrency(t, dbs)
+	})
+}
+
+func quotaUnderConcurrency(t *testing.T, dbs []*DB) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var ok, quota, other atomic.Int32
 	var wg sync.WaitGroup
 	for i := range 30 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := db.CreateLogGroup(ctx, LogGroup{ID: fmt.Sprint("id-", i), ProjectID: "p", Name: fmt.Sprint("g", i), TTLDays: 7}, 20)
+			err := dbs[i%len(dbs)].CreateLogGroup(ctx, LogGroup{ID: fmt.Sprint("id-", i), ProjectID: "p", Name: fmt.Sprint("g", i), TTLDays: 7}, 20)
 			switch {
 			case err == nil:
 				ok.Add(1)
@@ -38,19 +41,20 @@ func TestQuotaHoldsUnderConcurrency(t *testing.T) {
 	if ok.Load() != 20 || quota.Load() != 10 {
 		t.Fatalf("created %d, refused %d (want 20 and 10)", ok.Load(), quota.Load())
 	}
-	groups, err := db.LogGroups(ctx, "p")
+	groups, err := dbs[0].LogGroups(ctx, "p")
 	if err != nil || len(groups) != 20 {
 		t.Fatalf("%d groups stored, %v", len(groups), err)
 	}
 }
 
 func TestDeleteGroupDeletesStreams(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *DB) {
+		deleteGroupDeletesStreams(t, open())
+	})
+}
+
+func deleteGroupDeletesStreams(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	if err := db.CreateLogGroup(ctx, LogGroup{ID: "g", ProjectID: "p", Name: "g", TTLDays: 7}, 100); err != nil {
 		t.Fatal(err)
 	}
@@ -72,21 +76,19 @@ func TestDeleteGroupDeletesStreams(t *testing.T) {
 }
 
 func TestReopenKeepsSchemaAndSettings(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *DB) {
+		reopenKeepsSchemaAndSettings(t, open)
+	})
+}
+
+func reopenKeepsSchemaAndSettings(t *testing.T, open func() *DB) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := OpenSQLite(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := open()
 	if v, err := db.InitSetting(ctx, "k", "first"); err != nil || v != "first" {
 		t.Fatalf("%q %v", v, err)
 	}
 	db.Close()
-	db, err = OpenSQLite(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = open()
 	if v, err := db.InitSetting(ctx, "k", "second"); err != nil || v != "first" {
 		t.Fatalf("the first value must win: %q %v", v, err)
 	}

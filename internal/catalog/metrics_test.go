@@ -8,12 +8,13 @@ import (
 )
 
 func TestMetricSeriesUpsertListAndAgeOut(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *DB) {
+		metricSeriesUpsertListAndAgeOut(t, open())
+	})
+}
+
+func metricSeriesUpsertListAndAgeOut(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db, err := OpenSQLite(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	cpu := MetricSeries{ProjectID: "p", Key: "k1", Namespace: "APP.WEB", MetricName: "cpu",
 		Dimensions: []MetricDimension{{"host", "a"}}, DimensionHash: "h1", Unit: "percent", ValueType: "float", LastMS: 1000}
 	mem := MetricSeries{ProjectID: "p", Key: "k2", Namespace: "APP.WEB", MetricName: "mem",

@@ -27,7 +27,7 @@ type StructRule struct {
 // not in r's project and group: checked in the same transaction, so a rule
 // never outlives a stream deleted concurrently.
 func (c *DB) PutStructRule(ctx context.Context, r StructRule) error {
-	return c.tx(ctx, func(tx *sql.Tx) error {
+	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		if err := streamInTx(ctx, tx, r.ProjectID, r.GroupID, r.StreamID); err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (c *DB) StructRules(ctx context.Context) ([]StructRule, error) {
 // ErrNotFound.
 func (c *DB) DeleteStructRule(ctx context.Context, projectID, id string) (StructRule, error) {
 	var r StructRule
-	err := c.tx(ctx, func(tx *sql.Tx) error {
+	err := c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		var err error
 		r, err = scanStructRule(tx.QueryRowContext(ctx, `SELECT `+structRuleColumns+` FROM struct_rules WHERE project_id = $1 AND id = $2`, projectID, id))
 		if err != nil {
@@ -107,7 +107,7 @@ type IndexConfig struct {
 // the one there; ErrNotFound when the stream is not in ic's project and
 // group.
 func (c *DB) PutIndexConfig(ctx context.Context, ic IndexConfig) error {
-	return c.tx(ctx, func(tx *sql.Tx) error {
+	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		if err := streamInTx(ctx, tx, ic.ProjectID, ic.GroupID, ic.StreamID); err != nil {
 			return err
 		}

@@ -104,8 +104,8 @@ func insertTransferStreams(ctx context.Context, tx *sql.Tx, id, typ string, stre
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_streams (transfer_id, stream_id, type, base_seq, done_end_ms, done_seq, pending_end_ms, pending_seq, pending_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, s.StreamID, typ, int64(s.BaseSeq), s.DoneEndMS, int64(s.DoneSeq), s.PendingEndMS, int64(s.PendingSeq), s.PendingKey); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO transfer_streams (transfer_id, stream_id, type, base_seq, done_end_ms, done_seq, pending_end_ms, pending_seq, pending_key, position)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT COALESCE(max(position), 0) + 1 FROM transfer_streams WHERE transfer_id = $1))`, id, s.StreamID, typ, int64(s.BaseSeq), s.DoneEndMS, int64(s.DoneSeq), s.PendingEndMS, int64(s.PendingSeq), s.PendingKey); err != nil {
 			return err
 		}
 	}
@@ -165,7 +165,7 @@ func (c *DB) Transfer(ctx context.Context, projectID, id string) (Transfer, erro
 
 func (c *DB) transferStreams(ctx context.Context, id string) ([]TransferStream, error) {
 	rows, err := c.sql.QueryContext(ctx, `SELECT stream_id, base_seq, done_end_ms, done_seq, pending_end_ms, pending_seq, pending_key
-		FROM transfer_streams WHERE transfer_id = $1 ORDER BY rowid`, id)
+		FROM transfer_streams WHERE transfer_id = $1 ORDER BY position`, id)
 	if err != nil {
 		return nil, err
 	}

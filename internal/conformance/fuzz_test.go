@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"logtank/internal/catalog/pgtest"
 	"logtank/internal/iam"
 	"logtank/internal/server"
 )
@@ -45,7 +46,8 @@ func TestMain(m *testing.M) {
 		runCrashChild(dir)
 		return
 	}
-	code := m.Run()
+	// pgtest stops the PostgreSQL that tests of a shared catalog started.
+	code := pgtest.Run(m)
 	if fuzzDir != "" {
 		os.RemoveAll(fuzzDir)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
 
+	"logtank/internal/catalog/pgtest"
 	"logtank/internal/server"
 )
 
@@ -85,7 +86,17 @@ func (e *env) post(t *testing.T, path string, body any, header http.Header) (int
 }
 
 func seedEnv(t *testing.T) *logsEnv {
-	e := startWith(t, "", func(c *server.Config) { c.Now = func() time.Time { return seedNow } })
+	return seedEnvWith(t, nil)
+}
+
+// seedEnvWith is seedEnv on a server that configure may change.
+func seedEnvWith(t *testing.T, configure func(*server.Config)) *logsEnv {
+	e := startWith(t, "", func(c *server.Config) {
+		c.Now = func() time.Time { return seedNow }
+		if configure != nil {
+			configure(c)
+		}
+	})
 	group, stream := e.createStream(t, "seed-group", "seed-stream")
 	le := &logsEnv{env: e, group: group, stream: stream}
 	var contents []map[string]any
@@ -186,7 +197,17 @@ func TestSeedPagingExamples(t *testing.T) {
 }
 
 func TestSearchThroughSDK(t *testing.T) {
-	le := seedEnv(t)
+	searchThroughSDK(t, seedEnv(t))
+}
+
+// TestSearchThroughSDKOnPostgres is the same with the catalog on
+// PostgreSQL: groups, streams, ingestion and search through the SDK.
+func TestSearchThroughSDKOnPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	searchThroughSDK(t, seedEnvWith(t, func(c *server.Config) { c.Catalog = url }))
+}
+
+func searchThroughSDK(t *testing.T, le *logsEnv) {
 	c := le.lts()
 	str := func(s string) *string { return &s }
 	b := func(v bool) *bool { return &v }

@@ -44,6 +44,11 @@ func New(ctx context.Context, db *catalog.DB, region string) (*Service, error) {
 	return &Service{db: db, dir: dir, tokenKey: raw, region: region, now: time.Now}, nil
 }
 
+// Reload refreshes the in-memory directory (accounts, keys, revoked
+// tokens) from the catalog. The service reloads after its own changes;
+// this is for changes made elsewhere, by other nodes sharing the catalog.
+func (s *Service) Reload(ctx context.Context) error { return s.dir.reload(ctx) }
+
 // SetClock replaces the service's clock; tests use it to age tokens.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 

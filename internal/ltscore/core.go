@@ -85,7 +85,8 @@ func (c *Core) Now() time.Time { return c.now() }
 // Reload refreshes what the core caches of streams, their rules and index
 // configurations; callers that change groups or streams in the catalog
 // call it after (the core's own operations on rules and index
-// configurations reload by themselves).
+// configurations reload by themselves), and so does the watch of a shared
+// catalog when another node changed them.
 func (c *Core) Reload(ctx context.Context) error { return c.streams.reload(ctx) }
 
 // RuleStats is what ingestion counted with a stream's structuring rule

@@ -36,6 +36,9 @@ const DefaultBodyLimit = 8 << 20
 type Config struct {
 	// DataDir holds the catalog and every other file of the server.
 	DataDir string
+	// Catalog is a postgres:// URL of a catalog that several nodes may
+	// share; empty for the embedded SQLite catalog in DataDir.
+	Catalog string
 	// Region names default projects and the token catalog.
 	Region string
 	// Defaults fix the first-start accounts (from the environment).
@@ -84,6 +87,8 @@ type App struct {
 	// ownObjects is the object folder the server opened itself, if any.
 	ownObjects *objstore.Dir
 	syslog     *syslog.Server
+	// stopWatch ends the watch of a shared catalog and waits for it.
+	stopWatch func()
 	// FirstStart tells what Open created or confirmed in the accounts.
 	FirstStart iam.FirstStart
 }
@@ -97,7 +102,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("a region is required")
 	}
-	db, err := catalog.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "catalog"))
+	db, err := catalog.Open(ctx, cfg.Catalog, filepath.Join(cfg.DataDir, "catalog"))
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +156,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("functions: %w", err)
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects}
+	if db.Shared() {
+		a.stopWatch = watchCatalog(db, cfg.Logger, map[catalog.Scope]func(context.Context) error{
+			catalog.ScopeAccounts: ids.Reload,
+			catalog.ScopeStreams:  logs.Core().Reload,
+		})
+	}
 	if len(cfg.Syslog) > 0 {
 		listeners := make([]syslog.Listener, len(cfg.Syslog))
 		for i, raw := range cfg.Syslog {
@@ -208,6 +219,9 @@ func (a *App) IAM() *iam.Service { return a.iam }
 
 // Close flushes and releases the stores. Stop serving first.
 func (a *App) Close() error {
+	if a.stopWatch != nil {
+		a.stopWatch()
+	}
 	// Syslog connections store their last batches before the log engine
 	// closes.
 	if a.syslog != nil {

@@ -1,0 +1,176 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver, registered as "pgx"
+)
+
+// This file is the one place where the two engines differ. The schema,
+// the migrations and every query are shared: they use $N placeholders,
+// BIGINT for times, BOOLEAN, ON CONFLICT, and CAST rather than "::". What
+// cannot be shared is here:
+//
+//   - opening: a file with pragmas and one connection (SQLite), a URL and a
+//     small pool (PostgreSQL);
+//   - isolation: SQLite runs one transaction at a time (one connection,
+//     BEGIN IMMEDIATE), so a count then an insert is atomic by construction.
+//     PostgreSQL runs transactions concurrently: they are SERIALIZABLE, so
+//     that two creates that each count below a quota cannot both commit,
+//     and the loser is retried (SQLSTATE 40001, or 40P01 for a deadlock);
+//   - errors: SQLite's are recognized by text, PostgreSQL's by SQLSTATE;
+//   - migrations: nodes sharing a PostgreSQL may start together, so they
+//     migrate one at a time under an advisory lock;
+//   - text order: listings sort by text columns, and SQLite compares bytes.
+//     A PostgreSQL database must collate the same way ("C"), or the same
+//     request would list in a different order; Open refuses otherwise.
+
+// engine is the SQL engine behind a DB.
+type engine int
+
+const (
+	engineSQLite engine = iota
+	enginePostgres
+)
+
+// Open opens the catalog that spec names: empty for the embedded SQLite in
+// dir, or a postgres:// (postgresql://) URL for a PostgreSQL database
+// that several logtank nodes may share.
+func Open(ctx context.Context, spec, dir string) (*DB, error) {
+	switch {
+	case spec == "":
+		return OpenSQLite(ctx, dir)
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		return OpenPostgres(ctx, spec)
+	}
+	return nil, fmt.Errorf("catalog %q: want a postgres:// URL, or nothing for the embedded SQLite", redact(spec))
+}
+
+// postgresConns bounds one node's connections: metadata operations are
+// short, and several nodes share the server's max_connections (100 by
+// default).
+const postgresConns = 8
+
+// OpenPostgres opens the catalog in the PostgreSQL database at url
+// (postgres://user:password@host:port/database?sslmode=...) and brings its
+// schema up to date.
+func OpenPostgres(ctx context.Context, url string) (*DB, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", redact(url), err)
+	}
+	db.SetMaxOpenConns(postgresConns)
+	db.SetMaxIdleConns(postgresConns)
+	c := &DB{sql: db, engine: enginePostgres}
+	if err := c.openPostgres(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("catalog %s: %w", redact(url), err)
+	}
+	return c, nil
+}
+
+func (c *DB) openPostgres(ctx context.Context) error {
+	if err := c.sql.PingContext(ctx); err != nil {
+		return err
+	}
+	// In byte order 'B' < 'a' and '_' < 'a'; a linguistic collation
+	// (en_US.UTF-8, ICU) puts both the other way.
+	var bytewise bool
+	if err := c.sql.QueryRowContext(ctx, `SELECT 'B' < 'a' AND '_' < 'a'`).Scan(&bytewise); err != nil {
+		return err
+	}
+	if !bytewise {
+		return errors.New(`the database does not sort text by bytes (collation "C"), so listings would not come in logtank's order; ` +
+			`create it with: CREATE DATABASE logtank TEMPLATE template0 LOCALE 'C'`)
+	}
+	conn, err := c.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// A session lock, on a connection of its own: the migrations run in
+	// transactions on other connections of the pool.
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	return c.migrate(ctx)
+}
+
+// migrationLock is the advisory lock key nodes migrate under ("logtank" in
+// ASCII).
+const migrationLock int64 = 0x6c6f6774616e6b
+
+// txOptions are the options of every catalog transaction.
+func (c *DB) txOptions() *sql.TxOptions {
+	if c.engine == enginePostgres {
+		return &sql.TxOptions{Isolation: sql.LevelSerializable}
+	}
+	// SQLite: BEGIN IMMEDIATE on the one connection (see OpenSQLite).
+	return nil
+}
+
+// maxTxAttempts bounds the retries of a transaction that PostgreSQL
+// aborted for a conflict. Conflicts need concurrent writes to the same
+// project's metadata, which are rare; with the backoff below, thirty
+// attempts span about two seconds.
+const maxTxAttempts = 30
+
+// retryable reports whether PostgreSQL aborted the transaction because a
+// concurrent one conflicted with it, so that running it again may succeed.
+func retryable(err error) bool {
+	code := sqlState(err)
+	return code == "40001" || code == "40P01"
+}
+
+// backoff sleeps before the attempt-th retry: a growing, jittered pause so
+// that transactions that collided do not collide again in step.
+func backoff(ctx context.Context, attempt int) error {
+	limit := time.Millisecond << min(attempt, 7)
+	t := time.NewTimer(limit/2 + rand.N(limit/2+1))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// sqlState is PostgreSQL's SQLSTATE code of err, or "".
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// uniqueViolation reports whether err is a unique-constraint failure, in the
+// words of SQLite or the SQLSTATE of PostgreSQL.
+func uniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	if sqlState(err) == "23505" {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "constraint failed: PRIMARY KEY")
+}
+
+// redact hides the password of a URL, for error messages.
+func redact(spec string) string {
+	if u, err := url.Parse(spec); err == nil {
+		return u.Redacted()
+	}
+	return spec
+}

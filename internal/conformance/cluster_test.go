@@ -1,0 +1,82 @@
+package conformance
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
+
+	"logtank/internal/catalog/pgtest"
+	"logtank/internal/server"
+)
+
+// startNode starts a server on a data folder of its own and the shared
+// PostgreSQL catalog at url: one node of a cluster.
+func startNode(t *testing.T, url string) *env {
+	t.Helper()
+	return startWith(t, "", func(c *server.Config) { c.Catalog = url })
+}
+
+// within fails the test unless ok holds within d of now: how quickly one
+// node sees what another changed.
+func within(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestNodesShareTheCatalog: two nodes on one PostgreSQL catalog see each
+// other's groups at once, and each other's keys, revocations and streams
+// within a second.
+func TestNodesShareTheCatalog(t *testing.T) {
+	url := pgtest.URL(t)
+	a, b := startNode(t, url), startNode(t, url)
+	if a.Info.ProjectID != b.Info.ProjectID || !a.Info.Created || b.Info.Created {
+		t.Fatalf("first start: %+v then %+v", a.Info, b.Info)
+	}
+
+	id := mustCreateGroup(t, a.lts(), "shared", 7)
+	if got := mustFindGroup(t, b.lts(), id); got.LogGroupName != "shared" {
+		t.Fatalf("node b sees %+v", got)
+	}
+
+	// An access key made on a works on b, and once deleted on a, b refuses it.
+	var key struct {
+		Credential struct{ Access, Secret string } `json:"credential"`
+	}
+	a.iamCall(t, testAK, testSK, "POST", "/v3.0/OS-CREDENTIAL/credentials", map[string]any{"credential": map[string]string{"description": "cluster"}}, 201, &key)
+	onB := b.ltsClient(key.Credential.Access, key.Credential.Secret, testProject, nil)
+	within(t, time.Second, "a new key works on the other node", func() bool { return listGroups(onB) == nil })
+	a.iamCall(t, testAK, testSK, "DELETE", "/v3.0/OS-CREDENTIAL/credentials/"+key.Credential.Access, nil, 204, nil)
+	within(t, time.Second, "a deleted key is refused by the other node", func() bool { return listGroups(onB) != nil })
+
+	// A token issued by a works on b until a revokes it.
+	tok := a.adminToken()
+	if err := listGroups(b.ltsToken(tok, testProject)); err != nil {
+		t.Fatalf("a's token on b: %v", err)
+	}
+	status, _, body := a.raw("DELETE", "/v3/auth/tokens", nil, http.Header{"X-Subject-Token": {tok}, "X-Auth-Token": {tok}}, nil)
+	if status != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", status, body)
+	}
+	within(t, time.Second, "a revoked token is refused by the other node", func() bool {
+		return listGroups(b.ltsToken(tok, testProject)) != nil
+	})
+
+	// A stream made on a takes logs through b.
+	s, err := a.lts().CreateLogStream(&model.CreateLogStreamRequest{LogGroupId: id, Body: &model.CreateLogStreamParams{LogStreamName: "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/v2/" + testProject + "/lts/groups/" + id + "/streams/" + *s.LogStreamId + "/tenant/contents"
+	within(t, time.Second, "a new stream takes logs on the other node", func() bool {
+		status, _ := b.post(t, path, map[string]any{"log_time_ns": time.Now().UnixNano(), "contents": []string{"hello"}, "labels": map[string]string{}}, nil)
+		return status == http.StatusOK
+	})
+}
