@@ -40,6 +40,10 @@ type env struct {
 	Info iam.FirstStart
 }
 
+// catalogFor, when set, names the catalog of the server on a data folder
+// (the same one across restarts); nil keeps the embedded one.
+var catalogFor func(t *testing.T, dir string) string
+
 // start opens a server on dir (a new folder when dir is empty) with fixed
 // first-start credentials, and stops it when the test ends.
 func start(t *testing.T, dir string) *env {
@@ -56,6 +60,9 @@ func startWith(t *testing.T, dir string, configure func(*server.Config)) *env {
 	cfg := server.Config{
 		DataDir: dir, Region: testRegion, Logger: slog.New(slog.DiscardHandler),
 		Defaults: iam.Defaults{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, AdminPassword: testPassword},
+	}
+	if catalogFor != nil {
+		cfg.Catalog = catalogFor(t, dir)
 	}
 	if configure != nil {
 		configure(&cfg)
