@@ -260,6 +260,8 @@ type StreamRef struct {
 	ID        string
 	ProjectID string
 	GroupID   string
+	// Name and GroupName are the stream's and its group's names.
+	Name, GroupName string
 	// TTLDays is the stream's own TTL, or its group's when it has none.
 	TTLDays int
 }
@@ -267,10 +269,10 @@ type StreamRef struct {
 // StreamRefs lists every stream of every project.
 func (c *DB) StreamRefs(ctx context.Context) ([]StreamRef, error) {
 	var out []StreamRef
-	err := c.each(ctx, `SELECT s.id, s.project_id, s.group_id, CASE WHEN s.ttl_days > 0 THEN s.ttl_days ELSE g.ttl_days END
+	err := c.each(ctx, `SELECT s.id, s.project_id, s.group_id, s.name, g.name, CASE WHEN s.ttl_days > 0 THEN s.ttl_days ELSE g.ttl_days END
 		FROM log_streams s JOIN log_groups g ON g.id = s.group_id`, func(r *sql.Rows) error {
 		var s StreamRef
-		err := r.Scan(&s.ID, &s.ProjectID, &s.GroupID, &s.TTLDays)
+		err := r.Scan(&s.ID, &s.ProjectID, &s.GroupID, &s.Name, &s.GroupName, &s.TTLDays)
 		out = append(out, s)
 		return err
 	})

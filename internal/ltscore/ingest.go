@@ -164,6 +164,11 @@ func (c *Core) Resolve(ctx context.Context, project, group, stream string) (Targ
 	if group == "" || stream == "" {
 		return Target{}, Invalid("a log group and a log stream are required (by id or name)")
 	}
+	if id, ok := c.streams.lookup(project, group, stream); ok {
+		if t, err := c.Target(ctx, project, "", id); err == nil {
+			return t, nil
+		}
+	}
 	if t, err := c.Target(ctx, project, group, stream); err == nil {
 		return t, nil
 	}

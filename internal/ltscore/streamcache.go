@@ -25,6 +25,10 @@ type streamCache struct {
 	reloading sync.Mutex
 	mu        sync.RWMutex
 	m         map[string]catalog.StreamRef
+	// named finds a stream's id by project, group and stream, each of
+	// the two by id or by name: shippers name them, and resolving names
+	// through the catalog cost three queries a request.
+	named map[namedStream]string
 	// rules and index are by stream id; a stream without one is absent.
 	rules map[string]*streamRule
 	index map[string]*structuring.CompiledIndex
@@ -50,8 +54,16 @@ func (c *streamCache) reload(ctx context.Context) error {
 		return err
 	}
 	m := make(map[string]catalog.StreamRef, len(refs))
+	named := make(map[namedStream]string, 4*len(refs))
 	for _, r := range refs {
 		m[r.ID] = r
+		named[namedStream{r.ProjectID, r.GroupName, r.Name}] = r.ID
+		named[namedStream{r.ProjectID, r.GroupName, r.ID}] = r.ID
+		named[namedStream{r.ProjectID, r.GroupID, r.Name}] = r.ID
+	}
+	// Ids win over names that happen to look like them.
+	for _, r := range refs {
+		named[namedStream{r.ProjectID, r.GroupID, r.ID}] = r.ID
 	}
 	stored, err := c.db.StructRules(ctx)
 	if err != nil {
@@ -91,7 +103,7 @@ func (c *streamCache) reload(ctx context.Context) error {
 		index[ic.StreamID] = &compiled
 	}
 	c.mu.Lock()
-	c.m, c.rules, c.index = m, rules, index
+	c.m, c.named, c.rules, c.index = m, named, rules, index
 	c.mu.Unlock()
 	return nil
 }
@@ -116,6 +128,17 @@ func (c *streamCache) get(id string) (catalog.StreamRef, bool) {
 	defer c.mu.RUnlock()
 	r, ok := c.m[id]
 	return r, ok
+}
+
+type namedStream struct{ project, group, stream string }
+
+// lookup returns the id of project's stream named (by id or name) in the
+// group named (by id or name).
+func (c *streamCache) lookup(project, group, stream string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	id, ok := c.named[namedStream{project, group, stream}]
+	return id, ok
 }
 
 // rule returns the stream's compiled rule, or nil.

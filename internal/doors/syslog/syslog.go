@@ -306,23 +306,27 @@ func trimFrame(b []byte) []byte {
 }
 
 // batcher gathers one connection's (or one UDP listener's) messages and
-// stores them at most flushEvery apart or every flushLines messages.
+// stores them at most flushEvery apart or every flushLines messages. The
+// reader goes on parsing the next batch while one is being stored, and
+// waits only when that next one is full too: parsing and the write-ahead
+// log's sync overlap, and memory stays bounded by two batches.
 //
 // Syslog has no acknowledgement: a batch the store refuses for now (a
 // full disk) is held and retried every flushEvery, and while one batch is
 // held the connection is not read any further, so TCP senders wait (and
-// queue, as rsyslog does) instead of losing messages. Memory stays bounded
-// by one batch a connection.
+// queue, as rsyslog does) instead of losing messages.
 type batcher struct {
 	s       *Server
 	l       Listener
 	t       ltscore.Target
 	mu      sync.Mutex
-	cond    *sync.Cond // signalled when held ends or the batcher stops
+	cond    *sync.Cond // signalled when a store ends or the batcher stops
 	pending []message
 	bytes   int  // of the pending messages' texts
+	storing bool // a batch is being stored
 	held    bool // the last store was refused for now
 	closing bool
+	kick    chan struct{} // a full batch is waiting
 	done    chan struct{}
 	ticker  *time.Ticker
 	wg      sync.WaitGroup
@@ -334,7 +338,7 @@ type message struct {
 }
 
 func newBatcher(s *Server, l Listener, t ltscore.Target) *batcher {
-	b := &batcher{s: s, l: l, t: t, done: make(chan struct{}), ticker: time.NewTicker(flushEvery)}
+	b := &batcher{s: s, l: l, t: t, kick: make(chan struct{}, 1), done: make(chan struct{}), ticker: time.NewTicker(flushEvery)}
 	b.cond = sync.NewCond(&b.mu)
 	b.wg.Add(1)
 	go func() {
@@ -342,10 +346,11 @@ func newBatcher(s *Server, l Listener, t ltscore.Target) *batcher {
 		for {
 			select {
 			case <-b.ticker.C:
-				b.flush()
+			case <-b.kick:
 			case <-b.done:
 				return
 			}
+			b.flush()
 		}
 	}()
 	return b
@@ -376,49 +381,62 @@ func (b *batcher) add(res *gosyslog.Result) {
 	b.keep(m)
 }
 
-// keep queues a message, storing the queue when it is large. While a
-// full batch is held it waits (the ticker retries the batch).
+// keep queues a message and has a full batch stored. It waits while the
+// batch it fills is full and the one before is still being stored or is
+// held.
 func (b *batcher) keep(m message) {
 	b.mu.Lock()
-	for b.held && b.full() && !b.closing {
+	for b.full() && (b.storing || b.held) && !b.closing {
 		b.cond.Wait()
 	}
 	b.pending = append(b.pending, m)
 	b.bytes += len(m.entry.Content)
-	full := !b.held && b.full()
+	full := b.full()
 	b.mu.Unlock()
 	if full {
-		b.flush()
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
 func (b *batcher) full() bool { return len(b.pending) >= flushLines || b.bytes >= flushBytes }
 
-// flush stores what is pending, grouped by labels.
+// flush stores what is pending, grouped by labels. Only the batcher's
+// loop calls it, and stop once the loop has ended.
 func (b *batcher) flush() {
 	b.mu.Lock()
 	pending, size := b.pending, b.bytes
 	b.pending, b.bytes = nil, 0
+	b.storing = len(pending) > 0
 	b.mu.Unlock()
 	if len(pending) == 0 {
 		return
 	}
-	if b.store(pending) {
-		b.mu.Lock()
+	stored := b.store(pending)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.storing = false
+	defer b.cond.Broadcast()
+	if stored {
 		b.held = false
-		b.cond.Broadcast()
-		b.mu.Unlock()
+		if b.full() {
+			// Filled meanwhile: store it without waiting for the tick.
+			select {
+			case b.kick <- struct{}{}:
+			default:
+			}
+		}
 		return
 	}
 	// Refused for now: hold the batch, ahead of what came since.
-	b.mu.Lock()
 	if !b.held {
 		b.s.log.Warn("syslog: storing is refused for now; messages held and retried", "listener", b.l.Address, "messages", len(pending))
 	}
 	b.held = true
 	b.pending = append(pending, b.pending...)
 	b.bytes += size
-	b.mu.Unlock()
 }
 
 // store stores messages; false when the store refuses them for now and
