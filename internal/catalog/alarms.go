@@ -314,9 +314,13 @@ func (c *DB) RecordAlarmEvaluation(ctx context.Context, o AlarmOutcome) (bool, e
 		}
 		stored = true
 		if e := o.Event; e != nil {
+			// An alarm cleared while its rule was being evaluated stays
+			// cleared: the evaluation saw it active, and only updates an
+			// active one.
 			if _, err := tx.ExecContext(ctx, `INSERT INTO alarm_events (`+alarmEventColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 				ON CONFLICT (id) DO UPDATE SET active = excluded.active, level = excluded.level, last_ms = excluded.last_ms,
-				ends_ms = excluded.ends_ms, count = excluded.count, notified_ms = excluded.notified_ms, detail = excluded.detail`,
+				ends_ms = excluded.ends_ms, count = excluded.count, notified_ms = excluded.notified_ms, detail = excluded.detail
+				WHERE alarm_events.active`,
 				e.ID, e.ProjectID, e.RuleID, e.Active, e.Level, e.FirstMS, e.LastMS, e.EndsMS, e.Count, e.NotifiedMS, e.Detail); err != nil {
 				return err
 			}
