@@ -1,13 +1,20 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"logtank/internal/iam"
 	"logtank/internal/server"
 )
 
@@ -135,4 +142,68 @@ func TestSyslogFramingLimits(t *testing.T) {
 	if lines := otlpLines(t, e, group, stream, ""); len(lines) != 2 {
 		t.Fatalf("%d lines stored, want the 2 within the limit", len(lines))
 	}
+}
+
+// fuzzSyslog is one server with a TCP and a UDP syslog listener shared by
+// every input of FuzzSyslog in a process; TestMain removes its folder.
+var (
+	fuzzSyslogOnce  sync.Once
+	fuzzSyslogAddrs []net.Addr
+)
+
+func fuzzSyslogListeners(t *testing.T) []net.Addr {
+	fuzzSyslogOnce.Do(func() {
+		fuzzServer(t) // makes fuzzDir, which TestMain removes
+		dir, err := os.MkdirTemp(fuzzDir, "syslog-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A second server on its own folder: its first start makes the
+		// project, whose shippers may then create the listeners' stream.
+		cfg := server.Config{DataDir: dir, Region: testRegion, Logger: slog.New(slog.DiscardHandler),
+			Defaults: iam.Defaults{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, AdminPassword: testPassword}}
+		app, err := server.Open(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(app.Handler())
+		status, _, resp := send(t, srv.URL, "PUT", "/v2/"+testProject+"/lts/shipper-settings", []byte(`{"create_streams":true}`),
+			http.Header{"Content-Type": {"application/json"}}, signer(testAK, testSK, testProject, time.Now()))
+		srv.Close()
+		app.Close()
+		if status != 200 {
+			t.Fatalf("shipper settings: %d %s", status, resp)
+		}
+		cfg.Syslog = []string{"tcp://127.0.0.1:0?group=fuzz&stream=syslog", "udp://127.0.0.1:0?group=fuzz&stream=syslog"}
+		if app, err = server.Open(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		fuzzSyslogAddrs = app.SyslogAddrs()
+	})
+	return fuzzSyslogAddrs
+}
+
+// FuzzSyslog sends arbitrary bytes to a TCP listener (newline or
+// octet-counting framing, by the first byte) and as a UDP datagram: the
+// server neither crashes nor stops accepting connections.
+func FuzzSyslog(f *testing.F) {
+	f.Add([]byte("<34>1 2026-01-01T00:00:00Z host app 12 ID47 [ex@1 a=\"b\"] hello\n"))
+	f.Add([]byte("<13>Dec 31 23:59:58 host app[7]: rfc3164 line\n<13>broken\n"))
+	f.Add([]byte("17 <34>1 - - - - - x5 <1>1 "))
+	f.Add([]byte("99999999999999999999 <34>1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		addrs := fuzzSyslogListeners(t)
+		conn, err := net.Dial("tcp", addrs[0].String())
+		if err != nil {
+			t.Fatalf("the TCP listener refused a connection: %v", err)
+		}
+		conn.Write(data)
+		conn.Close()
+		udp, err := net.Dial("udp", addrs[1].String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		udp.Write(data)
+		udp.Close()
+	})
 }
