@@ -650,26 +650,9 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 	// when they cannot decide it.
 	countBitmap := func(c *counter, j job) (bool, error) {
 		m := &j.seg.blocks[j.block]
-		postings, err := j.seg.readPostings(j.block)
-		if err != nil || postings == nil {
+		set, ok, err := j.seg.matchBitmap(j.block, j.blooms, rm)
+		if err != nil || !ok {
 			return false, err
-		}
-		bl := bloomOf(j.blooms, m)
-		zeros := make([]uint64, (m.rows+63)/64)
-		var buf []byte
-		set, ok := rm.Rows(func(tok string) ([]uint64, bool) {
-			var h uint64
-			h, buf = tokenHash(tok, buf)
-			if b, ok := postings.bitmap(h); ok {
-				return b, true
-			}
-			if !bl.has(h) {
-				return zeros, true
-			}
-			return nil, false
-		}, m.rows)
-		if !ok {
-			return false, nil
 		}
 		inside := m.minLine >= sc.Start && m.maxLine <= sc.End
 		if inside && (n == 0 || (m.minLine-sc.Start)/step == (m.maxLine-sc.Start)/step || (m.minLine-sc.Start)/step >= int64(n-1)) {
@@ -730,6 +713,32 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 		return main.total, nil, nil
 	}
 	return main.total, main.buckets, nil
+}
+
+// matchBitmap evaluates rm over block i from its frequent-token bitmaps
+// and its bloom filter (in blooms, the segment's bloom section): the rows
+// that match, or false when the bitmaps cannot decide.
+func (s *segment) matchBitmap(i int, blooms []byte, rm RowsMatcher) ([]uint64, bool, error) {
+	m := &s.blocks[i]
+	postings, err := s.readPostings(i)
+	if err != nil || postings == nil {
+		return nil, false, err
+	}
+	bl := bloomOf(blooms, m)
+	zeros := make([]uint64, (m.rows+63)/64)
+	var buf []byte
+	set, ok := rm.Rows(func(tok string) ([]uint64, bool) {
+		var h uint64
+		h, buf = tokenHash(tok, buf)
+		if b, ok := postings.bitmap(h); ok {
+			return b, true
+		}
+		if !bl.has(h) {
+			return zeros, true
+		}
+		return nil, false
+	}, m.rows)
+	return set, ok, nil
 }
 
 // foldASCII writes src to dst with ASCII letters in lower case, eight
