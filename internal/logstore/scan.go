@@ -433,8 +433,13 @@ type cursor struct {
 	// lazy, for memtable rows: the scan whose matcher next applies.
 	lazy *Scan
 	lf   labelFuncs
-	// ahead delivers the next candidate block, decoded in the background.
-	ahead <-chan workpool.Result[loaded]
+	// ahead delivers the next candidate blocks in order, decoded in the
+	// background; depth is how many may be under way, doubled at each
+	// block read up to one per CPU, so that a scan that stops after a
+	// block or two decodes little it does not need, and a long scan for
+	// a rare word decodes blocks on every core.
+	ahead []<-chan workpool.Result[loaded]
+	depth int
 }
 
 // skip moves a lazy cursor to its next matching row.
@@ -496,9 +501,11 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 		return err
 	}
 	var got loaded
-	if c.ahead != nil {
-		res := <-c.ahead
-		got, c.ahead = res.Value, nil
+	if len(c.ahead) > 0 {
+		res := <-c.ahead[0]
+		got = res.Value
+		c.ahead[0] = nil
+		c.ahead = c.ahead[1:]
 		if res.Err != nil {
 			got.err = res.Err
 		}
@@ -510,14 +517,16 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 		return got.err
 	}
 	c.rows, c.pos = got.rows, 0
-	// Decode the next candidate block on the other core while this one's
-	// rows are consumed: a scan for a rare word reads blocks back to back.
-	if c.bi < len(c.blocks) {
-		seg, block := c.seg, c.blocks[c.bi]
-		c.ahead = workpool.Go(func() (loaded, error) {
+	// Decode the next candidate blocks on the other cores while this
+	// one's rows are consumed: a scan for a rare word reads blocks back to
+	// back.
+	c.depth = min(max(1, 2*c.depth), runtime.GOMAXPROCS(0))
+	for next := c.bi + len(c.ahead); len(c.ahead) < c.depth && next < len(c.blocks); next++ {
+		seg, block := c.seg, c.blocks[next]
+		c.ahead = append(c.ahead, workpool.Go(func() (loaded, error) {
 			got := loadBlock(seg, block, sc, labelFuncs{})
 			return got, got.err
-		})
+		}))
 	}
 	return nil
 }
