@@ -581,17 +581,38 @@ type loaded struct {
 	err  error
 }
 
+// loadBlock decodes a block into pooled buffers and copies out the
+// contents of the rows the scan selects, all into one buffer: a search
+// for a rare word keeps a few rows of each block it decodes, and a fresh
+// (zeroed, then collected) buffer per block cost more than the copy.
 func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
-	d, err := seg.readBlock(block)
+	scratch := blockScratches.Get().(*blockScratch)
+	defer blockScratches.Put(scratch)
+	d, err := seg.decodeBlock(block, scratch)
 	if err != nil {
 		return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
 	}
 	var rows []row
-	if err := seg.selectRows(block, d, sc, lf, sc.needleCheck(), sc.Fields, func(_ int, r row) { rows = append(rows, r) }); err != nil {
+	size := 0
+	if err := seg.selectRows(block, d, sc, lf, sc.needleCheck(), sc.Fields, func(_ int, r row) {
+		rows = append(rows, r)
+		size += len(r.content)
+	}); err != nil {
 		return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
+	}
+	buf := make([]byte, 0, size)
+	for i := range rows {
+		if n := len(rows[i].content); n > 0 {
+			buf = append(buf, rows[i].content...)
+			rows[i].content = unsafe.String(unsafe.SliceData(buf[len(buf)-n:]), n)
+		}
 	}
 	return loaded{rows: rows}
 }
+
+// blockScratches holds decoding buffers for blocks whose rows are copied
+// out before the buffers are let go.
+var blockScratches = sync.Pool{New: func() any { return new(blockScratch) }}
 
 type cursorHeap struct {
 	desc bool
