@@ -119,13 +119,22 @@ func (src *logSource) Scan(ctx context.Context, columns []string, parallel int, 
 }
 
 // CountBy counts the rows by label values from the log engine's block
-// metadata (see logstore.CountLabels); it cannot count by a structured
-// field or a system column.
+// metadata (see logstore.CountLabels), or all of them (logstore.Count);
+// it cannot count by a structured field or a system column.
 func (src *logSource) CountBy(ctx context.Context, columns []string) (*logsql.Batch, []int64, bool, error) {
 	for _, c := range columns {
 		if src.fields[c] != 0 || c == colTime || c == colLine || c == colContent || !slices.Contains(src.labels, c) {
 			return nil, nil, false, nil
 		}
+	}
+	if len(columns) == 0 {
+		// A plain count: the engine's row count needs no labels, whatever
+		// the segments' version.
+		n, _, err := src.logs.Count(ctx, src.id, src.sc, 0, 0)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		return &logsql.Batch{Len: 1, Cols: map[string]*logsql.Column{}}, []int64{n}, true, nil
 	}
 	counts, err := src.logs.CountLabels(ctx, src.id, src.sc)
 	if err != nil {
