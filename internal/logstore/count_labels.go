@@ -44,7 +44,7 @@ func (s *Store) CountLabels(ctx context.Context, streamID string, sc Scan) ([]La
 	type job struct {
 		seg    *segment
 		block  int
-		blooms []byte
+		blooms bloomSection
 	}
 	var jobs []job
 	for _, seg := range snap.segs {

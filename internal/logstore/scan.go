@@ -316,12 +316,13 @@ func fieldsToo(labels func(string) (string, bool), fields []Field) func(string) 
 }
 
 // candidates lists the blocks of seg the scan must read, in scan order,
-// reading the segment's bloom filters when the scan has a matcher.
+// reading the bloom filters of the blocks in its range when the scan has
+// a matcher.
 func (sc *Scan) candidates(seg *segment) ([]int, error) {
 	p := bloomBuffers.Get().(*[]byte)
 	blocks, section, err := sc.candidatesInto(seg, *p)
-	if section != nil {
-		*p = section
+	if section.b != nil {
+		*p = section.b
 	}
 	bloomBuffers.Put(p)
 	return blocks, err
@@ -331,31 +332,34 @@ func (sc *Scan) candidates(seg *segment) ([]int, error) {
 // let go within one call.
 var bloomBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-// candidatesAndBlooms is candidates that also returns the bloom section it
-// read (nil when the scan has no matcher).
-func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, []byte, error) {
+// candidatesAndBlooms is candidates that also returns the filters it read
+// (none when the scan has no matcher).
+func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, bloomSection, error) {
 	return sc.candidatesInto(seg, nil)
 }
 
-// candidatesInto is candidatesAndBlooms reading the section into dst's
+// candidatesInto is candidatesAndBlooms reading the filters into dst's
 // memory when it is large enough.
-func (sc *Scan) candidatesInto(seg *segment, dst []byte) ([]int, []byte, error) {
+func (sc *Scan) candidatesInto(seg *segment, dst []byte) ([]int, bloomSection, error) {
+	// Blocks are in line order: those in the range are consecutive.
+	first := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= sc.Start })
+	last := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].minLine > sc.End }) - 1
 	var out []int
 	var buf []byte
-	var section []byte
-	for i := range seg.blocks {
+	var section bloomSection
+	for i := first; i <= last; i++ {
 		m := &seg.blocks[i]
-		if m.maxLine < sc.Start || m.minLine > sc.End || !sc.seqRange(m.minSeq, m.maxSeq) {
+		if !sc.seqRange(m.minSeq, m.maxSeq) {
 			continue
 		}
 		if sc.Matcher != nil {
-			if section == nil {
+			if section.b == nil {
 				var err error
-				if section, err = seg.readBlooms(dst); err != nil {
-					return nil, nil, err
+				if section, err = seg.readBloomRange(dst, i, last); err != nil {
+					return nil, bloomSection{}, err
 				}
 			}
-			bl := bloomOf(section, m)
+			bl := section.of(m)
 			if !sc.Matcher.MayMatch(func(tok string) bool {
 				var h uint64
 				h, buf = tokenHash(tok, buf)
@@ -677,7 +681,7 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 	type job struct {
 		seg    *segment
 		block  int
-		blooms []byte
+		blooms bloomSection
 	}
 	var jobs []job
 	for _, seg := range snap.segs {
@@ -769,15 +773,15 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 }
 
 // matchBitmap evaluates rm over block i from its frequent-token bitmaps
-// and its bloom filter (in blooms, the segment's bloom section): the rows
+// and its bloom filter (in blooms): the rows
 // that match, or false when the bitmaps cannot decide.
-func (s *segment) matchBitmap(i int, blooms []byte, rm RowsMatcher) ([]uint64, bool, error) {
+func (s *segment) matchBitmap(i int, blooms bloomSection, rm RowsMatcher) ([]uint64, bool, error) {
 	m := &s.blocks[i]
 	postings, err := s.readPostings(i)
 	if err != nil || postings == nil {
 		return nil, false, err
 	}
-	bl := bloomOf(blooms, m)
+	bl := blooms.of(m)
 	zeros := make([]uint64, (m.rows+63)/64)
 	var buf []byte
 	set, ok := rm.Rows(func(tok string) ([]uint64, bool) {

@@ -206,12 +206,35 @@ func (s *segment) readBlooms(dst []byte) ([]byte, error) {
 	return b, nil
 }
 
-// bloomOf returns block m's filter within a bloom section.
-func bloomOf(section []byte, m *blockMeta) bloom {
+// bloomSection is part of a segment's bloom section in memory: its bytes
+// from offset from of the section on.
+type bloomSection struct {
+	b    []byte
+	from int64
+}
+
+// readBloomRange reads the filters of blocks first to last (the ones a
+// scan's time range reaches, so a query over an hour of a day's segment
+// reads an hour's filters), into dst's memory when it is large enough.
+func (s *segment) readBloomRange(dst []byte, first, last int) (bloomSection, error) {
+	from, to := s.blocks[first].bloomOffset, s.blocks[last].bloomOffset+int64(s.blocks[last].bloomWords)*8
+	b := dst[:0]
+	if int64(cap(b)) < to-from {
+		b = make([]byte, to-from)
+	}
+	b = b[:to-from]
+	if _, err := s.f.ReadAt(b, s.bloomStart+from); err != nil {
+		return bloomSection{}, corruptPart(s.path, -1, "bloom filters", err)
+	}
+	return bloomSection{b: b, from: from}, nil
+}
+
+// of returns block m's filter, which the section must hold.
+func (bs bloomSection) of(m *blockMeta) bloom {
 	if m.bloomWords == 0 {
 		return nil
 	}
-	return bloom(section[m.bloomOffset : m.bloomOffset+int64(m.bloomWords)*8])
+	return bloom(bs.b[m.bloomOffset-bs.from : m.bloomOffset-bs.from+int64(m.bloomWords)*8])
 }
 
 // Tokenizer splits contents into the tokens the bloom filters hold.
