@@ -36,17 +36,8 @@ func (s *Store) CountLabels(ctx context.Context, streamID string, sc Scan) ([]La
 			return nil, err
 		}
 	}
-	rm, _ := sc.Matcher.(RowsMatcher)
-	if sc.seqs() {
-		// Bitmaps and per-set counts know nothing of sequence numbers.
-		rm = nil
-	}
-	type job struct {
-		seg    *segment
-		block  int
-		blooms bloomSection
-	}
-	var jobs []job
+	rm := sc.bitmapMatcher()
+	var jobs []blockJob
 	for _, seg := range snap.segs {
 		if sc.Matcher == nil && !sc.seqs() && seg.minLine >= sc.Start && seg.maxLine <= sc.End && seg.labelRows != nil {
 			for _, c := range seg.labelRows {
@@ -66,7 +57,7 @@ func (s *Store) CountLabels(ctx context.Context, streamID string, sc Scan) ([]La
 				}
 				continue
 			}
-			jobs = append(jobs, job{seg, bi, blooms})
+			jobs = append(jobs, blockJob{seg, bi, blooms})
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(len(jobs), 1))

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -136,19 +134,7 @@ func TestCountLabelsAfterRetention(t *testing.T) {
 // with labels {app=x host=a}, {app=y host=a} or {host=b} by i mod 3, so
 // each block holds three sets.
 func TestCountLabelsReadsVersion2Segments(t *testing.T) {
-	dir := t.TempDir()
-	day := dayOf(base)
-	if err := os.MkdirAll(filepath.Join(dir, "streams", sid, day), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile("testdata/v2.seg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "streams", sid, day, "00000000000000000001.seg"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := openStore(t, dir, Options{})
+	s := storeWithSegment(t, "testdata/v2.seg")
 	defer s.Close()
 	got := labelCounts(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64})
 	if want := "[[{app x} {host a}]=1000 [{app y} {host a}]=1000 [{host b}]=1000]"; fmt.Sprint(got) != want {

@@ -644,6 +644,24 @@ func (h *cursorHeap) Pop() any {
 	return c
 }
 
+// blockJob is a candidate block of a count, with the filters read for it.
+type blockJob struct {
+	seg    *segment
+	block  int
+	blooms bloomSection
+}
+
+// bitmapMatcher is the scan's matcher when counts may evaluate it from
+// blocks' token bitmaps, else nil.
+func (sc *Scan) bitmapMatcher() RowsMatcher {
+	rm, _ := sc.Matcher.(RowsMatcher)
+	if sc.seqs() {
+		// Bitmaps know nothing of sequence numbers.
+		return nil
+	}
+	return rm
+}
+
 // Count returns how many rows the scan selects and, when n > 0, how many
 // fall in each of n windows [Start+i*step, Start+(i+1)*step), the last
 // window also taking any rows after it. Blocks are decoded and matched by
@@ -678,12 +696,7 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 			return 0, nil, err
 		}
 	}
-	type job struct {
-		seg    *segment
-		block  int
-		blooms bloomSection
-	}
-	var jobs []job
+	var jobs []blockJob
 	for _, seg := range snap.segs {
 		blocks, blooms, err := sc.candidatesAndBlooms(seg)
 		if err != nil {
@@ -695,17 +708,13 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 				main.total += int64(m.rows)
 				continue
 			}
-			jobs = append(jobs, job{seg, bi, blooms})
+			jobs = append(jobs, blockJob{seg, bi, blooms})
 		}
 	}
-	rm, _ := sc.Matcher.(RowsMatcher)
-	if sc.seqs() {
-		// Bitmaps know nothing of sequence numbers.
-		rm = nil
-	}
+	rm := sc.bitmapMatcher()
 	// countBitmap counts a block from its frequent-token bitmaps; false
 	// when they cannot decide it.
-	countBitmap := func(c *counter, j job) (bool, error) {
+	countBitmap := func(c *counter, j blockJob) (bool, error) {
 		m := &j.seg.blocks[j.block]
 		set, ok, err := j.seg.matchBitmap(j.block, j.blooms, rm)
 		if err != nil || !ok {
