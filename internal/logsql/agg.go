@@ -66,23 +66,34 @@ type countAgg struct {
 	n    []int64
 }
 
-func (a *countAgg) grow(n int) { a.n = growTo(a.n, n) }
-func (a *countAgg) update(gids, sel []int32, x, _ *Column) {
+func (a *countAgg) grow(n int)                             { a.n = growTo(a.n, n) }
+func (a *countAgg) update(gids, sel []int32, x, _ *Column) { a.updateWeighted(gids, sel, x, nil) }
+
+// updateWeighted is update where row r stands for weights[r] rows (one
+// each when weights is nil).
+func (a *countAgg) updateWeighted(gids, sel []int32, x *Column, weights []int64) {
 	n := a.n
+	weight := func(r int32) int64 {
+		if weights == nil {
+			return 1
+		}
+		return weights[r]
+	}
 	switch {
 	case a.star || x.Type != Null && x.Null == nil:
 		for _, r := range sel {
-			n[gids[r]]++
+			n[gids[r]] += weight(r)
 		}
 	case x.Type == Null:
 	default:
 		for _, r := range sel {
 			if !x.Null[r] {
-				n[gids[r]]++
+				n[gids[r]] += weight(r)
 			}
 		}
 	}
 }
+
 func (a *countAgg) merge(o aggState, m []int32) {
 	for g, v := range o.(*countAgg).n {
 		a.n[m[g]] += v

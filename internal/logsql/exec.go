@@ -180,7 +180,9 @@ func (r *run) aggregate(src Source) (*Result, error) {
 		}
 		workers[i] = w
 	}
-	err = r.scan(src, r.q.Columns(), r.opts.Parallel, func(wi int, b *Batch) error {
+	// fold adds a batch's rows to worker wi's groups; with weights, row i
+	// stands for weights[i] source rows (only COUNTs are folded so).
+	fold := func(wi int, b *Batch, weights []int64) error {
 		w := workers[wi]
 		if b.Len == 0 {
 			return nil
@@ -229,7 +231,11 @@ func (r *run) aggregate(src Source) (*Result, error) {
 					return err
 				}
 			}
-			st.update(gids, sub, x, ts)
+			if weights != nil {
+				st.(*countAgg).updateWeighted(gids, sub, x, weights)
+			} else {
+				st.update(gids, sub, x, ts)
+			}
 		}
 		mem := w.table.memBytes()
 		for _, st := range w.aggs {
@@ -240,7 +246,23 @@ func (r *run) aggregate(src Source) (*Result, error) {
 		}
 		w.mem = mem
 		return nil
-	})
+	}
+	counted := false
+	if gc, ok := src.(GroupCounter); ok && onlyCounts(aggs) {
+		b, weights, ok, err := gc.CountBy(r.ctx, r.q.Columns())
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := fold(0, b, weights); err != nil {
+				return nil, err
+			}
+			counted = true
+		}
+	}
+	if !counted {
+		err = r.scan(src, r.q.Columns(), r.opts.Parallel, func(wi int, b *Batch) error { return fold(wi, b, nil) })
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +302,18 @@ func (r *run) aggregate(src Source) (*Result, error) {
 		gb.Cols[refName(len(keys)+i)] = columnOf(colVals, aggs[i].typ)
 	}
 	return r.finishGroups(gb)
+}
+
+// onlyCounts reports whether every aggregate is a COUNT without DISTINCT:
+// such a query's answer depends only on how many rows hold each
+// combination of the values it reads, which a GroupCounter can tell.
+func onlyCounts(aggs []*expr) bool {
+	for _, a := range aggs {
+		if a.name != "count" || a.distinct {
+			return false
+		}
+	}
+	return true
 }
 
 // columnOf builds a column from values; a long column that received floats

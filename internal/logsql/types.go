@@ -91,6 +91,19 @@ type Source interface {
 	Scan(ctx context.Context, columns []string, parallel int, fn func(worker int, b *Batch) error) error
 }
 
+// GroupCounter is a Source that can count its rows per combination of
+// some columns' values without handing each row over (from what storage
+// knows of its blocks, say). Run asks it first for a query whose
+// aggregates are all COUNT without DISTINCT, whose answer depends only on
+// how many rows hold each combination of the columns it reads.
+type GroupCounter interface {
+	// CountBy returns a batch of the named columns in which row i stands
+	// for counts[i] of the source's rows, together holding exactly the
+	// source's rows. ok is false when it cannot count by these columns;
+	// Run then scans.
+	CountBy(ctx context.Context, columns []string) (b *Batch, counts []int64, ok bool, err error)
+}
+
 // HiddenColumns is a Source with columns that queries may name but that
 // SELECT * does not show (system columns such as __time).
 type HiddenColumns interface {

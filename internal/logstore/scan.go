@@ -44,15 +44,15 @@ type NeedleMatcher interface {
 }
 
 // needleCheck applies a scan's needles to decoded blocks, reusing its
-// buffer of lower-cased contents.
+// buffers of lower-cased contents and of per-row marks.
 type needleCheck struct {
 	needles []string
 	// upper holds the upper-case forms of the needles' letters.
 	upper  string
 	folded []byte
-	// text is the block's contents as searched: lower-cased, or as they
-	// are when they hold none of the letters in upper case.
-	text string
+	// found[i] counts the needles, taken in order, that row i of the
+	// block holds: it holds them all when found[i] == len(needles).
+	found []uint8
 }
 
 func (sc *Scan) needleCheck() *needleCheck {
@@ -77,22 +77,53 @@ func (sc *Scan) needleCheck() *needleCheck {
 	if len(c.needles) == 0 {
 		return nil
 	}
+	// found counts needles in a byte; a search never names that many.
+	c.needles = c.needles[:min(len(c.needles), 255)]
 	return c
 }
 
-// block prepares the block's contents for searching and reports whether
-// they hold every needle somewhere; rows may then be asked about with row.
+// block finds the rows of the block whose contents hold every needle,
+// which row then reports, and whether there is any. Each needle is
+// searched for through the block's contents at once rather than row by
+// row: a fast search over long text, jumping to the next row after a hit.
 func (c *needleCheck) block(d *decodedBlock) bool {
-	c.text = d.all
+	text := d.all
 	// Without any of the letters in upper case, a case-insensitive search
 	// is a plain one: lower-case only when it must.
 	if containsAnyByte(d.all, c.upper) {
 		c.folded = slices.Grow(c.folded[:0], len(d.all))[:len(d.all)]
 		foldASCII(c.folded, d.all)
-		c.text = unsafe.String(unsafe.SliceData(c.folded), len(c.folded))
+		text = unsafe.String(unsafe.SliceData(c.folded), len(c.folded))
 	}
-	for _, n := range c.needles {
-		if !strings.Contains(c.text, n) {
+	n := len(d.offs)
+	c.found = slices.Grow(c.found[:0], n)[:n]
+	clear(c.found)
+	for j, nd := range c.needles {
+		hit := false
+		for pos, r := 0, 0; ; {
+			i := strings.Index(text[pos:], nd)
+			if i < 0 {
+				break
+			}
+			at := pos + i
+			for r < n && d.offs[r]+len(d.contents[r]) <= at {
+				r++
+			}
+			if r == n {
+				break
+			}
+			end := d.offs[r] + len(d.contents[r])
+			if at+len(nd) > end {
+				// The match runs into the next row's content.
+				pos = at + 1
+				continue
+			}
+			if int(c.found[r]) == j {
+				c.found[r], hit = uint8(j+1), true
+			}
+			pos = end
+		}
+		if !hit {
 			return false
 		}
 	}
@@ -110,16 +141,8 @@ func containsAnyByte(s, set string) bool {
 	return false
 }
 
-// row reports whether row i's content holds every needle.
-func (c *needleCheck) row(d *decodedBlock, i int) bool {
-	text := c.text[d.offs[i] : d.offs[i]+len(d.contents[i])]
-	for _, n := range c.needles {
-		if !strings.Contains(text, n) {
-			return false
-		}
-	}
-	return true
-}
+// row reports whether row i's content holds every needle (after block).
+func (c *needleCheck) row(i int) bool { return int(c.found[i]) == len(c.needles) }
 
 // Scan selects rows of a stream: line numbers in [Start, End], in
 // ascending order or, with Desc, descending, that match Matcher (all rows
@@ -293,12 +316,13 @@ func fieldsToo(labels func(string) (string, bool), fields []Field) func(string) 
 }
 
 // candidates lists the blocks of seg the scan must read, in scan order,
-// reading the segment's bloom filters when the scan has a matcher.
+// reading the bloom filters of the blocks in its range when the scan has
+// a matcher.
 func (sc *Scan) candidates(seg *segment) ([]int, error) {
 	p := bloomBuffers.Get().(*[]byte)
 	blocks, section, err := sc.candidatesInto(seg, *p)
-	if section != nil {
-		*p = section
+	if section.b != nil {
+		*p = section.b
 	}
 	bloomBuffers.Put(p)
 	return blocks, err
@@ -308,31 +332,34 @@ func (sc *Scan) candidates(seg *segment) ([]int, error) {
 // let go within one call.
 var bloomBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-// candidatesAndBlooms is candidates that also returns the bloom section it
-// read (nil when the scan has no matcher).
-func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, []byte, error) {
+// candidatesAndBlooms is candidates that also returns the filters it read
+// (none when the scan has no matcher).
+func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, bloomSection, error) {
 	return sc.candidatesInto(seg, nil)
 }
 
-// candidatesInto is candidatesAndBlooms reading the section into dst's
+// candidatesInto is candidatesAndBlooms reading the filters into dst's
 // memory when it is large enough.
-func (sc *Scan) candidatesInto(seg *segment, dst []byte) ([]int, []byte, error) {
+func (sc *Scan) candidatesInto(seg *segment, dst []byte) ([]int, bloomSection, error) {
+	// Blocks are in line order: those in the range are consecutive.
+	first := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].maxLine >= sc.Start })
+	last := sort.Search(len(seg.blocks), func(i int) bool { return seg.blocks[i].minLine > sc.End }) - 1
 	var out []int
 	var buf []byte
-	var section []byte
-	for i := range seg.blocks {
+	var section bloomSection
+	for i := first; i <= last; i++ {
 		m := &seg.blocks[i]
-		if m.maxLine < sc.Start || m.minLine > sc.End || !sc.seqRange(m.minSeq, m.maxSeq) {
+		if !sc.seqRange(m.minSeq, m.maxSeq) {
 			continue
 		}
 		if sc.Matcher != nil {
-			if section == nil {
+			if section.b == nil {
 				var err error
-				if section, err = seg.readBlooms(dst); err != nil {
-					return nil, nil, err
+				if section, err = seg.readBloomRange(dst, i, last); err != nil {
+					return nil, bloomSection{}, err
 				}
 			}
-			bl := bloomOf(section, m)
+			bl := section.of(m)
 			if !sc.Matcher.MayMatch(func(tok string) bool {
 				var h uint64
 				h, buf = tokenHash(tok, buf)
@@ -433,8 +460,13 @@ type cursor struct {
 	// lazy, for memtable rows: the scan whose matcher next applies.
 	lazy *Scan
 	lf   labelFuncs
-	// ahead delivers the next candidate block, decoded in the background.
-	ahead <-chan workpool.Result[loaded]
+	// ahead delivers the next candidate blocks in order, decoded in the
+	// background; depth is how many may be under way, doubled at each
+	// block read up to one per CPU, so that a scan that stops after a
+	// block or two decodes little it does not need, and a long scan for
+	// a rare word decodes blocks on every core.
+	ahead []<-chan workpool.Result[loaded]
+	depth int
 }
 
 // skip moves a lazy cursor to its next matching row.
@@ -496,9 +528,11 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 		return err
 	}
 	var got loaded
-	if c.ahead != nil {
-		res := <-c.ahead
-		got, c.ahead = res.Value, nil
+	if len(c.ahead) > 0 {
+		res := <-c.ahead[0]
+		got = res.Value
+		c.ahead[0] = nil
+		c.ahead = c.ahead[1:]
 		if res.Err != nil {
 			got.err = res.Err
 		}
@@ -510,14 +544,16 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 		return got.err
 	}
 	c.rows, c.pos = got.rows, 0
-	// Decode the next candidate block on the other core while this one's
-	// rows are consumed: a scan for a rare word reads blocks back to back.
-	if c.bi < len(c.blocks) {
-		seg, block := c.seg, c.blocks[c.bi]
-		c.ahead = workpool.Go(func() (loaded, error) {
+	// Decode the next candidate blocks on the other cores while this
+	// one's rows are consumed: a scan for a rare word reads blocks back to
+	// back.
+	c.depth = min(max(1, 2*c.depth), runtime.GOMAXPROCS(0))
+	for next := c.bi + len(c.ahead); len(c.ahead) < c.depth && next < len(c.blocks); next++ {
+		seg, block := c.seg, c.blocks[next]
+		c.ahead = append(c.ahead, workpool.Go(func() (loaded, error) {
 			got := loadBlock(seg, block, sc, labelFuncs{})
 			return got, got.err
-		})
+		}))
 	}
 	return nil
 }
@@ -549,17 +585,38 @@ type loaded struct {
 	err  error
 }
 
+// loadBlock decodes a block into pooled buffers and copies out the
+// contents of the rows the scan selects, all into one buffer: a search
+// for a rare word keeps a few rows of each block it decodes, and a fresh
+// (zeroed, then collected) buffer per block cost more than the copy.
 func loadBlock(seg *segment, block int, sc *Scan, lf labelFuncs) loaded {
-	d, err := seg.readBlock(block)
+	scratch := blockScratches.Get().(*blockScratch)
+	defer blockScratches.Put(scratch)
+	d, err := seg.decodeBlock(block, scratch)
 	if err != nil {
 		return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
 	}
 	var rows []row
-	if err := seg.selectRows(block, d, sc, lf, sc.needleCheck(), sc.Fields, func(_ int, r row) { rows = append(rows, r) }); err != nil {
+	size := 0
+	if err := seg.selectRows(block, d, sc, lf, sc.needleCheck(), sc.Fields, func(_ int, r row) {
+		rows = append(rows, r)
+		size += len(r.content)
+	}); err != nil {
 		return loaded{err: seg.skipDamaged(block, err, sc.wholeRows)}
+	}
+	buf := make([]byte, 0, size)
+	for i := range rows {
+		if n := len(rows[i].content); n > 0 {
+			buf = append(buf, rows[i].content...)
+			rows[i].content = unsafe.String(unsafe.SliceData(buf[len(buf)-n:]), n)
+		}
 	}
 	return loaded{rows: rows}
 }
+
+// blockScratches holds decoding buffers for blocks whose rows are copied
+// out before the buffers are let go.
+var blockScratches = sync.Pool{New: func() any { return new(blockScratch) }}
 
 type cursorHeap struct {
 	desc bool
@@ -585,6 +642,24 @@ func (h *cursorHeap) Pop() any {
 	c := h.cs[len(h.cs)-1]
 	h.cs = h.cs[:len(h.cs)-1]
 	return c
+}
+
+// blockJob is a candidate block of a count, with the filters read for it.
+type blockJob struct {
+	seg    *segment
+	block  int
+	blooms bloomSection
+}
+
+// bitmapMatcher is the scan's matcher when counts may evaluate it from
+// blocks' token bitmaps, else nil.
+func (sc *Scan) bitmapMatcher() RowsMatcher {
+	rm, _ := sc.Matcher.(RowsMatcher)
+	if sc.seqs() {
+		// Bitmaps know nothing of sequence numbers.
+		return nil
+	}
+	return rm
 }
 
 // Count returns how many rows the scan selects and, when n > 0, how many
@@ -621,12 +696,7 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 			return 0, nil, err
 		}
 	}
-	type job struct {
-		seg    *segment
-		block  int
-		blooms []byte
-	}
-	var jobs []job
+	var jobs []blockJob
 	for _, seg := range snap.segs {
 		blocks, blooms, err := sc.candidatesAndBlooms(seg)
 		if err != nil {
@@ -638,38 +708,17 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 				main.total += int64(m.rows)
 				continue
 			}
-			jobs = append(jobs, job{seg, bi, blooms})
+			jobs = append(jobs, blockJob{seg, bi, blooms})
 		}
 	}
-	rm, _ := sc.Matcher.(RowsMatcher)
-	if sc.seqs() {
-		// Bitmaps know nothing of sequence numbers.
-		rm = nil
-	}
+	rm := sc.bitmapMatcher()
 	// countBitmap counts a block from its frequent-token bitmaps; false
 	// when they cannot decide it.
-	countBitmap := func(c *counter, j job) (bool, error) {
+	countBitmap := func(c *counter, j blockJob) (bool, error) {
 		m := &j.seg.blocks[j.block]
-		postings, err := j.seg.readPostings(j.block)
-		if err != nil || postings == nil {
+		set, ok, err := j.seg.matchBitmap(j.block, j.blooms, rm)
+		if err != nil || !ok {
 			return false, err
-		}
-		bl := bloomOf(j.blooms, m)
-		zeros := make([]uint64, (m.rows+63)/64)
-		var buf []byte
-		set, ok := rm.Rows(func(tok string) ([]uint64, bool) {
-			var h uint64
-			h, buf = tokenHash(tok, buf)
-			if b, ok := postings.bitmap(h); ok {
-				return b, true
-			}
-			if !bl.has(h) {
-				return zeros, true
-			}
-			return nil, false
-		}, m.rows)
-		if !ok {
-			return false, nil
 		}
 		inside := m.minLine >= sc.Start && m.maxLine <= sc.End
 		if inside && (n == 0 || (m.minLine-sc.Start)/step == (m.maxLine-sc.Start)/step || (m.minLine-sc.Start)/step >= int64(n-1)) {
@@ -730,6 +779,32 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 		return main.total, nil, nil
 	}
 	return main.total, main.buckets, nil
+}
+
+// matchBitmap evaluates rm over block i from its frequent-token bitmaps
+// and its bloom filter (in blooms): the rows
+// that match, or false when the bitmaps cannot decide.
+func (s *segment) matchBitmap(i int, blooms bloomSection, rm RowsMatcher) ([]uint64, bool, error) {
+	m := &s.blocks[i]
+	postings, err := s.readPostings(i)
+	if err != nil || postings == nil {
+		return nil, false, err
+	}
+	bl := blooms.of(m)
+	zeros := make([]uint64, (m.rows+63)/64)
+	var buf []byte
+	set, ok := rm.Rows(func(tok string) ([]uint64, bool) {
+		var h uint64
+		h, buf = tokenHash(tok, buf)
+		if b, ok := postings.bitmap(h); ok {
+			return b, true
+		}
+		if !bl.has(h) {
+			return zeros, true
+		}
+		return nil, false
+	}, m.rows)
+	return set, ok, nil
 }
 
 // foldASCII writes src to dst with ASCII letters in lower case, eight

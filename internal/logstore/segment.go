@@ -19,7 +19,7 @@ import (
 
 const (
 	segmentMagic   = "LTSEG\x00"
-	segmentVersion = 2
+	segmentVersion = 3
 	trailerMagic   = "LTSEGEND"
 	trailerSize    = 24
 	// Blocks are small so that a bloom filter rules out most of them for a
@@ -113,6 +113,9 @@ type blockMeta struct {
 	seqLen           int
 	columns          []columnMeta
 	labelSets        []Labels
+	// labelRows counts the block's rows of each label set (version 3; nil
+	// before), so that counts by label need no row data.
+	labelRows []int
 	// bloomOffset and bloomWords locate the block's filter in the file's
 	// bloom section; filters are read per query, not kept in memory, so
 	// memory does not grow with the data.
@@ -170,6 +173,10 @@ type segment struct {
 	minLine int64
 	maxLine int64
 	rows    int
+	// labelRows counts the file's rows per label set, so that a count by
+	// label over a whole segment reads no block entry (nil when some
+	// block lacks its counts: versions 1 and 2).
+	labelRows []LabelCount
 	// minSeq and maxSeq bound the batch sequence numbers of the rows.
 	minSeq, maxSeq uint64
 	// The bloom section, [bloomStart, bloomEnd) in the file.
@@ -199,12 +206,35 @@ func (s *segment) readBlooms(dst []byte) ([]byte, error) {
 	return b, nil
 }
 
-// bloomOf returns block m's filter within a bloom section.
-func bloomOf(section []byte, m *blockMeta) bloom {
+// bloomSection is part of a segment's bloom section in memory: its bytes
+// from offset from of the section on.
+type bloomSection struct {
+	b    []byte
+	from int64
+}
+
+// readBloomRange reads the filters of blocks first to last (the ones a
+// scan's time range reaches, so a query over an hour of a day's segment
+// reads an hour's filters), into dst's memory when it is large enough.
+func (s *segment) readBloomRange(dst []byte, first, last int) (bloomSection, error) {
+	from, to := s.blocks[first].bloomOffset, s.blocks[last].bloomOffset+int64(s.blocks[last].bloomWords)*8
+	b := dst[:0]
+	if int64(cap(b)) < to-from {
+		b = make([]byte, to-from)
+	}
+	b = b[:to-from]
+	if _, err := s.f.ReadAt(b, s.bloomStart+from); err != nil {
+		return bloomSection{}, corruptPart(s.path, -1, "bloom filters", err)
+	}
+	return bloomSection{b: b, from: from}, nil
+}
+
+// of returns block m's filter, which the section must hold.
+func (bs bloomSection) of(m *blockMeta) bloom {
 	if m.bloomWords == 0 {
 		return nil
 	}
-	return bloom(section[m.bloomOffset : m.bloomOffset+int64(m.bloomWords)*8])
+	return bloom(bs.b[m.bloomOffset-bs.from : m.bloomOffset-bs.from+int64(m.bloomWords)*8])
 }
 
 // Tokenizer splits contents into the tokens the bloom filters hold.
@@ -302,6 +332,7 @@ func (w *segmentWriter) write(b []byte) error {
 
 func (w *segmentWriter) block(rows []row) error {
 	var sets []Labels
+	var setRows []int
 	setIndex := map[string]int{}
 	w.lines, w.labels, w.contents = w.lines[:0], w.labels[:0], w.contents[:0]
 	prev := rows[0].line
@@ -317,7 +348,9 @@ func (w *segmentWriter) block(rows []row) error {
 			i = len(sets)
 			setIndex[k] = i
 			sets = append(sets, r.labels)
+			setRows = append(setRows, 0)
 		}
+		setRows[i]++
 		w.labels = binary.AppendUvarint(w.labels, uint64(i))
 		w.contents = binary.AppendUvarint(w.contents, uint64(len(r.content)))
 		w.tok.EachToken(r.content, func(tok string) {
@@ -392,7 +425,7 @@ func (w *segmentWriter) block(rows []row) error {
 		bl.add(st.h)
 	}
 	w.blooms = append(w.blooms, bl...)
-	meta.labelSets, meta.bloomWords = sets, len(bl)/8
+	meta.labelSets, meta.labelRows, meta.bloomWords = sets, setRows, len(bl)/8
 	w.index = appendBlockMeta(w.index, &meta)
 	w.blocks++
 	return nil
@@ -833,6 +866,28 @@ func (s *segment) readFields(i int) ([][]Field, error) {
 			}
 			out[r] = append(out[r], f)
 		}
+	}
+	return out, nil
+}
+
+// readLabelIndexes decodes only the label-set index of each row of block i.
+func (s *segment) readLabelIndexes(i int) ([]int, error) {
+	m := &s.blocks[i]
+	raw, err := s.readChunk(i, "labels", m.offset+int64(m.lineLen), m.labelLen, nil)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{b: raw}
+	out := make([]int, m.rows)
+	for j := range out {
+		li := r.uvarint()
+		if li >= uint64(len(m.labelSets)) {
+			return nil, corruptPart(s.path, i, "labels", fmt.Errorf("row %d names label set %d of %d", j, li, len(m.labelSets)))
+		}
+		out[j] = int(li)
+	}
+	if r.err != nil {
+		return nil, corruptPart(s.path, i, "labels", r.err)
 	}
 	return out, nil
 }

@@ -59,8 +59,9 @@ func appendBlockMeta(dst []byte, m *blockMeta) []byte {
 		dst = binary.AppendUvarint(dst, uint64(c.rawLen))
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(m.labelSets)))
-	for _, s := range m.labelSets {
+	for i, s := range m.labelSets {
 		dst = s.appendTo(dst)
+		dst = binary.AppendUvarint(dst, uint64(m.labelRows[i]))
 	}
 	return binary.AppendUvarint(dst, uint64(m.bloomWords))
 }
@@ -86,6 +87,8 @@ func decodeIndex(raw []byte, version byte, path string, size, indexOff int64) (*
 	s.bloomStart = int64(bloomStart)
 	// Blocks usually share a few label sets: keep one copy of each.
 	sets := map[string]Labels{}
+	perSet := map[string]int{} // index in s.labelRows
+	counted := true
 	var bloomOffset int64
 	for i := 0; uint64(i) < count && r.err == nil; i++ {
 		m, err := readBlockMeta(r, version, path, i, size, sets)
@@ -103,6 +106,22 @@ func decodeIndex(raw []byte, version byte, path string, size, indexOff int64) (*
 		s.minSeq, s.maxSeq = min(s.minSeq, m.minSeq), max(s.maxSeq, m.maxSeq)
 		s.blocks = append(s.blocks, m)
 		s.rows += m.rows
+		counted = counted && m.labelRows != nil
+		for k, ls := range m.labelSets {
+			if !counted {
+				break
+			}
+			j, ok := perSet[ls.key()]
+			if !ok {
+				j = len(s.labelRows)
+				perSet[ls.key()] = j
+				s.labelRows = append(s.labelRows, LabelCount{Labels: ls})
+			}
+			s.labelRows[j].Rows += int64(m.labelRows[k])
+		}
+	}
+	if !counted {
+		s.labelRows = nil
 	}
 	if r.err != nil {
 		return nil, corruptf(path, len(s.blocks), "index", "%v", r.err)
@@ -165,6 +184,7 @@ func readBlockMeta(r *reader, version byte, path string, i int, size int64, sets
 	if nsets > uint64(len(r.b)) {
 		return bad("label set count", nsets)
 	}
+	setRows := 0
 	for range nsets {
 		ls := r.labels()
 		if shared, ok := sets[ls.key()]; ok {
@@ -173,6 +193,11 @@ func readBlockMeta(r *reader, version byte, path string, i int, size int64, sets
 			sets[ls.key()] = ls
 		}
 		m.labelSets = append(m.labelSets, ls)
+		if version >= 3 {
+			n := within("label set row count", indexMaxRows)
+			m.labelRows = append(m.labelRows, n)
+			setRows += n
+		}
 	}
 	m.bloomWords = within("filter length", file/8)
 	switch {
@@ -182,6 +207,8 @@ func readBlockMeta(r *reader, version byte, path string, i int, size int64, sets
 		return bad(failed, failedV)
 	case m.rows == 0 || m.minLine > m.maxLine || m.offset < 8:
 		return blockMeta{}, corruptf(path, i, "index", "%d rows, lines %d to %d, at offset %d", m.rows, m.minLine, m.maxLine, m.offset)
+	case version >= 3 && setRows != m.rows:
+		return blockMeta{}, corruptf(path, i, "index", "label sets count %d rows of %d", setRows, m.rows)
 	}
 	return m, nil
 }

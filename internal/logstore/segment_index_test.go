@@ -21,6 +21,7 @@ func sampleMeta() blockMeta {
 			{colKey: colKey{"path", FieldString}, off: 57, packedLen: 8, rawLen: 30},
 		},
 		labelSets:  []Labels{LabelsFromMap(map[string]string{"host": "a"}), LabelsFromMap(map[string]string{"host": "b", "app": "x"})},
+		labelRows:  []int{1, 2},
 		bloomWords: 4,
 	}
 }
@@ -30,8 +31,9 @@ func TestBlockMetaRoundTrip(t *testing.T) {
 	b := appendBlockMeta(nil, &m)
 	// 2+2 varint lines, 1 rows, 1 offset, 5 lengths, 1+1+1 seqs,
 	// 1 column count, 2 columns (1+6 name, 1 type, 1+1+1), (1+4, 1, 1+1+1),
-	// 1 set count, sets (1 + 1+4+1+1) and (1 + 1+3+1+1 + 1+4+1+1), 1 words.
-	if want := 2 + 2 + 1 + 1 + 5 + 3 + 1 + (7 + 1 + 3) + (5 + 1 + 3) + 1 + 8 + 14 + 1; len(b) != want {
+	// 1 set count, sets (1 + 1+4+1+1, 1 rows) and (1 + 1+3+1+1 + 1+4+1+1,
+	// 1 rows), 1 words.
+	if want := 2 + 2 + 1 + 1 + 5 + 3 + 1 + (7 + 1 + 3) + (5 + 1 + 3) + 1 + 9 + 15 + 1; len(b) != want {
 		t.Fatalf("entry of %d bytes, want %d", len(b), want)
 	}
 	r := &reader{b: b}
@@ -82,6 +84,29 @@ func TestBlockMetaCorruption(t *testing.T) {
 	f("chunks into the filters", func(m *blockMeta) { m.columns[1].off = 95 }, 1000, "past their sections")
 	f("filters into the index", func(m *blockMeta) { m.bloomWords = 6 }, 1000, "past their sections")
 	f("column past the file", func(m *blockMeta) { m.columns[1].packedLen = 2000 }, 1000, "column length 2000")
+	f("label sets miscount", func(m *blockMeta) { m.labelRows[1] = 5 }, 1000, "count 6 rows of 3")
+}
+
+// A version 2 entry has no row counts per label set: the decoder leaves
+// them unknown.
+func TestBlockMetaVersion2(t *testing.T) {
+	m := sampleMeta()
+	b := appendBlockMeta(nil, &m)
+	// Drop the count byte after each label set (8 and 14 bytes long, then
+	// the filter length's byte) to make it a version 2 entry.
+	set1 := len(b) - 1 - 15 - 9
+	var v2 []byte
+	v2 = append(v2, b[:set1+8]...)
+	v2 = append(v2, b[set1+9:set1+9+14]...)
+	v2 = append(v2, b[len(b)-1])
+	got, err := readBlockMeta(&reader{b: v2}, 2, "f", 0, 1000, map[string]Labels{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.labelRows = nil
+	if fmt.Sprint(got) != fmt.Sprint(m) {
+		t.Fatalf("version 2:\n got %+v\nwant %+v", got, m)
+	}
 }
 
 // sampleSegment writes a small segment with fields into a MemFS and

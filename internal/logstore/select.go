@@ -27,7 +27,7 @@ func (s *segment) selectRows(i int, d *decodedBlock, sc *Scan, lf labelFuncs, nc
 	}
 	var last *rowExt // shared by consecutive rows of a batch without fields
 	for k, line := range d.lines {
-		if line < sc.Start || line > sc.End || nc != nil && !nc.row(d, k) {
+		if line < sc.Start || line > sc.End || nc != nil && !nc.row(k) {
 			continue
 		}
 		r := row{line: line, labels: d.labels[k], content: d.contents[k], ext: extAt(last, seqs, fields, k)}

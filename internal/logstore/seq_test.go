@@ -187,22 +187,29 @@ func TestSeqNeverGoesBackWhenTheNewestRowsAreDeleted(t *testing.T) {
 	}
 }
 
-// testdata/v1.seg was written by the version 1 writer: 2,000 rows "line i
-// common", one a second from base, label host=a.
-func TestReadsVersion1Segments(t *testing.T) {
+// storeWithSegment opens a store on a new folder holding the segment file
+// of testdata named, as the stream's first segment of base's day.
+func storeWithSegment(t *testing.T, file string) *Store {
+	t.Helper()
 	dir := t.TempDir()
 	day := dayOf(base)
 	if err := os.MkdirAll(filepath.Join(dir, "streams", sid, day), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile("testdata/v1.seg")
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "streams", sid, day, "00000000000000000001.seg"), b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := openStore(t, dir, Options{})
+	return openStore(t, dir, Options{})
+}
+
+// testdata/v1.seg was written by the version 1 writer: 2,000 rows "line i
+// common", one a second from base, label host=a.
+func TestReadsVersion1Segments(t *testing.T) {
+	s := storeWithSegment(t, "testdata/v1.seg")
 	defer s.Close()
 	rows := collectRows(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64, Fields: true, Matcher: wordMatcher("common")}, 5000)
 	if len(rows) != 2000 {

@@ -217,7 +217,14 @@ func (c *Core) search(ctx context.Context, p searchPlan, req SearchRequest) (*Se
 		slices.Reverse(logs)
 	}
 	res := &SearchResult{Logs: logs}
-	if req.Count {
+	switch {
+	case !req.Count:
+	case p.kind == SearchInit && int64(len(logs)) < p.limit:
+		// The first page scanned the whole window and found fewer rows
+		// than it could take: they are all there are.
+		n := min(int64(len(logs)), math.MaxInt32)
+		res.Count = &n
+	default:
 		n, _, err := c.logs.Count(ctx, p.stream, logstore.Scan{Start: p.w.Start, End: p.w.End, Matcher: p.matcher}, 0, 0)
 		if err != nil {
 			return nil, &apierr.Internal{Err: ErrQueryLogs, Cause: err}

@@ -118,6 +118,36 @@ func (src *logSource) Scan(ctx context.Context, columns []string, parallel int, 
 	return errors.Join(serr, err, ctx.Err())
 }
 
+// CountBy counts the rows by label values from the log engine's block
+// metadata (see logstore.CountLabels), or all of them (logstore.Count);
+// it cannot count by a structured field or a system column.
+func (src *logSource) CountBy(ctx context.Context, columns []string) (*logsql.Batch, []int64, bool, error) {
+	for _, c := range columns {
+		if src.fields[c] != 0 || c == colTime || c == colLine || c == colContent || !slices.Contains(src.labels, c) {
+			return nil, nil, false, nil
+		}
+	}
+	if len(columns) == 0 {
+		// A plain count: the engine's row count needs no labels, whatever
+		// the segments' version.
+		n, _, err := src.logs.Count(ctx, src.id, src.sc, 0, 0)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		return &logsql.Batch{Len: 1, Cols: map[string]*logsql.Column{}}, []int64{n}, true, nil
+	}
+	counts, err := src.logs.CountLabels(ctx, src.id, src.sc)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	b := &logstore.Block{Len: len(counts), Labels: make([]logstore.Labels, len(counts))}
+	rows := make([]int64, len(counts))
+	for i, c := range counts {
+		b.Labels[i], rows[i] = c.Labels, c.Rows
+	}
+	return toBatch(b, columns), rows, true, nil
+}
+
 // toBatch presents a block's columns under their SQL names.
 func toBatch(b *logstore.Block, labels []string) *logsql.Batch {
 	out := &logsql.Batch{Len: b.Len, Cols: make(map[string]*logsql.Column, len(b.Fields)+3)}
