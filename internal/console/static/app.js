@@ -2,7 +2,8 @@
 // paging, context, live tail, SQL with charts, saved queries. State that a
 // person would share (view, stream, query, time range) lives in the
 // address's fragment: #/logs?group=…&stream=…&q=…&range=15m.
-import { api, ApiError, hooks, loadSession, lts, projectID, saveSession, signIn, signOut } from './api.js';
+import { api, ApiError, domainID, InputError, hooks, loadSession, lts, projectID, saveSession, signIn, signOut } from './api.js';
+import { initAlarms } from './alarms.js';
 import { histogram, sqlChart } from './charts.js';
 import { initViews } from './views.js';
 
@@ -71,7 +72,7 @@ async function guard(fn, caretFor) {
     return await fn();
   } catch (e) {
     showError(e, caretFor);
-    if (!(e instanceof ApiError)) console.warn(e);
+    if (!(e instanceof ApiError || e instanceof InputError)) console.warn(e);
     return undefined;
   }
 }
@@ -301,12 +302,12 @@ function timeWindow() {
   if (v === 'custom') {
     const from = Date.parse($('#from').value);
     const to = Date.parse($('#to').value);
-    if (Number.isNaN(from) || Number.isNaN(to)) throw new Error('Time range: pick both ends of a custom range');
-    if (from >= to) throw new Error('Time range: the start must be before the end');
+    if (Number.isNaN(from) || Number.isNaN(to)) throw new InputError('Time range: pick both ends of a custom range');
+    if (from >= to) throw new InputError('Time range: the start must be before the end');
     return { start: from, end: to };
   }
   const m = /^(\d+)\s*([smhdw])$/.exec(v);
-  if (!m || Number(m[1]) === 0) throw new Error(`Time range: "${v}" is not a range like 15m, 1h, 24h or 7d (or custom)`);
+  if (!m || Number(m[1]) === 0) throw new InputError(`Time range: "${v}" is not a range like 15m, 1h, 24h or 7d (or custom)`);
   const end = Date.now();
   return { start: end - Number(m[1]) * UNITS[m[2]], end };
 }
@@ -565,7 +566,7 @@ async function runSQL() {
   await guard(async () => {
     const win = timeWindow();
     const query = $('#sql').value.trim();
-    if (!query) throw new Error('SQL: write a query, e.g. SELECT count(*) AS n');
+    if (!query) throw new InputError('SQL: write a query, e.g. SELECT count(*) AS n');
     const r = await api('POST', lts(`/streams/${state.stream}/struct-content/query`), {
       query, format: 'k-v', time_range: { start_time: win.start, end_time: win.end, sql_time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone },
     });
@@ -628,7 +629,7 @@ async function saveQuery(kind) {
   const criteria = kind === 'VISUALIZATION' ? $('#sql').value.trim() : $('#query').value.trim();
   const name = $('#saved-name').value.trim() || criteria.slice(0, 60);
   await guard(async () => {
-    if (!criteria) throw new Error('Saved queries: write a query first');
+    if (!criteria) throw new InputError('Saved queries: write a query first');
     await api('POST', criteriaPath(), { name, criteria, search_type: kind });
     $('#saved-name').value = '';
     await loadSaved();
@@ -690,7 +691,7 @@ async function loadDashboards() {
 async function addChart() {
   await guard(async () => {
     const dashboard = $('#dash-pick').value;
-    if (!dashboard) throw new Error('Dashboards: create a dashboard first (Dashboards tab)');
+    if (!dashboard) throw new InputError('Dashboards: create a dashboard first (Dashboards tab)');
     const sql = $('#sql').value.trim();
     const title = $('#chart-title').value.trim() || sql.slice(0, 40);
     await api('POST', lts(`/groups/${state.group}/streams/${state.stream}/charts`), { title, sql, type: $('#chart-kind').value, dashboard_id: dashboard });
@@ -699,7 +700,7 @@ async function addChart() {
 }
 
 function showView(view) {
-  for (const v of ['logs', 'dashboards', 'metrics', 'functions']) $(`#view-${v}`).hidden = v !== view;
+  for (const v of ['logs', 'dashboards', 'metrics', 'functions', 'alarms']) $(`#view-${v}`).hidden = v !== view;
   for (const a of document.querySelectorAll('#tabs a')) a.classList.toggle('current', a.dataset.view === view);
   if (view !== 'logs') stopTail();
   views[view]?.show(route().params);
@@ -729,7 +730,8 @@ async function start() {
 
 function init() {
   $('#tz').textContent = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  views = initViews({ api, lts, projectID, guard, el, timeWindow, sqlChart, setRoute });
+  views = initViews({ api, lts, projectID, guard, el, timeWindow, sqlChart, setRoute, InputError });
+  views.alarms = initAlarms({ api, lts, projectID, domainID, guard, el, ask, InputError });
   hooks.onUnauthorized = (e) => {
     stopTail();
     saveSession(null);
@@ -751,7 +753,7 @@ function init() {
   $('#new-group').addEventListener('submit', createGroup);
   $('#search-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    $('#range').value.trim() !== 'custom' || $('#from').value ? runSearch() : showError(new Error('Time range: pick both ends of a custom range'));
+    $('#range').value.trim() !== 'custom' || $('#from').value ? runSearch() : showError(new InputError('Time range: pick both ends of a custom range'));
   });
   $('#timebar').addEventListener('submit', (e) => {
     e.preventDefault();
