@@ -34,7 +34,7 @@ const (
 
 // chromiumPath finds Debian's chromium. Without it the browser tests skip
 // on a developer's machine, and fail in CI, where .ci/run installs it.
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -170,7 +170,7 @@ func (b *browserLog) add(p string) {
 	b.problems = append(b.problems, p)
 }
 
-func (b *browserLog) listen(t *testing.T, ctx context.Context) {
+func (b *browserLog) listen(t testing.TB, ctx context.Context) {
 	err := chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *runtime.EventExceptionThrown:
@@ -228,7 +228,7 @@ func (b *browserLog) check(t *testing.T) {
 }
 
 // browser starts headless chromium on a clean profile.
-func browser(t *testing.T) (context.Context, *browserLog) {
+func browser(t testing.TB) (context.Context, *browserLog) {
 	path := chromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),

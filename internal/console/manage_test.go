@@ -67,7 +67,7 @@ func TestConsoleManage(t *testing.T) {
 		chromedp.Click(auditDelete),
 		chromedp.WaitVisible(sel("confirm-ok")),
 		chromedp.Click(chromedp.CSS(`#ask button[value=cancel]`)),
-		chromedp.WaitNotVisible(sel("confirm-ok")),
+		waitJS(`!document.querySelector('#ask').open`),
 		waitJS(`document.querySelectorAll('[data-testid=stream-item]').length === 2`),
 		chromedp.Click(auditDelete),
 		chromedp.WaitVisible(sel("confirm-ok")),
