@@ -148,6 +148,19 @@ func (c *DB) DeleteFavorite(ctx context.Context, projectID, resourceID string) e
 	return c.mustAffect(c.sql.ExecContext(ctx, `DELETE FROM favorites WHERE project_id = $1 AND resource_id = $2`, projectID, resourceID))
 }
 
+// FavoriteStreams returns the ids of a project's streams that some
+// favourite names, for the stream lists' is_favorite.
+func (c *DB) FavoriteStreams(ctx context.Context, projectID string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := c.each(ctx, `SELECT DISTINCT stream_id FROM favorites WHERE project_id = $1`, func(r *sql.Rows) error {
+		var id string
+		err := r.Scan(&id)
+		out[id] = true
+		return err
+	}, projectID)
+	return out, err
+}
+
 // deleteConsoleState removes the saved searches, SQL history,
 // favourites and charts of a stream or group (column is stream_id or group_id).
 func deleteConsoleState(ctx context.Context, tx *sql.Tx, column, id string) error {

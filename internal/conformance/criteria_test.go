@@ -126,8 +126,26 @@ func TestFavorites(t *testing.T) {
 	_, err = c.Createfavorite(&model.CreatefavoriteRequest{Body: &model.CreatefavoriteReqbody{
 		FavoriteResourceId: stream, FavoriteResourceType: "LOG_STREAM", LogGroupId: group, LogStreamId: stream, IsGlobal: false}})
 	wantErr(t, err, 400, "LTS.0009")
+	favorite := func() bool {
+		t.Helper()
+		l, err := c.ListLogStream(&model.ListLogStreamRequest{LogGroupId: group})
+		if err != nil || len(*l.LogStreams) != 1 {
+			t.Fatalf("ListLogStream: %v %+v", err, l)
+		}
+		all, err := c.ListLogStreams(&model.ListLogStreamsRequest{})
+		if err != nil || len(*all.LogStreams) != 1 || *(*all.LogStreams)[0].IsFavorite != *(*l.LogStreams)[0].IsFavorite {
+			t.Fatalf("ListLogStreams: %v %+v", err, all)
+		}
+		return *(*l.LogStreams)[0].IsFavorite
+	}
+	if !favorite() {
+		t.Fatal("a favourite stream is listed with is_favorite false")
+	}
 	if _, err := c.Deletefavorite(&model.DeletefavoriteRequest{FavResId: stream}); err != nil {
 		t.Fatal(err)
+	}
+	if favorite() {
+		t.Fatal("a stream no longer favourite is listed with is_favorite true")
 	}
 	_, err = c.Deletefavorite(&model.DeletefavoriteRequest{FavResId: stream})
 	wantErr(t, err, 400, "LTS.0804")

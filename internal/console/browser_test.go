@@ -34,7 +34,7 @@ const (
 
 // chromiumPath finds Debian's chromium. Without it the browser tests skip
 // on a developer's machine, and fail in CI, where .ci/run installs it.
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -54,12 +54,17 @@ type site struct {
 	token string
 }
 
-func startSite(t *testing.T) *site {
+// startSite starts a server, configured further by opts.
+func startSite(t *testing.T, opts ...func(*server.Config)) *site {
 	t.Helper()
-	app, err := server.Open(context.Background(), server.Config{
+	cfg := server.Config{
 		DataDir: t.TempDir(), Region: testRegion, Logger: slog.New(slog.DiscardHandler),
 		Defaults: iam.Defaults{ProjectID: testProject, AccessKey: "CONSOLETESTAK0000000", SecretKey: "consoleTestSecretKey00000000000000000000", AdminPassword: testPassword},
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	app, err := server.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +170,7 @@ func (b *browserLog) add(p string) {
 	b.problems = append(b.problems, p)
 }
 
-func (b *browserLog) listen(t *testing.T, ctx context.Context) {
+func (b *browserLog) listen(t testing.TB, ctx context.Context) {
 	err := chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *runtime.EventExceptionThrown:
@@ -223,7 +228,7 @@ func (b *browserLog) check(t *testing.T) {
 }
 
 // browser starts headless chromium on a clean profile.
-func browser(t *testing.T) (context.Context, *browserLog) {
+func browser(t testing.TB) (context.Context, *browserLog) {
 	path := chromiumPath(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -310,6 +315,28 @@ func typeInto(testid, text string) chromedp.Action[chromedp.Void] {
 		_, err := clear(ctx, t)
 		return chromedp.Void{}, err
 	}, chromedp.SendKeys(sel(testid), text))
+}
+
+// signIn opens the console and signs in as the admin.
+func signIn(t *testing.T, ctx context.Context, s *site) {
+	t.Helper()
+	run(t, ctx, "sign in",
+		chromedp.Navigate(s.URL+"/console/"),
+		chromedp.WaitVisible(sel("login-domain")),
+		typeInto("login-domain", "admin"), typeInto("login-user", "admin"), typeInto("login-password", testPassword),
+		chromedp.Click(sel("login-submit")),
+		chromedp.WaitVisible(sel("project-select")))
+}
+
+// createStream creates a group and a stream of it through the API.
+func (s *site) createStream(group, stream string) (string, string) {
+	s.t.Helper()
+	var g struct {
+		ID string `json:"log_group_id"`
+	}
+	s.decode(s.do("POST", "/v2/"+testProject+"/groups", map[string]any{"log_group_name": group, "ttl_in_days": 7}, 201), &g)
+	s.do("POST", "/v2/"+testProject+"/groups/"+g.ID+"/streams", map[string]any{"log_stream_name": stream}, 201)
+	return s.ids(group, stream)
 }
 
 // rowsJS lists the shown result rows' line numbers, outside the context view.

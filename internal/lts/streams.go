@@ -32,10 +32,10 @@ type streamJSON struct {
 	AuthWebTracking   bool              `json:"auth_web_tracking"`
 }
 
-func toStreamJSON(st catalog.LogStream, groupTTL int, withGroup bool) streamJSON {
+func toStreamJSON(st catalog.LogStream, groupTTL int, withGroup, favorite bool) streamJSON {
 	out := streamJSON{
 		CreationTime: st.CreatedMS, Name: st.Name, ID: st.ID, Alias: st.Alias, Tag: st.Tags,
-		TTLInDays: effectiveTTL(st, groupTTL), WhetherLogStorage: st.LogStorage,
+		TTLInDays: effectiveTTL(st, groupTTL), WhetherLogStorage: st.LogStorage, IsFavorite: favorite,
 	}
 	if withGroup {
 		out.GroupID = st.GroupID
@@ -76,9 +76,13 @@ func (s *Service) listGroupStreams(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	favorite, err := s.db.FavoriteStreams(r.Context(), project)
+	if err != nil {
+		return err
+	}
 	out := make([]streamJSON, 0, len(streams))
 	for _, st := range streams {
-		out = append(out, toStreamJSON(st, g.TTLDays, false))
+		out = append(out, toStreamJSON(st, g.TTLDays, false, favorite[st.ID]))
 	}
 	wire.WriteJSON(w, http.StatusOK, streamList{out})
 	return nil
@@ -104,9 +108,13 @@ func (s *Service) listAllStreams(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	favorite, err := s.db.FavoriteStreams(r.Context(), project)
+	if err != nil {
+		return err
+	}
 	out := make([]streamJSON, 0, len(streams))
 	for _, st := range streams {
-		out = append(out, toStreamJSON(st, ttl[st.GroupID], true))
+		out = append(out, toStreamJSON(st, ttl[st.GroupID], true, favorite[st.ID]))
 	}
 	wire.WriteJSON(w, http.StatusOK, streamList{out})
 	return nil

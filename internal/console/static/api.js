@@ -18,6 +18,10 @@ export class ApiError extends Error {
   }
 }
 
+// InputError is a bad input the page itself refuses: shown like a
+// service's error, and not a bug to log.
+export class InputError extends Error {}
+
 export function loadSession() {
   try {
     return JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null');
@@ -97,6 +101,8 @@ function passwordBody(domain, user, password, scope) {
 export async function signIn(domain, user, password) {
   const r = await api('POST', '/v3/auth/tokens?nocatalog=true', passwordBody(domain, user, password, { domain: { name: domain } }), { token: '' });
   const domainToken = r.headers.get('X-Subject-Token');
+  // The alarm APIs' paths name the domain by id.
+  const domainID = r.data.token.user.domain.id;
   const list = await api('GET', '/v3/projects', undefined, { token: domainToken });
   const projects = [];
   for (const p of (list.data.projects || []).slice(0, 20)) {
@@ -104,7 +110,7 @@ export async function signIn(domain, user, password) {
     projects.push({ id: p.id, name: p.name, token: t.headers.get('X-Subject-Token') });
   }
   if (projects.length === 0) throw new ApiError(403, 'CONSOLE', 'The user has no project in this domain');
-  const session = { domain, user, project: projects[0].id, projects, domainToken };
+  const session = { domain, domainID, user, project: projects[0].id, projects, domainToken };
   saveSession(session);
   return session;
 }
@@ -116,6 +122,11 @@ export async function signOut() {
   if (!s) return;
   const all = [s.domainToken, ...s.projects.map((p) => p.token)].filter(Boolean);
   await Promise.allSettled(all.map((t) => fetch('/v3/auth/tokens', { method: 'DELETE', headers: { 'X-Auth-Token': t, 'X-Subject-Token': t } })));
+}
+
+export function domainID() {
+  const s = loadSession();
+  return s ? s.domainID : '';
 }
 
 // lts prefixes a path with the current project's LTS root.

@@ -2,7 +2,8 @@
 // paging, context, live tail, SQL with charts, saved queries. State that a
 // person would share (view, stream, query, time range) lives in the
 // address's fragment: #/logs?group=…&stream=…&q=…&range=15m.
-import { api, ApiError, hooks, loadSession, lts, projectID, saveSession, signIn, signOut } from './api.js';
+import { api, ApiError, domainID, InputError, hooks, loadSession, lts, projectID, saveSession, signIn, signOut } from './api.js';
+import { initAlarms } from './alarms.js';
 import { histogram, sqlChart } from './charts.js';
 import { initViews } from './views.js';
 
@@ -25,7 +26,8 @@ const TAIL_MS = 1500;
 
 const state = {
   groups: [],
-  streams: new Map(), // group id -> streams
+  streams: new Map(), // group id -> streams, starred first
+  favorites: [], // starred streams of every group
   open: new Set(), // expanded groups
   group: '',
   stream: '',
@@ -35,6 +37,7 @@ const state = {
   tailLast: 0n,
   lastWindow: null,
   sql: { columns: [], rows: [] },
+  buckets: null, // the last search's histogram: {start, end, num}
 };
 
 // ---- errors -------------------------------------------------------------
@@ -71,7 +74,7 @@ async function guard(fn, caretFor) {
     return await fn();
   } catch (e) {
     showError(e, caretFor);
-    if (!(e instanceof ApiError)) console.warn(e);
+    if (!(e instanceof ApiError || e instanceof InputError)) console.warn(e);
     return undefined;
   }
 }
@@ -166,15 +169,40 @@ async function onSignOut() {
 // ---- groups and streams -------------------------------------------------
 
 async function loadGroups() {
-  const r = await api('GET', lts('/groups'));
+  const [r] = await Promise.all([api('GET', lts('/groups')), loadFavorites()]);
   state.groups = (r.data.log_groups || []).sort((a, b) => a.log_group_name.localeCompare(b.log_group_name));
   await Promise.all([...state.open].filter((g) => state.groups.some((x) => x.log_group_id === g)).map(loadStreams));
   renderGroups();
 }
 
+// Starred streams first, then by name.
+const byStarThenName = (a, b) => (b.is_favorite - a.is_favorite) || a.log_stream_name.localeCompare(b.log_stream_name);
+
 async function loadStreams(groupID) {
   const r = await api('GET', lts(`/groups/${groupID}/streams`));
-  state.streams.set(groupID, (r.data.log_streams || []).sort((a, b) => a.log_stream_name.localeCompare(b.log_stream_name)));
+  state.streams.set(groupID, (r.data.log_streams || []).sort(byStarThenName));
+}
+
+// loadFavorites finds the starred streams of every group: the stream
+// lists' is_favorite is the only way to read favourites back.
+async function loadFavorites() {
+  const r = await api('GET', lts('/log-streams'));
+  state.favorites = (r.data.log_streams || []).filter((s) => s.is_favorite).sort(byStarThenName);
+}
+
+// toggleFavorite stars or unstars a stream (Createfavorite and
+// Deletefavorite), its id as the favourite's resource id.
+async function toggleFavorite(groupID, s) {
+  await guard(async () => {
+    if (s.is_favorite) await api('DELETE', `/v1.0/${projectID()}/lts/favorite/${s.log_stream_id}`);
+    else {
+      const g = state.groups.find((x) => x.log_group_id === groupID) || {};
+      await api('POST', `/v1.0/${projectID()}/lts/favorite`, { favorite_resource_id: s.log_stream_id, favorite_resource_type: 'LOG_STREAM',
+        log_group_id: groupID, log_group_name: g.log_group_name, log_stream_id: s.log_stream_id, log_stream_name: s.log_stream_name, is_global: true });
+    }
+    await Promise.all([loadFavorites(), state.open.has(groupID) ? loadStreams(groupID) : null]);
+    renderGroups();
+  });
 }
 
 function streamName(id) {
@@ -183,6 +211,10 @@ function streamName(id) {
 }
 
 function renderGroups() {
+  $('#favorites').replaceChildren(...state.favorites.map((s) => el('li', { class: 'row-s' + (s.log_stream_id === state.stream ? ' current' : '') },
+    el('span', { class: 'sname', 'data-testid': 'favorite-item', 'data-id': s.log_stream_id, tabindex: '0', role: 'button',
+      text: `★ ${(state.groups.find((g) => g.log_group_id === s.log_group_id) || {}).log_group_name || s.log_group_id} / ${s.log_stream_name}`,
+      onclick: () => openFavorite(s), onkeydown: (e) => e.key === 'Enter' && openFavorite(s) }))));
   const ul = $('#groups');
   ul.replaceChildren(...state.groups.map((g) => {
     const id = g.log_group_id;
@@ -199,6 +231,8 @@ function renderGroups() {
         ...streams.map((s) => el('li', { class: 'row-s' + (s.log_stream_id === state.stream ? ' current' : '') },
           el('span', { class: 'sname', 'data-testid': 'stream-item', 'data-id': s.log_stream_id, tabindex: '0', role: 'button', text: s.log_stream_name,
             onclick: () => pickStream(id, s.log_stream_id), onkeydown: (e) => e.key === 'Enter' && pickStream(id, s.log_stream_id) }),
+          el('button', { type: 'button', title: s.is_favorite ? 'Unstar' : 'Star: list first', 'aria-pressed': String(s.is_favorite), 'data-testid': 'stream-favorite',
+            onclick: () => toggleFavorite(id, s) }, s.is_favorite ? '★' : '☆'),
           el('button', { type: 'button', title: 'Delete stream', 'data-testid': 'stream-delete', onclick: () => deleteStream(id, s) }, '✕'))),
         el('li', {}, el('form', { class: 'inline', onsubmit: (e) => createStream(e, id) },
           el('input', { name: 'name', placeholder: 'new stream', required: '', size: '12', 'aria-label': 'New stream name', 'data-testid': 'stream-name' }),
@@ -206,6 +240,14 @@ function renderGroups() {
     }
     return li;
   }));
+}
+
+async function openFavorite(s) {
+  await guard(async () => {
+    state.open.add(s.log_group_id);
+    await loadStreams(s.log_group_id);
+    await pickStream(s.log_group_id, s.log_stream_id);
+  });
 }
 
 async function toggleGroup(id) {
@@ -264,7 +306,7 @@ async function deleteStream(groupID, s) {
   await guard(async () => {
     await api('DELETE', lts(`/groups/${groupID}/streams/${s.log_stream_id}`));
     if (state.stream === s.log_stream_id) closeStream();
-    await loadStreams(groupID);
+    await Promise.all([loadStreams(groupID), loadFavorites()]);
     renderGroups();
   });
 }
@@ -301,12 +343,12 @@ function timeWindow() {
   if (v === 'custom') {
     const from = Date.parse($('#from').value);
     const to = Date.parse($('#to').value);
-    if (Number.isNaN(from) || Number.isNaN(to)) throw new Error('Time range: pick both ends of a custom range');
-    if (from >= to) throw new Error('Time range: the start must be before the end');
+    if (Number.isNaN(from) || Number.isNaN(to)) throw new InputError('Time range: pick both ends of a custom range');
+    if (from >= to) throw new InputError('Time range: the start must be before the end');
     return { start: from, end: to };
   }
   const m = /^(\d+)\s*([smhdw])$/.exec(v);
-  if (!m || Number(m[1]) === 0) throw new Error(`Time range: "${v}" is not a range like 15m, 1h, 24h or 7d (or custom)`);
+  if (!m || Number(m[1]) === 0) throw new InputError(`Time range: "${v}" is not a range like 15m, 1h, 24h or 7d (or custom)`);
   const end = Date.now();
   return { start: end - Number(m[1]) * UNITS[m[2]], end };
 }
@@ -404,24 +446,29 @@ async function runSearch() {
     state.lastWindow = win;
     const span = win.end - win.start;
     const step = stepFor(span);
+    // The count is the histogram's sum: asking the search for it too
+    // (is_count) would make the engine count every match a second time.
     const [page, hist] = await Promise.all([
-      api('POST', queryPath(), searchBody(win, { is_count: true })),
+      api('POST', queryPath(), searchBody(win)),
       api('POST', lts('/lts/keyword-count'), { start_time: win.start, end_time: win.end, step_interval: step, group_id: state.group, stream_id: state.stream, key_word: $('#query').value }),
     ]);
     if (seq !== state.searchSeq) return;
     state.rows = page.data.logs || [];
-    $('#count').textContent = String(page.data.count ?? state.rows.length);
     renderRows();
-    const buckets = JSON.parse(hist.data.histogram || '[]').map((b) => ({ start: Number(b.startTime), end: Number(b.endTime), num: b.num }));
-    const total = buckets.reduce((a, b) => a + b.num, 0);
-    const h = $('#histogram');
-    h.dataset.total = String(total);
-    histogram(h, buckets, (a, b) => {
-      setCustom(a, b);
-      runSearch();
-    });
+    state.buckets = JSON.parse(hist.data.histogram || '[]').map((b) => ({ start: Number(b.startTime), end: Number(b.endTime), num: b.num }));
+    drawHistogram();
+    $('#count').textContent = $('#histogram').dataset.total;
     if (state.tail) state.tailLast = newestLine();
   }, [$('#query'), $('#query-caret')]);
+}
+
+function drawHistogram() {
+  const h = $('#histogram');
+  h.dataset.total = String(state.buckets.reduce((a, b) => a + b.num, 0));
+  histogram(h, state.buckets, (a, b) => {
+    setCustom(a, b);
+    runSearch();
+  });
 }
 
 function renderRows() {
@@ -565,7 +612,7 @@ async function runSQL() {
   await guard(async () => {
     const win = timeWindow();
     const query = $('#sql').value.trim();
-    if (!query) throw new Error('SQL: write a query, e.g. SELECT count(*) AS n');
+    if (!query) throw new InputError('SQL: write a query, e.g. SELECT count(*) AS n');
     const r = await api('POST', lts(`/streams/${state.stream}/struct-content/query`), {
       query, format: 'k-v', time_range: { start_time: win.start, end_time: win.end, sql_time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone },
     });
@@ -628,7 +675,7 @@ async function saveQuery(kind) {
   const criteria = kind === 'VISUALIZATION' ? $('#sql').value.trim() : $('#query').value.trim();
   const name = $('#saved-name').value.trim() || criteria.slice(0, 60);
   await guard(async () => {
-    if (!criteria) throw new Error('Saved queries: write a query first');
+    if (!criteria) throw new InputError('Saved queries: write a query first');
     await api('POST', criteriaPath(), { name, criteria, search_type: kind });
     $('#saved-name').value = '';
     await loadSaved();
@@ -644,23 +691,69 @@ async function deleteSaved(c) {
 
 // ---- stream details -----------------------------------------------------
 
+// kv is a two-column table of labels and values, skipping empty values.
+const kv = (pairs) => el('table', { class: 'grid kv' }, ...pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
+  .map(([k, v]) => el('tr', {}, el('th', { text: k }), el('td', { text: String(v) }))));
+const grid = (heads, rows) => el('table', { class: 'grid' }, el('tr', {}, ...heads.map((h) => el('th', { text: h }))),
+  ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', { text: c === undefined || c === null ? '' : String(c) })))));
+const yesNo = (b) => (b ? 'yes' : 'no');
+
+function streamView(s) {
+  return kv([['name', s.log_stream_name], ['id', s.log_stream_id], ['days kept', s.ttl_in_days],
+    ['created', s.creation_time ? new Date(s.creation_time).toLocaleString() : ''], ['starred', yesNo(s.is_favorite)],
+    ['labels', Object.entries(s.tag || {}).map(([k, v]) => `${k}=${v}`).join(', ')]]);
+}
+
+function indexView(c) {
+  const ft = c.fullTextIndex || {};
+  return el('div', {},
+    kv([['full-text index', ft.enable ? `on, ${ft.caseSensitive ? 'case-sensitive' : 'case-insensitive'}` : 'off'],
+      ['delimiters', ft.tokenizer], ['SQL analysis', yesNo(c.sqlAnalysisEnable)]]),
+    (c.fields || []).length ? grid(['field', 'type', 'case-sensitive', 'delimiters', 'quick analysis'],
+      c.fields.map((f) => [f.fieldName, f.fieldType, yesNo(f.caseSensitive), f.tokenizer, yesNo(f.quickAnalysis)]))
+      : el('p', { class: 'hint', text: 'No field indexes.' }));
+}
+
+function structView(r) {
+  const fields = [...(r.demoFields || []).map((f) => [f.fieldName, f.type, 'from the line', f.content]),
+    ...(r.tagFields || []).map((f) => [f.fieldName, f.type, 'from a label', f.content])];
+  return el('div', {},
+    kv([['template', r.templateName], ['pattern', r.regex], ['example line', r.demoLog],
+      ['lines not parsed', r.unparsedLines], ['values not converted', r.failedValues]]),
+    fields.length ? grid(['field', 'type', 'source', 'example'], fields) : el('p', { class: 'hint', text: 'No fields.' }));
+}
+
+function transfersView(list) {
+  if (!list.length) return el('p', { class: 'hint', text: 'No transfers of this stream.' });
+  return grid(['type', 'status', 'destination', 'every', 'format'], list.map((t) => {
+    const i = t.log_transfer_info;
+    const d = i.log_transfer_detail || {};
+    return [i.log_transfer_type, i.log_transfer_status + (i.log_transfer_failure ? ` (${i.log_transfer_failure})` : ''),
+      d.obs_bucket_name ? `${d.obs_bucket_name}/${d.obs_dir_pre_fix_name || ''}` : '', d.obs_period ? `${d.obs_period} ${d.obs_period_unit}` : '', i.log_storage_format];
+  }));
+}
+
+// showDetails draws the stream, its index configuration, structuring rule
+// and transfers as tables; a part that has nothing configured says so.
 async function showDetails() {
   const box = $('#details');
   box.replaceChildren(el('p', { class: 'hint', text: 'Loading…' }));
-  const part = async (title, fn) => {
+  const part = async (title, testid, fn, missing) => {
+    let body;
     try {
-      return el('div', {}, el('h3', { text: title }), el('pre', { text: JSON.stringify(await fn(), null, 2) }));
+      body = await fn();
     } catch (e) {
-      return el('div', {}, el('h3', { text: title }), el('p', { class: 'hint', text: e instanceof ApiError ? `${e.code}: ${e.message}` : String(e) }));
+      body = el('p', { class: 'hint', text: missing && e.code === missing ? 'None.' : e instanceof ApiError ? `${e.code}: ${e.message}` : String(e) });
     }
+    return el('section', { 'data-testid': testid }, el('h3', { text: title }), body);
   };
   const s = (state.streams.get(state.group) || []).find((x) => x.log_stream_id === state.stream);
   const parts = await Promise.all([
-    part('Stream', async () => s || {}),
-    part('Index configuration', async () => (await api('GET', `/v1.0/${projectID()}/groups/${state.group}/stream/${state.stream}/index/config`)).data),
-    part('Structuring rule', async () => (await api('GET', lts(`/lts/struct/template?log_group_id=${state.group}&log_stream_id=${state.stream}`))).data),
-    part('Transfers', async () => ((await api('GET', lts(`/transfers?log_stream_name=${encodeURIComponent(streamName(state.stream))}`))).data.log_transfers || [])
-      .filter((t) => (t.log_streams || []).some((x) => x.log_stream_id === state.stream))),
+    part('Stream', 'details-stream', async () => streamView(s || {})),
+    part('Index configuration', 'details-index', async () => indexView((await api('GET', `/v1.0/${projectID()}/groups/${state.group}/stream/${state.stream}/index/config`)).data)),
+    part('Structuring rule', 'details-structuring', async () => structView((await api('GET', lts(`/lts/struct/template?logGroupId=${state.group}&logStreamId=${state.stream}`))).data), 'LTS.0102'),
+    part('Transfers', 'details-transfers', async () => transfersView(((await api('GET', lts(`/transfers?log_stream_name=${encodeURIComponent(streamName(state.stream))}`))).data.log_transfers || [])
+      .filter((t) => (t.log_streams || []).some((x) => x.log_stream_id === state.stream)))),
   ]);
   box.replaceChildren(el('div', { class: 'details-grid' }, ...parts));
 }
@@ -690,7 +783,7 @@ async function loadDashboards() {
 async function addChart() {
   await guard(async () => {
     const dashboard = $('#dash-pick').value;
-    if (!dashboard) throw new Error('Dashboards: create a dashboard first (Dashboards tab)');
+    if (!dashboard) throw new InputError('Dashboards: create a dashboard first (Dashboards tab)');
     const sql = $('#sql').value.trim();
     const title = $('#chart-title').value.trim() || sql.slice(0, 40);
     await api('POST', lts(`/groups/${state.group}/streams/${state.stream}/charts`), { title, sql, type: $('#chart-kind').value, dashboard_id: dashboard });
@@ -699,7 +792,7 @@ async function addChart() {
 }
 
 function showView(view) {
-  for (const v of ['logs', 'dashboards', 'metrics', 'functions']) $(`#view-${v}`).hidden = v !== view;
+  for (const v of ['logs', 'dashboards', 'metrics', 'functions', 'alarms']) $(`#view-${v}`).hidden = v !== view;
   for (const a of document.querySelectorAll('#tabs a')) a.classList.toggle('current', a.dataset.view === view);
   if (view !== 'logs') stopTail();
   views[view]?.show(route().params);
@@ -727,9 +820,32 @@ async function start() {
   showView(view);
 }
 
+// ---- theme --------------------------------------------------------------
+
+const THEME_KEY = 'logtank.theme';
+
+// applyTheme sets a chosen theme; without one the system's applies.
+function applyTheme(theme) {
+  if (theme) document.documentElement.dataset.theme = theme;
+  else delete document.documentElement.dataset.theme;
+}
+
+// toggleTheme flips between dark and light and redraws the histogram,
+// whose colours are read when it is drawn.
+function toggleTheme() {
+  const now = document.documentElement.dataset.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+  const next = now === 'dark' ? 'light' : 'dark';
+  localStorage.setItem(THEME_KEY, next);
+  applyTheme(next);
+  if (state.buckets) drawHistogram();
+}
+
 function init() {
+  applyTheme(localStorage.getItem(THEME_KEY));
+  $('#theme').addEventListener('click', toggleTheme);
   $('#tz').textContent = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  views = initViews({ api, lts, projectID, guard, el, timeWindow, sqlChart, setRoute });
+  views = initViews({ api, lts, projectID, guard, el, timeWindow, sqlChart, setRoute, InputError });
+  views.alarms = initAlarms({ api, lts, projectID, domainID, guard, el, ask, InputError });
   hooks.onUnauthorized = (e) => {
     stopTail();
     saveSession(null);
@@ -751,7 +867,7 @@ function init() {
   $('#new-group').addEventListener('submit', createGroup);
   $('#search-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    $('#range').value.trim() !== 'custom' || $('#from').value ? runSearch() : showError(new Error('Time range: pick both ends of a custom range'));
+    $('#range').value.trim() !== 'custom' || $('#from').value ? runSearch() : showError(new InputError('Time range: pick both ends of a custom range'));
   });
   $('#timebar').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -2,11 +2,11 @@
 // the AOM metrics, and the functions with their versions and aliases.
 
 export function initViews(ctx) {
-  const { api, lts, projectID, guard, el, sqlChart } = ctx;
+  const { api, lts, projectID, guard, el, sqlChart, InputError } = ctx;
   const UNITS = { m: 60e3, h: 3600e3, d: 86400e3 };
   const parseRange = (v) => {
     const m = /^(\d+)([mhd])$/.exec(v.trim());
-    if (!m || Number(m[1]) === 0) throw new Error(`Time range: "${v}" is not a range like 15m, 1h, 24h or 7d`);
+    if (!m || Number(m[1]) === 0) throw new InputError(`Time range: "${v}" is not a range like 15m, 1h, 24h or 7d`);
     const end = Date.now();
     return { start: end - Number(m[1]) * UNITS[m[2]], end };
   };
