@@ -221,3 +221,52 @@ func FuzzOTLP(f *testing.F) {
 		}
 	})
 }
+
+// TestOTLPStreamByServiceName: a request that names only the group writes
+// each resource's records to the stream its service.name names; a
+// resource whose stream does not exist, or that has no service.name, is
+// rejected alone, in the answer's partial success.
+func TestOTLPStreamByServiceName(t *testing.T) {
+	e := start(t, "")
+	group, billing := e.createStream(t, "apps", "billing")
+	orders, err := e.lts().CreateLogStream(&model.CreateLogStreamRequest{LogGroupId: group, Body: &model.CreateLogStreamParams{LogStreamName: "orders"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := plog.NewLogs()
+	now := time.Now()
+	for _, r := range []struct {
+		service string
+		lines   []string
+	}{{"billing", []string{"invoice 1 routed", "invoice 2 routed"}}, {"orders", []string{"order 1 routed"}}, {"nosuch", []string{"lost 1 routed"}}, {"", []string{"anonymous routed"}}} {
+		rl := logs.ResourceLogs().AppendEmpty()
+		if r.service != "" {
+			rl.Resource().Attributes().PutStr("service.name", r.service)
+		}
+		records := rl.ScopeLogs().AppendEmpty().LogRecords()
+		for i, l := range r.lines {
+			rec := records.AppendEmpty()
+			rec.Body().SetStr(l)
+			rec.SetTimestamp(pcommon.NewTimestampFromTime(now.Add(time.Duration(i) * time.Millisecond)))
+		}
+	}
+	body, err := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, resp := e.raw("POST", "/v2/"+testProject+"/otlp/v1/logs?group=apps", body,
+		http.Header{"Content-Type": {"application/x-protobuf"}, "Authorization": {basicAuth(testAK, testSK)}}, nil)
+	answer := plogotlp.NewExportResponse()
+	if status != 200 || answer.UnmarshalProto(resp) != nil {
+		t.Fatalf("export: %d %q", status, resp)
+	}
+	if n := answer.PartialSuccess().RejectedLogRecords(); n != 2 || !strings.Contains(answer.PartialSuccess().ErrorMessage(), "nosuch") {
+		t.Fatalf("partial success: %d %q", n, answer.PartialSuccess().ErrorMessage())
+	}
+	if lines := otlpLines(t, e, group, billing, "routed"); len(lines) != 2 || lines[0].Labels["service.name"] != "billing" {
+		t.Fatalf("billing: %+v", lines)
+	}
+	if lines := otlpLines(t, e, group, *orders.LogStreamId, "routed"); len(lines) != 1 || *lines[0].Content != "order 1 routed" {
+		t.Fatalf("orders: %+v", lines)
+	}
+}

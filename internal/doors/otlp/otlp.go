@@ -12,6 +12,8 @@
 // value over 1024 bytes, or past the 64th) becomes a field
 // "resource.<key>" instead. Lines the core refuses (too large, outside the
 // stream's TTL) are left out and reported as the answer's partial success.
+// The stream is named as for every door (internal/doors); when only the
+// group is named, each resource's service.name names its stream.
 //
 // It decodes with the OpenTelemetry Collector's own data model and never
 // stores anything but through the core.
@@ -20,6 +22,7 @@ package otlp
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -108,18 +111,14 @@ func (d *Door) export(w http.ResponseWriter, r *http.Request) error {
 	if n := req.Logs().LogRecordCount(); n > ltscore.MaxBatchLines {
 		return ltscore.Invalid("the request holds %d log records, more than the limit of %d", n, ltscore.MaxBatchLines)
 	}
-	t, err := doors.Target(r, d.core, "")
-	if err != nil {
-		return err
-	}
-	refused, err := d.core.IngestEach(r.Context(), t, d.batches(req.Logs())...)
+	rejected, why, err := d.store(r, d.batches(req.Logs()))
 	if err != nil {
 		return err
 	}
 	resp := plogotlp.NewExportResponse()
-	if refused.Lines > 0 {
-		resp.PartialSuccess().SetRejectedLogRecords(int64(refused.Lines))
-		resp.PartialSuccess().SetErrorMessage(refused.First)
+	if rejected > 0 {
+		resp.PartialSuccess().SetRejectedLogRecords(int64(rejected))
+		resp.PartialSuccess().SetErrorMessage(why)
 	}
 	var out []byte
 	if ct == contentJSON {
@@ -134,6 +133,77 @@ func (d *Door) export(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
 	return nil
+}
+
+// serviceName is the resource attribute that names a resource's stream
+// when the request names only the group.
+const serviceName = "service.name"
+
+// store ingests the batches and returns how many records were rejected
+// and why. A request that names its stream writes every batch there, all
+// or none. One that names only the group writes each resource's records
+// to the stream its service.name names: a resource whose stream cannot be
+// resolved is rejected alone; when the store refuses a write (a full disk)
+// before anything is stored the request fails whole (a 503 to retry), and
+// after, the records left are rejected, since a retry of the whole request
+// would store the first streams' records twice.
+func (d *Door) store(r *http.Request, batches []ltscore.Batch) (rejected int, why string, err error) {
+	if group, stream := doors.Names(r); stream != "" || group == "" {
+		t, err := doors.Target(r, d.core, "")
+		if err != nil {
+			return 0, "", err
+		}
+		refused, err := d.core.IngestEach(r.Context(), t, batches...)
+		return refused.Lines, refused.First, err
+	}
+	reject := func(n int, reason string) {
+		if rejected == 0 {
+			why = reason
+		}
+		rejected += n
+	}
+	byStream := map[string][]ltscore.Batch{}
+	var order []string
+	for _, b := range batches {
+		name := b.Labels[serviceName]
+		if _, seen := byStream[name]; !seen {
+			order = append(order, name)
+		}
+		byStream[name] = append(byStream[name], b)
+	}
+	stored := false
+	for _, name := range order {
+		bs := byStream[name]
+		lines := 0
+		for _, b := range bs {
+			lines += len(b.Entries)
+		}
+		t, err := doors.Target(r, d.core, name)
+		var ae *wire.Error
+		switch {
+		case errors.As(err, &ae) && name == "":
+			reject(lines, "a resource without service.name: name the stream with the header "+doors.StreamHeader+" or the query parameter "+doors.StreamParam)
+			continue
+		case errors.As(err, &ae):
+			reject(lines, ae.Msg)
+			continue
+		case err != nil:
+			return 0, "", err
+		}
+		refused, err := d.core.IngestEach(r.Context(), t, bs...)
+		switch {
+		case err != nil && !stored:
+			return 0, "", err
+		case err != nil:
+			reject(lines, err.Error())
+			continue
+		}
+		stored = true
+		if refused.Lines > 0 {
+			reject(refused.Lines, refused.First)
+		}
+	}
+	return rejected, why, nil
 }
 
 // batches turns the request's resources into batches, one per resource.
