@@ -55,6 +55,17 @@ func TestConsoleManage(t *testing.T) {
 		waitJS(`document.querySelector('[data-testid=stream-item]').textContent === 'orders'`),
 		waitJS(`[...document.querySelectorAll('[data-testid=favorite-item]')].map(f => f.textContent).join() === '★ shop / orders'`))
 
+	// A stream without a structuring rule: LTS has no way to ask without
+	// failing, ShowStructTemplate answers 400 LTS.0102 "Query empty.", so
+	// that one failed request is declared and the details say "None.".
+	blog.expect(400, "/v2/"+testProject+"/lts/struct/template")
+	run(t, ctx, "details of a stream without a structuring rule",
+		chromedp.Click(chromedp.CSS(`[data-testid=stream-item][data-id="`+audit+`"]`)),
+		chromedp.WaitVisible(sel("query-input")),
+		chromedp.Click(sel("tab-details")),
+		waitJS(`(document.querySelector('[data-testid=details-structuring] p') || {}).textContent === 'None.'`),
+		chromedp.Click(chromedp.CSS(`.subtabs [data-tab=search]`)))
+
 	// The TTL dialog, then a stream's deletion: cancelled once, then confirmed.
 	run(t, ctx, "change the TTL",
 		chromedp.Click(chromedp.CSS(groupRow+` [data-testid=group-ttl]`)),
