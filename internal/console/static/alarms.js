@@ -1,15 +1,23 @@
 // The alarms page: keyword and SQL alarm rules (the LTS alarm APIs),
-// active and history alarms, and logtank's topics (webhook endpoints) and
-// action rules that a rule's notifications go to.
+// active and history alarms, refreshed by themselves while the page is in
+// sight, notification templates, and logtank's topics (webhook endpoints)
+// and action rules that a rule's notifications go to.
 
 export function initAlarms(ctx) {
   const { api, lts, guard, el, ask, domainID, InputError } = ctx;
   const view = document.getElementById('view-alarms');
   const LEVELS = ['Info', 'Minor', 'Major', 'Critical'];
-  const page = { alarms: 'active' };
+  // alarms: the list shown; every: seconds between refreshes of it (0:
+  // paused); editing: the rule the rule form changes ({kind, rule});
+  // template: the template the template form changes.
+  const page = { alarms: 'active', every: 10, editing: null, template: null };
+  const REFRESH_CHOICES = [[0, 'off'], [5, '5 s'], [10, '10 s'], [30, '30 s'], [60, '1 min']];
 
   // The {domain_id} routes take the signed-in user's domain.
-  const eventsPath = (what) => `/v2/${ctx.projectID()}/${domainID()}/lts/alarms/sql-alarm/${what}`;
+  const domainLTS = (path) => `/v2/${ctx.projectID()}/${domainID()}/lts${path}`;
+  const eventsPath = (what) => domainLTS(`/alarms/sql-alarm/${what}`);
+  const templatesPath = (what = '') => domainLTS(`/events/notification/templates${what}`);
+  const option = (value, text, current) => el('option', { value, text, ...(String(value) === String(current) ? { selected: '' } : {}) });
   const fmt = (ms) => (ms ? new Date(ms).toLocaleString() : '–');
 
   function frequencyText(f) {
@@ -24,8 +32,9 @@ export function initAlarms(ctx) {
   }
 
   // frequencyOf reads the form's schedule: "5m" or "2h" is a fixed rate,
-  // "hourly", "daily 7" the hour of day (UTC), anything with five fields
-  // a cron expression.
+  // "hourly", "daily 7" the hour of day (UTC), "weekly 1 7" the day of the
+  // week (1 is Sunday) and hour, anything with five fields a cron
+  // expression. frequencyInput writes a rule's frequency back that way.
   function frequencyOf(text) {
     const v = text.trim();
     let m = /^(\d+)\s*([mh])$/.exec(v);
@@ -33,8 +42,20 @@ export function initAlarms(ctx) {
     if (v === 'hourly') return { type: 'HOURLY' };
     m = /^daily\s+(\d{1,2})$/.exec(v);
     if (m) return { type: 'DAILY', hour_of_day: Number(m[1]) };
+    m = /^weekly\s+(\d)\s+(\d{1,2})$/.exec(v);
+    if (m) return { type: 'WEEKLY', day_of_week: Number(m[1]), hour_of_day: Number(m[2]) };
     if (v.split(/\s+/).length === 5) return { type: 'CRON', cron_expr: v };
-    throw new InputError(`Frequency: "${v}" is not one of 5m, 1h, hourly, daily 7 or a five-field cron expression`);
+    throw new InputError(`Frequency: "${v}" is not one of 5m, 1h, hourly, daily 7, weekly 1 7 or a five-field cron expression`);
+  }
+
+  function frequencyInput(f) {
+    switch (f.type) {
+      case 'FIXED_RATE': return `${f.fixed_rate}${f.fixed_rate_unit === 'hour' ? 'h' : 'm'}`;
+      case 'HOURLY': return 'hourly';
+      case 'DAILY': return `daily ${f.hour_of_day}`;
+      case 'WEEKLY': return `weekly ${f.day_of_week} ${f.hour_of_day}`;
+      default: return f.cron_expr;
+    }
   }
 
   function windowOf(text) {
@@ -61,6 +82,7 @@ export function initAlarms(ctx) {
       el('td', { text: r.alarm_action_rule_name || '' }),
       el('td', { text: running ? 'running' : 'stopped' }),
       el('td', {},
+        el('button', { type: 'button', 'data-testid': 'alarm-rule-edit', onclick: () => { page.editing = { kind, rule: r }; show(); } }, 'Edit'),
         el('button', { type: 'button', 'data-testid': 'alarm-rule-toggle', onclick: () => setStatus(id, kind, running ? 'STOPPING' : 'RUNNING') }, running ? 'Disable' : 'Enable'),
         el('button', { type: 'button', 'data-testid': 'alarm-rule-delete', onclick: () => deleteRule(r, id, kind) }, 'Delete')));
   }
@@ -80,40 +102,54 @@ export function initAlarms(ctx) {
     });
   }
 
+  // ruleForm creates a rule, or, with page.editing set, shows that rule's
+  // values and saves them over it (its kind stays).
   function ruleForm(streams, targets) {
+    const ed = page.editing;
+    const r = ed ? ed.rule : {};
+    const q = ed ? r[`${ed.kind}_requests`][0] : {};
     const input = (name, props = {}) => el('input', { name, 'data-testid': `alarm-${name}`, ...props });
-    const kind = el('select', { name: 'kind', 'data-testid': 'alarm-kind', onchange: () => swap() },
-      el('option', { value: 'keywords', text: 'keywords' }), el('option', { value: 'sql', text: 'SQL' }));
+    const kind = el('select', { name: 'kind', 'data-testid': 'alarm-kind', onchange: () => swap(), ...(ed ? { disabled: '' } : {}) },
+      option('keywords', 'keywords', ed?.kind), option('sql', 'SQL', ed?.kind));
     const keywordsPart = el('span', { class: 'inline' },
-      el('label', {}, 'keywords ', input('keywords', { size: '18', placeholder: 'error AND disk' })),
-      el('label', {}, 'count ', el('select', { name: 'op', 'data-testid': 'alarm-op' }, ...['>=', '>', '<=', '<'].map((o) => el('option', { value: o, text: o })))),
-      input('number', { type: 'number', min: '0', value: '1', style: 'width:70px', 'aria-label': 'Count' }));
-    const sqlPart = el('span', { class: 'inline', hidden: '' },
-      el('label', {}, 'SQL ', input('sql', { size: '28', placeholder: 'error | select count(*) as n' })),
-      el('label', {}, 'condition ', input('condition', { size: '10', placeholder: 'n > 10' })));
+      el('label', {}, 'keywords ', input('keywords', { size: '18', placeholder: 'error AND disk', value: q.keywords ?? '' })),
+      el('label', {}, 'count ', el('select', { name: 'op', 'data-testid': 'alarm-op' }, ...['>=', '>', '<=', '<'].map((o) => option(o, o, q.condition)))),
+      input('number', { type: 'number', min: '0', value: String(q.number ?? 1), style: 'width:70px', 'aria-label': 'Count' }));
+    const sqlPart = el('span', { class: 'inline' },
+      el('label', {}, 'SQL ', input('sql', { size: '28', placeholder: 'error | select count(*) as n', value: q.sql ?? '' })),
+      el('label', {}, 'condition ', input('condition', { size: '10', placeholder: 'n > 10', value: r.condition_expression ?? '' })));
     const swap = () => {
       keywordsPart.hidden = kind.value !== 'keywords';
       sqlPart.hidden = kind.value !== 'sql';
     };
-    return el('form', { class: 'inline card', onsubmit: (e) => createRule(e) },
-      el('strong', { text: 'New rule' }), kind,
-      input('name', { placeholder: 'rule name', required: '', size: '14', 'aria-label': 'Rule name' }),
+    swap();
+    const win = ed ? `${q.search_time_range}${q.search_time_range_unit === 'hour' ? 'h' : 'm'}` : '1m';
+    return el('form', { class: 'inline card', 'data-testid': 'alarm-form', onsubmit: (e) => saveRule(e) },
+      el('strong', { text: ed ? `Edit ${r[`${ed.kind}_alarm_rule_name`]}` : 'New rule' }), kind,
+      input('name', { placeholder: 'rule name', required: '', size: '14', 'aria-label': 'Rule name', value: ed ? r[`${ed.kind}_alarm_rule_name`] : '' }),
       el('label', {}, 'stream ', el('select', { name: 'stream', 'data-testid': 'alarm-stream', required: '' },
-        ...streams.map((s) => el('option', { value: `${s.log_group_id}/${s.log_stream_id}`, text: `${s.group_name}/${s.log_stream_name}` })))),
+        ...streams.map((s) => option(`${s.log_group_id}/${s.log_stream_id}`, `${s.group_name}/${s.log_stream_name}`, `${q.log_group_id}/${q.log_stream_id}`)))),
       keywordsPart, sqlPart,
-      el('label', {}, 'window ', input('window', { value: '1m', size: '4' })),
-      el('label', {}, 'every ', input('every', { value: '1m', size: '8', title: '5m, 1h, hourly, daily 7, or a cron expression' })),
-      el('label', {}, 'level ', el('select', { name: 'level', 'data-testid': 'alarm-level' }, ...LEVELS.map((l) => el('option', { value: l, text: l, ...(l === 'Major' ? { selected: '' } : {}) })))),
-      el('label', {}, 'notify ', el('select', { name: 'action', 'data-testid': 'alarm-action' }, el('option', { value: '', text: '(nobody)' }),
-        ...targets.map((t) => el('option', { value: t.name, text: `${t.name} (${t.what})` })))),
-      el('button', { type: 'submit', 'data-testid': 'alarm-create' }, 'Create rule'));
+      el('label', {}, 'window ', input('window', { value: win, size: '4' })),
+      el('label', {}, 'every ', input('every', { value: ed ? frequencyInput(r.frequency) : '1m', size: '8', title: '5m, 1h, hourly, daily 7, weekly 1 7, or a cron expression' })),
+      el('label', {}, 'level ', el('select', { name: 'level', 'data-testid': 'alarm-level' }, ...LEVELS.map((l) => option(l, l, ed ? r[`${ed.kind}_alarm_level`] : 'Major')))),
+      el('label', {}, 'notify ', el('select', { name: 'action', 'data-testid': 'alarm-action' }, option('', '(nobody)', r.alarm_action_rule_name ?? ''),
+        ...targets.map((t) => option(t.name, `${t.name} (${t.what})`, r.alarm_action_rule_name)))),
+      ed ? el('button', { type: 'submit', 'data-testid': 'alarm-save' }, 'Save rule') : el('button', { type: 'submit', 'data-testid': 'alarm-create' }, 'Create rule'),
+      ed ? el('button', { type: 'button', 'data-testid': 'alarm-edit-cancel', onclick: () => { page.editing = null; show(); } }, 'Cancel') : null);
   }
 
-  async function createRule(ev) {
+  // saveRule creates the form's rule, or updates the one being edited
+  // (UpdateKeywordsAlarmRule, UpdateSqlAlarmRule): the form's values
+  // replace those it shows; what it does not show (description, trigger
+  // and recovery counts, tags, a rule's further streams) is sent back as
+  // the rule has it, so that an edit changes nothing else.
+  async function saveRule(ev) {
     ev.preventDefault();
     const f = ev.target;
+    const ed = page.editing;
     await guard(async () => {
-      const kind = f.kind.value;
+      const kind = ed ? ed.kind : f.kind.value;
       if (!f.stream.value) throw new InputError('Alarm rule: create a stream first');
       const [group, stream] = f.stream.value.split('/');
       const req = { log_group_id: group, log_stream_id: stream, ...windowOf(f.window.value) };
@@ -121,7 +157,16 @@ export function initAlarms(ctx) {
         [`${kind}_alarm_rule_name`]: f.name.value.trim(), [`${kind}_alarm_level`]: f.level.value, [`${kind}_requests`]: [req],
         frequency: frequencyOf(f.every.value), domain_id: domainID(), notification_frequency: 0, whether_recovery_policy: true,
       };
-      if (f.action.value) body.alarm_action_rule_name = f.action.value;
+      if (ed) {
+        const r = ed.rule;
+        Object.assign(body, {
+          [`${kind}_alarm_rule_id`]: r[`${kind}_alarm_rule_id`], [`${kind}_alarm_rule_description`]: r[`${kind}_alarm_rule_description`],
+          alarm_rule_alias: r.alarm_rule_alias, trigger_condition_count: r.trigger_condition_count, trigger_condition_frequency: r.trigger_condition_frequency,
+          whether_recovery_policy: r.whether_recovery_policy, recovery_policy: r.recovery_policy, notification_frequency: r.notification_frequency, tags: r.tags,
+        });
+        body[`${kind}_requests`].push(...r[`${kind}_requests`].slice(1));
+      }
+      body.alarm_action_rule_name = f.action.value || undefined;
       if (kind === 'keywords') {
         if (!f.keywords.value.trim()) throw new InputError('Alarm rule: the keywords are required');
         Object.assign(req, { keywords: f.keywords.value.trim(), condition: f.op.value, number: Number(f.number.value) });
@@ -130,7 +175,8 @@ export function initAlarms(ctx) {
         req.sql = f.sql.value.trim();
         body.condition_expression = f.condition.value.trim();
       }
-      await api('POST', lts(`/lts/alarms/${kind}-alarm-rule`), body);
+      await api(ed ? 'PUT' : 'POST', lts(`/lts/alarms/${kind}-alarm-rule`), body);
+      page.editing = null;
       await show();
     });
   }
@@ -155,8 +201,141 @@ export function initAlarms(ctx) {
   async function clearAlarm(a) {
     await guard(async () => {
       await api('POST', eventsPath('clear'), { events: [{ metadata: { event_id: a.id } }] });
+      await refreshAlarms();
+    });
+  }
+
+  // The list of alarms and its status line outlive a redraw of the page,
+  // so that a refresh under way lands in the page shown.
+  const eventsBox = el('div', { 'data-testid': 'alarm-events' });
+  const updated = el('span', { class: 'hint', 'data-testid': 'alarms-updated' });
+  let refreshing = null; // the refresh under way, which every caller shares
+  let timer = 0;
+
+  // refreshAlarms redraws the active or past alarms. Callers during a
+  // refresh get that refresh: requests never overlap, however often the
+  // timer, Refresh or Clear ask.
+  function refreshAlarms() {
+    refreshing ??= (async () => {
+      let which;
+      let events;
+      // A switch between Active and History during the request asks again.
+      do {
+        which = page.alarms;
+        events = await api('POST', eventsPath(`query?type=${which}_alert`), {});
+      } while (which !== page.alarms);
+      const active = which === 'active';
+      eventsBox.replaceChildren(table('alarm-list', ['level', 'rule', 'stream', 'first', active ? 'last' : 'ended', 'count', 'condition', 'sample', 'deliveries', ''],
+        (events.data.events || []).map((a) => alarmRow(a, active)), active ? 'No active alarms.' : 'No past alarms.'));
+      updated.textContent = `updated ${new Date().toLocaleTimeString()}`;
+    })().finally(() => { refreshing = null; });
+    return refreshing;
+  }
+
+  // schedule arms the next automatic refresh, counted from the end of the
+  // last one (a slow server is not asked again before it answered).
+  function schedule() {
+    clearTimeout(timer);
+    if (page.every > 0) timer = setTimeout(tick, page.every * 1000);
+  }
+
+  // tick refreshes only while the page is in sight: another view, a
+  // hidden browser tab or a signed-out console ask nothing. Its errors go
+  // to the status line, not over what the user is doing.
+  async function tick() {
+    if (!document.hidden && view.checkVisibility()) {
+      try {
+        await refreshAlarms();
+      } catch (e) {
+        updated.textContent = `refresh failed: ${e.code ? `${e.code}: ` : ''}${e.message}`;
+      }
+    }
+    schedule();
+  }
+  // Back in sight after a while: refresh now rather than at the next tick.
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && page.every > 0) tick();
+  });
+
+  // ---- notification templates ----
+
+  // A template holds a content per channel (sub_type); the form edits one
+  // channel's, and keeps the others.
+  const CHANNELS = ['webhook', 'email', 'sms', 'dingding', 'wechat'];
+  const subOf = (t, channel) => (t?.templates || []).find((x) => x.sub_type === channel);
+  const preview = el('pre', { class: 'mono sample', 'data-testid': 'template-preview-text', hidden: '' });
+
+  async function showPreview(content, locale) {
+    await guard(async () => {
+      if (!content.trim()) throw new InputError('Template: write a content to preview');
+      const r = await api('POST', templatesPath('/view'), { templates: content, language: locale, source: 'LTS' });
+      preview.textContent = r.data.template;
+      preview.hidden = false;
+    });
+  }
+
+  function templateForm() {
+    const t = page.template;
+    const first = t ? t.templates[0].sub_type : 'webhook';
+    const content = el('textarea', { name: 'content', rows: '3', cols: '48', 'data-testid': 'template-content', 'aria-label': 'Content',
+      placeholder: '${rule_name} is ${status}: ${condition_expression_with_value}\n${samples}' });
+    const subject = el('input', { name: 'subject', size: '20', placeholder: 'subject (email)', 'data-testid': 'template-subject', 'aria-label': 'Subject' });
+    const fill = (channel) => {
+      const st = subOf(t, channel);
+      content.value = st ? st.content : '';
+      subject.value = st?.topic || '';
+    };
+    fill(first);
+    const form = el('form', { class: 'inline', 'data-testid': 'template-form', onsubmit: (e) => saveTemplate(e) },
+      el('input', { name: 'name', placeholder: 'name', required: '', size: '12', 'data-testid': 'template-name', 'aria-label': 'Template name', value: t?.name ?? '', ...(t ? { readonly: '' } : {}) }),
+      el('input', { name: 'desc', placeholder: 'description', size: '16', 'data-testid': 'template-desc', 'aria-label': 'Description', value: t?.desc ?? '' }),
+      el('select', { name: 'locale', 'data-testid': 'template-locale', 'aria-label': 'Language' }, option('en-us', 'English', t?.locale ?? 'en-us'), option('zh-cn', 'Chinese', t?.locale)),
+      el('select', { name: 'channel', 'data-testid': 'template-channel', 'aria-label': 'Channel', onchange: (e) => fill(e.target.value) }, ...CHANNELS.map((c) => option(c, c, first))),
+      subject, content,
+      el('button', { type: 'button', 'data-testid': 'template-preview', onclick: () => showPreview(form.content.value, form.locale.value) }, 'Preview'),
+      el('button', { type: 'submit', 'data-testid': 'template-save' }, t ? 'Save template' : 'Add template'),
+      t ? el('button', { type: 'button', 'data-testid': 'template-edit-cancel', onclick: () => { page.template = null; show(); } }, 'Cancel') : null);
+    return form;
+  }
+
+  // saveTemplate creates a template, or replaces the edited one's content
+  // for the form's channel (CreateNotificationTemplate,
+  // UpdateNotificationTemplate).
+  async function saveTemplate(ev) {
+    ev.preventDefault();
+    const f = ev.target;
+    const t = page.template;
+    await guard(async () => {
+      if (!f.content.value.trim()) throw new InputError(`Template: the ${f.channel.value} content is required`);
+      const sub = { sub_type: f.channel.value, content: f.content.value, ...(f.subject.value.trim() ? { topic: f.subject.value.trim() } : {}) };
+      const others = (t?.templates || []).filter((x) => x.sub_type !== sub.sub_type);
+      await api(t ? 'PUT' : 'POST', templatesPath(), {
+        name: f.name.value.trim(), desc: f.desc.value.trim(), locale: f.locale.value, source: t?.source || 'LTS', type: t?.type, templates: [sub, ...others],
+      });
+      page.template = null;
+      preview.hidden = true;
       await show();
     });
+  }
+
+  async function deleteTemplate(t) {
+    if (!(await ask(`Delete the notification template ${t.name}?`))) return;
+    await guard(async () => {
+      await api('DELETE', templatesPath(), { template_names: [t.name] });
+      if (page.template?.name === t.name) page.template = null;
+      await show();
+    });
+  }
+
+  function templateRow(t) {
+    // The preview is of the content a notification uses: webhook's, else the first.
+    const used = subOf(t, 'webhook') || t.templates[0];
+    return el('tr', { 'data-testid': 'template-item', 'data-name': t.name },
+      el('td', { text: t.name }), el('td', { text: t.locale }), el('td', { text: t.templates.map((x) => x.sub_type).join(', ') }), el('td', { text: t.desc || '' }),
+      el('td', {},
+        el('button', { type: 'button', 'data-testid': 'template-item-preview', onclick: () => showPreview(used.content, t.locale) }, 'Preview'),
+        el('button', { type: 'button', 'data-testid': 'template-edit', onclick: () => { page.template = t; preview.hidden = true; show(); } }, 'Edit'),
+        el('button', { type: 'button', 'data-testid': 'template-delete', onclick: () => deleteTemplate(t) }, 'Delete')));
   }
 
   // ---- topics and action rules ----
@@ -200,12 +379,12 @@ export function initAlarms(ctx) {
 
   async function show() {
     await guard(async () => {
-      const [kw, sql, events, topics, actions, groups, streams] = await Promise.all([
+      const [kw, sql, topics, actions, groups, streams, templates] = await Promise.all([
         api('GET', lts('/lts/alarms/keywords-alarm-rule')), api('GET', lts('/lts/alarms/sql-alarm-rule')),
-        api('POST', eventsPath(`query?type=${page.alarms}_alert`), {}),
         api('GET', lts('/logtank/alarm-topics')), api('GET', lts('/logtank/alarm-action-rules')),
-        api('GET', lts('/groups')), api('GET', lts('/log-streams')),
+        api('GET', lts('/groups')), api('GET', lts('/log-streams')), api('GET', templatesPath()), refreshAlarms(),
       ]);
+      const tpls = templates.data.results || [];
       const groupName = new Map((groups.data.log_groups || []).map((g) => [g.log_group_id, g.log_group_name]));
       const streamList = (streams.data.log_streams || []).map((s) => ({ ...s, group_name: groupName.get(s.log_group_id) || s.log_group_id }));
       const ts = topics.data.topics || [];
@@ -213,17 +392,27 @@ export function initAlarms(ctx) {
       // A topic named as a rule's action rule acts as one with the default template.
       const targets = [...ars.map((a) => ({ name: a.name, what: 'action rule' })), ...ts.map((t) => ({ name: t.name, what: 'topic' }))];
       const rules = [...(kw.data.keywords_alarm_rules || []).map((r) => ruleRow(r, 'keywords')), ...(sql.data.sql_alarm_rules || []).map((r) => ruleRow(r, 'sql'))];
-      const active = page.alarms === 'active';
+      const tabs = [];
       const tab = (which, label) => el('button', { type: 'button', 'data-testid': `alarms-${which}`, 'aria-pressed': String(page.alarms === which),
-        onclick: () => { page.alarms = which; show(); } }, label);
+        onclick: (e) => {
+          page.alarms = which;
+          for (const b of tabs) b.setAttribute('aria-pressed', String(b === e.currentTarget));
+          guard(refreshAlarms);
+        } }, label);
+      tabs.push(tab('active', 'Active'), tab('history', 'History'));
+      const every = el('select', { 'data-testid': 'alarms-auto', 'aria-label': 'Refresh every', onchange: (e) => { page.every = Number(e.target.value); schedule(); } },
+        ...REFRESH_CHOICES.map(([n, text]) => option(n, text, page.every)));
       view.replaceChildren(
         el('h2', { text: 'Alarm rules' }),
         table('alarm-rules', ['name', 'kind', 'streams', 'query', 'condition', 'frequency', 'level', 'notify', 'status', ''], rules, 'No alarm rules yet.'),
         ruleForm(streamList, targets),
-        el('h2', { class: 'inline' }, 'Alarms ', tab('active', 'Active'), tab('history', 'History'),
-          el('button', { type: 'button', 'data-testid': 'alarms-refresh', onclick: () => show() }, 'Refresh')),
-        table('alarm-list', ['level', 'rule', 'stream', 'first', active ? 'last' : 'ended', 'count', 'condition', 'sample', 'deliveries', ''],
-          (events.data.events || []).map((a) => alarmRow(a, active)), active ? 'No active alarms.' : 'No past alarms.'),
+        el('h2', { class: 'inline' }, 'Alarms ', ...tabs,
+          el('button', { type: 'button', 'data-testid': 'alarms-refresh', onclick: () => guard(refreshAlarms) }, 'Refresh'),
+          el('label', { class: 'hint' }, 'auto ', every), updated),
+        eventsBox,
+        el('section', { class: 'card' }, el('h3', { text: 'Notification templates' }),
+          table('alarm-templates', ['name', 'language', 'channels', 'description', ''], tpls.map(templateRow), 'No templates yet: notifications use the default one.'),
+          templateForm(), preview),
         el('div', { class: 'cards' },
           el('section', { class: 'card' }, el('h3', { text: 'Topics (webhooks)' }),
             table('alarm-topics', ['name', 'url', ''], ts.map((t) => el('tr', { 'data-testid': 'alarm-topic-item', 'data-name': t.name },
@@ -241,9 +430,11 @@ export function initAlarms(ctx) {
             el('form', { class: 'inline', onsubmit: createActionRule },
               el('input', { name: 'name', placeholder: 'name', required: '', size: '10', 'data-testid': 'action-rule-name', 'aria-label': 'Action rule name' }),
               el('input', { name: 'topics', placeholder: 'topic, topic', required: '', size: '14', 'data-testid': 'action-rule-topics', 'aria-label': 'Topics' }),
-              el('input', { name: 'template', placeholder: 'template (optional)', size: '14', 'data-testid': 'action-rule-template', 'aria-label': 'Notification template' }),
+              el('select', { name: 'template', 'data-testid': 'action-rule-template', 'aria-label': 'Notification template' },
+                option('', '(default template)', ''), ...tpls.map((t) => option(t.name, t.name, ''))),
               el('button', { type: 'submit', 'data-testid': 'action-rule-create' }, 'Add action rule')))));
     });
+    schedule();
   }
 
   return { show };

@@ -735,6 +735,10 @@ function transfersView(list) {
 
 // showDetails draws the stream, its index configuration, structuring rule
 // and transfers as tables; a part that has nothing configured says so.
+// LTS has no way to ask whether a stream has a structuring rule without
+// failing: ShowStructTemplate answers 400 LTS.0102 "Query empty." and the
+// stream's own description carries no sign of one, so that answer is read
+// as "none" (and the browser logs it as a failed request).
 async function showDetails() {
   const box = $('#details');
   box.replaceChildren(el('p', { class: 'hint', text: 'Loading…' }));
@@ -743,7 +747,7 @@ async function showDetails() {
     try {
       body = await fn();
     } catch (e) {
-      body = el('p', { class: 'hint', text: missing && e.code === missing ? 'None.' : e instanceof ApiError ? `${e.code}: ${e.message}` : String(e) });
+      body = el('p', { class: 'hint', text: missing && e.status === 400 && e.code === missing ? 'None.' : e instanceof ApiError ? `${e.code}: ${e.message}` : String(e) });
     }
     return el('section', { 'data-testid': testid }, el('h3', { text: title }), body);
   };
