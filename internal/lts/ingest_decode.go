@@ -16,19 +16,20 @@ type highAccuracyRequest struct {
 
 // decodeHighAccuracy reads the body shippers send by the million, in the
 // shape they send it: contents as objects holding an integer log_time_ns
-// and a log, labels as strings, each key spelt as documented and given
-// once. It does in one pass what encoding/json does in two (validate, then
-// decode by reflection), and copies the logs of a request into one string
-// rather than one allocation a line. ok is false for anything else (other
-// keys or spellings, nulls, times as strings or floats, invalid JSON): the
-// caller then decodes with encoding/json, whose answers, errors included,
-// stay the reference, so this only ever returns what encoding/json would.
+// and a log, labels as strings, perhaps an integer log_time_ns beside them,
+// each key spelt as documented and given once. It does in one pass what
+// encoding/json does in two (validate, then decode by reflection), and
+// copies the logs of a request into one string rather than one allocation
+// a line. ok is false for anything else (other keys or spellings, nulls,
+// times as strings or floats, invalid JSON): the caller then decodes with
+// encoding/json, whose answers, errors included, stay the reference, so
+// this only ever returns what encoding/json would.
 func decodeHighAccuracy(b []byte) (highAccuracyRequest, bool) {
 	var req highAccuracyRequest
 	d := fastDecoder{b: b}
 	var logs []byte // every log of the request, one after the other
 	var ends []int  // where each log ends in logs
-	var sawContents, sawLabels bool
+	var sawContents, sawTime, sawLabels bool
 	member := func(key []byte) bool {
 		switch {
 		case string(key) == "contents" && !sawContents:
@@ -53,6 +54,13 @@ func decodeHighAccuracy(b []byte) (highAccuracyRequest, bool) {
 				ends = append(ends, len(logs))
 				return ok
 			})
+		case string(key) == "log_time_ns" && !sawTime:
+			// Clients that also speak the plain report API send it; this
+			// API takes each line's own time and ignores it, as
+			// encoding/json ignores a key the request does not have.
+			sawTime = true
+			_, ok := d.int()
+			return ok
 		case string(key) == "labels" && !sawLabels:
 			sawLabels = true
 			req.Labels = map[string]string{}

@@ -29,6 +29,8 @@ func TestDecodeHighAccuracy(t *testing.T) {
 	f(`{"contents":[{"log_time_ns":1700000000000000000,"log":"a b"},{"log":"c","log_time_ns":-5}],"labels":{"host":"h1","app":"x"}}`, true)
 	f(" {\n\t\"labels\" : { } , \"contents\" : [ ] }\r\n", true)
 	f(`{}`, true)
+	f(`{"log_time_ns":1700000000000000000,"contents":[{"log_time_ns":1700000000000000001,"log":"a"}],"labels":{"host":"h"}}`, true)
+	f(`{"log_time_ns":"1","contents":[]}`, false)
 	f(`{"contents":[{}]}`, true)
 	f(`{"contents":[{"log_time_ns":1,"log":"tab\there \"quoted\" \u00e9 \ud83d\ude00"}]}`, true)
 	f(`{"contents":[{"log_time_ns":1,"log":"é 日本"}],"labels":{"k":"v","k":"w"}}`, true)
@@ -57,7 +59,7 @@ func TestDecodeHighAccuracy(t *testing.T) {
 
 func FuzzDecodeHighAccuracy(f *testing.F) {
 	f.Add(`{"contents":[{"log_time_ns":1700000000000000000,"log":"a b"},{"log":"c\"d","log_time_ns":-5}],"labels":{"host":"h1"}}`)
-	f.Add(`{"contents":[{"log_time_ns":1,"log":"\ud83d\ude00 \u00e9"}],"labels":{}}`)
+	f.Add(`{"log_time_ns":7,"contents":[{"log_time_ns":1,"log":"\ud83d\ude00 \u00e9"}],"labels":{}}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		got, ok := decodeHighAccuracy([]byte(body))
 		if !ok {
