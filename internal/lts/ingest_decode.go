@@ -181,38 +181,75 @@ func (d *fastDecoder) rawString() ([]byte, bool) {
 	return nil, false
 }
 
-// appendString reads a string and appends its value to dst. A string with
-// escapes is left to encoding/json, so that escapes, surrogates and their
-// errors mean what they mean there.
+// appendString reads a string and appends its value to dst. The escapes
+// of one byte are decoded here; a string with \u escapes is left to
+// encoding/json, so that surrogates and their errors mean what they mean
+// there.
 func (d *fastDecoder) appendString(dst []byte) ([]byte, bool) {
 	d.space()
 	if d.off >= len(d.b) || d.b[d.off] != '"' {
 		return dst, false
 	}
-	start := d.off
-	escaped := false
-	for i := start + 1; i < len(d.b); i++ {
+	start, n := d.off, len(dst)
+	run := start + 1 // the unescaped bytes not yet appended start here
+	for i := run; i < len(d.b); i++ {
 		switch c := d.b[i]; {
 		case c == '"':
 			d.off = i + 1
-			lit := d.b[start:d.off]
-			if escaped {
-				var s string
-				if json.Unmarshal(lit, &s) != nil {
-					return dst, false
-				}
-				return append(dst, s...), true
+			dst = append(dst, d.b[run:i]...)
+			return dst, utf8.Valid(dst[n:])
+		case c == '\\' && i+1 < len(d.b):
+			e, ok := unescape(d.b[i+1])
+			if !ok {
+				return d.unquote(dst[:n], start)
 			}
-			raw := lit[1 : len(lit)-1]
-			return append(dst, raw...), utf8.Valid(raw)
-		case c == '\\':
-			escaped = true
-			i++ // the escaped byte, which may be a quote
+			dst = append(append(dst, d.b[run:i]...), e)
+			i++
+			run = i + 1
 		case c < 0x20:
 			return dst, false
 		}
 	}
 	return dst, false
+}
+
+// unquote decodes the string at start with encoding/json.
+func (d *fastDecoder) unquote(dst []byte, start int) ([]byte, bool) {
+	end := start + 1
+	for end < len(d.b) && d.b[end] != '"' {
+		if d.b[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	if end >= len(d.b) {
+		return dst, false
+	}
+	var s string
+	if json.Unmarshal(d.b[start:end+1], &s) != nil {
+		return dst, false
+	}
+	d.off = end + 1
+	return append(dst, s...), true
+}
+
+// unescape is the byte a one-byte JSON escape stands for.
+func unescape(c byte) (byte, bool) {
+	switch c {
+	case '"', '\\', '/':
+		return c, true
+	case 'b':
+		return '\b', true
+	case 'f':
+		return '\f', true
+	case 'n':
+		return '\n', true
+	case 'r':
+		return '\r', true
+	case 't':
+		return '\t', true
+	}
+	return 0, false
 }
 
 // int reads an integer literal that fits int64, as wire.Int would.

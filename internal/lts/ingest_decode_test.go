@@ -35,6 +35,7 @@ func TestDecodeHighAccuracy(t *testing.T) {
 	f(`{"contents":[{"log_time_ns":1,"log":"tab\there \"quoted\" \u00e9 \ud83d\ude00"}]}`, true)
 	f(`{"contents":[{"log_time_ns":1,"log":"é 日本"}],"labels":{"k":"v","k":"w"}}`, true)
 	f(`{"contents":[{"log_time_ns":1,"log":"bad \ud800 surrogate"}]}`, true)
+	f(`{"contents":[{"log":"C:\\dir\\f \/ \b\f\n\r\t\"\"end"},{"log":"\u0041\n"}]}`, true)
 	// Left to encoding/json: other spellings and keys, repeated keys,
 	// nulls, times as strings or floats, invalid UTF-8 or JSON.
 	f(`{"Contents":[]}`, false)
@@ -54,11 +55,14 @@ func TestDecodeHighAccuracy(t *testing.T) {
 	f(`{"contents":[{"log":"a"}]} x`, false)
 	f(`{"contents":[{"log":"a"},]}`, false)
 	f(`{"contents":[{"log":"a\"}]}`, false)
+	f(`{"contents":[{"log":"a\x"}]}`, false)
+	f(`{"contents":[{"log":"a\u00"}]}`, false)
 	f(``, false)
 }
 
 func FuzzDecodeHighAccuracy(f *testing.F) {
 	f.Add(`{"contents":[{"log_time_ns":1700000000000000000,"log":"a b"},{"log":"c\"d","log_time_ns":-5}],"labels":{"host":"h1"}}`)
+	f.Add(`{"contents":[{"log":"C:\\x \t\"q\" \u00e9\n"}]}`)
 	f.Add(`{"log_time_ns":7,"contents":[{"log_time_ns":1,"log":"\ud83d\ude00 \u00e9"}],"labels":{}}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		got, ok := decodeHighAccuracy([]byte(body))
