@@ -15,12 +15,22 @@ import (
 // a stream that receives little data, flushed every FlushInterval, does not
 // pile up thousands of tiny files. Segments of busy streams, flushed when
 // the memtables are full, are not small and are left alone: merging them
-// would spend CPU that ingestion needs, for no gain in queries, which skip
+// would spend CPU that ingestion needs (decoding, tokenising and
+// compressing every row a second time), for no gain in queries, which skip
 // whole segments by their line ranges.
+//
+// What a full flush writes depends on the memtable budget, so "small" does
+// too: a row costs its content plus rowOverhead in a memtable, and
+// compresses about 7× in a segment, so a full memtable of one stream
+// becomes a segment of about a tenth of the budget (3 MiB of the default
+// 32 MiB). A fixed 4 MiB once made every full flush count as small, and
+// ingestion paid twice for every row. A segment under a thirty-second of
+// the budget came from a timed flush, or from a memtable shared by many
+// streams.
 const (
-	compactMinSegments = 8
-	compactSmallBytes  = 4 << 20
-	compactMaxInputs   = 64
+	compactMinSegments      = 8
+	compactSmallBudgetShare = 32
+	compactMaxInputs        = 64
 )
 
 // Compact merges small segments wherever a stream's day has enough of them.
@@ -40,12 +50,13 @@ func (s *Store) Compact() error {
 func (s *Store) compactStream(st *stream) error {
 	st.flushMu.Lock()
 	defer st.flushMu.Unlock()
+	smallBytes := s.opts.MemtableBytes / compactSmallBudgetShare
 	st.mu.RLock()
 	byDay := map[string][]*segment{}
 	for _, seg := range st.segs {
 		// A segment with a damaged block stays as it is: merging it would
 		// drop the block's rows for good.
-		if seg.size < compactSmallBytes && !seg.damaged.Load() {
+		if seg.size < smallBytes && !seg.damaged.Load() {
 			byDay[seg.day] = append(byDay[seg.day], seg)
 		}
 	}

@@ -334,6 +334,7 @@ func (w *segmentWriter) block(rows []row) error {
 	var sets []Labels
 	var setRows []int
 	setIndex := map[string]int{}
+	set := 0
 	w.lines, w.labels, w.contents = w.lines[:0], w.labels[:0], w.contents[:0]
 	prev := rows[0].line
 	w.seen.reset(w.stats)
@@ -342,16 +343,21 @@ func (w *segmentWriter) block(rows []row) error {
 	for ri, r := range rows {
 		w.lines = binary.AppendUvarint(w.lines, uint64(r.line-prev))
 		prev = r.line
-		k := r.labels.key()
-		i, ok := setIndex[k]
-		if !ok {
-			i = len(sets)
-			setIndex[k] = i
-			sets = append(sets, r.labels)
-			setRows = append(setRows, 0)
+		// The rows of a batch share one label slice: only a new slice
+		// needs its key built and looked up.
+		if ri == 0 || !sameLabels(r.labels, rows[ri-1].labels) {
+			k := r.labels.key()
+			i, ok := setIndex[k]
+			if !ok {
+				i = len(sets)
+				setIndex[k] = i
+				sets = append(sets, r.labels)
+				setRows = append(setRows, 0)
+			}
+			set = i
 		}
-		setRows[i]++
-		w.labels = binary.AppendUvarint(w.labels, uint64(i))
+		setRows[set]++
+		w.labels = binary.AppendUvarint(w.labels, uint64(set))
 		w.contents = binary.AppendUvarint(w.contents, uint64(len(r.content)))
 		w.tok.EachToken(r.content, func(tok string) {
 			var h uint64
@@ -429,6 +435,11 @@ func (w *segmentWriter) block(rows []row) error {
 	w.index = appendBlockMeta(w.index, &meta)
 	w.blocks++
 	return nil
+}
+
+// sameLabels tells whether a and b are the same slice, not merely equal.
+func sameLabels(a, b Labels) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // tokenTable maps the token hashes of a block to their index in the

@@ -270,6 +270,32 @@ func TestCompactionMergesSmallSegments(t *testing.T) {
 	checkAll(t, s, 1000)
 }
 
+// Segments as big as full flushes of the memtable budget are not merged:
+// that would decode, tokenise and compress every row a second time.
+func TestCompactionLeavesFullFlushesAlone(t *testing.T) {
+	opts := Options{MemtableBytes: 12 << 10}
+	s := openStore(t, t.TempDir(), opts)
+	defer s.Close()
+	for i := range compactMinSegments {
+		fill(t, s, 100, base-int64(time.Hour)+int64(i)*int64(2*time.Minute))
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, seg := range s.existing(sid).segs {
+		if seg.size < opts.MemtableBytes/compactSmallBudgetShare {
+			t.Fatalf("segment of %d bytes: the test needs segments that are not small", seg.size)
+		}
+	}
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.existing(sid).segs); n != compactMinSegments {
+		t.Fatalf("%d segments after compaction, want %d", n, compactMinSegments)
+	}
+	checkAll(t, s, 100*compactMinSegments)
+}
+
 func TestCrashAfterCompactionKeepsRowsOnce(t *testing.T) {
 	dir := t.TempDir()
 	s := openStore(t, dir, Options{})

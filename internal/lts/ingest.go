@@ -132,12 +132,15 @@ func timedEntries(logs []timedLog, field string) ([]logstore.Entry, error) {
 }
 
 func (s *Service) reportHighAccuracy(w http.ResponseWriter, r *http.Request) error {
-	var req struct {
-		Contents []timedLog        `json:"contents"`
-		Labels   map[string]string `json:"labels"`
+	body, err := wire.DecodedBody(r, maxDecompressed)
+	if err != nil {
+		return invalid("%v", err)
 	}
-	if err := decodeBody(r, &req); err != nil {
-		return err
+	req, ok := decodeHighAccuracy(body)
+	if !ok {
+		if err := decodeJSON(body, &req); err != nil {
+			return err
+		}
 	}
 	t, err := s.target(r)
 	if err != nil {
