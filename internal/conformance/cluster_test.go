@@ -1,13 +1,17 @@
 package conformance
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
 
 	"logtank/internal/catalog/pgtest"
+	"logtank/internal/iam"
 	"logtank/internal/server"
 )
 
@@ -79,4 +83,44 @@ func TestNodesShareTheCatalog(t *testing.T) {
 		status, _ := b.post(t, path, map[string]any{"log_time_ns": time.Now().UnixNano(), "contents": []string{"hello"}, "labels": map[string]string{}}, nil)
 		return status == http.StatusOK
 	})
+}
+
+// TestNodesStartTogether: three nodes started at the same instant on an
+// empty PostgreSQL catalog all start (one of them makes the first-start
+// accounts, the others find them), as a deployment that starts every node
+// at once does.
+func TestNodesStartTogether(t *testing.T) {
+	url := pgtest.URL(t)
+	errs := make(chan error, 3)
+	apps := make(chan *server.App, 3)
+	for range 3 {
+		go func() {
+			app, err := server.Open(context.Background(), server.Config{
+				DataDir: t.TempDir(), Region: testRegion, Logger: slog.New(slog.DiscardHandler), Catalog: url,
+				Defaults: iam.Defaults{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, AdminPassword: testPassword},
+			})
+			errs <- err
+			apps <- app
+		}()
+	}
+	created := 0
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Errorf("a node did not start: %v", err)
+		}
+		if app := <-apps; app != nil {
+			if app.FirstStart.Created {
+				created++
+			}
+			srv := httptest.NewServer(app.Handler())
+			e := &env{t: t, app: app, srv: srv, URL: srv.URL, Info: app.FirstStart}
+			t.Cleanup(e.stop)
+			if err := listGroups(e.lts()); err != nil {
+				t.Errorf("a node refuses the first-start key: %v", err)
+			}
+		}
+	}
+	if created != 1 {
+		t.Fatalf("%d nodes report making the first-start accounts, want 1", created)
+	}
 }

@@ -41,7 +41,23 @@ var projectIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // creates them (from def where given) and returns them with Created set. On
 // later starts it applies what def fixes: the admin password, and the key
 // pair and project, which are added if missing.
+//
+// Nodes sharing a catalog may start at the same instant: one that finds
+// an account already made by another (catalog.ErrExists) reads the
+// catalog again and goes on with what is there.
 func (s *Service) Bootstrap(ctx context.Context, def Defaults) (FirstStart, error) {
+	for attempt := 1; ; attempt++ {
+		fs, err := s.bootstrapOnce(ctx, def)
+		if !errors.Is(err, catalog.ErrExists) || attempt == 5 {
+			return fs, err
+		}
+		if err := s.dir.reload(ctx); err != nil {
+			return fs, err
+		}
+	}
+}
+
+func (s *Service) bootstrapOnce(ctx context.Context, def Defaults) (FirstStart, error) {
 	if def.ProjectID != "" && !projectIDPattern.MatchString(def.ProjectID) {
 		return FirstStart{}, fmt.Errorf("project id %q: want 32 lower-case hex digits", def.ProjectID)
 	}
