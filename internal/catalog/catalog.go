@@ -150,6 +150,32 @@ func (c *DB) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// counting is a query that selects one count, with its arguments.
+type counting struct {
+	query string
+	args  []any
+}
+
+// admit decides inside tx whether a row may be added: ErrExists when same
+// counts a row the new one would repeat, ErrQuota when total counts max
+// rows already.
+func admit(ctx context.Context, tx *sql.Tx, max int, total, same counting) error {
+	var n, dup int
+	if err := tx.QueryRowContext(ctx, same.query, same.args...).Scan(&dup); err != nil {
+		return err
+	}
+	if dup > 0 {
+		return ErrExists
+	}
+	if err := tx.QueryRowContext(ctx, total.query, total.args...).Scan(&n); err != nil {
+		return err
+	}
+	if n >= max {
+		return ErrQuota
+	}
+	return nil
+}
+
 // Setting returns the value stored under key, or ErrNotFound.
 func (c *DB) Setting(ctx context.Context, key string) (string, error) {
 	var v string

@@ -26,16 +26,10 @@ func (c *DB) CreateSearchCriteria(ctx context.Context, s SearchCriteria, max int
 		if err := streamInTx(ctx, tx, s.ProjectID, s.GroupID, s.StreamID); err != nil {
 			return err
 		}
-		var n, dup int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(CASE WHEN search_type = $2 AND name = $3 THEN 1 ELSE 0 END), 0)
-			FROM search_criteria WHERE stream_id = $1`, s.StreamID, s.SearchType, s.Name).Scan(&n, &dup); err != nil {
+		if err := admit(ctx, tx, max,
+			counting{`SELECT count(*) FROM search_criteria WHERE stream_id = $1`, []any{s.StreamID}},
+			counting{`SELECT count(*) FROM search_criteria WHERE stream_id = $1 AND search_type = $2 AND name = $3`, []any{s.StreamID, s.SearchType, s.Name}}); err != nil {
 			return err
-		}
-		switch {
-		case dup > 0:
-			return ErrExists
-		case n >= max:
-			return ErrQuota
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO search_criteria (id, project_id, group_id, stream_id, name, criteria, search_type, created_ms)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, s.ID, s.ProjectID, s.GroupID, s.StreamID, s.Name, s.Criteria, s.SearchType, s.CreatedMS)

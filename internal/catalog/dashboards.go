@@ -51,16 +51,10 @@ func (c *DB) DashboardGroupExists(ctx context.Context, projectID, name string) (
 // that title, ErrQuota past max dashboards).
 func (c *DB) CreateDashboard(ctx context.Context, d Dashboard, max int) error {
 	return c.tx(ctx, func(tx *sql.Tx) error {
-		var n, dup int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(CASE WHEN title = $2 THEN 1 ELSE 0 END), 0) FROM dashboards WHERE project_id = $1`,
-			d.ProjectID, d.Title).Scan(&n, &dup); err != nil {
+		if err := admit(ctx, tx, max,
+			counting{`SELECT count(*) FROM dashboards WHERE project_id = $1`, []any{d.ProjectID}},
+			counting{`SELECT count(*) FROM dashboards WHERE project_id = $1 AND title = $2`, []any{d.ProjectID, d.Title}}); err != nil {
 			return err
-		}
-		switch {
-		case dup > 0:
-			return ErrExists
-		case n >= max:
-			return ErrQuota
 		}
 		charts, _ := json.Marshal(nonNil(d.Charts))
 		_, err := tx.ExecContext(ctx, `INSERT INTO dashboards (id, project_id, group_name, title, charts, updated_ms) VALUES ($1, $2, $3, $4, $5, $6)`,

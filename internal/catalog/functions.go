@@ -93,19 +93,10 @@ type AsyncInvocation struct {
 // name (ErrExists).
 func (c *DB) CreateFunction(ctx context.Context, f Function, latest FunctionVersion, maxFunctions int) error {
 	return c.tx(ctx, func(tx *sql.Tx) error {
-		var n, dup int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM functions WHERE project_id = $1`, f.ProjectID).Scan(&n); err != nil {
+		if err := admit(ctx, tx, maxFunctions,
+			counting{`SELECT count(*) FROM functions WHERE project_id = $1`, []any{f.ProjectID}},
+			counting{`SELECT count(*) FROM functions WHERE project_id = $1 AND package = $2 AND name = $3`, []any{f.ProjectID, f.Package, f.Name}}); err != nil {
 			return err
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM functions WHERE project_id = $1 AND package = $2 AND name = $3`,
-			f.ProjectID, f.Package, f.Name).Scan(&dup); err != nil {
-			return err
-		}
-		switch {
-		case dup > 0:
-			return ErrExists
-		case n >= maxFunctions:
-			return ErrQuota
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO functions (id, project_id, domain_id, package, name, created_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
 			f.ID, f.ProjectID, f.DomainID, f.Package, f.Name, f.CreatedMS)

@@ -50,19 +50,10 @@ func scanTags(s string) map[string]string {
 // (ErrQuota) or a group of that name (ErrExists).
 func (c *DB) CreateLogGroup(ctx context.Context, g LogGroup, maxGroups int) error {
 	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_groups WHERE project_id = $1`, g.ProjectID).Scan(&n); err != nil {
+		if err := admit(ctx, tx, maxGroups,
+			counting{`SELECT count(*) FROM log_groups WHERE project_id = $1`, []any{g.ProjectID}},
+			counting{`SELECT count(*) FROM log_groups WHERE project_id = $1 AND name = $2`, []any{g.ProjectID, g.Name}}); err != nil {
 			return err
-		}
-		var dup int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_groups WHERE project_id = $1 AND name = $2`, g.ProjectID, g.Name).Scan(&dup); err != nil {
-			return err
-		}
-		switch {
-		case dup > 0:
-			return ErrExists
-		case n >= maxGroups:
-			return ErrQuota
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO log_groups (id, project_id, name, alias, ttl_days, tags, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			g.ID, g.ProjectID, g.Name, g.Alias, g.TTLDays, tagsJSON(g.Tags), g.CreatedMS)
@@ -147,18 +138,10 @@ func (c *DB) CreateLogStream(ctx context.Context, s LogStream, maxStreams int) e
 		if groups == 0 {
 			return ErrNotFound
 		}
-		var n, dup int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_streams WHERE group_id = $1`, s.GroupID).Scan(&n); err != nil {
+		if err := admit(ctx, tx, maxStreams,
+			counting{`SELECT count(*) FROM log_streams WHERE group_id = $1`, []any{s.GroupID}},
+			counting{`SELECT count(*) FROM log_streams WHERE group_id = $1 AND name = $2`, []any{s.GroupID, s.Name}}); err != nil {
 			return err
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM log_streams WHERE group_id = $1 AND name = $2`, s.GroupID, s.Name).Scan(&dup); err != nil {
-			return err
-		}
-		switch {
-		case dup > 0:
-			return ErrExists
-		case n >= maxStreams:
-			return ErrQuota
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO log_streams (id, project_id, group_id, name, alias, ttl_days, tags, enterprise_project, log_storage, created_ms)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
