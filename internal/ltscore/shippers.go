@@ -80,11 +80,16 @@ func (c *Core) ResolveForShipper(ctx context.Context, project, group, stream str
 	if err != nil {
 		return Target{}, err
 	}
-	if _, err := c.CreateStream(ctx, project, groupID, StreamSpec{Name: stream}); err != nil && !hasCode(err, ErrStreamExists) {
-		return Target{}, err
-	}
-	if err := c.reload(ctx); err != nil {
-		return Target{}, err
+	if _, err := c.CreateStream(ctx, project, groupID, StreamSpec{Name: stream}); err != nil {
+		if !hasCode(err, ErrStreamExists) {
+			return Target{}, err
+		}
+		// Made by a concurrent first use, whose reload may not be done:
+		// this one's makes sure the cache has it (CreateStream reloads
+		// when it makes the stream itself).
+		if err := c.reload(ctx); err != nil {
+			return Target{}, err
+		}
 	}
 	return c.Resolve(ctx, project, group, stream)
 }
