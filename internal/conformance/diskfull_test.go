@@ -3,6 +3,8 @@
 package conformance
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"logtank/internal/server"
 )
@@ -249,4 +256,88 @@ func TestSyslogHeldWhileDiskFull(t *testing.T) {
 	if len(got) != n {
 		t.Fatalf("%d messages after a restart, want %d", len(got), n)
 	}
+}
+
+// TestOTLPRefusedAfterAPartialStore: an OTLP request naming only the group
+// writes each resource to its own stream; when the disk fills between two
+// of those writes, the first resource stays stored and the rest are
+// rejected in the answer's partial success (not a 503: the exporter would
+// resend the whole request and store the first resource twice).
+func TestOTLPRefusedAfterAPartialStore(t *testing.T) {
+	dir := mountTmpfs(t, 16<<20)
+	data := filepath.Join(dir, "data")
+	e := start(t, data)
+	group, first := e.createStream(t, "apps", "first")
+	second, err := e.lts().CreateLogStream(&model.CreateLogStreamRequest{LogGroupId: group, Body: &model.CreateLogStreamParams{LogStreamName: "second"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The second resource is far larger than the space left: random bytes
+	// in base64 do not compress below three quarters of their size.
+	noise := make([]byte, 48<<10)
+	logs := plog.NewLogs()
+	now := time.Now()
+	for _, r := range []struct {
+		service string
+		n       int
+	}{{"first", 3}, {"second", 40}} {
+		rl := logs.ResourceLogs().AppendEmpty()
+		rl.Resource().Attributes().PutStr("service.name", r.service)
+		records := rl.ScopeLogs().AppendEmpty().LogRecords()
+		for i := range r.n {
+			line := fmt.Sprintf("%s partial %d", r.service, i)
+			if r.service == "second" {
+				rand.Read(noise)
+				line += " " + base64.StdEncoding.EncodeToString(noise)
+			}
+			rec := records.AppendEmpty()
+			rec.Body().SetStr(line)
+			rec.SetTimestamp(pcommon.NewTimestampFromTime(now.Add(time.Duration(i) * time.Millisecond)))
+		}
+	}
+	body, err := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ballast := filepath.Join(dir, "ballast")
+	fillDisk(t, ballast)
+	info, err := os.Stat(ballast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Leave room for the first resource's write and no more.
+	if err := os.Truncate(ballast, info.Size()-256<<10); err != nil {
+		t.Fatal(err)
+	}
+	status, _, resp := e.raw("POST", "/v2/"+testProject+"/otlp/v1/logs?group=apps", body,
+		http.Header{"Content-Type": {"application/x-protobuf"}, "Authorization": {basicAuth(testAK, testSK)}}, nil)
+	answer := plogotlp.NewExportResponse()
+	if status != 200 || answer.UnmarshalProto(resp) != nil {
+		t.Fatalf("export with the disk filling: %d %q", status, resp)
+	}
+	if n, why := answer.PartialSuccess().RejectedLogRecords(), answer.PartialSuccess().ErrorMessage(); n != 40 || !strings.Contains(why, "disk is full") {
+		t.Fatalf("partial success: %d rejected, %q; want the second resource's 40 for a full disk", n, why)
+	}
+	check := func(when string) {
+		got := storedLines(t, e.URL, group, first)
+		if len(got) != 3 {
+			t.Fatalf("%s: the first stream holds %v, want its 3 lines", when, got)
+		}
+		for l, n := range got {
+			if n != 1 {
+				t.Fatalf("%s: %q stored %d times", when, l, n)
+			}
+		}
+		if got := storedLines(t, e.URL, group, *second.LogStreamId); len(got) != 0 {
+			t.Fatalf("%s: the second stream holds %d lines of a rejected resource", when, len(got))
+		}
+	}
+	check("on the full disk")
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	e.stop()
+	e = startWith(t, data, func(c *server.Config) { c.StrictStorage = true })
+	check("after a restart")
 }
