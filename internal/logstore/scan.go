@@ -3,12 +3,9 @@ package logstore
 import (
 	"container/heap"
 	"context"
-	"encoding/binary"
 	"math/bits"
 	"runtime"
-	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -42,107 +39,6 @@ type NeedleMatcher interface {
 	Matcher
 	Needles() []string
 }
-
-// needleCheck applies a scan's needles to decoded blocks, reusing its
-// buffers of lower-cased contents and of per-row marks.
-type needleCheck struct {
-	needles []string
-	// upper holds the upper-case forms of the needles' letters.
-	upper  string
-	folded []byte
-	// found[i] counts the needles, taken in order, that row i of the
-	// block holds: it holds them all when found[i] == len(needles).
-	found []uint8
-}
-
-func (sc *Scan) needleCheck() *needleCheck {
-	nm, ok := sc.Matcher.(NeedleMatcher)
-	if !ok {
-		return nil
-	}
-	c := &needleCheck{}
-	seen := map[byte]bool{}
-	for _, n := range nm.Needles() {
-		if n == "" {
-			continue
-		}
-		c.needles = append(c.needles, n)
-		for i := 0; i < len(n); i++ {
-			if b := n[i]; 'a' <= b && b <= 'z' && !seen[b] {
-				seen[b] = true
-				c.upper += string(b - 'a' + 'A')
-			}
-		}
-	}
-	if len(c.needles) == 0 {
-		return nil
-	}
-	// found counts needles in a byte; a search never names that many.
-	c.needles = c.needles[:min(len(c.needles), 255)]
-	return c
-}
-
-// block finds the rows of the block whose contents hold every needle,
-// which row then reports, and whether there is any. Each needle is
-// searched for through the block's contents at once rather than row by
-// row: a fast search over long text, jumping to the next row after a hit.
-func (c *needleCheck) block(d *decodedBlock) bool {
-	text := d.all
-	// Without any of the letters in upper case, a case-insensitive search
-	// is a plain one: lower-case only when it must.
-	if containsAnyByte(d.all, c.upper) {
-		c.folded = slices.Grow(c.folded[:0], len(d.all))[:len(d.all)]
-		foldASCII(c.folded, d.all)
-		text = unsafe.String(unsafe.SliceData(c.folded), len(c.folded))
-	}
-	n := len(d.offs)
-	c.found = slices.Grow(c.found[:0], n)[:n]
-	clear(c.found)
-	for j, nd := range c.needles {
-		hit := false
-		for pos, r := 0, 0; ; {
-			i := strings.Index(text[pos:], nd)
-			if i < 0 {
-				break
-			}
-			at := pos + i
-			for r < n && d.offs[r]+len(d.contents[r]) <= at {
-				r++
-			}
-			if r == n {
-				break
-			}
-			end := d.offs[r] + len(d.contents[r])
-			if at+len(nd) > end {
-				// The match runs into the next row's content.
-				pos = at + 1
-				continue
-			}
-			if int(c.found[r]) == j {
-				c.found[r], hit = uint8(j+1), true
-			}
-			pos = end
-		}
-		if !hit {
-			return false
-		}
-	}
-	return true
-}
-
-// containsAnyByte reports whether s holds a byte of set, with one fast
-// byte search per byte of set (set is a few letters).
-func containsAnyByte(s, set string) bool {
-	for i := 0; i < len(set); i++ {
-		if strings.IndexByte(s, set[i]) >= 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// row reports whether row i's content holds every needle (after block).
-func (c *needleCheck) row(i int) bool { return int(c.found[i]) == len(c.needles) }
 
 // Scan selects rows of a stream: line numbers in [Start, End], in
 // ascending order or, with Desc, descending, that match Matcher (all rows
@@ -805,30 +701,4 @@ func (s *segment) matchBitmap(i int, blooms bloomSection, rm RowsMatcher) ([]uin
 		return nil, false
 	}, m.rows)
 	return set, ok, nil
-}
-
-// foldASCII writes src to dst with ASCII letters in lower case, eight
-// bytes at a time: a word's bytes in 'A'..'Z' are found with carry-free
-// additions on their low seven bits and get 0x20 added.
-func foldASCII(dst []byte, src string) {
-	const (
-		ones = 0x0101010101010101
-		high = 0x8080808080808080
-	)
-	i := 0
-	for ; i+8 <= len(src); i += 8 {
-		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(src[i:]), 8))
-		low := w &^ high
-		geA := low + (0x80-'A')*ones
-		gtZ := low + (0x7f-'Z')*ones
-		upper := geA &^ gtZ &^ w & high
-		binary.LittleEndian.PutUint64(dst[i:], w|upper>>2)
-	}
-	for ; i < len(src); i++ {
-		b := src[i]
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		dst[i] = b
-	}
 }
