@@ -61,6 +61,11 @@ type Scan struct {
 	// a StopMatcher.
 	ctx  context.Context
 	stop func() bool
+	// ahead is how many candidate blocks a row scan decodes ahead of the
+	// one it reads (see cursor.ahead): one scan-wide figure, so that the
+	// segment after the first starts at the depth the scan has reached
+	// rather than with a block read in line.
+	ahead int
 }
 
 // withContext binds the scan to its request.
@@ -357,12 +362,12 @@ type cursor struct {
 	lazy *Scan
 	lf   labelFuncs
 	// ahead delivers the next candidate blocks in order, decoded in the
-	// background; depth is how many may be under way, doubled at each
-	// block read up to one per CPU, so that a scan that stops after a
-	// block or two decodes little it does not need, and a long scan for
-	// a rare word decodes blocks on every core.
+	// background; the scan's ahead is how many may be under way, doubled
+	// at each block read up to one more than the CPUs (so that every core
+	// decodes while the scan takes a block's rows), so that a scan that
+	// stops after a block or two decodes little it does not need, and a
+	// long scan for a rare word decodes blocks on every core.
 	ahead []<-chan workpool.Result[loaded]
-	depth int
 }
 
 // skip moves a lazy cursor to its next matching row.
@@ -421,6 +426,9 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 	if c.unplanned {
 		blocks, err := sc.candidates(c.seg)
 		c.blocks, c.unplanned = blocks, false
+		if err == nil {
+			c.decodeAhead(sc)
+		}
 		return err
 	}
 	var got loaded
@@ -440,18 +448,22 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 		return got.err
 	}
 	c.rows, c.pos = got.rows, 0
-	// Decode the next candidate blocks on the other cores while this
-	// one's rows are consumed: a scan for a rare word reads blocks back to
-	// back.
-	c.depth = min(max(1, 2*c.depth), runtime.GOMAXPROCS(0))
-	for next := c.bi + len(c.ahead); len(c.ahead) < c.depth && next < len(c.blocks); next++ {
+	sc.ahead = min(max(1, 2*sc.ahead), runtime.GOMAXPROCS(0)+1)
+	c.decodeAhead(sc)
+	return nil
+}
+
+// decodeAhead starts decoding the cursor's next candidate blocks, up to
+// the scan's depth, on other cores while this one's rows are consumed: a
+// scan for a rare word reads blocks back to back.
+func (c *cursor) decodeAhead(sc *Scan) {
+	for next := c.bi + len(c.ahead); len(c.ahead) < sc.ahead && next < len(c.blocks); next++ {
 		seg, block := c.seg, c.blocks[next]
 		c.ahead = append(c.ahead, workpool.Go(func() (loaded, error) {
 			got := loadBlock(seg, block, sc, labelFuncs{})
 			return got, got.err
 		}))
 	}
-	return nil
 }
 
 // extAt is row i's extension from a block's decoded sequence numbers and
