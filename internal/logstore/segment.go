@@ -189,6 +189,11 @@ type segment struct {
 	stream  string
 	dmg     *damageLog
 	damaged atomic.Bool
+	// schema is the segment's part of Store.Schema, worked out once.
+	schema struct {
+		once sync.Once
+		segmentSchema
+	}
 }
 
 // readBlooms reads the segment's bloom section, into dst's memory when it
