@@ -9,10 +9,14 @@ import (
 // whose contents hold every needle, ignoring the case of ASCII letters,
 // without writing a lower-cased copy of the block (see foldNeedle).
 type needleCheck struct {
+	// needles, the one with the rarest anchor first: it rules out most
+	// rows, and the others are looked for in the rows that hold it.
 	needles []foldNeedle
 	// found[i] counts the needles, taken in order, that row i of the
 	// block holds: it holds them all when found[i] == len(needles).
 	found []uint8
+	// held lists the rows that hold every needle looked for so far.
+	held []int32
 }
 
 func (sc *Scan) needleCheck() *needleCheck {
@@ -29,52 +33,85 @@ func (sc *Scan) needleCheck() *needleCheck {
 	if len(c.needles) == 0 {
 		return nil
 	}
+	slices.SortStableFunc(c.needles, func(a, b foldNeedle) int { return b.rank - a.rank })
 	// found counts needles in a byte; a search never names that many.
 	c.needles = c.needles[:min(len(c.needles), 255)]
 	return c
 }
 
 // block finds the rows of the block whose contents hold every needle,
-// which row then reports, and whether there is any. Each needle is
+// which row then reports, and whether there is any. The first needle is
 // searched for through the block's contents at once rather than row by
-// row, jumping to the next row after a hit; a later needle is looked for
-// only in rows that hold the earlier ones.
+// row, jumping to the next row after a hit; the others only in the rows
+// that hold the ones before, one row at a time when those rows are a
+// small part of the block.
 func (c *needleCheck) block(d *decodedBlock) bool {
-	text := d.all
 	n := len(d.offs)
 	c.found = slices.Grow(c.found[:0], n)[:n]
 	clear(c.found)
+	c.held = c.held[:0]
 	for j := range c.needles {
 		nd := &c.needles[j]
-		hit := false
-		next := anchorsAhead()
-		for pos, r := 0, 0; ; {
-			at := nd.index(text, pos, &next)
-			if at < 0 {
-				break
+		if j > 0 && c.fewHeld(d) {
+			kept := c.held[:0]
+			for _, r := range c.held {
+				next := anchorsAhead()
+				if nd.index(d.contents[r], 0, &next) >= 0 {
+					c.found[r] = uint8(j + 1)
+					kept = append(kept, r)
+				}
 			}
-			for r < n && d.offs[r]+len(d.contents[r]) <= at {
-				r++
-			}
-			if r == n {
-				break
-			}
-			end := d.offs[r] + len(d.contents[r])
-			if at+len(nd.s) > end {
-				// The match runs into the next row's content.
-				pos = at + 1
-				continue
-			}
-			if int(c.found[r]) == j {
-				c.found[r], hit = uint8(j+1), true
-			}
-			pos = end
+			c.held = kept
+		} else {
+			c.held = c.held[:0]
+			c.scan(d, j)
 		}
-		if !hit {
+		if len(c.held) == 0 {
 			return false
 		}
 	}
 	return true
+}
+
+// fewHeld reports whether the rows held so far are a small part of the
+// block's contents (searching them one by one costs a call per row).
+func (c *needleCheck) fewHeld(d *decodedBlock) bool {
+	size := 0
+	for _, r := range c.held {
+		size += len(d.contents[r])
+	}
+	return size < len(d.all)/4
+}
+
+// scan searches the block's contents for needle j, marking and listing
+// the rows that hold it and the needles before it.
+func (c *needleCheck) scan(d *decodedBlock, j int) {
+	nd := &c.needles[j]
+	text, n := d.all, len(d.offs)
+	next := anchorsAhead()
+	for pos, r := 0, 0; ; {
+		at := nd.index(text, pos, &next)
+		if at < 0 {
+			return
+		}
+		for r < n && d.offs[r]+len(d.contents[r]) <= at {
+			r++
+		}
+		if r == n {
+			return
+		}
+		end := d.offs[r] + len(d.contents[r])
+		if at+len(nd.s) > end {
+			// The match runs into the next row's content.
+			pos = at + 1
+			continue
+		}
+		if int(c.found[r]) == j {
+			c.found[r] = uint8(j + 1)
+			c.held = append(c.held, int32(r))
+		}
+		pos = end
+	}
 }
 
 // row reports whether row i's content holds every needle (after block).
@@ -93,6 +130,8 @@ type foldNeedle struct {
 	// either case (equal when it is not a letter).
 	at     int
 	lo, up byte
+	// rank is the anchor's place in byteRanks: higher is rarer.
+	rank int
 }
 
 // byteRanks lists printable ASCII bytes (letters in lower case) from the
@@ -112,7 +151,7 @@ func newFoldNeedle(s string) foldNeedle {
 			at, rank = i, r
 		}
 	}
-	f := foldNeedle{s: s, at: at, lo: s[at], up: s[at]}
+	f := foldNeedle{s: s, at: at, lo: s[at], up: s[at], rank: rank}
 	if 'a' <= f.lo && f.lo <= 'z' {
 		f.up = f.lo - 'a' + 'A'
 	}
