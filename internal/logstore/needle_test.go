@@ -152,3 +152,33 @@ func TestFoldNeedleIndex(t *testing.T) {
 	f("zzzq", "zq", 0, 2)
 	f("ZQ zq", "zq", 1, 3)
 }
+
+// BenchmarkNeedleCheck searches decoded blocks of benchRows (capitals in
+// every row) for a rare word, a word in every row written with capitals,
+// a word in one row of ten, and two words.
+func BenchmarkNeedleCheck(b *testing.B) {
+	rows := benchRows(blockMaxRows * 8)
+	var blocks []*decodedBlock
+	for k := 0; k < len(rows); k += blockMaxRows {
+		d := &decodedBlock{}
+		var all strings.Builder
+		for _, r := range rows[k : k+blockMaxRows] {
+			d.offs = append(d.offs, all.Len())
+			all.WriteString(r.content)
+		}
+		d.all = all.String()
+		for i, off := range d.offs {
+			d.contents = append(d.contents, d.all[off:off+len(rows[k+i].content)])
+		}
+		blocks = append(blocks, d)
+	}
+	for _, needles := range []needleWords{{"rare"}, {"orderservice"}, {"common"}, {"placed", "common"}} {
+		b.Run(strings.Join(needles, "+"), func(b *testing.B) {
+			nc := (&Scan{Matcher: needles}).needleCheck()
+			b.SetBytes(int64(len(blocks[0].all)))
+			for i := 0; b.Loop(); i++ {
+				nc.block(blocks[i%len(blocks)])
+			}
+		})
+	}
+}
