@@ -233,10 +233,28 @@ func (sc *Scan) candidates(seg *segment) ([]int, error) {
 // let go within one call.
 var bloomBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
+// bloomLoans lends a count the buffers of the bloom sections it reads
+// (the whole range's filters, which it keeps until its blocks are done),
+// from bloomBuffers until release.
+type bloomLoans []*[]byte
+
 // candidatesAndBlooms is candidates that also returns the filters it read
-// (none when the scan has no matcher).
-func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, bloomSection, error) {
-	return sc.candidatesInto(seg, nil)
+// (none when the scan has no matcher), into a buffer of the loans.
+func (l *bloomLoans) candidatesAndBlooms(sc *Scan, seg *segment) ([]int, bloomSection, error) {
+	p := bloomBuffers.Get().(*[]byte)
+	*l = append(*l, p)
+	blocks, section, err := sc.candidatesInto(seg, *p)
+	if section.b != nil {
+		*p = section.b
+	}
+	return blocks, section, err
+}
+
+// release gives the buffers back: the sections read must no longer be used.
+func (l bloomLoans) release() {
+	for _, p := range l {
+		bloomBuffers.Put(p)
+	}
 }
 
 // candidatesInto is candidatesAndBlooms reading the filters into dst's
@@ -605,8 +623,10 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 		}
 	}
 	var jobs []blockJob
+	var loans bloomLoans
+	defer loans.release()
 	for _, seg := range snap.segs {
-		blocks, blooms, err := sc.candidatesAndBlooms(seg)
+		blocks, blooms, err := loans.candidatesAndBlooms(&sc, seg)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -622,9 +642,9 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 	rm := sc.bitmapMatcher()
 	// countBitmap counts a block from its frequent-token bitmaps; false
 	// when they cannot decide it.
-	countBitmap := func(c *counter, j blockJob) (bool, error) {
+	countBitmap := func(c *counter, j blockJob, scratch *blockScratch) (bool, error) {
 		m := &j.seg.blocks[j.block]
-		set, ok, err := j.seg.matchBitmap(j.block, j.blooms, rm)
+		set, ok, err := j.seg.matchBitmap(j.block, j.blooms, rm, scratch)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -661,7 +681,7 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 	err := workpool.Run(ctx, workers, len(jobs), func(w, ji int) error {
 		c, j, nc := counters[w], jobs[ji], needles[w]
 		if rm != nil {
-			if done, err := countBitmap(c, j); err != nil || done {
+			if done, err := countBitmap(c, j, &scratches[w]); err != nil || done {
 				return j.seg.skipDamaged(j.block, err, false)
 			}
 		}
@@ -692,9 +712,9 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 // matchBitmap evaluates rm over block i from its frequent-token bitmaps
 // and its bloom filter (in blooms): the rows
 // that match, or false when the bitmaps cannot decide.
-func (s *segment) matchBitmap(i int, blooms bloomSection, rm RowsMatcher) ([]uint64, bool, error) {
+func (s *segment) matchBitmap(i int, blooms bloomSection, rm RowsMatcher, scratch *blockScratch) ([]uint64, bool, error) {
 	m := &s.blocks[i]
-	postings, err := s.readPostings(i)
+	postings, err := s.readPostings(i, scratch)
 	if err != nil || postings == nil {
 		return nil, false, err
 	}
