@@ -154,7 +154,8 @@ func (c *Core) SQLHistory(ctx context.Context, project, group, stream string) ([
 	if _, err := c.stream(ctx, project, group, stream); err != nil {
 		return nil, err
 	}
-	c.notes.flush(ctx)
+	// Others' notes are written too: not stopped when this client goes.
+	c.notes.flush(context.WithoutCancel(ctx))
 	out, err := c.db.SQLHistoryOf(ctx, project, group, stream)
 	if err != nil {
 		return nil, internalFailure(ErrInternal, err)
