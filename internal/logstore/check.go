@@ -148,7 +148,7 @@ func checkSegment(fsys vfs.FS, path string) *SegmentDamage {
 			_, err = seg.readFields(i)
 		}
 		if err == nil {
-			_, err = seg.readPostings(i)
+			_, err = seg.readPostings(i, nil)
 		}
 		if err != nil {
 			d.Blocks[i] = err

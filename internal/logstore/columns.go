@@ -384,23 +384,16 @@ func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 	if st == nil {
 		return fields, nil
 	}
-	addLabels := func(ls Labels) {
-		for _, l := range ls {
-			labels[l.Key] = true
-		}
-	}
 	st.mu.RLock()
+	// Segments come oldest first and memtables last: a field whose type
+	// changed takes its newest type.
 	for _, seg := range st.segs {
-		for bi := range seg.blocks {
-			m := &seg.blocks[bi]
-			// Segments come oldest first and memtables last: a field
-			// whose type changed takes its newest type.
-			for _, c := range m.columns {
-				fields[c.name] = c.typ
-			}
-			for _, ls := range m.labelSets {
-				addLabels(ls)
-			}
+		sch := seg.segmentSchema()
+		for _, c := range sch.fields {
+			fields[c.name] = c.typ
+		}
+		for _, k := range sch.labels {
+			labels[k] = true
 		}
 	}
 	for _, m := range append(append([]*memtable(nil), st.frozen...), st.active) {
@@ -418,4 +411,42 @@ func (s *Store) Schema(streamID string) (map[string]FieldType, []string) {
 	}
 	slices.Sort(keys)
 	return fields, keys
+}
+
+// segmentSchema is a segment's fields, each with the type of the last
+// block that has it, and its label keys: what Schema reads of it, worked
+// out from its blocks once (a segment never changes) rather than at every
+// SQL query, which went through every block's label sets.
+type segmentSchema struct {
+	fields []colKey
+	labels []string
+}
+
+func (s *segment) segmentSchema() *segmentSchema {
+	s.schema.once.Do(func() {
+		types := map[string]FieldType{}
+		var names []string
+		labels := map[string]bool{}
+		for bi := range s.blocks {
+			m := &s.blocks[bi]
+			for _, c := range m.columns {
+				if _, ok := types[c.name]; !ok {
+					names = append(names, c.name)
+				}
+				types[c.name] = c.typ
+			}
+			for _, ls := range m.labelSets {
+				for _, l := range ls {
+					if !labels[l.Key] {
+						labels[l.Key] = true
+						s.schema.labels = append(s.schema.labels, l.Key)
+					}
+				}
+			}
+		}
+		for _, name := range names {
+			s.schema.fields = append(s.schema.fields, colKey{name, types[name]})
+		}
+	})
+	return &s.schema.segmentSchema
 }

@@ -38,6 +38,8 @@ func (s *Store) CountLabels(ctx context.Context, streamID string, sc Scan) ([]La
 	}
 	rm := sc.bitmapMatcher()
 	var jobs []blockJob
+	var loans bloomLoans
+	defer loans.release()
 	for _, seg := range snap.segs {
 		if sc.Matcher == nil && !sc.seqs() && seg.minLine >= sc.Start && seg.maxLine <= sc.End && seg.labelRows != nil {
 			for _, c := range seg.labelRows {
@@ -45,7 +47,7 @@ func (s *Store) CountLabels(ctx context.Context, streamID string, sc Scan) ([]La
 			}
 			continue
 		}
-		blocks, blooms, err := sc.candidatesAndBlooms(seg)
+		blocks, blooms, err := loans.candidatesAndBlooms(&sc, seg)
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +81,7 @@ func (s *Store) CountLabels(ctx context.Context, streamID string, sc Scan) ([]La
 		case rm != nil:
 			var ok bool
 			var err error
-			if set, ok, err = j.seg.matchBitmap(j.block, j.blooms, rm); err != nil {
+			if set, ok, err = j.seg.matchBitmap(j.block, j.blooms, rm, &scratches[w]); err != nil {
 				return j.seg.skipDamaged(j.block, err, false)
 			}
 			if !ok {

@@ -3,12 +3,9 @@ package logstore
 import (
 	"container/heap"
 	"context"
-	"encoding/binary"
 	"math/bits"
 	"runtime"
-	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -43,107 +40,6 @@ type NeedleMatcher interface {
 	Needles() []string
 }
 
-// needleCheck applies a scan's needles to decoded blocks, reusing its
-// buffers of lower-cased contents and of per-row marks.
-type needleCheck struct {
-	needles []string
-	// upper holds the upper-case forms of the needles' letters.
-	upper  string
-	folded []byte
-	// found[i] counts the needles, taken in order, that row i of the
-	// block holds: it holds them all when found[i] == len(needles).
-	found []uint8
-}
-
-func (sc *Scan) needleCheck() *needleCheck {
-	nm, ok := sc.Matcher.(NeedleMatcher)
-	if !ok {
-		return nil
-	}
-	c := &needleCheck{}
-	seen := map[byte]bool{}
-	for _, n := range nm.Needles() {
-		if n == "" {
-			continue
-		}
-		c.needles = append(c.needles, n)
-		for i := 0; i < len(n); i++ {
-			if b := n[i]; 'a' <= b && b <= 'z' && !seen[b] {
-				seen[b] = true
-				c.upper += string(b - 'a' + 'A')
-			}
-		}
-	}
-	if len(c.needles) == 0 {
-		return nil
-	}
-	// found counts needles in a byte; a search never names that many.
-	c.needles = c.needles[:min(len(c.needles), 255)]
-	return c
-}
-
-// block finds the rows of the block whose contents hold every needle,
-// which row then reports, and whether there is any. Each needle is
-// searched for through the block's contents at once rather than row by
-// row: a fast search over long text, jumping to the next row after a hit.
-func (c *needleCheck) block(d *decodedBlock) bool {
-	text := d.all
-	// Without any of the letters in upper case, a case-insensitive search
-	// is a plain one: lower-case only when it must.
-	if containsAnyByte(d.all, c.upper) {
-		c.folded = slices.Grow(c.folded[:0], len(d.all))[:len(d.all)]
-		foldASCII(c.folded, d.all)
-		text = unsafe.String(unsafe.SliceData(c.folded), len(c.folded))
-	}
-	n := len(d.offs)
-	c.found = slices.Grow(c.found[:0], n)[:n]
-	clear(c.found)
-	for j, nd := range c.needles {
-		hit := false
-		for pos, r := 0, 0; ; {
-			i := strings.Index(text[pos:], nd)
-			if i < 0 {
-				break
-			}
-			at := pos + i
-			for r < n && d.offs[r]+len(d.contents[r]) <= at {
-				r++
-			}
-			if r == n {
-				break
-			}
-			end := d.offs[r] + len(d.contents[r])
-			if at+len(nd) > end {
-				// The match runs into the next row's content.
-				pos = at + 1
-				continue
-			}
-			if int(c.found[r]) == j {
-				c.found[r], hit = uint8(j+1), true
-			}
-			pos = end
-		}
-		if !hit {
-			return false
-		}
-	}
-	return true
-}
-
-// containsAnyByte reports whether s holds a byte of set, with one fast
-// byte search per byte of set (set is a few letters).
-func containsAnyByte(s, set string) bool {
-	for i := 0; i < len(set); i++ {
-		if strings.IndexByte(s, set[i]) >= 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// row reports whether row i's content holds every needle (after block).
-func (c *needleCheck) row(i int) bool { return int(c.found[i]) == len(c.needles) }
-
 // Scan selects rows of a stream: line numbers in [Start, End], in
 // ascending order or, with Desc, descending, that match Matcher (all rows
 // when nil).
@@ -165,6 +61,11 @@ type Scan struct {
 	// a StopMatcher.
 	ctx  context.Context
 	stop func() bool
+	// ahead is how many candidate blocks a row scan decodes ahead of the
+	// one it reads (see cursor.ahead): one scan-wide figure, so that the
+	// segment after the first starts at the depth the scan has reached
+	// rather than with a block read in line.
+	ahead int
 }
 
 // withContext binds the scan to its request.
@@ -332,10 +233,28 @@ func (sc *Scan) candidates(seg *segment) ([]int, error) {
 // let go within one call.
 var bloomBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
+// bloomLoans lends a count the buffers of the bloom sections it reads
+// (the whole range's filters, which it keeps until its blocks are done),
+// from bloomBuffers until release.
+type bloomLoans []*[]byte
+
 // candidatesAndBlooms is candidates that also returns the filters it read
-// (none when the scan has no matcher).
-func (sc *Scan) candidatesAndBlooms(seg *segment) ([]int, bloomSection, error) {
-	return sc.candidatesInto(seg, nil)
+// (none when the scan has no matcher), into a buffer of the loans.
+func (l *bloomLoans) candidatesAndBlooms(sc *Scan, seg *segment) ([]int, bloomSection, error) {
+	p := bloomBuffers.Get().(*[]byte)
+	*l = append(*l, p)
+	blocks, section, err := sc.candidatesInto(seg, *p)
+	if section.b != nil {
+		*p = section.b
+	}
+	return blocks, section, err
+}
+
+// release gives the buffers back: the sections read must no longer be used.
+func (l bloomLoans) release() {
+	for _, p := range l {
+		bloomBuffers.Put(p)
+	}
 }
 
 // candidatesInto is candidatesAndBlooms reading the filters into dst's
@@ -461,12 +380,12 @@ type cursor struct {
 	lazy *Scan
 	lf   labelFuncs
 	// ahead delivers the next candidate blocks in order, decoded in the
-	// background; depth is how many may be under way, doubled at each
-	// block read up to one per CPU, so that a scan that stops after a
-	// block or two decodes little it does not need, and a long scan for
-	// a rare word decodes blocks on every core.
+	// background; the scan's ahead is how many may be under way, doubled
+	// at each block read up to one more than the CPUs (so that every core
+	// decodes while the scan takes a block's rows), so that a scan that
+	// stops after a block or two decodes little it does not need, and a
+	// long scan for a rare word decodes blocks on every core.
 	ahead []<-chan workpool.Result[loaded]
-	depth int
 }
 
 // skip moves a lazy cursor to its next matching row.
@@ -525,6 +444,9 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 	if c.unplanned {
 		blocks, err := sc.candidates(c.seg)
 		c.blocks, c.unplanned = blocks, false
+		if err == nil {
+			c.decodeAhead(sc)
+		}
 		return err
 	}
 	var got loaded
@@ -544,18 +466,22 @@ func (c *cursor) load(sc *Scan, lf labelFuncs) error {
 		return got.err
 	}
 	c.rows, c.pos = got.rows, 0
-	// Decode the next candidate blocks on the other cores while this
-	// one's rows are consumed: a scan for a rare word reads blocks back to
-	// back.
-	c.depth = min(max(1, 2*c.depth), runtime.GOMAXPROCS(0))
-	for next := c.bi + len(c.ahead); len(c.ahead) < c.depth && next < len(c.blocks); next++ {
+	sc.ahead = min(max(1, 2*sc.ahead), runtime.GOMAXPROCS(0)+1)
+	c.decodeAhead(sc)
+	return nil
+}
+
+// decodeAhead starts decoding the cursor's next candidate blocks, up to
+// the scan's depth, on other cores while this one's rows are consumed: a
+// scan for a rare word reads blocks back to back.
+func (c *cursor) decodeAhead(sc *Scan) {
+	for next := c.bi + len(c.ahead); len(c.ahead) < sc.ahead && next < len(c.blocks); next++ {
 		seg, block := c.seg, c.blocks[next]
 		c.ahead = append(c.ahead, workpool.Go(func() (loaded, error) {
 			got := loadBlock(seg, block, sc, labelFuncs{})
 			return got, got.err
 		}))
 	}
-	return nil
 }
 
 // extAt is row i's extension from a block's decoded sequence numbers and
@@ -697,8 +623,10 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 		}
 	}
 	var jobs []blockJob
+	var loans bloomLoans
+	defer loans.release()
 	for _, seg := range snap.segs {
-		blocks, blooms, err := sc.candidatesAndBlooms(seg)
+		blocks, blooms, err := loans.candidatesAndBlooms(&sc, seg)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -714,9 +642,9 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 	rm := sc.bitmapMatcher()
 	// countBitmap counts a block from its frequent-token bitmaps; false
 	// when they cannot decide it.
-	countBitmap := func(c *counter, j blockJob) (bool, error) {
+	countBitmap := func(c *counter, j blockJob, scratch *blockScratch) (bool, error) {
 		m := &j.seg.blocks[j.block]
-		set, ok, err := j.seg.matchBitmap(j.block, j.blooms, rm)
+		set, ok, err := j.seg.matchBitmap(j.block, j.blooms, rm, scratch)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -753,7 +681,7 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 	err := workpool.Run(ctx, workers, len(jobs), func(w, ji int) error {
 		c, j, nc := counters[w], jobs[ji], needles[w]
 		if rm != nil {
-			if done, err := countBitmap(c, j); err != nil || done {
+			if done, err := countBitmap(c, j, &scratches[w]); err != nil || done {
 				return j.seg.skipDamaged(j.block, err, false)
 			}
 		}
@@ -784,9 +712,9 @@ func (s *Store) Count(ctx context.Context, streamID string, sc Scan, step int64,
 // matchBitmap evaluates rm over block i from its frequent-token bitmaps
 // and its bloom filter (in blooms): the rows
 // that match, or false when the bitmaps cannot decide.
-func (s *segment) matchBitmap(i int, blooms bloomSection, rm RowsMatcher) ([]uint64, bool, error) {
+func (s *segment) matchBitmap(i int, blooms bloomSection, rm RowsMatcher, scratch *blockScratch) ([]uint64, bool, error) {
 	m := &s.blocks[i]
-	postings, err := s.readPostings(i)
+	postings, err := s.readPostings(i, scratch)
 	if err != nil || postings == nil {
 		return nil, false, err
 	}
@@ -805,30 +733,4 @@ func (s *segment) matchBitmap(i int, blooms bloomSection, rm RowsMatcher) ([]uin
 		return nil, false
 	}, m.rows)
 	return set, ok, nil
-}
-
-// foldASCII writes src to dst with ASCII letters in lower case, eight
-// bytes at a time: a word's bytes in 'A'..'Z' are found with carry-free
-// additions on their low seven bits and get 0x20 added.
-func foldASCII(dst []byte, src string) {
-	const (
-		ones = 0x0101010101010101
-		high = 0x8080808080808080
-	)
-	i := 0
-	for ; i+8 <= len(src); i += 8 {
-		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(src[i:]), 8))
-		low := w &^ high
-		geA := low + (0x80-'A')*ones
-		gtZ := low + (0x7f-'Z')*ones
-		upper := geA &^ gtZ &^ w & high
-		binary.LittleEndian.PutUint64(dst[i:], w|upper>>2)
-	}
-	for ; i < len(src); i++ {
-		b := src[i]
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		dst[i] = b
-	}
 }

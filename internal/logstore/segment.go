@@ -189,6 +189,11 @@ type segment struct {
 	stream  string
 	dmg     *damageLog
 	damaged atomic.Bool
+	// schema is the segment's part of Store.Schema, worked out once.
+	schema struct {
+		once sync.Once
+		segmentSchema
+	}
 }
 
 // readBlooms reads the segment's bloom section, into dst's memory when it
@@ -585,13 +590,28 @@ func (p *postings) bitmap(h uint64) ([]uint64, bool) {
 }
 
 // readPostings returns block i's frequent-token bitmaps (nil when the block
-// has none).
-func (s *segment) readPostings(i int) (*postings, error) {
+// has none). With scratch, it reads into scratch's buffers, and the result
+// is valid until scratch is used again.
+func (s *segment) readPostings(i int, scratch *blockScratch) (*postings, error) {
 	m := &s.blocks[i]
 	if m.postingsLen == 0 {
 		return nil, nil
 	}
-	raw, err := s.readChunk(i, "postings", m.offset+int64(m.lineLen+m.labelLen+m.contentLen), m.postingsLen, nil)
+	off := m.offset + int64(m.lineLen+m.labelLen+m.contentLen)
+	var raw []byte
+	var err error
+	if scratch == nil {
+		raw, err = s.readChunk(i, "postings", off, m.postingsLen, nil)
+	} else {
+		scratch.raw = slices.Grow(scratch.raw[:0], m.postingsLen)[:m.postingsLen]
+		if _, err = s.f.ReadAt(scratch.raw, off); err != nil {
+			return nil, corruptPart(s.path, i, "postings", err)
+		}
+		if raw, err = decompress(scratch.postings[:0], scratch.raw); err != nil {
+			return nil, corruptPart(s.path, i, "postings", err)
+		}
+		scratch.postings = raw
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -703,8 +723,10 @@ func (s *segment) readBlock(i int) (*decodedBlock, error) { return s.decodeBlock
 // is done with one block before it reads the next.
 type blockScratch struct {
 	raw, lines, labels, contents []byte
-	lens                         []int
-	d                            decodedBlock
+	// postings receives a block's postings chunk (readPostings).
+	postings []byte
+	lens     []int
+	d        decodedBlock
 	// col receives field columns whose kept rows are copied out.
 	col Column
 }

@@ -154,11 +154,13 @@ func FuzzSegmentIndex(f *testing.F) {
 		if _, err := s.readBlooms(nil); err != nil {
 			t.Fatalf("the bloom section of an accepted index cannot be read: %v", err)
 		}
+		var scratch blockScratch
 		for i := range s.blocks {
 			s.readBlock(i)
 			s.readSeqs(i)
 			s.readFields(i)
-			s.readPostings(i)
+			s.readPostings(i, nil)
+			s.readPostings(i, &scratch)
 			s.readLines(i)
 		}
 	})

@@ -230,26 +230,6 @@ func TestReadsVersion1Segments(t *testing.T) {
 	}
 }
 
-func TestFoldASCII(t *testing.T) {
-	var all []byte
-	for b := range 256 {
-		all = append(all, byte(b))
-	}
-	for _, s := range []string{"", "A", "Hello, WORLD! [Zz@`{]", string(all), string(all) + "MiXeD 123 ÄÖ"} {
-		got := make([]byte, len(s))
-		foldASCII(got, s)
-		want := []byte(s)
-		for i, b := range want {
-			if 'A' <= b && b <= 'Z' {
-				want[i] = b + 'a' - 'A'
-			}
-		}
-		if string(got) != string(want) {
-			t.Fatalf("foldASCII(%q) = %q, want %q", s, got, want)
-		}
-	}
-}
-
 func TestStringColumnsPlainAndDictionary(t *testing.T) {
 	for name, value := range map[string]func(i int) string{
 		"plain":      func(i int) string { return fmt.Sprintf("unique-%d", i) },

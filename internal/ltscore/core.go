@@ -47,6 +47,7 @@ type Core struct {
 	tokenizer *logquery.Tokenizer
 	now       func() time.Time
 	gate      *queryGate
+	notes     *sqlNotes
 }
 
 // Open opens the log engine under cfg.DataDir and the stream cache of db.
@@ -69,11 +70,16 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Core, error) {
 		return nil, err
 	}
 	c.logs = store
+	c.notes = newSQLNotes(db)
 	return c, nil
 }
 
-// Close flushes and closes the log engine.
-func (c *Core) Close() error { return c.logs.Close() }
+// Close writes the SQL history notes that wait, then flushes and closes
+// the log engine.
+func (c *Core) Close() error {
+	c.notes.close()
+	return c.logs.Close()
+}
 
 // Logs is the log engine, for the jobs that read or delete whole streams
 // (transfers, stream deletion).

@@ -142,10 +142,11 @@ func (c *Core) DeleteSearchCriteria(ctx context.Context, project, group, stream,
 	return nil
 }
 
-// recordSQL notes a statement a stream was queried with; a failure only
-// loses history, so it is not the query's failure.
-func (c *Core) recordSQL(ctx context.Context, ref catalog.StreamRef, statement string) {
-	_ = c.db.RecordSQL(ctx, ref.ProjectID, ref.GroupID, ref.ID, statement, c.now().UnixMilli(), SQLHistoryKept)
+// recordSQL notes a statement a stream was queried with, written in the
+// background (see sqlNotes); a failure only loses history, so it is not
+// the query's failure.
+func (c *Core) recordSQL(ref catalog.StreamRef, statement string) {
+	c.notes.add(sqlNote{ref: ref, statement: statement, ms: c.now().UnixMilli()})
 }
 
 // SQLHistory lists the statements a stream was last queried with.
@@ -153,6 +154,8 @@ func (c *Core) SQLHistory(ctx context.Context, project, group, stream string) ([
 	if _, err := c.stream(ctx, project, group, stream); err != nil {
 		return nil, err
 	}
+	// Others' notes are written too: not stopped when this client goes.
+	c.notes.flush(context.WithoutCancel(ctx))
 	out, err := c.db.SQLHistoryOf(ctx, project, group, stream)
 	if err != nil {
 		return nil, internalFailure(ErrInternal, err)

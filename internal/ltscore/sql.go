@@ -223,7 +223,7 @@ func (c *Core) SQL(ctx context.Context, req SQLRequest) (*logsql.Result, error) 
 	}
 	res, err := c.runSQL(ctx, req.Project, req.Field, q, ref.ID, logstore.Scan{Start: req.Window.Start, End: req.Window.End, Matcher: m}, req.Location)
 	if err == nil && req.History != "" {
-		c.recordSQL(ctx, ref, req.History)
+		c.recordSQL(ref, req.History)
 	}
 	return res, err
 }

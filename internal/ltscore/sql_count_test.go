@@ -78,3 +78,42 @@ func TestSQLCountByLabelAgreesWithScan(t *testing.T) {
 		}
 	}
 }
+
+// The SQL history is written in the background: listing it right after
+// queries shows every statement, the last used first, and a core closed
+// right after a query has written it.
+func TestSQLHistorySeenRightAfterTheQueries(t *testing.T) {
+	now := time.Now()
+	c, db := openCore(t, Config{Now: func() time.Time { now = now.Add(time.Millisecond); return now }})
+	ctx := context.Background()
+	w := Window{Start: 0, End: now.Add(time.Hour).UnixNano()}
+	for _, sql := range []string{"select count(*)", "select 1", "select count(*)", "select 2"} {
+		if _, err := c.SQL(ctx, SQLRequest{Project: project, Group: group, Stream: stream, Window: w, SQL: sql, Field: "query", History: sql}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := c.SQLHistory(ctx, project, group, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range h {
+		got = append(got, x.Statement)
+	}
+	if want := []string{"select 2", "select count(*)", "select 1"}; !slices.Equal(got, want) {
+		t.Fatalf("history %q, want %q", got, want)
+	}
+	if _, err := c.SQL(ctx, SQLRequest{Project: project, Group: group, Stream: stream, Window: w, SQL: "select 3", Field: "query", History: "select 3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := db.SQLHistoryOf(ctx, project, group, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != 4 || after[0].Statement != "select 3" {
+		t.Fatalf("history after close %+v, want select 3 first of 4", after)
+	}
+}
