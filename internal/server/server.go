@@ -207,7 +207,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if db.Shared() {
 		a.stopWatch = watchCatalog(db, cfg.Logger, map[catalog.Scope]func(context.Context) error{
 			catalog.ScopeAccounts: ids.Reload,
-			catalog.ScopeStreams:  logs.Core().Reload,
+			catalog.ScopeStreams: func(ctx context.Context) error {
+				// The cache first, so that no new write reaches a stream
+				// whose logs are being removed.
+				if err := logs.Core().Reload(ctx); err != nil {
+					return err
+				}
+				return logs.Core().ApplyDeletions(ctx)
+			},
 		})
 	}
 	if len(cfg.Syslog) > 0 {
