@@ -71,6 +71,10 @@ type Config struct {
 	// AlarmInterval is how often the alarm scheduler looks for due rules
 	// and notifications (zero: every second).
 	AlarmInterval time.Duration
+	// FunctionsBucket, when set, is the bucket of Objects where function
+	// code packages are kept as well, so that every node sharing the
+	// catalog can run every function (it must exist).
+	FunctionsBucket string
 	// LeaseTTL is how long a node of a cluster holds a job's lease
 	// (transfers, alarms) without renewing it: after a node dies, the
 	// longest wait before another takes its jobs over (zero:
@@ -191,7 +195,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	functions, err := fgs.Open(ctx, db, fgs.Config{Region: cfg.Region, Dir: filepath.Join(cfg.DataDir, "functions"), Logger: cfg.Logger})
+	fcfg := fgs.Config{Region: cfg.Region, Dir: filepath.Join(cfg.DataDir, "functions"), Logger: cfg.Logger}
+	if cfg.FunctionsBucket != "" {
+		fcfg.Packages, fcfg.PackagesBucket = cfg.Objects, cfg.FunctionsBucket
+	}
+	functions, err := fgs.Open(ctx, db, fcfg)
 	if err != nil {
 		metrics.Close()
 		logs.Close()
