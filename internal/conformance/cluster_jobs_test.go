@@ -2,8 +2,11 @@ package conformance
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +16,7 @@ import (
 
 	"logtank/internal/catalog"
 	"logtank/internal/catalog/pgtest"
+	"logtank/internal/objstore"
 	"logtank/internal/server"
 )
 
@@ -217,4 +221,73 @@ func TestClusterSendsEachAlarmOnce(t *testing.T) {
 	if sent != want || len(events) != 3 {
 		t.Fatalf("%d alarms with %d notifications sent, want 3 with %d", len(events), sent, want)
 	}
+}
+
+// TestClusterTransfersRunOnTheHolder: with a shared catalog, transfers
+// run on the node holding their lease; a run asked of another node is
+// refused with 409 LTS.0417 until that node takes the lease over (here,
+// when the holder stops). Each node still reads only the logs it holds,
+// so what a shared transfer writes is the shared log path's to test.
+func TestClusterTransfersRunOnTheHolder(t *testing.T) {
+	url := pgtest.URL(t)
+	clk := newClock(transferStart)
+	shared := t.TempDir()
+	if err := os.Mkdir(filepath.Join(shared, "logs-bucket"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	objects, err := objstore.NewDir(shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { objects.Close() }) // after the nodes, which stop first
+	cfg := func(c *server.Config) {
+		clusterJobsConfig(url, clk)(c)
+		c.Objects = objects
+	}
+	nodes := []*env{startWith(t, "", cfg), startWith(t, "", cfg)}
+	db, err := catalog.Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	group, stream := nodes[0].createStream(t, "app", "web")
+	status, resp := nodes[0].post(t, "/v2/"+testProject+"/transfers", map[string]any{
+		"log_group_id": group,
+		"log_streams":  []map[string]string{{"log_stream_id": stream}},
+		"log_transfer_info": map[string]any{
+			"log_transfer_type": "OBS", "log_transfer_mode": "cycle", "log_storage_format": "RAW", "log_transfer_status": "ENABLE",
+			"log_transfer_detail": map[string]any{"obs_period": 2, "obs_period_unit": "min", "obs_bucket_name": "logs-bucket"},
+		},
+	}, nil)
+	if status != http.StatusOK {
+		t.Fatalf("create: %d %s", status, resp)
+	}
+	var created struct {
+		ID string `json:"log_transfer_id"`
+	}
+	if err := json.Unmarshal(resp, &created); err != nil {
+		t.Fatal(err)
+	}
+	run := func(e *env) (int, []byte) {
+		status, _, body := e.raw("POST", "/v2/"+testProject+"/transfers/"+created.ID+"/run", nil, nil, signer(testAK, testSK, testProject, time.Now()))
+		return status, body
+	}
+	holder, _ := holderOf(t, db, server.LeaseTransfers, nodes)
+	other := nodes[0]
+	if other == holder {
+		other = nodes[1]
+	}
+	holder.ingestAt(t, group, stream, at(0, 40), "through the holder")
+	clk.set(at(1, 0))
+	if status, body := run(other); status != http.StatusConflict || !strings.Contains(string(body), `"LTS.0417"`) {
+		t.Fatalf("run on the node without the lease: %d %s", status, body)
+	}
+	if status, body := run(holder); status != http.StatusOK || !strings.Contains(string(body), "LogTanks/") {
+		t.Fatalf("run on the holder: %d %s", status, body)
+	}
+	holder.stop()
+	waitFor(t, "the other node to take the transfers over", func() bool {
+		status, _ := run(other)
+		return status == http.StatusOK
+	})
 }

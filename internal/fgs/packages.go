@@ -40,7 +40,7 @@ func (s *Service) sharePackage(ctx context.Context, functionID, digest string, p
 // fetchPackage makes sure this node's store holds the package of digest,
 // fetching it from the packages bucket when it does not.
 func (s *Service) fetchPackage(ctx context.Context, functionID, digest string) error {
-	if s.packages == nil || digest == "" || true {
+	if s.packages == nil || digest == "" {
 		return nil
 	}
 	_, err := s.rt.Store().Get(functionID, digest)
