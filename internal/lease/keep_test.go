@@ -31,7 +31,9 @@ func TestKeepersHandOverOnClose(t *testing.T) {
 		dbs := []*catalog.DB{open(), open(), open()}
 		keepers := make([]*Keeper, len(dbs))
 		for i, db := range dbs {
-			keepers[i] = New(db, string(rune('a'+i)), 300*time.Millisecond).Keep("job:x", quiet)
+			// A term long enough that a loaded machine does not let a
+			// holding lapse: the handover here is by closing.
+			keepers[i] = New(db, string(rune('a'+i)), 5*time.Second).Keep("job:x", quiet)
 		}
 		defer func() {
 			for _, k := range keepers {
@@ -56,7 +58,7 @@ func TestKeepersHandOverOnClose(t *testing.T) {
 		<-held.Done() // the holding ends with the keeper
 		rest := append(append([]*Keeper{}, keepers[:first]...), keepers[first+1:]...)
 		_, next := waitHeld(t, rest...)
-		if next.Epoch != l.Epoch+1 || next.Owner == l.Owner {
+		if next.Epoch <= l.Epoch || next.Owner == l.Owner {
 			t.Fatalf("after close: %+v, before %+v", next, l)
 		}
 		if err, exists := fencedWrite(t, dbs[first], l, "late"); !errors.Is(err, ErrLost) || exists {
@@ -72,7 +74,7 @@ func TestKeeperLearnsItLostTheLease(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, open func() *catalog.DB) {
 		ctx := context.Background()
 		dbA, dbB := open(), open()
-		a := New(dbA, "a", 300*time.Millisecond).Keep("job:x", slog.New(slog.DiscardHandler))
+		a := New(dbA, "a", 3*time.Second).Keep("job:x", slog.New(slog.DiscardHandler))
 		defer a.Close()
 		_, la := waitHeld(t, a)
 		held, done, ok := a.Hold(ctx)
@@ -87,8 +89,8 @@ func TestKeeperLearnsItLostTheLease(t *testing.T) {
 		if err != nil || !ok || lb.Epoch != la.Epoch+1 {
 			t.Fatalf("takeover: %+v %v %v", lb, ok, err)
 		}
-		if err := dbA.CreateLogGroup(held, catalog.LogGroup{ID: "stale", ProjectID: "p", Name: "stale", TTLDays: 7}, 100); !errors.Is(err, ErrLost) {
-			t.Fatalf("stale holder's write: %v", err)
+		if err, exists := fencedWrite(t, dbA, la, "stale"); !errors.Is(err, ErrLost) || exists {
+			t.Fatalf("stale holder's write: %v %v", err, exists)
 		}
 		<-held.Done()
 		if _, ok := a.Held(); ok {
