@@ -39,6 +39,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
 	queryTimeout := fs.Duration("query-timeout", ltscore.DefaultQueryTimeout, "longest time one log search or SQL query may run")
 	projectQueries := fs.Int("project-queries", ltscore.DefaultProjectQueries, "log searches and SQL queries one project may run at once (more are answered 429)")
+	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "with a shared --catalog: how long a node holds a cluster job (transfers, alarms) without renewing it, so the longest wait before another node takes a dead node's jobs over")
+	functionsBucket := fs.String("functions-bucket", "", "a bucket of the object store (--obs-*) where function code packages are kept as well, so that every node sharing --catalog can run every function; it must exist")
 	strict := fs.Bool("strict", false, "refuse to start on a damaged log file instead of quarantining it (see `logtank check`)")
 	var syslogListeners []string
 	fs.Func("syslog", "a syslog listener, repeatable: tcp://HOST:PORT?group=G&stream=S, udp://..., or tls://...&cert=FILE&key=FILE (group and stream by id or name; &project=ID for another project than the first)", func(v string) error {
@@ -56,6 +58,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *queryTimeout <= 0 || *projectQueries < 1 {
 		return usagef("--query-timeout must be positive and --project-queries at least 1")
+	}
+	if *leaseTTL < time.Second {
+		return usagef("--lease-ttl must be at least 1s")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -79,6 +84,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Catalog: *catalogURL, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
 		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict, Syslog: syslogListeners,
+		LeaseTTL: *leaseTTL, FunctionsBucket: *functionsBucket,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),

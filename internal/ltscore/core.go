@@ -62,16 +62,51 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Core, error) {
 	if err := c.streams.reload(ctx); err != nil {
 		return nil, err
 	}
+	keep, err := c.keptLogs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	store, err := logstore.Open(filepath.Join(cfg.DataDir, "logs"), logstore.Options{
 		Tokenizer: c.tokenizer, Retention: c.streams.ttl, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes,
 		Strict: cfg.StrictStorage,
-	}, c.streams.exists)
+	}, keep)
 	if err != nil {
 		return nil, err
 	}
 	c.logs = store
 	c.notes = newSQLNotes(db)
 	return c, nil
+}
+
+// keptLogs decides which streams' logs the log engine keeps when it
+// opens. The embedded server keeps the streams its catalog lists: any
+// other was deleted, possibly while it was down. A node sharing its
+// catalog keeps all but the streams the catalog records as deleted: one
+// it does not list may be another node's, created since the list was
+// read, and deletion is the catalog's decision, not this node's view.
+func (c *Core) keptLogs(ctx context.Context) (func(string) bool, error) {
+	if !c.db.Shared() {
+		return c.streams.exists, nil
+	}
+	gone, err := c.db.DeletedStreams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(id string) bool { return !gone[id] }, nil
+}
+
+// ApplyDeletions removes this node's logs of every stream the catalog
+// records as deleted, whichever node deleted it. The watch of a shared
+// catalog calls it whenever streams change; since it applies every
+// deletion each time, an ingestion that raced a deletion on this node is
+// removed at the next change, or at the next start.
+func (c *Core) ApplyDeletions(ctx context.Context) error {
+	gone, err := c.db.DeletedStreams(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = c.logs.DeleteStreams(func(id string) bool { return gone[id] })
+	return err
 }
 
 // Close writes the SQL history notes that wait, then flushes and closes
