@@ -19,7 +19,7 @@ import (
 
 const (
 	segmentMagic   = "LTSEG\x00"
-	segmentVersion = 3
+	segmentVersion = 4
 	trailerMagic   = "LTSEGEND"
 	trailerSize    = 24
 	// Blocks are small so that a bloom filter rules out most of them for a
@@ -165,6 +165,7 @@ func (m *blockMeta) hasLabel(key, value string) bool {
 // segment is an open segment file: its index in memory, its blocks read on demand.
 type segment struct {
 	path    string
+	version byte
 	day     string
 	num     uint64 // the file number, its name
 	f       vfs.File
@@ -320,8 +321,10 @@ type segmentWriter struct {
 	postings  []byte
 	// blooms holds the filters until the bloom section is written.
 	blooms []byte
+	// contents builds each block's contents chunk.
+	contents contentsEncoder
 	// scratch buffers reused across blocks
-	lines, labels, contents, packed, hashBuf, seqs, column []byte
+	lines, labels, contentChunk, packed, hashBuf, seqs, column []byte
 }
 
 func (w *segmentWriter) write(b []byte) error {
@@ -335,14 +338,12 @@ func (w *segmentWriter) block(rows []row) error {
 	var setRows []int
 	setIndex := map[string]int{}
 	set := 0
-	w.lines, w.labels, w.contents = w.lines[:0], w.labels[:0], w.contents[:0]
-	prev := rows[0].line
+	w.labels = w.labels[:0]
+	w.contents.reset()
 	w.seen.reset(w.stats)
 	w.stats = w.stats[:0]
 	w.rowHashes, w.rowEnds = w.rowHashes[:0], w.rowEnds[:0]
 	for ri, r := range rows {
-		w.lines = binary.AppendUvarint(w.lines, uint64(r.line-prev))
-		prev = r.line
 		// The rows of a batch share one label slice: only a new slice
 		// needs its key built and looked up.
 		if ri == 0 || !sameLabels(r.labels, rows[ri-1].labels) {
@@ -358,7 +359,7 @@ func (w *segmentWriter) block(rows []row) error {
 		}
 		setRows[set]++
 		w.labels = binary.AppendUvarint(w.labels, uint64(set))
-		w.contents = binary.AppendUvarint(w.contents, uint64(len(r.content)))
+		w.contents.add(r.content)
 		w.tok.EachToken(r.content, func(tok string) {
 			var h uint64
 			h, w.hashBuf = tokenHash(tok, w.hashBuf)
@@ -377,10 +378,9 @@ func (w *segmentWriter) block(rows []row) error {
 		})
 		w.rowEnds = append(w.rowEnds, int32(len(w.rowHashes)))
 	}
-	for _, r := range rows {
-		w.contents = append(w.contents, r.content...)
-	}
-	meta := blockMeta{minLine: rows[0].line, maxLine: rows[len(rows)-1].line, rows: len(rows), offset: w.off, contentRaw: len(w.contents)}
+	w.lines = appendLineChunk(w.lines[:0], rows)
+	w.contentChunk = w.contents.appendTo(w.contentChunk[:0])
+	meta := blockMeta{minLine: rows[0].line, maxLine: rows[len(rows)-1].line, rows: len(rows), offset: w.off, contentRaw: len(w.contentChunk)}
 	meta.minSeq, meta.maxSeq = rows[0].seq(), rows[0].seq()
 	var cols []colKey
 	seenCol := map[colKey]bool{}
@@ -399,7 +399,7 @@ func (w *segmentWriter) block(rows []row) error {
 		w.seqs = binary.AppendUvarint(w.seqs, r.seq()-meta.minSeq)
 	}
 	w.postings = w.buildPostings(len(rows))
-	for i, chunk := range [][]byte{w.lines, w.labels, w.contents, w.postings, w.seqs} {
+	for i, chunk := range [][]byte{w.lines, w.labels, w.contentChunk, w.postings, w.seqs} {
 		w.packed = compress(w.packed[:0], chunk)
 		if err := w.write(w.packed); err != nil {
 			return err
@@ -682,7 +682,7 @@ func readSegmentIndex(f vfs.File, path string) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.f = f
+	s.f, s.version = f, version
 	return s, nil
 }
 
@@ -703,8 +703,12 @@ func (s *segment) readBlock(i int) (*decodedBlock, error) { return s.decodeBlock
 // is done with one block before it reads the next.
 type blockScratch struct {
 	raw, lines, labels, contents []byte
-	lens                         []int
-	d                            decodedBlock
+	// chunk holds a version 4 contents chunk before its rows are rebuilt
+	// into contents.
+	chunk []byte
+	cdec  contentsDecoder
+	lens  []int
+	d     decodedBlock
 	// col receives field columns whose kept rows are copied out.
 	col Column
 }
@@ -730,54 +734,82 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 	if sc.labels, err = decompress(sc.labels[:0], sc.raw[m.lineLen:m.lineLen+m.labelLen]); err != nil {
 		return nil, corrupt("labels", err)
 	}
-	if scratch == nil {
-		// The rows' contents point into this buffer: a fresh one per block.
-		sc.contents = make([]byte, 0, m.contentRaw)
-	}
-	if sc.contents, err = decompress(sc.contents[:0], sc.raw[m.lineLen+m.labelLen:]); err != nil {
-		return nil, corrupt("contents", err)
-	}
 	d := &sc.d
 	d.lines = slices.Grow(d.lines[:0], m.rows)[:m.rows]
 	d.labels = slices.Grow(d.labels[:0], m.rows)[:m.rows]
 	d.contents = slices.Grow(d.contents[:0], m.rows)[:m.rows]
-	sc.lens = slices.Grow(sc.lens[:0], m.rows)[:m.rows]
-	lr, br, cr := &reader{b: sc.lines}, &reader{b: sc.labels}, &reader{b: sc.contents}
-	line := m.minLine
+	if err := decodeLines(d.lines, sc.lines, m.minLine, s.version); err != nil {
+		return nil, corrupt("lines", err)
+	}
+	br := &reader{b: sc.labels}
 	for i := range m.rows {
-		line += int64(lr.uvarint())
-		d.lines[i] = line
 		li := br.uvarint()
 		if li >= uint64(len(m.labelSets)) {
 			return nil, corrupt("labels", fmt.Errorf("row %d names label set %d of %d", i, li, len(m.labelSets)))
 		}
 		d.labels[i] = m.labelSets[li]
-		sc.lens[i] = int(cr.uvarint())
 	}
-	switch {
-	case lr.err != nil:
-		return nil, corrupt("lines", lr.err)
-	case br.err != nil:
+	if br.err != nil {
 		return nil, corrupt("labels", br.err)
-	case cr.err != nil:
-		return nil, corrupt("contents", cr.err)
+	}
+	// The rows' contents point into sc.contents: a fresh buffer per block
+	// without scratch.
+	packed := sc.raw[m.lineLen+m.labelLen:]
+	if s.version >= 4 {
+		if sc.chunk, err = decompress(sc.chunk[:0], packed); err != nil {
+			return nil, corrupt("contents", err)
+		}
+		if sc.contents, sc.lens, err = sc.cdec.decode(sc.contents[:0], sc.lens, sc.chunk, m.rows, indexMaxRaw); err != nil {
+			return nil, corrupt("contents", err)
+		}
+	} else if sc.contents, sc.lens, err = decodeContentsV3(sc.contents, sc.lens, packed, m); err != nil {
+		return nil, corrupt("contents", err)
 	}
 	// The contents buffer is never written again while the rows live (a new
 	// one per block, or the caller's scratch it will not reuse before it is
 	// done), so the rows' contents can point into it without a copy.
-	all := unsafe.String(unsafe.SliceData(cr.b), len(cr.b))
+	all := unsafe.String(unsafe.SliceData(sc.contents), len(sc.contents))
 	d.all = all
 	d.offs = slices.Grow(d.offs[:0], m.rows)[:m.rows]
 	pos := 0
 	for i, n := range sc.lens {
-		if pos+n > len(all) {
-			return nil, corrupt("contents", fmt.Errorf("row %d ends at %d, past the %d content bytes", i, pos+n, len(all)))
-		}
 		d.contents[i] = all[pos : pos+n]
 		d.offs[i] = pos
 		pos += n
 	}
 	return d, nil
+}
+
+// decodeContentsV3 decodes the contents chunk of a version 1 to 3 block
+// (every row's length, then the contents back to back) into dst's memory,
+// and each row's length into lens.
+func decodeContentsV3(dst []byte, lens []int, packed []byte, m *blockMeta) ([]byte, []int, error) {
+	if dst == nil {
+		dst = make([]byte, 0, m.contentRaw)
+	}
+	raw, err := decompress(dst[:0], packed)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &reader{b: raw}
+	lens = slices.Grow(lens[:0], m.rows)[:m.rows]
+	for i := range lens {
+		lens[i] = int(r.uvarint())
+	}
+	if r.err != nil {
+		return nil, nil, r.err
+	}
+	pos := 0
+	for i, n := range lens {
+		if n > len(r.b)-pos {
+			return nil, nil, fmt.Errorf("row %d ends at %d, past the %d content bytes", i, pos+n, len(r.b))
+		}
+		pos += n
+	}
+	// The contents follow the lengths: move them to the buffer's start, so
+	// that the rows point at the buffer as the version 4 path leaves it.
+	n := copy(raw, r.b[:pos])
+	return raw[:n], lens, nil
 }
 
 func (s *segment) close() error { return s.f.Close() }
@@ -789,15 +821,9 @@ func (s *segment) readLines(i int) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{b: raw}
 	out := make([]int64, m.rows)
-	line := m.minLine
-	for j := range out {
-		line += int64(r.uvarint())
-		out[j] = line
-	}
-	if r.err != nil {
-		return nil, corruptPart(s.path, i, "lines", r.err)
+	if err := decodeLines(out, raw, m.minLine, s.version); err != nil {
+		return nil, corruptPart(s.path, i, "lines", err)
 	}
 	return out, nil
 }

@@ -1,0 +1,268 @@
+package logstore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The contents chunk of a version 4 block stores each row as a template and
+// its variables (docs/format/segment.md, "Contents, version 4"): a word
+// holding a digit (a number, an id, an address, a time) is a variable, the
+// rest of the line is its template. Rows of one template share the
+// template's bytes, and the values of one variable slot of one template sit
+// together in a column, so the compressor sees similar values side by side
+// instead of interleaved with the text between them.
+
+// varMark stands for a variable in a template. A row whose content holds it
+// is stored raw, so a template never holds it as text and a variable never
+// contains it (variables are made of word bytes only), which lets it end
+// each value in a column too.
+const varMark = 0
+
+// wordByte marks the bytes a variable is made of: letters, digits, '_',
+// '.' and '-', so that an address, a dotted version, a negative number or
+// an id like blk_-1608 stays one value; digitByte marks the digits, which
+// make a word a variable.
+var wordByte, digitByte [256]bool
+
+func init() {
+	for c := range 256 {
+		b := byte(c)
+		digitByte[c] = b >= '0' && b <= '9'
+		wordByte[c] = digitByte[c] || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_' || b == '.' || b == '-'
+	}
+}
+
+// contentsEncoder builds a block's contents chunk row by row. Its zero value
+// is ready; reset makes it ready for the next block, keeping its memory.
+type contentsEncoder struct {
+	total int
+	// index maps a template to its number; templates lists them in order,
+	// with slots[t] the number of variables of template t and base[t] the
+	// first of its columns.
+	index     map[string]int
+	templates []string
+	slots     []int
+	base      []int
+	// ids holds each row's uvarint template number plus one (0: raw).
+	ids []byte
+	raw []byte
+	// cols holds each column's values, each followed by varMark; used
+	// says how many of cols (kept for their memory) this block uses.
+	cols [][]byte
+	used int
+	// scratch for the row being split
+	tpl  []byte
+	vars []string
+}
+
+func (e *contentsEncoder) reset() {
+	clear(e.index)
+	e.total = 0
+	e.templates, e.slots, e.base = e.templates[:0], e.slots[:0], e.base[:0]
+	e.ids, e.raw = e.ids[:0], e.raw[:0]
+	for i := range e.used {
+		e.cols[i] = e.cols[i][:0]
+	}
+	e.used = 0
+}
+
+// add appends a row.
+func (e *contentsEncoder) add(content string) {
+	e.total += len(content)
+	if strings.IndexByte(content, varMark) >= 0 {
+		e.ids = append(e.ids, 0)
+		e.raw = binary.AppendUvarint(e.raw, uint64(len(content)))
+		e.raw = append(e.raw, content...)
+		return
+	}
+	tpl, vars := e.tpl[:0], e.vars[:0]
+	for i := 0; i < len(content); {
+		c := content[i]
+		if !wordByte[c] {
+			tpl = append(tpl, c)
+			i++
+			continue
+		}
+		j, digit := i, false
+		for ; j < len(content) && wordByte[content[j]]; j++ {
+			digit = digit || digitByte[content[j]]
+		}
+		if digit {
+			tpl = append(tpl, varMark)
+			vars = append(vars, content[i:j])
+		} else {
+			tpl = append(tpl, content[i:j]...)
+		}
+		i = j
+	}
+	e.tpl, e.vars = tpl, vars
+	if e.index == nil {
+		e.index = map[string]int{}
+	}
+	t, ok := e.index[string(tpl)]
+	if !ok {
+		t = len(e.templates)
+		e.index[string(tpl)] = t
+		e.templates = append(e.templates, string(tpl))
+		e.slots = append(e.slots, len(vars))
+		e.base = append(e.base, e.used)
+		e.used += len(vars)
+		for len(e.cols) < e.used {
+			e.cols = append(e.cols, nil)
+		}
+	}
+	e.ids = binary.AppendUvarint(e.ids, uint64(t)+1)
+	for k, v := range vars {
+		c := &e.cols[e.base[t]+k]
+		*c = append(append(*c, v...), varMark)
+	}
+}
+
+// appendTo appends the chunk of the rows added since the last reset.
+func (e *contentsEncoder) appendTo(dst []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(e.total))
+	dst = binary.AppendUvarint(dst, uint64(len(e.templates)))
+	for _, t := range e.templates {
+		dst = binary.AppendUvarint(dst, uint64(len(t)))
+		dst = append(dst, t...)
+	}
+	dst = append(dst, e.ids...)
+	dst = binary.AppendUvarint(dst, uint64(len(e.raw)))
+	dst = append(dst, e.raw...)
+	for _, c := range e.cols[:e.used] {
+		dst = binary.AppendUvarint(dst, uint64(len(c)))
+	}
+	for _, c := range e.cols[:e.used] {
+		dst = append(dst, c...)
+	}
+	return dst
+}
+
+// contentsDecoder rebuilds rows from a version 4 contents chunk. Its zero
+// value is ready; it keeps its memory from block to block.
+type contentsDecoder struct {
+	// pieces holds every template's text cut at its variables: template t
+	// is pieces[first[t]:first[t+1]], a variable between two pieces, and
+	// its columns start at first[t]-t (each template has one piece more
+	// than variables).
+	pieces [][]byte
+	first  []int
+	ids    []int
+	// cols holds what is left to read of each variable column.
+	cols [][]byte
+}
+
+// decode appends the contents of a chunk of rows rows to dst, and the
+// length of each row to lens; content i is the lens[i] bytes after content
+// i-1. Every count, length and index is checked against the chunk, so a
+// damaged chunk is an error, never a panic or an allocation larger than
+// maxContent.
+func (d *contentsDecoder) decode(dst []byte, lens []int, src []byte, rows, maxContent int) ([]byte, []int, error) {
+	r := &reader{b: src}
+	total := r.uvarint()
+	if r.err != nil || total > uint64(maxContent) {
+		return nil, nil, fmt.Errorf("contents of %d bytes, more than %d", total, maxContent)
+	}
+	nt := r.uvarint()
+	if r.err != nil || nt > uint64(len(r.b)) {
+		return nil, nil, fmt.Errorf("%d templates in %d bytes", nt, len(r.b))
+	}
+	d.pieces, d.first = d.pieces[:0], d.first[:0]
+	for t := range int(nt) {
+		tpl := r.bytes(r.uvarint())
+		if r.err != nil {
+			return nil, nil, fmt.Errorf("template %d: %w", t, r.err)
+		}
+		d.first = append(d.first, len(d.pieces))
+		for {
+			i := bytes.IndexByte(tpl, varMark)
+			if i < 0 {
+				d.pieces = append(d.pieces, tpl)
+				break
+			}
+			d.pieces = append(d.pieces, tpl[:i])
+			tpl = tpl[i+1:]
+		}
+	}
+	d.first = append(d.first, len(d.pieces))
+	ncols := len(d.pieces) - int(nt)
+	d.ids = slices.Grow(d.ids[:0], rows)[:rows]
+	for i := range d.ids {
+		id := r.uvarint()
+		if id > nt {
+			return nil, nil, fmt.Errorf("row %d names template %d of %d", i, id, nt)
+		}
+		d.ids[i] = int(id)
+	}
+	raw := &reader{b: r.bytes(r.uvarint())}
+	if r.err != nil {
+		return nil, nil, fmt.Errorf("rows and raw rows: %w", r.err)
+	}
+	if ncols > len(r.b) {
+		return nil, nil, fmt.Errorf("%d variable columns in %d bytes", ncols, len(r.b))
+	}
+	d.cols = slices.Grow(d.cols[:0], ncols)[:ncols]
+	for c := range d.cols {
+		// A column's length is kept in its slice's length until the
+		// columns themselves are reached.
+		n := r.uvarint()
+		if n > uint64(len(r.b)) {
+			return nil, nil, fmt.Errorf("variable column %d of %d bytes, more than the chunk holds", c, n)
+		}
+		d.cols[c] = src[:n]
+	}
+	for c := range d.cols {
+		d.cols[c] = r.bytes(uint64(len(d.cols[c])))
+	}
+	switch {
+	case r.err != nil:
+		return nil, nil, fmt.Errorf("variable columns longer than the chunk")
+	case len(r.b) != 0:
+		return nil, nil, fmt.Errorf("%d bytes after the variable columns", len(r.b))
+	}
+	dst = slices.Grow(dst, int(total))
+	start := len(dst)
+	lens = slices.Grow(lens[:0], rows)[:rows]
+	for i, id := range d.ids {
+		rowStart := len(dst)
+		if id == 0 {
+			dst = append(dst, raw.bytes(raw.uvarint())...)
+			if raw.err != nil {
+				return nil, nil, fmt.Errorf("raw row %d: %w", i, raw.err)
+			}
+		} else {
+			pieces := d.pieces[d.first[id-1]:d.first[id]]
+			col := d.cols[d.first[id-1]-(id-1):]
+			dst = append(dst, pieces[0]...)
+			for k, p := range pieces[1:] {
+				v := col[k]
+				j := bytes.IndexByte(v, varMark)
+				if j < 0 {
+					return nil, nil, fmt.Errorf("row %d: variable %d past the end of its column", i, k)
+				}
+				dst = append(append(dst, v[:j]...), p...)
+				col[k] = v[j+1:]
+			}
+		}
+		if len(dst)-start > int(total) {
+			return nil, nil, fmt.Errorf("row %d ends past the %d content bytes", i, total)
+		}
+		lens[i] = len(dst) - rowStart
+	}
+	if len(dst)-start != int(total) {
+		return nil, nil, fmt.Errorf("rows of %d bytes, want %d", len(dst)-start, total)
+	}
+	if len(raw.b) != 0 {
+		return nil, nil, fmt.Errorf("%d raw bytes left over", len(raw.b))
+	}
+	for c, v := range d.cols {
+		if len(v) != 0 {
+			return nil, nil, fmt.Errorf("variable column %d: %d bytes left over", c, len(v))
+		}
+	}
+	return dst, lens, nil
+}
