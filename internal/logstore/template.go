@@ -22,17 +22,26 @@ import (
 // each value in a column too.
 const varMark = 0
 
-// wordByte marks the bytes a variable is made of: letters, digits, '_',
-// '.' and '-', so that an address, a dotted version, a negative number or
-// an id like blk_-1608 stays one value; digitByte marks the digits, which
-// make a word a variable.
-var wordByte, digitByte [256]bool
+// byteClass tells the bytes a variable is made of (wordByte): letters,
+// digits, '_', '.' and '-', so that an address, a dotted version, a
+// negative number or an id like blk_-1608 stays one value; and the digits
+// among them (digitByte), which make a word a variable.
+var byteClass [256]uint8
+
+const (
+	wordByte  = 1
+	digitByte = 2
+)
 
 func init() {
 	for c := range 256 {
 		b := byte(c)
-		digitByte[c] = b >= '0' && b <= '9'
-		wordByte[c] = digitByte[c] || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_' || b == '.' || b == '-'
+		switch {
+		case b >= '0' && b <= '9':
+			byteClass[c] = wordByte | digitByte
+		case b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_' || b == '.' || b == '-':
+			byteClass[c] = wordByte
+		}
 	}
 }
 
@@ -54,9 +63,11 @@ type contentsEncoder struct {
 	// says how many of cols (kept for their memory) this block uses.
 	cols [][]byte
 	used int
-	// scratch for the row being split
+	// scratch for the row being split: its template, and where each of its
+	// variables starts and ends (offsets, not strings, which would cost a
+	// write barrier each)
 	tpl  []byte
-	vars []string
+	vars []int32
 }
 
 func (e *contentsEncoder) reset() {
@@ -82,18 +93,22 @@ func (e *contentsEncoder) add(content string) {
 	tpl, vars := e.tpl[:0], e.vars[:0]
 	for i := 0; i < len(content); {
 		c := content[i]
-		if !wordByte[c] {
+		if byteClass[c] == 0 {
 			tpl = append(tpl, c)
 			i++
 			continue
 		}
-		j, digit := i, false
-		for ; j < len(content) && wordByte[content[j]]; j++ {
-			digit = digit || digitByte[content[j]]
+		j, class := i, uint8(0)
+		for ; j < len(content); j++ {
+			k := byteClass[content[j]]
+			if k == 0 {
+				break
+			}
+			class |= k
 		}
-		if digit {
+		if class&digitByte != 0 {
 			tpl = append(tpl, varMark)
-			vars = append(vars, content[i:j])
+			vars = append(vars, int32(i), int32(j))
 		} else {
 			tpl = append(tpl, content[i:j]...)
 		}
@@ -108,17 +123,17 @@ func (e *contentsEncoder) add(content string) {
 		t = len(e.templates)
 		e.index[string(tpl)] = t
 		e.templates = append(e.templates, string(tpl))
-		e.slots = append(e.slots, len(vars))
+		e.slots = append(e.slots, len(vars)/2)
 		e.base = append(e.base, e.used)
-		e.used += len(vars)
+		e.used += len(vars) / 2
 		for len(e.cols) < e.used {
 			e.cols = append(e.cols, nil)
 		}
 	}
 	e.ids = binary.AppendUvarint(e.ids, uint64(t)+1)
-	for k, v := range vars {
-		c := &e.cols[e.base[t]+k]
-		*c = append(append(*c, v...), varMark)
+	cols := e.cols[e.base[t]:]
+	for k := 0; k < len(vars); k += 2 {
+		cols[k/2] = append(append(cols[k/2], content[vars[k]:vars[k+1]]...), varMark)
 	}
 }
 
@@ -239,9 +254,14 @@ func (d *contentsDecoder) decode(dst []byte, lens []int, src []byte, rows, maxCo
 			col := d.cols[d.first[id-1]-(id-1):]
 			dst = append(dst, pieces[0]...)
 			for k, p := range pieces[1:] {
+				// Values are short: a plain loop beats a call to
+				// bytes.IndexByte.
 				v := col[k]
-				j := bytes.IndexByte(v, varMark)
-				if j < 0 {
+				j := 0
+				for j < len(v) && v[j] != varMark {
+					j++
+				}
+				if j == len(v) {
 					return nil, nil, fmt.Errorf("row %d: variable %d past the end of its column", i, k)
 				}
 				dst = append(append(dst, v[:j]...), p...)
