@@ -86,7 +86,19 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 	}
 	num := s.segNum.Add(1)
 	path := filepath.Join(st.dir, day, fmt.Sprintf("%020d.seg", num))
-	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), replaced, s.opts.Tokenizer)
+	dicts := make([][]byte, len(inputs))
+	for i, seg := range inputs {
+		d, err := seg.readDict()
+		if err != nil {
+			return corruptPart(seg.path, -1, "template dictionary", err)
+		}
+		dicts[i] = d
+	}
+	dict, err := mergeDicts(dicts)
+	if err != nil {
+		return err
+	}
+	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), replaced, s.opts.Tokenizer, dict)
 	if err != nil {
 		return err
 	}

@@ -182,6 +182,12 @@ type segment struct {
 	minSeq, maxSeq uint64
 	// The bloom section, [bloomStart, bloomEnd) in the file.
 	bloomStart, bloomEnd int64
+	// dictLen is the compressed length of the template dictionary, at
+	// offset 8, and dictRaw its length (0: none, and before version 4).
+	// decoders holds zstd decoders that know it: a pool that the garbage
+	// collector empties, so an idle segment keeps no copy in memory.
+	dictLen, dictRaw int
+	decoders         sync.Pool
 	// replaces lists the segments compacted into this one.
 	replaces []uint64
 	// stream is the stream the segment belongs to, and dmg where the
@@ -252,14 +258,15 @@ func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment
 		}
 		i++
 		return rows[i-1], true, nil
-	}, nil, tok)
+	}, nil, tok, templateDict(rows))
 }
 
 // writeSegmentFrom writes the rows next yields (in line order) to path
 // atomically and opens it. replaces names the segments (by file number,
 // in the same folder) whose rows the new one holds: they are removed when it
-// is opened, should a crash have left them behind.
-func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer) (*segment, error) {
+// is opened, should a crash have left them behind. dict, when not empty, is
+// the segment's template dictionary.
+func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer, dict []byte) (*segment, error) {
 	err := vfs.WriteAtomic(fsys, path, func(f io.Writer) error {
 		bw := writerPool.Get().(*bufio.Writer)
 		bw.Reset(f)
@@ -267,6 +274,19 @@ func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), 
 		w := &segmentWriter{w: bw, tok: tok, replaces: replaces}
 		if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
 			return err
+		}
+		if len(dict) > 0 {
+			packed := compress(nil, dict)
+			if err := w.write(packed); err != nil {
+				return err
+			}
+			w.dictLen, w.dictRaw = len(packed), len(dict)
+			enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true), zstd.WithEncoderDictRaw(dictID, dict))
+			if err != nil {
+				return err
+			}
+			defer enc.Close()
+			w.dictEnc = enc
 		}
 		block := make([]row, 0, blockMaxRows)
 		size := 0
@@ -321,8 +341,12 @@ type segmentWriter struct {
 	postings  []byte
 	// blooms holds the filters until the bloom section is written.
 	blooms []byte
-	// contents builds each block's contents chunk.
-	contents contentsEncoder
+	// contents builds each block's contents chunk; dictEnc compresses it
+	// against the segment's template dictionary of dictLen bytes (dictRaw
+	// decompressed) when there is one.
+	contents         contentsEncoder
+	dictEnc          *zstd.Encoder
+	dictLen, dictRaw int
 	// scratch buffers reused across blocks
 	lines, labels, contentChunk, packed, hashBuf, seqs, column []byte
 }
@@ -400,7 +424,11 @@ func (w *segmentWriter) block(rows []row) error {
 	}
 	w.postings = w.buildPostings(len(rows))
 	for i, chunk := range [][]byte{w.lines, w.labels, w.contentChunk, w.postings, w.seqs} {
-		w.packed = compress(w.packed[:0], chunk)
+		if i == 2 && w.dictEnc != nil {
+			w.packed = w.dictEnc.EncodeAll(chunk, w.packed[:0])
+		} else {
+			w.packed = compress(w.packed[:0], chunk)
+		}
 		if err := w.write(w.packed); err != nil {
 			return err
 		}
@@ -609,7 +637,7 @@ func (w *segmentWriter) finish() error {
 	if err := w.write(w.blooms); err != nil {
 		return err
 	}
-	packed := compress(nil, appendIndex(nil, w.replaces, w.blocks, bloomStart, w.index))
+	packed := compress(nil, appendIndex(nil, w.replaces, w.blocks, bloomStart, w.dictLen, w.dictRaw, w.index))
 	off := w.off
 	if err := w.write(packed); err != nil {
 		return err
@@ -756,7 +784,7 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 	// without scratch.
 	packed := sc.raw[m.lineLen+m.labelLen:]
 	if s.version >= 4 {
-		if sc.chunk, err = decompress(sc.chunk[:0], packed); err != nil {
+		if sc.chunk, err = s.decompressContents(sc.chunk[:0], packed); err != nil {
 			return nil, corrupt("contents", err)
 		}
 		if sc.contents, sc.lens, err = sc.cdec.decode(sc.contents[:0], sc.lens, sc.chunk, m.rows, indexMaxRaw); err != nil {
@@ -813,6 +841,46 @@ func decodeContentsV3(dst []byte, lens []int, packed []byte, m *blockMeta) ([]by
 }
 
 func (s *segment) close() error { return s.f.Close() }
+
+// readDict returns the segment's template dictionary (nil when it has none).
+func (s *segment) readDict() ([]byte, error) {
+	if s.dictLen == 0 {
+		return nil, nil
+	}
+	packed := make([]byte, s.dictLen)
+	if _, err := s.f.ReadAt(packed, 8); err != nil {
+		return nil, err
+	}
+	dict, err := decompress(make([]byte, 0, s.dictRaw), packed)
+	if err != nil {
+		return nil, fmt.Errorf("template dictionary: %w", err)
+	}
+	if len(dict) != s.dictRaw {
+		return nil, fmt.Errorf("template dictionary of %d bytes, want %d", len(dict), s.dictRaw)
+	}
+	return dict, nil
+}
+
+// decompressContents decompresses a contents chunk, against the segment's
+// template dictionary when it has one.
+func (s *segment) decompressContents(dst, src []byte) ([]byte, error) {
+	if s.dictLen == 0 {
+		return decompress(dst, src)
+	}
+	d, ok := s.decoders.Get().(*zstd.Decoder)
+	if !ok {
+		dict, err := s.readDict()
+		if err != nil {
+			return nil, err
+		}
+		if d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30), zstd.WithDecoderDictRaw(dictID, dict)); err != nil {
+			return nil, err
+		}
+	}
+	out, err := d.DecodeAll(src, dst)
+	s.decoders.Put(d)
+	return out, err
+}
 
 // readLines decodes only the line numbers of block i.
 func (s *segment) readLines(i int) ([]int64, error) {

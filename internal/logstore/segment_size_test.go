@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"logtank/internal/logquery"
+	"logtank/internal/vfs"
 )
 
 // replayLines returns the lines BenchmarkSegmentSize stores: the file named
@@ -97,6 +98,32 @@ func BenchmarkSegmentSize(b *testing.B) {
 		b.ReportMetric(float64(raw)/float64(disk), "raw/disk")
 		for i, name := range []string{"lines", "labels", "contents", "postings", "seqs", "blooms", "rest"} {
 			b.ReportMetric(float64(parts[i])/float64(len(lines)), name+"-B/line")
+		}
+	}
+}
+
+// BenchmarkBlockReadReplay decodes the blocks of a segment of the replay
+// lines (see replayLines) one after the other into reused buffers, as a
+// search does; bytes are the rows' contents.
+func BenchmarkBlockReadReplay(b *testing.B) {
+	lines := replayLines(b)
+	lines = lines[:min(len(lines), 200_000)]
+	rows := make([]row, len(lines))
+	var raw int64
+	for i, l := range lines {
+		rows[i] = row{line: base + int64(i)*int64(time.Millisecond), content: l}
+		raw += int64(len(l))
+	}
+	seg, err := writeSegment(vfs.OS, filepath.Join(b.TempDir(), "s"), rows, logquery.DefaultTokenizer())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer seg.close()
+	b.SetBytes(raw / int64(len(seg.blocks)))
+	var scratch blockScratch
+	for i := 0; b.Loop(); i++ {
+		if _, err := seg.decodeBlock(i%len(seg.blocks), &scratch); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -90,6 +90,33 @@ func (e *contentsEncoder) add(content string) {
 		e.raw = append(e.raw, content...)
 		return
 	}
+	e.split(content)
+	tpl, vars := e.tpl, e.vars
+	if e.index == nil {
+		e.index = map[string]int{}
+	}
+	t, ok := e.index[string(tpl)]
+	if !ok {
+		t = len(e.templates)
+		e.index[string(tpl)] = t
+		e.templates = append(e.templates, string(tpl))
+		e.slots = append(e.slots, len(vars)/2)
+		e.base = append(e.base, e.used)
+		e.used += len(vars) / 2
+		for len(e.cols) < e.used {
+			e.cols = append(e.cols, nil)
+		}
+	}
+	e.ids = binary.AppendUvarint(e.ids, uint64(t)+1)
+	cols := e.cols[e.base[t]:]
+	for k := 0; k < len(vars); k += 2 {
+		cols[k/2] = append(append(cols[k/2], content[vars[k]:vars[k+1]]...), varMark)
+	}
+}
+
+// split cuts content (which must not hold varMark) into its template, in
+// e.tpl, and its variables, in e.vars.
+func (e *contentsEncoder) split(content string) {
 	tpl, vars := e.tpl[:0], e.vars[:0]
 	for i := 0; i < len(content); {
 		c := content[i]
@@ -115,26 +142,6 @@ func (e *contentsEncoder) add(content string) {
 		i = j
 	}
 	e.tpl, e.vars = tpl, vars
-	if e.index == nil {
-		e.index = map[string]int{}
-	}
-	t, ok := e.index[string(tpl)]
-	if !ok {
-		t = len(e.templates)
-		e.index[string(tpl)] = t
-		e.templates = append(e.templates, string(tpl))
-		e.slots = append(e.slots, len(vars)/2)
-		e.base = append(e.base, e.used)
-		e.used += len(vars) / 2
-		for len(e.cols) < e.used {
-			e.cols = append(e.cols, nil)
-		}
-	}
-	e.ids = binary.AppendUvarint(e.ids, uint64(t)+1)
-	cols := e.cols[e.base[t]:]
-	for k := 0; k < len(vars); k += 2 {
-		cols[k/2] = append(append(cols[k/2], content[vars[k]:vars[k+1]]...), varMark)
-	}
 }
 
 // appendTo appends the chunk of the rows added since the last reset.
@@ -158,17 +165,20 @@ func (e *contentsEncoder) appendTo(dst []byte) []byte {
 }
 
 // contentsDecoder rebuilds rows from a version 4 contents chunk. Its zero
-// value is ready; it keeps its memory from block to block.
+// value is ready; it keeps its memory from block to block. It holds
+// offsets into the chunk rather than slices of it: updating a slice in the
+// heap costs a write barrier, and a cursor moves once per variable.
 type contentsDecoder struct {
-	// pieces holds every template's text cut at its variables: template t
-	// is pieces[first[t]:first[t+1]], a variable between two pieces, and
-	// its columns start at first[t]-t (each template has one piece more
-	// than variables).
-	pieces [][]byte
+	// pieces holds every template's text cut at its variables, as start
+	// and end offsets: template t is pieces[2*first[t]:2*first[t+1]], a
+	// variable between two pieces, and its columns start at first[t]-t
+	// (each template has one piece more than variables).
+	pieces []int
 	first  []int
 	ids    []int
-	// cols holds what is left to read of each variable column.
-	cols [][]byte
+	// cols holds the start of what is left to read of each variable
+	// column; ends its end.
+	cols, ends []int
 }
 
 // decode appends the contents of a chunk of rows rows to dst, and the
@@ -178,6 +188,7 @@ type contentsDecoder struct {
 // maxContent.
 func (d *contentsDecoder) decode(dst []byte, lens []int, src []byte, rows, maxContent int) ([]byte, []int, error) {
 	r := &reader{b: src}
+	off := func() int { return len(src) - len(r.b) }
 	total := r.uvarint()
 	if r.err != nil || total > uint64(maxContent) {
 		return nil, nil, fmt.Errorf("contents of %d bytes, more than %d", total, maxContent)
@@ -188,23 +199,26 @@ func (d *contentsDecoder) decode(dst []byte, lens []int, src []byte, rows, maxCo
 	}
 	d.pieces, d.first = d.pieces[:0], d.first[:0]
 	for t := range int(nt) {
-		tpl := r.bytes(r.uvarint())
+		n := r.uvarint()
+		start := off()
+		tpl := r.bytes(n)
 		if r.err != nil {
 			return nil, nil, fmt.Errorf("template %d: %w", t, r.err)
 		}
-		d.first = append(d.first, len(d.pieces))
+		d.first = append(d.first, len(d.pieces)/2)
 		for {
 			i := bytes.IndexByte(tpl, varMark)
 			if i < 0 {
-				d.pieces = append(d.pieces, tpl)
+				d.pieces = append(d.pieces, start, start+len(tpl))
 				break
 			}
-			d.pieces = append(d.pieces, tpl[:i])
+			d.pieces = append(d.pieces, start, start+i)
+			start += i + 1
 			tpl = tpl[i+1:]
 		}
 	}
-	d.first = append(d.first, len(d.pieces))
-	ncols := len(d.pieces) - int(nt)
+	d.first = append(d.first, len(d.pieces)/2)
+	ncols := len(d.pieces)/2 - int(nt)
 	d.ids = slices.Grow(d.ids[:0], rows)[:rows]
 	for i := range d.ids {
 		id := r.uvarint()
@@ -213,31 +227,34 @@ func (d *contentsDecoder) decode(dst []byte, lens []int, src []byte, rows, maxCo
 		}
 		d.ids[i] = int(id)
 	}
-	raw := &reader{b: r.bytes(r.uvarint())}
+	rawLen := r.uvarint()
+	rawStart := off()
+	r.bytes(rawLen)
 	if r.err != nil {
 		return nil, nil, fmt.Errorf("rows and raw rows: %w", r.err)
 	}
+	raw := &reader{b: src[rawStart:off()]}
 	if ncols > len(r.b) {
 		return nil, nil, fmt.Errorf("%d variable columns in %d bytes", ncols, len(r.b))
 	}
 	d.cols = slices.Grow(d.cols[:0], ncols)[:ncols]
-	for c := range d.cols {
-		// A column's length is kept in its slice's length until the
-		// columns themselves are reached.
+	d.ends = slices.Grow(d.ends[:0], ncols)[:ncols]
+	sum := uint64(0)
+	for c := range d.ends {
 		n := r.uvarint()
-		if n > uint64(len(r.b)) {
-			return nil, nil, fmt.Errorf("variable column %d of %d bytes, more than the chunk holds", c, n)
+		sum += n
+		if n > uint64(len(r.b)) || sum > uint64(len(r.b)) {
+			return nil, nil, fmt.Errorf("variable column %d of %d bytes, past the chunk's end", c, n)
 		}
-		d.cols[c] = src[:n]
+		d.ends[c] = int(n)
 	}
-	for c := range d.cols {
-		d.cols[c] = r.bytes(uint64(len(d.cols[c])))
+	if r.err != nil || sum != uint64(len(r.b)) {
+		return nil, nil, fmt.Errorf("variable columns of %d bytes in %d", sum, len(r.b))
 	}
-	switch {
-	case r.err != nil:
-		return nil, nil, fmt.Errorf("variable columns longer than the chunk")
-	case len(r.b) != 0:
-		return nil, nil, fmt.Errorf("%d bytes after the variable columns", len(r.b))
+	pos := off()
+	for c, n := range d.ends {
+		d.cols[c], d.ends[c] = pos, pos+n
+		pos += n
 	}
 	dst = slices.Grow(dst, int(total))
 	start := len(dst)
@@ -250,22 +267,23 @@ func (d *contentsDecoder) decode(dst []byte, lens []int, src []byte, rows, maxCo
 				return nil, nil, fmt.Errorf("raw row %d: %w", i, raw.err)
 			}
 		} else {
-			pieces := d.pieces[d.first[id-1]:d.first[id]]
-			col := d.cols[d.first[id-1]-(id-1):]
-			dst = append(dst, pieces[0]...)
-			for k, p := range pieces[1:] {
+			pieces := d.pieces[2*d.first[id-1] : 2*d.first[id]]
+			c0 := d.first[id-1] - (id - 1)
+			dst = append(dst, src[pieces[0]:pieces[1]]...)
+			for k := 1; 2*k < len(pieces); k++ {
 				// Values are short: a plain loop beats a call to
 				// bytes.IndexByte.
-				v := col[k]
-				j := 0
-				for j < len(v) && v[j] != varMark {
+				c := c0 + k - 1
+				p, end := d.cols[c], d.ends[c]
+				j := p
+				for j < end && src[j] != varMark {
 					j++
 				}
-				if j == len(v) {
-					return nil, nil, fmt.Errorf("row %d: variable %d past the end of its column", i, k)
+				if j == end {
+					return nil, nil, fmt.Errorf("row %d: variable %d past the end of its column", i, k-1)
 				}
-				dst = append(append(dst, v[:j]...), p...)
-				col[k] = v[j+1:]
+				dst = append(append(dst, src[p:j]...), src[pieces[2*k]:pieces[2*k+1]]...)
+				d.cols[c] = j + 1
 			}
 		}
 		if len(dst)-start > int(total) {
@@ -279,9 +297,9 @@ func (d *contentsDecoder) decode(dst []byte, lens []int, src []byte, rows, maxCo
 	if len(raw.b) != 0 {
 		return nil, nil, fmt.Errorf("%d raw bytes left over", len(raw.b))
 	}
-	for c, v := range d.cols {
-		if len(v) != 0 {
-			return nil, nil, fmt.Errorf("variable column %d: %d bytes left over", c, len(v))
+	for c, p := range d.cols {
+		if p != d.ends[c] {
+			return nil, nil, fmt.Errorf("variable column %d: %d bytes left over", c, d.ends[c]-p)
 		}
 	}
 	return dst, lens, nil
