@@ -256,44 +256,60 @@ func (d *contentsDecoder) decode(dst []byte, lens []int, src []byte, rows, maxCo
 		d.cols[c], d.ends[c] = pos, pos+n
 		pos += n
 	}
-	dst = slices.Grow(dst, int(total))
+	// Rows are written straight into out, which holds total bytes after
+	// dst: a row that would run past it is an error.
 	start := len(dst)
+	out := slices.Grow(dst, int(total))[:start+int(total)]
+	w := start
+	overrun := func(i int) error { return fmt.Errorf("row %d ends past the %d content bytes", i, total) }
 	lens = slices.Grow(lens[:0], rows)[:rows]
 	for i, id := range d.ids {
-		rowStart := len(dst)
+		rowStart := w
 		if id == 0 {
-			dst = append(dst, raw.bytes(raw.uvarint())...)
+			v := raw.bytes(raw.uvarint())
 			if raw.err != nil {
 				return nil, nil, fmt.Errorf("raw row %d: %w", i, raw.err)
 			}
-		} else {
-			pieces := d.pieces[2*d.first[id-1] : 2*d.first[id]]
-			c0 := d.first[id-1] - (id - 1)
-			dst = append(dst, src[pieces[0]:pieces[1]]...)
-			for k := 1; 2*k < len(pieces); k++ {
-				// Values are short: a plain loop beats a call to
-				// bytes.IndexByte.
-				c := c0 + k - 1
-				p, end := d.cols[c], d.ends[c]
-				j := p
-				for j < end && src[j] != varMark {
-					j++
-				}
-				if j == end {
-					return nil, nil, fmt.Errorf("row %d: variable %d past the end of its column", i, k-1)
-				}
-				dst = append(append(dst, src[p:j]...), src[pieces[2*k]:pieces[2*k+1]]...)
-				d.cols[c] = j + 1
+			if len(v) > len(out)-w {
+				return nil, nil, overrun(i)
 			}
+			w += copy(out[w:], v)
+			lens[i] = w - rowStart
+			continue
 		}
-		if len(dst)-start > int(total) {
-			return nil, nil, fmt.Errorf("row %d ends past the %d content bytes", i, total)
+		pieces := d.pieces[2*d.first[id-1] : 2*d.first[id]]
+		c := d.first[id-1] - (id - 1)
+		for k := 0; ; k += 2 {
+			p := src[pieces[k]:pieces[k+1]]
+			if len(p) > len(out)-w {
+				return nil, nil, overrun(i)
+			}
+			w += copy(out[w:], p)
+			if k+2 == len(pieces) {
+				break
+			}
+			// A variable: its bytes up to the next varMark of its
+			// column, copied as they are scanned (values are short).
+			j, end := d.cols[c], d.ends[c]
+			for ; j < end && src[j] != varMark; j++ {
+				if w == len(out) {
+					return nil, nil, overrun(i)
+				}
+				out[w] = src[j]
+				w++
+			}
+			if j == end {
+				return nil, nil, fmt.Errorf("row %d: variable %d past the end of its column", i, k/2)
+			}
+			d.cols[c] = j + 1
+			c++
 		}
-		lens[i] = len(dst) - rowStart
+		lens[i] = w - rowStart
 	}
-	if len(dst)-start != int(total) {
-		return nil, nil, fmt.Errorf("rows of %d bytes, want %d", len(dst)-start, total)
+	if w != len(out) {
+		return nil, nil, fmt.Errorf("rows of %d bytes, want %d", w-start, total)
 	}
+	dst = out
 	if len(raw.b) != 0 {
 		return nil, nil, fmt.Errorf("%d raw bytes left over", len(raw.b))
 	}
