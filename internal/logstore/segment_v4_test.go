@@ -3,6 +3,7 @@ package logstore
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -121,5 +122,47 @@ func TestSegmentLoghubRoundTrip(t *testing.T) {
 			t.Fatalf("%s: %d rows read back of %d", name, next, len(rows))
 		}
 		seg.close()
+	}
+}
+
+// A flush writes a template dictionary; a damaged one makes blocks
+// unreadable with an error naming the block and the part, never a crash,
+// and the index refuses dictionary lengths that do not fit.
+func TestTemplateDictionary(t *testing.T) {
+	rows := v3Rows()
+	path := filepath.Join(t.TempDir(), "s")
+	seg, err := writeSegment(vfs.OS, path, rows, spaceTokenizer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dict, err := seg.readDict()
+	if err != nil || len(dict) == 0 || len(dict) != seg.dictRaw {
+		t.Fatalf("dictionary of %d bytes (index: %d), %v", len(dict), seg.dictRaw, err)
+	}
+	if !strings.Contains(string(dict), "row \x00 user \x00 from \x00 took \x00 word") {
+		t.Fatalf("the dictionary lacks the rows' template: %q", dict)
+	}
+	seg.close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[8+seg.dictLen/2] ^= 0xff
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seg, err = openSegment(vfs.OS, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seg.close()
+	if _, err := seg.readBlock(0); err == nil || !strings.Contains(err.Error(), "block 0 contents") {
+		t.Fatalf("a block read through a damaged dictionary: %v", err)
+	}
+	for _, lens := range [][2]int{{1 << 20, 10}, {10, dictMaxBytes + 1}, {0, 10}, {10, 0}} {
+		idx := appendIndex(nil, nil, 0, 100, lens[0], lens[1], nil)
+		if _, err := decodeIndex(idx, segmentVersion, "f", 1000, 140); err == nil || !strings.Contains(err.Error(), "template dictionary") {
+			t.Fatalf("dictionary lengths %v: %v", lens, err)
+		}
 	}
 }
