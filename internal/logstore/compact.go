@@ -21,8 +21,8 @@ import (
 //
 // What a full flush writes depends on the memtable budget, so "small" does
 // too: a row costs its content plus rowOverhead in a memtable, and
-// compresses about 7× in a segment, so a full memtable of one stream
-// becomes a segment of about a tenth of the budget (3 MiB of the default
+// compresses 7× to 9× in a segment, so a full memtable of one stream
+// becomes a segment of a tenth of the budget or less (3 MiB of the default
 // 32 MiB). A fixed 4 MiB once made every full flush count as small, and
 // ingestion paid twice for every row. A segment under a thirty-second of
 // the budget came from a timed flush, or from a memtable shared by many

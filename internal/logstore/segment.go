@@ -113,7 +113,7 @@ type blockMeta struct {
 	seqLen           int
 	columns          []columnMeta
 	labelSets        []Labels
-	// labelRows counts the block's rows of each label set (version 3; nil
+	// labelRows counts the block's rows of each label set (version 3 on; nil
 	// before), so that counts by label need no row data.
 	labelRows []int
 	// bloomOffset and bloomWords locate the block's filter in the file's
