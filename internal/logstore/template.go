@@ -9,7 +9,7 @@ import (
 )
 
 // The contents chunk of a version 4 block stores each row as a template and
-// its variables (docs/format/segment.md, "Contents, version 4"): a word
+// its variables (docs/format/segment.md, "Contents"): a word
 // holding a digit (a number, an id, an address, a time) is a variable, the
 // rest of the line is its template. Rows of one template share the
 // template's bytes, and the values of one variable slot of one template sit
@@ -50,11 +50,9 @@ func init() {
 type contentsEncoder struct {
 	total int
 	// index maps a template to its number; templates lists them in order,
-	// with slots[t] the number of variables of template t and base[t] the
-	// first of its columns.
+	// with base[t] the first of template t's columns.
 	index     map[string]int
 	templates []string
-	slots     []int
 	base      []int
 	// ids holds each row's uvarint template number plus one (0: raw).
 	ids []byte
@@ -65,7 +63,7 @@ type contentsEncoder struct {
 	used int
 	// scratch for the row being split: its template, and where each of its
 	// variables starts and ends (offsets, not strings, which would cost a
-	// write barrier each)
+	// write barrier each; a row is at most a WAL record, 64 MiB)
 	tpl  []byte
 	vars []int32
 }
@@ -73,7 +71,7 @@ type contentsEncoder struct {
 func (e *contentsEncoder) reset() {
 	clear(e.index)
 	e.total = 0
-	e.templates, e.slots, e.base = e.templates[:0], e.slots[:0], e.base[:0]
+	e.templates, e.base = e.templates[:0], e.base[:0]
 	e.ids, e.raw = e.ids[:0], e.raw[:0]
 	for i := range e.used {
 		e.cols[i] = e.cols[i][:0]
@@ -100,7 +98,6 @@ func (e *contentsEncoder) add(content string) {
 		t = len(e.templates)
 		e.index[string(tpl)] = t
 		e.templates = append(e.templates, string(tpl))
-		e.slots = append(e.slots, len(vars)/2)
 		e.base = append(e.base, e.used)
 		e.used += len(vars) / 2
 		for len(e.cols) < e.used {
