@@ -185,7 +185,10 @@ func repairSegment(fsys vfs.FS, dir string, d *SegmentDamage, maxNum *uint64, to
 		path := filepath.Join(day, fmt.Sprintf("%020d.seg", *maxNum))
 		// The copy names the damaged file as replaced, so that a start
 		// after a crash right here drops the damaged file.
-		rest, err := writeSegmentFrom(fsys, path, readableRows(seg, d.Blocks), []uint64{oldNum}, tok)
+		// A dictionary that cannot be read leaves no block readable, and
+		// none to compress against.
+		dict, _ := seg.readDict()
+		rest, err := writeSegmentFrom(fsys, path, readableRows(seg, d.Blocks), []uint64{oldNum}, tok, dict)
 		seg.close()
 		if err != nil {
 			return "", err

@@ -21,8 +21,8 @@ import (
 //
 // What a full flush writes depends on the memtable budget, so "small" does
 // too: a row costs its content plus rowOverhead in a memtable, and
-// compresses about 7× in a segment, so a full memtable of one stream
-// becomes a segment of about a tenth of the budget (3 MiB of the default
+// compresses 7× to 9× in a segment, so a full memtable of one stream
+// becomes a segment of a tenth of the budget or less (3 MiB of the default
 // 32 MiB). A fixed 4 MiB once made every full flush count as small, and
 // ingestion paid twice for every row. A segment under a thirty-second of
 // the budget came from a timed flush, or from a memtable shared by many
@@ -86,7 +86,19 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 	}
 	num := s.segNum.Add(1)
 	path := filepath.Join(st.dir, day, fmt.Sprintf("%020d.seg", num))
-	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), replaced, s.opts.Tokenizer)
+	dicts := make([][]byte, len(inputs))
+	for i, seg := range inputs {
+		d, err := seg.readDict()
+		if err != nil {
+			return corruptPart(seg.path, -1, "template dictionary", err)
+		}
+		dicts[i] = d
+	}
+	dict, err := mergeDicts(dicts)
+	if err != nil {
+		return err
+	}
+	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), replaced, s.opts.Tokenizer, dict)
 	if err != nil {
 		return err
 	}

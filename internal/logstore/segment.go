@@ -19,7 +19,7 @@ import (
 
 const (
 	segmentMagic   = "LTSEG\x00"
-	segmentVersion = 3
+	segmentVersion = 4
 	trailerMagic   = "LTSEGEND"
 	trailerSize    = 24
 	// Blocks are small so that a bloom filter rules out most of them for a
@@ -113,7 +113,7 @@ type blockMeta struct {
 	seqLen           int
 	columns          []columnMeta
 	labelSets        []Labels
-	// labelRows counts the block's rows of each label set (version 3; nil
+	// labelRows counts the block's rows of each label set (version 3 on; nil
 	// before), so that counts by label need no row data.
 	labelRows []int
 	// bloomOffset and bloomWords locate the block's filter in the file's
@@ -165,6 +165,7 @@ func (m *blockMeta) hasLabel(key, value string) bool {
 // segment is an open segment file: its index in memory, its blocks read on demand.
 type segment struct {
 	path    string
+	version byte
 	day     string
 	num     uint64 // the file number, its name
 	f       vfs.File
@@ -181,6 +182,12 @@ type segment struct {
 	minSeq, maxSeq uint64
 	// The bloom section, [bloomStart, bloomEnd) in the file.
 	bloomStart, bloomEnd int64
+	// dictLen is the compressed length of the template dictionary, at
+	// offset 8, and dictRaw its length (0: none, and before version 4).
+	// decoders holds zstd decoders that know it: a pool that the garbage
+	// collector empties, so an idle segment keeps no copy in memory.
+	dictLen, dictRaw int
+	decoders         sync.Pool
 	// replaces lists the segments compacted into this one.
 	replaces []uint64
 	// stream is the stream the segment belongs to, and dmg where the
@@ -256,14 +263,15 @@ func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment
 		}
 		i++
 		return rows[i-1], true, nil
-	}, nil, tok)
+	}, nil, tok, templateDict(rows))
 }
 
 // writeSegmentFrom writes the rows next yields (in line order) to path
 // atomically and opens it. replaces names the segments (by file number,
 // in the same folder) whose rows the new one holds: they are removed when it
-// is opened, should a crash have left them behind.
-func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer) (*segment, error) {
+// is opened, should a crash have left them behind. dict, when not empty, is
+// the segment's template dictionary.
+func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), replaces []uint64, tok Tokenizer, dict []byte) (*segment, error) {
 	err := vfs.WriteAtomic(fsys, path, func(f io.Writer) error {
 		bw := writerPool.Get().(*bufio.Writer)
 		bw.Reset(f)
@@ -271,6 +279,19 @@ func writeSegmentFrom(fsys vfs.FS, path string, next func() (row, bool, error), 
 		w := &segmentWriter{w: bw, tok: tok, replaces: replaces}
 		if err := w.write([]byte(segmentMagic + string([]byte{segmentVersion, 0}))); err != nil {
 			return err
+		}
+		if len(dict) > 0 {
+			packed := compress(nil, dict)
+			if err := w.write(packed); err != nil {
+				return err
+			}
+			w.dictLen, w.dictRaw = len(packed), len(dict)
+			enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true), zstd.WithEncoderDictRaw(dictID, dict))
+			if err != nil {
+				return err
+			}
+			defer enc.Close()
+			w.dictEnc = enc
 		}
 		block := make([]row, 0, blockMaxRows)
 		size := 0
@@ -325,8 +346,14 @@ type segmentWriter struct {
 	postings  []byte
 	// blooms holds the filters until the bloom section is written.
 	blooms []byte
+	// contents builds each block's contents chunk; dictEnc compresses it
+	// against the segment's template dictionary of dictLen bytes (dictRaw
+	// decompressed) when there is one.
+	contents         contentsEncoder
+	dictEnc          *zstd.Encoder
+	dictLen, dictRaw int
 	// scratch buffers reused across blocks
-	lines, labels, contents, packed, hashBuf, seqs, column []byte
+	lines, labels, contentChunk, packed, hashBuf, seqs, column []byte
 }
 
 func (w *segmentWriter) write(b []byte) error {
@@ -340,14 +367,12 @@ func (w *segmentWriter) block(rows []row) error {
 	var setRows []int
 	setIndex := map[string]int{}
 	set := 0
-	w.lines, w.labels, w.contents = w.lines[:0], w.labels[:0], w.contents[:0]
-	prev := rows[0].line
+	w.labels = w.labels[:0]
+	w.contents.reset()
 	w.seen.reset(w.stats)
 	w.stats = w.stats[:0]
 	w.rowHashes, w.rowEnds = w.rowHashes[:0], w.rowEnds[:0]
 	for ri, r := range rows {
-		w.lines = binary.AppendUvarint(w.lines, uint64(r.line-prev))
-		prev = r.line
 		// The rows of a batch share one label slice: only a new slice
 		// needs its key built and looked up.
 		if ri == 0 || !sameLabels(r.labels, rows[ri-1].labels) {
@@ -363,7 +388,7 @@ func (w *segmentWriter) block(rows []row) error {
 		}
 		setRows[set]++
 		w.labels = binary.AppendUvarint(w.labels, uint64(set))
-		w.contents = binary.AppendUvarint(w.contents, uint64(len(r.content)))
+		w.contents.add(r.content)
 		w.tok.EachToken(r.content, func(tok string) {
 			var h uint64
 			h, w.hashBuf = tokenHash(tok, w.hashBuf)
@@ -382,10 +407,9 @@ func (w *segmentWriter) block(rows []row) error {
 		})
 		w.rowEnds = append(w.rowEnds, int32(len(w.rowHashes)))
 	}
-	for _, r := range rows {
-		w.contents = append(w.contents, r.content...)
-	}
-	meta := blockMeta{minLine: rows[0].line, maxLine: rows[len(rows)-1].line, rows: len(rows), offset: w.off, contentRaw: len(w.contents)}
+	w.lines = appendLineChunk(w.lines[:0], rows)
+	w.contentChunk = w.contents.appendTo(w.contentChunk[:0])
+	meta := blockMeta{minLine: rows[0].line, maxLine: rows[len(rows)-1].line, rows: len(rows), offset: w.off, contentRaw: len(w.contentChunk)}
 	meta.minSeq, meta.maxSeq = rows[0].seq(), rows[0].seq()
 	var cols []colKey
 	seenCol := map[colKey]bool{}
@@ -404,8 +428,12 @@ func (w *segmentWriter) block(rows []row) error {
 		w.seqs = binary.AppendUvarint(w.seqs, r.seq()-meta.minSeq)
 	}
 	w.postings = w.buildPostings(len(rows))
-	for i, chunk := range [][]byte{w.lines, w.labels, w.contents, w.postings, w.seqs} {
-		w.packed = compress(w.packed[:0], chunk)
+	for i, chunk := range [][]byte{w.lines, w.labels, w.contentChunk, w.postings, w.seqs} {
+		if i == 2 && w.dictEnc != nil {
+			w.packed = w.dictEnc.EncodeAll(chunk, w.packed[:0])
+		} else {
+			w.packed = compress(w.packed[:0], chunk)
+		}
 		if err := w.write(w.packed); err != nil {
 			return err
 		}
@@ -629,7 +657,7 @@ func (w *segmentWriter) finish() error {
 	if err := w.write(w.blooms); err != nil {
 		return err
 	}
-	packed := compress(nil, appendIndex(nil, w.replaces, w.blocks, bloomStart, w.index))
+	packed := compress(nil, appendIndex(nil, w.replaces, w.blocks, bloomStart, w.dictLen, w.dictRaw, w.index))
 	off := w.off
 	if err := w.write(packed); err != nil {
 		return err
@@ -702,7 +730,7 @@ func readSegmentIndex(f vfs.File, path string) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.f = f
+	s.f, s.version = f, version
 	return s, nil
 }
 
@@ -725,8 +753,12 @@ type blockScratch struct {
 	raw, lines, labels, contents []byte
 	// postings receives a block's postings chunk (readPostings).
 	postings []byte
-	lens     []int
-	d        decodedBlock
+	// chunk holds a version 4 contents chunk before its rows are rebuilt
+	// into contents.
+	chunk []byte
+	cdec  contentsDecoder
+	lens  []int
+	d     decodedBlock
 	// col receives field columns whose kept rows are copied out.
 	col Column
 }
@@ -752,49 +784,45 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 	if sc.labels, err = decompress(sc.labels[:0], sc.raw[m.lineLen:m.lineLen+m.labelLen]); err != nil {
 		return nil, corrupt("labels", err)
 	}
-	if scratch == nil {
-		// The rows' contents point into this buffer: a fresh one per block.
-		sc.contents = make([]byte, 0, m.contentRaw)
-	}
-	if sc.contents, err = decompress(sc.contents[:0], sc.raw[m.lineLen+m.labelLen:]); err != nil {
-		return nil, corrupt("contents", err)
-	}
 	d := &sc.d
 	d.lines = slices.Grow(d.lines[:0], m.rows)[:m.rows]
 	d.labels = slices.Grow(d.labels[:0], m.rows)[:m.rows]
 	d.contents = slices.Grow(d.contents[:0], m.rows)[:m.rows]
-	sc.lens = slices.Grow(sc.lens[:0], m.rows)[:m.rows]
-	lr, br, cr := &reader{b: sc.lines}, &reader{b: sc.labels}, &reader{b: sc.contents}
-	line := m.minLine
+	if err := decodeLines(d.lines, sc.lines, m.minLine, s.version); err != nil {
+		return nil, corrupt("lines", err)
+	}
+	br := &reader{b: sc.labels}
 	for i := range m.rows {
-		line += int64(lr.uvarint())
-		d.lines[i] = line
 		li := br.uvarint()
 		if li >= uint64(len(m.labelSets)) {
 			return nil, corrupt("labels", fmt.Errorf("row %d names label set %d of %d", i, li, len(m.labelSets)))
 		}
 		d.labels[i] = m.labelSets[li]
-		sc.lens[i] = int(cr.uvarint())
 	}
-	switch {
-	case lr.err != nil:
-		return nil, corrupt("lines", lr.err)
-	case br.err != nil:
+	if br.err != nil {
 		return nil, corrupt("labels", br.err)
-	case cr.err != nil:
-		return nil, corrupt("contents", cr.err)
+	}
+	// The rows' contents point into sc.contents: a fresh buffer per block
+	// without scratch.
+	packed := sc.raw[m.lineLen+m.labelLen:]
+	if s.version >= 4 {
+		if sc.chunk, err = s.decompressContents(sc.chunk[:0], packed); err != nil {
+			return nil, corrupt("contents", err)
+		}
+		if sc.contents, sc.lens, err = sc.cdec.decode(sc.contents[:0], sc.lens, sc.chunk, m.rows, indexMaxRaw); err != nil {
+			return nil, corrupt("contents", err)
+		}
+	} else if sc.contents, sc.lens, err = decodeContentsV3(sc.contents, sc.lens, packed, m); err != nil {
+		return nil, corrupt("contents", err)
 	}
 	// The contents buffer is never written again while the rows live (a new
 	// one per block, or the caller's scratch it will not reuse before it is
 	// done), so the rows' contents can point into it without a copy.
-	all := unsafe.String(unsafe.SliceData(cr.b), len(cr.b))
+	all := unsafe.String(unsafe.SliceData(sc.contents), len(sc.contents))
 	d.all = all
 	d.offs = slices.Grow(d.offs[:0], m.rows)[:m.rows]
 	pos := 0
 	for i, n := range sc.lens {
-		if pos+n > len(all) {
-			return nil, corrupt("contents", fmt.Errorf("row %d ends at %d, past the %d content bytes", i, pos+n, len(all)))
-		}
 		d.contents[i] = all[pos : pos+n]
 		d.offs[i] = pos
 		pos += n
@@ -802,7 +830,79 @@ func (s *segment) decodeBlock(i int, scratch *blockScratch) (*decodedBlock, erro
 	return d, nil
 }
 
+// decodeContentsV3 decodes the contents chunk of a version 1 to 3 block
+// (every row's length, then the contents back to back) into dst's memory,
+// and each row's length into lens.
+func decodeContentsV3(dst []byte, lens []int, packed []byte, m *blockMeta) ([]byte, []int, error) {
+	if dst == nil {
+		dst = make([]byte, 0, m.contentRaw)
+	}
+	raw, err := decompress(dst[:0], packed)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &reader{b: raw}
+	lens = slices.Grow(lens[:0], m.rows)[:m.rows]
+	for i := range lens {
+		lens[i] = int(r.uvarint())
+	}
+	if r.err != nil {
+		return nil, nil, r.err
+	}
+	pos := 0
+	for i, n := range lens {
+		if n > len(r.b)-pos {
+			return nil, nil, fmt.Errorf("row %d ends at %d, past the %d content bytes", i, pos+n, len(r.b))
+		}
+		pos += n
+	}
+	// The contents follow the lengths: move them to the buffer's start, so
+	// that the rows point at the buffer as the version 4 path leaves it.
+	n := copy(raw, r.b[:pos])
+	return raw[:n], lens, nil
+}
+
 func (s *segment) close() error { return s.f.Close() }
+
+// readDict returns the segment's template dictionary (nil when it has none).
+func (s *segment) readDict() ([]byte, error) {
+	if s.dictLen == 0 {
+		return nil, nil
+	}
+	packed := make([]byte, s.dictLen)
+	if _, err := s.f.ReadAt(packed, 8); err != nil {
+		return nil, err
+	}
+	dict, err := decompress(make([]byte, 0, s.dictRaw), packed)
+	if err != nil {
+		return nil, fmt.Errorf("template dictionary: %w", err)
+	}
+	if len(dict) != s.dictRaw {
+		return nil, fmt.Errorf("template dictionary of %d bytes, want %d", len(dict), s.dictRaw)
+	}
+	return dict, nil
+}
+
+// decompressContents decompresses a contents chunk, against the segment's
+// template dictionary when it has one.
+func (s *segment) decompressContents(dst, src []byte) ([]byte, error) {
+	if s.dictLen == 0 {
+		return decompress(dst, src)
+	}
+	d, ok := s.decoders.Get().(*zstd.Decoder)
+	if !ok {
+		dict, err := s.readDict()
+		if err != nil {
+			return nil, err
+		}
+		if d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30), zstd.WithDecoderDictRaw(dictID, dict)); err != nil {
+			return nil, err
+		}
+	}
+	out, err := d.DecodeAll(src, dst)
+	s.decoders.Put(d)
+	return out, err
+}
 
 // readLines decodes only the line numbers of block i.
 func (s *segment) readLines(i int) ([]int64, error) {
@@ -811,15 +911,9 @@ func (s *segment) readLines(i int) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{b: raw}
 	out := make([]int64, m.rows)
-	line := m.minLine
-	for j := range out {
-		line += int64(r.uvarint())
-		out[j] = line
-	}
-	if r.err != nil {
-		return nil, corruptPart(s.path, i, "lines", r.err)
+	if err := decodeLines(out, raw, m.minLine, s.version); err != nil {
+		return nil, corruptPart(s.path, i, "lines", err)
 	}
 	return out, nil
 }

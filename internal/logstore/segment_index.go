@@ -25,13 +25,15 @@ const (
 
 // appendIndex appends an index holding the block entries (appended by
 // appendBlockMeta) of blocks blocks.
-func appendIndex(dst []byte, replaces []uint64, blocks int, bloomStart int64, entries []byte) []byte {
+func appendIndex(dst []byte, replaces []uint64, blocks int, bloomStart int64, dictLen, dictRaw int, entries []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(replaces)))
 	for _, seq := range replaces {
 		dst = binary.AppendUvarint(dst, seq)
 	}
 	dst = binary.AppendUvarint(dst, uint64(blocks))
 	dst = binary.AppendUvarint(dst, uint64(bloomStart))
+	dst = binary.AppendUvarint(dst, uint64(dictLen))
+	dst = binary.AppendUvarint(dst, uint64(dictRaw))
 	return append(dst, entries...)
 }
 
@@ -85,6 +87,13 @@ func decodeIndex(raw []byte, version byte, path string, size, indexOff int64) (*
 		return nil, corruptf(path, -1, "index", "%d blocks in %d bytes, filters at %d before the index at %d", count, len(r.b), bloomStart, indexOff)
 	}
 	s.bloomStart = int64(bloomStart)
+	if version >= 4 {
+		dictLen, dictRaw := r.uvarint(), r.uvarint()
+		if r.err == nil && (8+dictLen > bloomStart || dictRaw > dictMaxBytes || (dictLen == 0) != (dictRaw == 0)) {
+			return nil, corruptf(path, -1, "index", "template dictionary of %d bytes (%d decompressed) before the filters at %d", dictLen, dictRaw, bloomStart)
+		}
+		s.dictLen, s.dictRaw = int(dictLen), int(dictRaw)
+	}
 	// Blocks usually share a few label sets: keep one copy of each.
 	sets := map[string]Labels{}
 	perSet := map[string]int{} // index in s.labelRows

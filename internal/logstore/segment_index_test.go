@@ -47,7 +47,7 @@ func TestBlockMetaRoundTrip(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(m) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
 	}
-	idx := appendIndex(nil, []uint64{3, 4}, 1, 100, b)
+	idx := appendIndex(nil, []uint64{3, 4}, 1, 100, 0, 0, b)
 	s, err := decodeIndex(idx, segmentVersion, "f", 1000, 140)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ func TestBlockMetaRoundTrip(t *testing.T) {
 func TestBlockMetaCorruption(t *testing.T) {
 	m := sampleMeta()
 	entry := appendBlockMeta(nil, &m)
-	idx := appendIndex(nil, nil, 1, 100, entry)
+	idx := appendIndex(nil, nil, 1, 100, 0, 0, entry)
 	var ce *CorruptError
 	for n := range len(idx) {
 		_, err := decodeIndex(idx[:n], segmentVersion, "f", 1000, 140)
@@ -72,7 +72,7 @@ func TestBlockMetaCorruption(t *testing.T) {
 		t.Helper()
 		m := sampleMeta()
 		edit(&m)
-		_, err := decodeIndex(appendIndex(nil, nil, 1, 100, appendBlockMeta(nil, &m)), segmentVersion, "f", size, 140)
+		_, err := decodeIndex(appendIndex(nil, nil, 1, 100, 0, 0, appendBlockMeta(nil, &m)), segmentVersion, "f", size, 140)
 		if !errors.As(err, &ce) || ce.Block != 0 || !strings.Contains(err.Error(), wantField) {
 			t.Fatalf("%s: %v, want a block 0 error naming %q", name, err, wantField)
 		}
