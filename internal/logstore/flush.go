@@ -50,9 +50,9 @@ func (s *Store) Flush() error {
 	s.mu.RLock()
 	for _, st := range s.streams {
 		st.mu.Lock()
-		if len(st.active.rows) > 0 {
+		if n := len(st.active.rows); n > 0 {
 			st.frozen = append(st.frozen, st.active)
-			st.active = newMemtable()
+			st.active = newMemtable(n)
 		}
 		if len(st.frozen) > 0 {
 			work = append(work, st)
@@ -128,19 +128,16 @@ func (s *Store) flushStream(st *stream) error {
 		return nil
 	}
 	var bytes int64
-	var rows []row
-	inOrder := len(frozen) == 1 && frozen[0].inOrder
 	for _, m := range frozen {
-		rows = append(rows, m.rows...)
 		bytes += m.bytes
 	}
 	var segs []*segment
 	if !deleted {
-		rows = sortedRows(rows, inOrder)
+		rows := sortedRows(frozen)
 		for start := 0; start < len(rows); {
-			day := dayOf(rows[start].line)
+			day, next := dayOf(rows[start].line), nextDay(rows[start].line)
 			end := start + 1
-			for end < len(rows) && dayOf(rows[end].line) == day {
+			for end < len(rows) && rows[end].line < next {
 				end++
 			}
 			seg, err := s.writeDay(st, day, rows[start:end])
@@ -176,6 +173,17 @@ func (s *Store) release(bytes int64) {
 }
 
 func dayOf(line int64) string { return time.Unix(0, line).UTC().Format("20060102") }
+
+// nextDay returns the first line number of the UTC day after line's, so
+// that rows sorted by line are split into days by comparing numbers.
+func nextDay(line int64) int64 {
+	const dayNs = int64(24 * time.Hour)
+	d := line / dayNs
+	if line < 0 && line%dayNs != 0 {
+		d-- // division truncates toward zero; days start at their floor
+	}
+	return (d + 1) * dayNs
+}
 
 func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
 	dir := filepath.Join(st.dir, day)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -304,7 +305,7 @@ func (s *Store) stream(id string) *stream {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st = s.streams[id]; st == nil {
-		st = &stream{id: id, dir: filepath.Join(s.streamsDir(), id), active: newMemtable()}
+		st = &stream{id: id, dir: filepath.Join(s.streamsDir(), id), active: newMemtable(0)}
 		s.streams[id] = st
 	}
 	return st
@@ -358,9 +359,10 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	st := s.stream(streamID)
-	groups := make([][]row, len(batches))
+	// The lines of all batches in one slice: per-batch slices of it are
+	// the answer, and the whole is what a failed write takes back.
+	all := make([]int64, total)
 	lines := make([][]int64, len(batches))
-	var all []int64
 	st.mu.Lock()
 	if st.deleted {
 		st.mu.Unlock()
@@ -369,11 +371,11 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	// Batches take sequence numbers while holding ckpt shared, so Seq, which
 	// holds it exclusively, sees every batch numbered so far in a memtable.
 	seq := s.batchSeq.Add(1)
-	shared := &rowExt{seq: seq}
 	var onDisk lineChecker
+	next := all
 	for g, b := range batches {
-		rows := make([]row, len(b.Entries))
-		ls := make([]int64, len(b.Entries))
+		ls := next[:len(b.Entries):len(b.Entries)]
+		next = next[len(b.Entries):]
 		for i, e := range b.Entries {
 			line := e.TimeNs
 			// Within a batch whose times do not go back, a line never goes
@@ -389,11 +391,9 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 				st.lastLine = line
 			}
 			st.active.lines.add(line)
-			rows[i] = row{line: line, labels: b.Labels, content: e.Content, ext: withExt(shared, seq, e.Fields)}
 			ls[i] = line
 		}
-		groups[g], lines[g] = rows, ls
-		all = append(all, ls...)
+		lines[g] = ls
 	}
 	st.mu.Unlock()
 
@@ -401,14 +401,20 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	for _, b := range batches {
 		size += 64 + len(b.Entries)*8 + contentBytes(b.Entries)
 	}
-	rec := encodeRecord(make([]byte, 0, size), id, seq, batches, groups)
+	buf := recordBufs.Get().(*[]byte)
+	rec := encodeRecord(slices.Grow((*buf)[:0], size), id, seq, batches, lines)
+	*buf = rec
 	if len(rec) > wal.MaxRecord {
+		recordBufs.Put(buf)
 		st.mu.Lock()
 		st.active.lines.removeAll(all)
 		st.mu.Unlock()
 		return nil, fmt.Errorf("%w: %d bytes in one write, at most %d", ErrTooLarge, len(rec), wal.MaxRecord)
 	}
-	if _, err := s.wal.Append(rec); err != nil {
+	_, err = s.wal.Append(rec)
+	// The WAL copied the record before Append returned.
+	recordBufs.Put(buf)
+	if err != nil {
 		st.mu.Lock()
 		st.active.lines.removeAll(all)
 		st.mu.Unlock()
@@ -418,17 +424,19 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 		return nil, unavailable(err)
 	}
 	var added int64
+	shared := &rowExt{seq: seq}
 	st.mu.Lock()
 	// A stream deleted while the batch waited for the WAL keeps nothing:
 	// its rows would sit in a memtable no flush sees.
 	if !st.deleted {
-		for g, rows := range groups {
-			for _, r := range rows {
-				st.active.add(r)
-				added += r.size()
+		m := st.active
+		for g, b := range batches {
+			from := len(m.rows)
+			for i, e := range b.Entries {
+				added += m.add(row{line: lines[g][i], labels: b.Labels, content: e.Content, ext: withExt(shared, seq, e.Fields)})
 			}
-			st.active.noteLabels(batches[g].Labels)
-			st.active.noteFields(rows)
+			m.noteLabels(b.Labels)
+			m.noteFields(m.rows[from:])
 		}
 	}
 	st.mu.Unlock()
@@ -437,6 +445,10 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	}
 	return lines, nil
 }
+
+// recordBufs hold encoded WAL records between appends: a record is as big
+// as its batch, and a fresh one per append was garbage of that size.
+var recordBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 func contentBytes(entries []Entry) int {
 	n := 0
