@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"logtank/internal/vfs"
@@ -133,27 +136,9 @@ func (s *Store) flushStream(st *stream) error {
 	}
 	var segs []*segment
 	if !deleted {
-		rows := sortedRows(frozen)
-		for start := 0; start < len(rows); {
-			day, next := dayOf(rows[start].line), nextDay(rows[start].line)
-			end := start + 1
-			for end < len(rows) && rows[end].line < next {
-				end++
-			}
-			seg, err := s.writeDay(st, day, rows[start:end])
-			if err != nil {
-				// The memtables keep every row until the whole flush works,
-				// so the days already written go. A removal that fails (a
-				// failing device, not a full disk) leaves rows that the retry
-				// writes again, and a restart would show them twice.
-				for _, sg := range segs {
-					sg.close()
-					s.fs.Remove(sg.path)
-				}
-				return err
-			}
-			segs = append(segs, seg)
-			start = end
+		var err error
+		if segs, err = s.writeRows(st, sortedRows(frozen), bytes); err != nil {
+			return err
 		}
 	}
 	st.mu.Lock()
@@ -163,6 +148,68 @@ func (s *Store) flushStream(st *stream) error {
 	st.mu.Unlock()
 	s.release(bytes)
 	return nil
+}
+
+// flushPartShare: a day of a flush holding more than a memtable budget's
+// worth of rows is written as several segments at once, each at least
+// this share of the budget (by default 16 MiB of rows, about 2 MiB on
+// disk: far above what compaction calls small, so no row is written twice).
+const flushPartShare = 2
+
+// writeRows writes rows, sorted by line and costing bytes in memory, into
+// one segment per day, or, for a day too big for one core to write while
+// appends fill the next memtable, into several parts written in parallel.
+// Either every segment is written or none stays.
+func (s *Store) writeRows(st *stream, rows []row, bytes int64) ([]*segment, error) {
+	type piece struct {
+		day  string
+		rows []row
+	}
+	var pieces []piece
+	for start := 0; start < len(rows); {
+		day, next := dayOf(rows[start].line), nextDay(rows[start].line)
+		end := start + 1
+		for end < len(rows) && rows[end].line < next {
+			end++
+		}
+		dayBytes := bytes * int64(end-start) / int64(len(rows))
+		parts := int(min(int64(runtime.GOMAXPROCS(0)), dayBytes/max(1, s.opts.MemtableBytes/flushPartShare)))
+		parts = max(parts, 1)
+		for p := range parts {
+			from, to := start+(end-start)*p/parts, start+(end-start)*(p+1)/parts
+			pieces = append(pieces, piece{day, rows[from:to]})
+		}
+		start = end
+	}
+	segs := make([]*segment, len(pieces))
+	errs := make([]error, len(pieces))
+	var wg sync.WaitGroup
+	for i, pc := range pieces {
+		if len(pieces) == 1 {
+			segs[i], errs[i] = s.writeDay(st, pc.day, pc.rows)
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			segs[i], errs[i] = s.writeDay(st, pc.day, pc.rows)
+		}()
+	}
+	wg.Wait()
+	if i := slices.IndexFunc(errs, func(err error) bool { return err != nil }); i >= 0 {
+		// The memtables keep every row until the whole flush works, so the
+		// segments already written go. A removal that fails (a failing
+		// device, not a full disk) leaves rows that the retry writes again,
+		// and a restart would show them twice.
+		for _, sg := range segs {
+			if sg != nil {
+				sg.close()
+				s.fs.Remove(sg.path)
+			}
+		}
+		return nil, errs[i]
+	}
+	return segs, nil
 }
 
 func (s *Store) release(bytes int64) {
