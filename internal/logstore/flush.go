@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"logtank/internal/vfs"
@@ -65,10 +65,23 @@ func (s *Store) Flush() error {
 	s.mu.RUnlock()
 	s.ckpt.Unlock()
 
-	for _, st := range work {
-		if err := s.flushStream(st); err != nil {
-			return err
-		}
+	// Streams are flushed side by side; their segments are written on as
+	// many cores as Go runs on (writeSlots), no more.
+	errs := make([]error, len(work))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(work), cap(s.writeSlots)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(work)); i = next.Add(1) - 1 {
+				errs[i] = s.flushStream(work[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if i := slices.IndexFunc(errs, func(err error) bool { return err != nil }); i >= 0 {
+		return errs[i]
 	}
 	// The WAL files about to go may hold the highest sequence number
 	// given: keep it, so that numbers never go back after a restart.
@@ -173,7 +186,7 @@ func (s *Store) writeRows(st *stream, rows []row, bytes int64) ([]*segment, erro
 			end++
 		}
 		dayBytes := bytes * int64(end-start) / int64(len(rows))
-		parts := int(min(int64(runtime.GOMAXPROCS(0)), dayBytes/max(1, s.opts.MemtableBytes/flushPartShare)))
+		parts := int(min(int64(cap(s.writeSlots)), dayBytes/max(1, s.opts.MemtableBytes/flushPartShare)))
 		parts = max(parts, 1)
 		for p := range parts {
 			from, to := start+(end-start)*p/parts, start+(end-start)*(p+1)/parts
@@ -184,15 +197,20 @@ func (s *Store) writeRows(st *stream, rows []row, bytes int64) ([]*segment, erro
 	segs := make([]*segment, len(pieces))
 	errs := make([]error, len(pieces))
 	var wg sync.WaitGroup
-	for i, pc := range pieces {
+	write := func(i int) {
+		s.writeSlots <- struct{}{}
+		segs[i], errs[i] = s.writeDay(st, pieces[i].day, pieces[i].rows)
+		<-s.writeSlots
+	}
+	for i := range pieces {
 		if len(pieces) == 1 {
-			segs[i], errs[i] = s.writeDay(st, pc.day, pc.rows)
+			write(i)
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			segs[i], errs[i] = s.writeDay(st, pc.day, pc.rows)
+			write(i)
 		}()
 	}
 	wg.Wait()

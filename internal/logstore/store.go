@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -114,11 +115,13 @@ type Store struct {
 	markMu         sync.Mutex
 	batchSeqMarked uint64
 	flushReq       chan struct{}
-	spaceMu        sync.Mutex
-	space          *sync.Cond
-	closing        chan struct{}
-	wg             sync.WaitGroup
-	closed         atomic.Bool
+	// writeSlots bounds the segments flushes write at once: one a core.
+	writeSlots chan struct{}
+	spaceMu    sync.Mutex
+	space      *sync.Cond
+	closing    chan struct{}
+	wg         sync.WaitGroup
+	closed     atomic.Bool
 }
 
 // ErrClosed is returned after Close.
@@ -166,7 +169,8 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 		opts.RetryInterval = time.Second
 	}
 	s := &Store{dir: dir, opts: opts, fs: opts.FS, log: opts.Logger, streams: map[string]*stream{},
-		flushReq: make(chan struct{}, 1), closing: make(chan struct{}), damage: newDamageLog(opts.Logger)}
+		flushReq: make(chan struct{}, 1), closing: make(chan struct{}), damage: newDamageLog(opts.Logger),
+		writeSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s.space = sync.NewCond(&s.spaceMu)
 	if err := s.loadSegments(exists); err != nil {
 		s.closeSegments()
