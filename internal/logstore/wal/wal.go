@@ -216,7 +216,8 @@ func (w *WAL) openFile(seq uint64) error {
 
 // Append writes rec and returns once it is durable. It returns the sequence
 // number of the file that holds it. While the WAL is recovering from a
-// failed write it returns that failure at once.
+// failed write it returns that failure at once. rec is copied into the
+// pending batch: the caller may reuse it once Append returns.
 func (w *WAL) Append(rec []byte) (uint64, error) {
 	if len(rec) == 0 || len(rec) > MaxRecord {
 		return 0, fmt.Errorf("wal: record of %d bytes (want 1..%d)", len(rec), MaxRecord)
