@@ -143,6 +143,19 @@ func (m *memtable) add(r row) int64 {
 	return size
 }
 
+// addRows appends rows, which cost bytes and are in line order among
+// themselves when inOrder is set.
+func (m *memtable) addRows(rows []row, inOrder bool, bytes int64) {
+	if len(rows) == 0 {
+		return
+	}
+	if n := len(m.rows); !inOrder || (n > 0 && rows[0].line < m.rows[n-1].line) {
+		m.inOrder = false
+	}
+	m.rows = append(m.rows, rows...)
+	m.bytes += bytes
+}
+
 // size is the memory a row costs.
 func (r *row) size() int64 {
 	return int64(len(r.content)) + rowOverhead + fieldBytes(r.fields())

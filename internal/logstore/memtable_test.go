@@ -78,3 +78,34 @@ func TestSortedRows(t *testing.T) {
 		t.Fatal("an in-order memtable was copied")
 	}
 }
+
+func TestAddRowsTracksOrder(t *testing.T) {
+	rows := func(lines ...int64) []row {
+		var rs []row
+		for _, l := range lines {
+			rs = append(rs, row{line: l})
+		}
+		return rs
+	}
+	f := func(want bool, batches ...[]int64) {
+		t.Helper()
+		m := newMemtable(0)
+		n := 0
+		for _, b := range batches {
+			in := true
+			for i := 1; i < len(b); i++ {
+				in = in && b[i] > b[i-1]
+			}
+			m.addRows(rows(b...), in, int64(len(b)))
+			n += len(b)
+		}
+		if m.inOrder != want || len(m.rows) != n || m.bytes != int64(n) {
+			t.Fatalf("batches %v: inOrder %v, %d rows, %d bytes; want %v, %d, %d", batches, m.inOrder, len(m.rows), m.bytes, want, n, n)
+		}
+	}
+	f(true, []int64{1, 2, 3}, []int64{4, 9})
+	f(true, []int64{1}, nil, []int64{2})
+	f(false, []int64{1, 3, 2})
+	f(false, []int64{5, 6}, []int64{4, 7})
+	f(false, []int64{5}, []int64{3})
+}
