@@ -49,7 +49,7 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 	total := fs.Int64("lines", 1_000_000, "lines to send in all")
 	samples := fs.String("samples", "", "folder of sample logs (*.log, e.g. loghub); default: built-in templates")
 	pool := fs.Int("pool", 200_000, "distinct generated lines cycled through")
-	vary := fs.String("vary", "digits", "how lines vary: digits (every digit random, lines in random order), suffix (sample lines as they are, in random order, plus a random id) or replay (sample lines in their files' order, plus a random id, as other log stores' published benchmarks replay loghub)")
+	vary := fs.String("vary", "digits", "how lines vary: digits (every digit random, lines in random order: the adversarial case, which compresses worse than any real log), realistic (runs of consecutive sample lines with their values drawn again: numbers, ids and skewed IPs vary, dates and times stay; needs --samples), suffix (sample lines as they are, in random order, plus a random id) or replay (sample lines in their files' order, plus a random id, as other log stores' published benchmarks replay loghub)")
 	queries := fs.Bool("queries", true, "after ingesting, time the search, count and histogram queries")
 	window := fs.Duration("query-window", 0, "query the last this long (default: since this run started ingesting)")
 	dataDir := fs.String("server-data", "", "the server's data folder, to report the on-disk size of the logs")
@@ -74,16 +74,22 @@ func runBench(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	templates := builtinTemplates
+	switch *vary {
+	case "digits", "suffix", "replay":
+	case "realistic":
+		if *samples == "" {
+			return usagef("--vary realistic replays sample logs: give their folder with --samples")
+		}
+	default:
+		return usagef("--vary must be digits, realistic, suffix or replay")
+	}
+	files := [][]string{builtinTemplates}
 	if *samples != "" {
-		if templates, err = readSamples(*samples); err != nil {
+		if files, err = readSamples(*samples); err != nil {
 			return err
 		}
 	}
-	if *vary != "digits" && *vary != "suffix" && *vary != "replay" {
-		return usagef("--vary must be digits, suffix or replay")
-	}
-	lines, rawBytes := generate(templates, *pool, *vary)
+	lines, rawBytes := generate(files, *pool, *vary)
 	fmt.Fprintf(w, "bench: %d senders, %d-line batches, %d lines, %d distinct lines of %.0f bytes on average\n",
 		*senders, *batch, *total, len(lines), float64(rawBytes)/float64(len(lines)))
 
@@ -172,8 +178,9 @@ func benchStream(ctx context.Context, c *client.Client) (string, string, error) 
 	return g.ID, s.ID, nil
 }
 
-func readSamples(dir string) ([]string, error) {
-	var out []string
+// readSamples returns the lines of each *.log file under dir.
+func readSamples(dir string) ([][]string, error) {
+	var out [][]string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".log") {
 			return err
@@ -185,10 +192,14 @@ func readSamples(dir string) ([]string, error) {
 		defer f.Close()
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		var lines []string
 		for sc.Scan() {
 			if l := strings.TrimSpace(strings.ReplaceAll(sc.Text(), "\r", "")); l != "" {
-				out = append(out, l)
+				lines = append(lines, l)
 			}
+		}
+		if len(lines) > 0 {
+			out = append(out, lines)
 		}
 		return sc.Err()
 	})
@@ -203,14 +214,23 @@ type genLine struct {
 	size int
 }
 
-// generate makes n distinct lines from the templates: with "digits" every
-// digit of a randomly chosen template becomes a random digit, so numbers,
-// ids, IPs and times vary; with "suffix" a randomly chosen template is kept
-// as it is and a random 16-hex-digit id appended; with "replay" the
-// templates are taken in order (a log file's own sequence) with that id.
-// One line in 10,000 carries the rare token and one in 10 the common token.
-func generate(templates []string, n int, vary string) ([]genLine, int64) {
+// generate makes n distinct lines from the template files: with "digits"
+// every digit of a randomly chosen template becomes a random digit, so
+// numbers, ids, IPs and times vary; with "realistic" runs of consecutive
+// lines of one file have their values drawn again (see realistic); with
+// "suffix" a randomly chosen template is kept as it is and a random
+// 16-hex-digit id appended; with "replay" the templates are taken in order
+// (a log file's own sequence) with that id. One line in 10,000 carries the
+// rare token and one in 10 the common token.
+func generate(files [][]string, n int, vary string) ([]genLine, int64) {
 	rng := rand.New(rand.NewPCG(42, 7))
+	var templates, replayed []string
+	for _, f := range files {
+		templates = append(templates, f...)
+	}
+	if vary == "realistic" {
+		replayed = realistic(files, n, rng)
+	}
 	out := make([]genLine, n)
 	var total int64
 	buf := make([]byte, 0, 512)
@@ -220,7 +240,9 @@ func generate(templates []string, n int, vary string) ([]genLine, int64) {
 			t = templates[i%len(templates)]
 		}
 		buf = buf[:0]
-		if vary != "digits" {
+		if vary == "realistic" {
+			buf = append(buf, replayed[i]...)
+		} else if vary != "digits" {
 			buf = fmt.Appendf(append(buf, t...), " id=%016x", rng.Uint64())
 		} else {
 			for j := 0; j < len(t); j++ {

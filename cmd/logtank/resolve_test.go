@@ -97,6 +97,16 @@ func TestGroupsAndStreamsByIDOrName(t *testing.T) {
 	if out := must("query", "--group", "web", "--stream", "api", "--count"); out != "10" {
 		t.Fatalf("lines of two benches of 5: %q", out)
 	}
+	samples := t.TempDir()
+	sample := "2026-12-06 10:00:01 user 4711 logged in from 10.1.2.3\n2026-12-06 10:00:02 user 4711 logged out\n"
+	if err := os.WriteFile(filepath.Join(samples, "app.log"), []byte(sample), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must("bench", "--group", "web", "--stream", "api", "--lines", "6", "--pool", "6", "--senders", "1", "--queries=false",
+		"--vary", "realistic", "--samples", samples)
+	if out := must("query", "--group", "web", "--stream", "api", "--count", "logged"); out != "6" {
+		t.Fatalf("lines of a realistic bench of 6 from the samples: %q", out)
+	}
 
 	if err := os.MkdirAll(filepath.Join(data, "obs", "archive"), 0o700); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -338,4 +340,82 @@ func TestLeftoverTemporaryFilesGo(t *testing.T) {
 	if got := len(collectRows(t, s, Scan{Start: 0, End: 1 << 62}, 1<<30)); got != 3000 {
 		t.Fatalf("%d rows", got)
 	}
+}
+
+// TestFlushInParts: a day holding more than a memtable budget is written as
+// several segments at once; when one of them fails, none stays, the rows
+// stay readable from the memtable, and the next flush writes them once.
+func TestFlushInParts(t *testing.T) {
+	const budget = 64 << 10
+	// Parts are written on as many cores as Go runs on: at least two here.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	m := vfs.NewMem()
+	s := openMemStore(t, m, Options{MemtableBytes: budget, FlushInterval: time.Hour})
+	entries := batchOf("big", 2000, base+int64(time.Hour))
+	var rowBytes int64
+	for _, e := range entries {
+		rowBytes += int64(len(e.Content)) + rowOverhead
+	}
+	want := min(runtime.GOMAXPROCS(0), int(rowBytes/(budget/flushPartShare)))
+	if want < 2 {
+		t.Fatalf("%d bytes of rows make %d part; the test needs more", rowBytes, want)
+	}
+	// Every second segment fails: whichever flush runs (the one the full
+	// budget asks for, or this test's), one of its parts fails.
+	var creates atomic.Int32
+	m.SetRule(func(op vfs.Op) error {
+		if op.Kind == vfs.OpCreate && strings.Contains(op.Path, ".seg.") && creates.Add(1)%2 == 0 {
+			return vfs.EIO
+		}
+		return nil
+	})
+	if _, err := s.Append(sid, hostA, entries); err != nil {
+		t.Fatal(err)
+	}
+	acked := map[string]int{"big": 2000}
+	if err := s.Flush(); !errors.Is(err, vfs.EIO) {
+		t.Fatalf("flush with a failing part: %v, want EIO", err)
+	}
+	st := s.existing(sid)
+	// A flush the full budget asked for may be retrying: wait for it.
+	st.flushMu.Lock()
+	st.mu.RLock()
+	kept := len(st.segs)
+	st.mu.RUnlock()
+	segFiles := 0
+	streamDir := filepath.Join(memDir, "streams", sid)
+	days, _ := m.ReadDir(streamDir)
+	for _, d := range days {
+		files, err := m.ReadDir(filepath.Join(streamDir, d.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f.Name(), ".seg") {
+				segFiles++
+			}
+		}
+	}
+	st.flushMu.Unlock()
+	if kept != 0 || segFiles != 0 {
+		t.Fatalf("after a failed part: %d segments kept, %d segment files left; want none", kept, segFiles)
+	}
+	checkExactly(t, s, acked, "after the failed flush")
+	m.SetRule(nil)
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.RLock()
+	kept = len(st.segs)
+	st.mu.RUnlock()
+	if kept != want {
+		t.Fatalf("%d segments, want %d parts of one day", kept, want)
+	}
+	checkExactly(t, s, acked, "after the flush")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openMemStore(t, m, Options{Strict: true})
+	defer s.Close()
+	checkExactly(t, s, acked, "after a restart")
 }

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"logtank/internal/vfs"
@@ -50,9 +53,9 @@ func (s *Store) Flush() error {
 	s.mu.RLock()
 	for _, st := range s.streams {
 		st.mu.Lock()
-		if len(st.active.rows) > 0 {
+		if n := len(st.active.rows); n > 0 {
 			st.frozen = append(st.frozen, st.active)
-			st.active = newMemtable()
+			st.active = newMemtable(n)
 		}
 		if len(st.frozen) > 0 {
 			work = append(work, st)
@@ -62,10 +65,23 @@ func (s *Store) Flush() error {
 	s.mu.RUnlock()
 	s.ckpt.Unlock()
 
-	for _, st := range work {
-		if err := s.flushStream(st); err != nil {
-			return err
-		}
+	// Streams are flushed side by side; their segments are written on as
+	// many cores as Go runs on (writeSlots), no more.
+	errs := make([]error, len(work))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(work), cap(s.writeSlots)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(work)); i = next.Add(1) - 1 {
+				errs[i] = s.flushStream(work[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if i := slices.IndexFunc(errs, func(err error) bool { return err != nil }); i >= 0 {
+		return errs[i]
 	}
 	// The WAL files about to go may hold the highest sequence number
 	// given: keep it, so that numbers never go back after a restart.
@@ -128,35 +144,14 @@ func (s *Store) flushStream(st *stream) error {
 		return nil
 	}
 	var bytes int64
-	var rows []row
-	inOrder := len(frozen) == 1 && frozen[0].inOrder
 	for _, m := range frozen {
-		rows = append(rows, m.rows...)
 		bytes += m.bytes
 	}
 	var segs []*segment
 	if !deleted {
-		rows = sortedRows(rows, inOrder)
-		for start := 0; start < len(rows); {
-			day := dayOf(rows[start].line)
-			end := start + 1
-			for end < len(rows) && dayOf(rows[end].line) == day {
-				end++
-			}
-			seg, err := s.writeDay(st, day, rows[start:end])
-			if err != nil {
-				// The memtables keep every row until the whole flush works,
-				// so the days already written go. A removal that fails (a
-				// failing device, not a full disk) leaves rows that the retry
-				// writes again, and a restart would show them twice.
-				for _, sg := range segs {
-					sg.close()
-					s.fs.Remove(sg.path)
-				}
-				return err
-			}
-			segs = append(segs, seg)
-			start = end
+		var err error
+		if segs, err = s.writeRows(st, sortedRows(frozen), bytes); err != nil {
+			return err
 		}
 	}
 	st.mu.Lock()
@@ -168,6 +163,73 @@ func (s *Store) flushStream(st *stream) error {
 	return nil
 }
 
+// flushPartShare: a day of a flush holding more than a memtable budget's
+// worth of rows is written as several segments at once, each at least
+// this share of the budget (by default 16 MiB of rows, about 2 MiB on
+// disk: far above what compaction calls small, so no row is written twice).
+const flushPartShare = 2
+
+// writeRows writes rows, sorted by line and costing bytes in memory, into
+// one segment per day, or, for a day too big for one core to write while
+// appends fill the next memtable, into several parts written in parallel.
+// Either every segment is written or none stays.
+func (s *Store) writeRows(st *stream, rows []row, bytes int64) ([]*segment, error) {
+	type piece struct {
+		day  string
+		rows []row
+	}
+	var pieces []piece
+	for start := 0; start < len(rows); {
+		day, next := dayOf(rows[start].line), nextDay(rows[start].line)
+		end := start + 1
+		for end < len(rows) && rows[end].line < next {
+			end++
+		}
+		dayBytes := bytes * int64(end-start) / int64(len(rows))
+		parts := int(min(int64(cap(s.writeSlots)), dayBytes/max(1, s.opts.MemtableBytes/flushPartShare)))
+		parts = max(parts, 1)
+		for p := range parts {
+			from, to := start+(end-start)*p/parts, start+(end-start)*(p+1)/parts
+			pieces = append(pieces, piece{day, rows[from:to]})
+		}
+		start = end
+	}
+	segs := make([]*segment, len(pieces))
+	errs := make([]error, len(pieces))
+	var wg sync.WaitGroup
+	write := func(i int) {
+		s.writeSlots <- struct{}{}
+		segs[i], errs[i] = s.writeDay(st, pieces[i].day, pieces[i].rows)
+		<-s.writeSlots
+	}
+	for i := range pieces {
+		if len(pieces) == 1 {
+			write(i)
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			write(i)
+		}()
+	}
+	wg.Wait()
+	if i := slices.IndexFunc(errs, func(err error) bool { return err != nil }); i >= 0 {
+		// The memtables keep every row until the whole flush works, so the
+		// segments already written go. A removal that fails (a failing
+		// device, not a full disk) leaves rows that the retry writes again,
+		// and a restart would show them twice.
+		for _, sg := range segs {
+			if sg != nil {
+				sg.close()
+				s.fs.Remove(sg.path)
+			}
+		}
+		return nil, errs[i]
+	}
+	return segs, nil
+}
+
 func (s *Store) release(bytes int64) {
 	s.memBytes.Add(-bytes)
 	s.spaceMu.Lock()
@@ -176,6 +238,17 @@ func (s *Store) release(bytes int64) {
 }
 
 func dayOf(line int64) string { return time.Unix(0, line).UTC().Format("20060102") }
+
+// nextDay returns the first line number of the UTC day after line's, so
+// that rows sorted by line are split into days by comparing numbers.
+func nextDay(line int64) int64 {
+	const dayNs = int64(24 * time.Hour)
+	d := line / dayNs
+	if line < 0 && line%dayNs != 0 {
+		d-- // division truncates toward zero; days start at their floor
+	}
+	return (d + 1) * dayNs
+}
 
 func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
 	dir := filepath.Join(st.dir, day)

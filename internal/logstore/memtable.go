@@ -1,8 +1,8 @@
 package logstore
 
 import (
+	"cmp"
 	"slices"
-	"sort"
 	"unsafe"
 )
 
@@ -54,8 +54,17 @@ func (m *memtable) noteFields(rows []row) {
 	}
 }
 
-func newMemtable() *memtable {
-	return &memtable{inOrder: true}
+// newMemtable returns an empty memtable with room for rows rows, so that
+// a stream whose previous memtable held that many does not grow its row
+// slice by doubling (each step a fresh allocation, a copy, and memory the
+// garbage collector must clear and scan).
+func newMemtable(rows int) *memtable {
+	m := &memtable{inOrder: true}
+	if rows > 0 {
+		m.rows = make([]row, 0, rows)
+		m.lines.ordered = make([]int64, 0, rows)
+	}
+	return m
 }
 
 // rowOverhead approximates the memory a row costs beyond its content and
@@ -123,12 +132,28 @@ func (s *lineSet) removeAll(lines []int64) {
 	})
 }
 
-func (m *memtable) add(r row) {
+// add appends r and returns the memory it costs.
+func (m *memtable) add(r row) int64 {
 	if n := len(m.rows); n > 0 && r.line < m.rows[n-1].line {
 		m.inOrder = false
 	}
 	m.rows = append(m.rows, r)
-	m.bytes += r.size()
+	size := r.size()
+	m.bytes += size
+	return size
+}
+
+// addRows appends rows, which cost bytes and are in line order among
+// themselves when inOrder is set.
+func (m *memtable) addRows(rows []row, inOrder bool, bytes int64) {
+	if len(rows) == 0 {
+		return
+	}
+	if n := len(m.rows); !inOrder || (n > 0 && rows[0].line < m.rows[n-1].line) {
+		m.inOrder = false
+	}
+	m.rows = append(m.rows, rows...)
+	m.bytes += bytes
 }
 
 // size is the memory a row costs.
@@ -136,13 +161,23 @@ func (r *row) size() int64 {
 	return int64(len(r.content)) + rowOverhead + fieldBytes(r.fields())
 }
 
-// sortedRows returns the rows in line order, sorting a copy when needed.
-func sortedRows(rows []row, inOrder bool) []row {
-	if inOrder {
-		return rows
+// sortedRows returns the rows of the memtables in line order: those of one
+// memtable whose rows arrived in order as they are, any others copied and
+// sorted (scans may be reading the memtables, which are never changed).
+func sortedRows(ms []*memtable) []row {
+	if len(ms) == 1 && ms[0].inOrder {
+		return ms[0].rows
 	}
-	c := make([]row, len(rows))
-	copy(c, rows)
-	sort.Slice(c, func(i, j int) bool { return c[i].line < c[j].line })
+	n := 0
+	for _, m := range ms {
+		n += len(m.rows)
+	}
+	c := make([]row, 0, n)
+	for _, m := range ms {
+		c = append(c, m.rows...)
+	}
+	// Rows of concurrent batches arrive as interleaved ascending runs,
+	// which pattern-defeating quicksort sorts in little more than a pass.
+	slices.SortFunc(c, func(a, b row) int { return cmp.Compare(a.line, b.line) })
 	return c
 }

@@ -23,7 +23,7 @@ func (s *Store) DeleteStream(streamID string) error {
 	for _, m := range append(st.frozen, st.active) {
 		bytes += m.bytes
 	}
-	st.frozen, st.active = nil, newMemtable()
+	st.frozen, st.active = nil, newMemtable(0)
 	segs := st.segs
 	st.segs = nil
 	st.mu.Unlock()

@@ -16,25 +16,27 @@ const (
 	recordRowsGroups = 3
 )
 
-func encodeRecord(dst []byte, id uuid.UUID, seq uint64, batches []Batch, groups [][]row) []byte {
+// encodeRecord appends the WAL record of batches, whose entries were given
+// the line numbers in lines (lines[g][i] for batches[g].Entries[i]).
+func encodeRecord(dst []byte, id uuid.UUID, seq uint64, batches []Batch, lines [][]int64) []byte {
 	typ := byte(recordRowsV2)
-	if len(groups) > 1 {
+	if len(batches) > 1 {
 		typ = recordRowsGroups
 	}
 	dst = append(dst, typ)
 	dst = append(dst, id[:]...)
 	dst = binary.AppendUvarint(dst, seq)
 	if typ == recordRowsGroups {
-		dst = binary.AppendUvarint(dst, uint64(len(groups)))
+		dst = binary.AppendUvarint(dst, uint64(len(batches)))
 	}
-	for g, rows := range groups {
-		dst = batches[g].Labels.appendTo(dst)
-		dst = binary.AppendUvarint(dst, uint64(len(rows)))
-		for _, r := range rows {
-			dst = binary.AppendVarint(dst, r.line)
-			dst = appendUvarintString(dst, r.content)
-			dst = binary.AppendUvarint(dst, uint64(len(r.fields())))
-			for _, f := range r.fields() {
+	for g, b := range batches {
+		dst = b.Labels.appendTo(dst)
+		dst = binary.AppendUvarint(dst, uint64(len(b.Entries)))
+		for i, e := range b.Entries {
+			dst = binary.AppendVarint(dst, lines[g][i])
+			dst = appendUvarintString(dst, e.Content)
+			dst = binary.AppendUvarint(dst, uint64(len(e.Fields)))
+			for _, f := range e.Fields {
 				dst = appendField(dst, f)
 			}
 		}

@@ -2,7 +2,8 @@ package lts
 
 import (
 	"bytes"
-	"strconv"
+	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
@@ -49,8 +50,13 @@ func decodeHighAccuracy(b []byte) (highAccuracyRequest, bool) {
 		return highAccuracyRequest{}, false
 	}
 	var req highAccuracyRequest
-	var logs []byte // every log of the request, one after the other
-	var ends []int  // where each log ends in logs
+	// logs gathers every log of the request, one after the other, in a
+	// reused buffer as long as the body (the logs are shorter), copied
+	// once at the end into the string the lines share.
+	scratch := logBufs.Get().(*[]byte)
+	defer logBufs.Put(scratch)
+	logs := slices.Grow((*scratch)[:0], len(b))
+	var ends []int // where each log ends in logs
 	ok := true
 	seen := map[string]bool{}
 	top.Visit(func(key []byte, v *fastjson.Value) {
@@ -68,6 +74,7 @@ func decodeHighAccuracy(b []byte) (highAccuracyRequest, bool) {
 				return
 			}
 			req.Contents = make([]timedLog, len(items))
+			ends = make([]int, 0, len(items))
 			for i, item := range items {
 				var sawTime, sawLog bool
 				o, err := item.Object()
@@ -117,6 +124,7 @@ func decodeHighAccuracy(b []byte) (highAccuracyRequest, bool) {
 	if !ok {
 		return highAccuracyRequest{}, false
 	}
+	*scratch = logs
 	all := string(logs)
 	start := 0
 	for i, end := range ends {
@@ -129,17 +137,18 @@ func decodeHighAccuracy(b []byte) (highAccuracyRequest, bool) {
 // parsers are reused across requests: a parser keeps its values' memory.
 var parsers fastjson.ParserPool
 
+// logBufs are decodeHighAccuracy's scratch buffers for a request's logs.
+var logBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // integer reads an integer literal that fits int64, as wire.Int would;
-// fractions and exponents are wire.Int's to judge.
+// fractions, exponents and numbers out of range fail here and are
+// wire.Int's to judge. It allocates nothing for a good number: it runs
+// once a line.
 func integer(v *fastjson.Value) (wire.Int, bool) {
 	if v.Type() != fastjson.TypeNumber {
 		return wire.Int{}, false
 	}
-	raw := v.MarshalTo(nil)
-	if bytes.ContainsAny(raw, ".eE") {
-		return wire.Int{}, false
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
+	n, err := v.Int64()
 	if err != nil {
 		return wire.Int{}, false
 	}

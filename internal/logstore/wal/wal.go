@@ -90,6 +90,10 @@ type WAL struct {
 	f    vfs.File
 	seq  uint64
 	size int64 // bytes of f known to be synced
+	// spare is the buffer of the batch written last, which the next
+	// pending batch gathers its records in: two buffers take turns,
+	// rather than a fresh one (to allocate and clear) for every sync.
+	spare []byte
 }
 
 type batch struct {
@@ -212,7 +216,8 @@ func (w *WAL) openFile(seq uint64) error {
 
 // Append writes rec and returns once it is durable. It returns the sequence
 // number of the file that holds it. While the WAL is recovering from a
-// failed write it returns that failure at once.
+// failed write it returns that failure at once. rec is copied into the
+// pending batch: the caller may reuse it once Append returns.
 func (w *WAL) Append(rec []byte) (uint64, error) {
 	if len(rec) == 0 || len(rec) > MaxRecord {
 		return 0, fmt.Errorf("wal: record of %d bytes (want 1..%d)", len(rec), MaxRecord)
@@ -297,7 +302,8 @@ func (w *WAL) flusher() {
 		b := w.pending
 		rotate, retry, failed := w.rotateTo, w.retry, w.failed
 		w.rotateTo, w.retry = false, false
-		w.pending = &batch{done: make(chan struct{}), buf: make([]byte, 0, cap(b.buf))}
+		w.pending = &batch{done: make(chan struct{}), buf: w.spare}
+		w.spare = nil
 		w.mu.Unlock()
 
 		if failed != nil && retry {
@@ -307,6 +313,7 @@ func (w *WAL) flusher() {
 		if failed != nil {
 			// Records that were queued before the failure was known.
 			b.err = failed
+			w.spare = b.buf[:0]
 			close(b.done)
 			continue
 		}
@@ -323,6 +330,9 @@ func (w *WAL) flusher() {
 			}
 		}
 		b.rotatedTo = w.seq
+		// Appenders copied their records in under mu and never look at the
+		// buffer again: it is free once written.
+		w.spare = b.buf[:0]
 		close(b.done)
 	}
 }
