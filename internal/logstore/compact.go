@@ -98,6 +98,17 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 	if err != nil {
 		return err
 	}
+	rows := 0
+	for _, seg := range inputs {
+		for _, b := range seg.blocks {
+			rows += int(b.rows)
+		}
+	}
+	if len(dict) == 0 && rows >= dictMinRows {
+		if dict, err = sampledDict(mergeSegments(inputs)); err != nil {
+			return err
+		}
+	}
 	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), replaced, s.opts.Tokenizer, dict)
 	if err != nil {
 		return err

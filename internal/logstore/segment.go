@@ -254,8 +254,19 @@ type Tokenizer interface {
 	EachToken(s string, fn func(tok string))
 }
 
-// writeSegment writes rows (sorted by line) to path atomically and opens it.
+// writeSegment writes rows (sorted by line) to path atomically and opens
+// it, with a template dictionary when there are dictMinRows rows or more.
 func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment, error) {
+	var dict []byte
+	if len(rows) >= dictMinRows {
+		dict = templateDict(rows)
+	}
+	return writeRows(fsys, path, rows, tok, dict)
+}
+
+// writeRows writes rows (sorted by line) to path atomically, with dict as
+// the template dictionary, and opens it.
+func writeRows(fsys vfs.FS, path string, rows []row, tok Tokenizer, dict []byte) (*segment, error) {
 	i := 0
 	return writeSegmentFrom(fsys, path, func() (row, bool, error) {
 		if i == len(rows) {
@@ -263,7 +274,7 @@ func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment
 		}
 		i++
 		return rows[i-1], true, nil
-	}, nil, tok, templateDict(rows))
+	}, nil, tok, dict)
 }
 
 // writeSegmentFrom writes the rows next yields (in line order) to path

@@ -2,6 +2,7 @@ package logstore
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -88,7 +89,7 @@ func TestSegmentLoghubRoundTrip(t *testing.T) {
 			// store makes times unique.
 			rows[i] = row{line: base + int64(i)*1e6 + int64(i%7/6), content: l}
 		}
-		seg, err := writeSegment(vfs.OS, filepath.Join(t.TempDir(), name), rows, spaceTokenizer{})
+		seg, err := writeRows(vfs.OS, filepath.Join(t.TempDir(), name), rows, spaceTokenizer{}, templateDict(rows))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +132,7 @@ func TestSegmentLoghubRoundTrip(t *testing.T) {
 func TestTemplateDictionary(t *testing.T) {
 	rows := v3Rows()
 	path := filepath.Join(t.TempDir(), "s")
-	seg, err := writeSegment(vfs.OS, path, rows, spaceTokenizer{})
+	seg, err := writeRows(vfs.OS, path, rows, spaceTokenizer{}, templateDict(rows))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +164,60 @@ func TestTemplateDictionary(t *testing.T) {
 		idx := appendIndex(nil, nil, 0, 100, lens[0], lens[1], nil)
 		if _, err := decodeIndex(idx, segmentVersion, "f", 1000, 140); err == nil || !strings.Contains(err.Error(), "template dictionary") {
 			t.Fatalf("dictionary lengths %v: %v", lens, err)
+		}
+	}
+}
+
+// TestSmallFlushesGetTheirDictionaryWhenCompacted: a flush of fewer than
+// dictMinRows rows is written without a template dictionary (setting up
+// an encoder with one costs more than such a segment's compression), and
+// the compaction that merges such segments samples one from their rows.
+func TestSmallFlushesGetTheirDictionaryWhenCompacted(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{FlushInterval: time.Hour})
+	defer s.Close()
+	per := dictMinRows/compactMinSegments + 1
+	var want []string
+	for f := range compactMinSegments {
+		entries := make([]Entry, per)
+		for i := range entries {
+			n := f*per + i
+			entries[i] = Entry{TimeNs: base + int64(n)*1e6, Content: fmt.Sprintf("job %d of worker w%d finished in %dms", n, n%5, n*37%1000)}
+			want = append(want, entries[i].Content)
+		}
+		if _, err := s.Append(sid, Labels{{Key: "app", Value: "jobs"}}, entries); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segs := s.existing(sid).segs
+	if len(segs) != compactMinSegments {
+		t.Fatalf("%d segments after %d flushes", len(segs), compactMinSegments)
+	}
+	for _, seg := range segs {
+		if seg.dictLen != 0 {
+			t.Fatalf("a flush of %d rows wrote a dictionary of %d bytes", per, seg.dictRaw)
+		}
+	}
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	segs = s.existing(sid).segs
+	if len(segs) != 1 {
+		t.Fatalf("%d segments after compaction", len(segs))
+	}
+	dict, err := segs[0].readDict()
+	if err != nil || !strings.Contains(string(dict), "job \x00 of worker \x00 finished in \x00") {
+		t.Fatalf("the compacted segment's dictionary: %q, %v", dict, err)
+	}
+	rows := collectRows(t, s, Scan{Start: math.MinInt64, End: math.MaxInt64}, 1<<30)
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows after compaction, want %d", len(rows), len(want))
+	}
+	for i, r := range rows {
+		if r.Content != want[i] {
+			t.Fatalf("row %d: %q, want %q", i, r.Content, want[i])
 		}
 	}
 }

@@ -22,6 +22,12 @@ const (
 	// dictSampleRows bounds the rows a flush splits to find its
 	// templates: one template in so many rows is left to the blocks.
 	dictSampleRows = 16 << 10
+	// dictMinRows is the fewest rows a segment gets a dictionary for:
+	// an encoder with a dictionary takes about 17 ms to set up (its
+	// tables are built from the whole dictionary), more than a small
+	// segment's compression, and small segments are merged by compaction,
+	// which gives the merged one a dictionary.
+	dictMinRows = 4 * blockMaxRows
 	// dictID names the dictionary in the segment's zstd frames.
 	dictID = 1
 )
@@ -76,6 +82,25 @@ func mergeDicts(dicts [][]byte) ([]byte, error) {
 				return nil, fmt.Errorf("template dictionary: %w", r.err)
 			}
 			b.add(tpl)
+		}
+	}
+	return b.out, nil
+}
+
+// sampledDict returns the dictionary of the templates of the first
+// dictSampleRows rows next gives: for a compaction whose inputs hold no
+// dictionary, each too small to have got one.
+func sampledDict(next func() (row, bool, error)) ([]byte, error) {
+	var b dictBuilder
+	var e contentsEncoder
+	for range dictSampleRows {
+		r, ok, err := next()
+		if err != nil || !ok {
+			return b.out, err
+		}
+		if strings.IndexByte(r.content, varMark) < 0 {
+			e.split(r.content)
+			b.add(e.tpl)
 		}
 	}
 	return b.out, nil
