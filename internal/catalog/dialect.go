@@ -118,6 +118,46 @@ func (c *DB) txOptions() *sql.TxOptions {
 	return nil
 }
 
+// appendTx runs fn in a transaction for the ingest log's appends. On
+// PostgreSQL it is READ COMMITTED: appends to one stream queue on its head
+// row's lock and each then reads the number its predecessor committed,
+// where SERIALIZABLE would abort all but one of them and retry.
+func (c *DB) appendTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if c.engine != enginePostgres {
+		return c.tx(ctx, fn)
+	}
+	tx, err := c.sql.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// appendIngest takes a stream's next number and stores its batch. On
+// PostgreSQL it is one statement (one round trip per acknowledged batch);
+// SQLite has no data-modifying WITH, and runs one transaction at a time
+// anyway, so there it is two.
+func (c *DB) appendIngest(ctx context.Context, tx *sql.Tx, streamID string, batch []byte) (int64, error) {
+	var seq int64
+	if c.engine == enginePostgres {
+		err := tx.QueryRowContext(ctx, `WITH h AS (INSERT INTO ingest_heads (stream_id, head_seq) VALUES ($1, 1)
+			ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1 RETURNING head_seq)
+			INSERT INTO ingest_log (stream_id, seq, batch) SELECT $1, head_seq, $2 FROM h RETURNING seq`, streamID, batch).Scan(&seq)
+		return seq, err
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO ingest_heads (stream_id, head_seq) VALUES ($1, 1)
+		ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1 RETURNING head_seq`, streamID).Scan(&seq)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO ingest_log (stream_id, seq, batch) VALUES ($1, $2, $3)`, streamID, seq, batch)
+	return seq, err
+}
+
 // maxTxAttempts bounds the retries of a transaction that PostgreSQL
 // aborted for a conflict. Conflicts need concurrent writes to the same
 // project's metadata, which are rare; with the backoff below, thirty
