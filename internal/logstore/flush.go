@@ -63,7 +63,7 @@ func (s *Store) Flush() error {
 	s.ckpt.Unlock()
 
 	for _, st := range work {
-		if err := s.flushStream(st); err != nil {
+		if _, err := s.flushStream(st); err != nil {
 			return err
 		}
 	}
@@ -117,7 +117,9 @@ func (s *Store) markBatchSeq() error {
 	return nil
 }
 
-func (s *Store) flushStream(st *stream) error {
+// flushStream writes the stream's frozen memtables into segments and
+// returns them.
+func (s *Store) flushStream(st *stream) ([]*segment, error) {
 	st.flushMu.Lock()
 	defer st.flushMu.Unlock()
 	st.mu.RLock()
@@ -125,7 +127,7 @@ func (s *Store) flushStream(st *stream) error {
 	deleted := st.deleted
 	st.mu.RUnlock()
 	if len(frozen) == 0 {
-		return nil
+		return nil, nil
 	}
 	var bytes int64
 	var rows []row
@@ -153,7 +155,7 @@ func (s *Store) flushStream(st *stream) error {
 					sg.close()
 					s.fs.Remove(sg.path)
 				}
-				return err
+				return nil, err
 			}
 			segs = append(segs, seg)
 			start = end
@@ -165,7 +167,7 @@ func (s *Store) flushStream(st *stream) error {
 	st.frozen = st.frozen[len(frozen):]
 	st.mu.Unlock()
 	s.release(bytes)
-	return nil
+	return segs, nil
 }
 
 func (s *Store) release(bytes int64) {

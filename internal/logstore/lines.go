@@ -109,3 +109,39 @@ func (st *stream) nextFree(line int64, onDisk *lineChecker) int64 {
 		line = next
 	}
 }
+
+// assign gives the rows of batches their line numbers in st and reserves
+// them in the active memtable. The numbers depend only on the numbers the
+// stream holds and the batches, so replicas that apply the same batches in
+// the same order give the same numbers. The caller holds st.mu.
+func (st *stream) assign(batches []Batch, seq uint64) (groups [][]row, lines [][]int64, all []int64) {
+	groups = make([][]row, len(batches))
+	lines = make([][]int64, len(batches))
+	shared := &rowExt{seq: seq}
+	var onDisk lineChecker
+	for g, b := range batches {
+		rows := make([]row, len(b.Entries))
+		ls := make([]int64, len(b.Entries))
+		for i, e := range b.Entries {
+			line := e.TimeNs
+			// Within a batch whose times do not go back, a line never goes
+			// below the previous one: the batch keeps its order, and a batch
+			// that overlaps another does not walk the same taken lines again.
+			if i > 0 && e.TimeNs >= b.Entries[i-1].TimeNs && line <= ls[i-1] {
+				line = ls[i-1] + 1
+			}
+			if line <= st.lastLine {
+				line = st.nextFree(line, &onDisk)
+			}
+			if line > st.lastLine {
+				st.lastLine = line
+			}
+			st.active.lines.add(line)
+			rows[i] = row{line: line, labels: b.Labels, content: e.Content, ext: withExt(shared, seq, e.Fields)}
+			ls[i] = line
+		}
+		groups[g], lines[g] = rows, ls
+		all = append(all, ls...)
+	}
+	return groups, lines, all
+}

@@ -44,6 +44,11 @@ type Options struct {
 	// RetryInterval is how soon after a failed write the store tries to
 	// write again; the default is one second.
 	RetryInterval time.Duration
+	// Follower makes the store a replica of a log kept elsewhere (see
+	// follow.go): rows arrive by Apply, not Append, and are written into
+	// segments only by FlushStream or brought by Attach. No background
+	// flush, compaction or retention runs, and Close does not flush.
+	Follower bool
 }
 
 // Entry is one log line to append.
@@ -138,6 +143,8 @@ type stream struct {
 	segs     []*segment // sorted by minLine
 	lastLine int64      // the highest line number ever given in this stream
 	deleted  bool
+	// applied and covered are a follower's numbers (follow.go).
+	applied, covered uint64
 }
 
 // Open opens the store in dir. exists tells which streams still exist:
@@ -205,6 +212,9 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 		s.damage.walQuarantined.Add(1)
 		s.log.Error("log store: a damaged write-ahead log file was quarantined; the records after the damage are lost",
 			"error", d.Err, "copy", d.Quarantined)
+	}
+	if opts.Follower {
+		return s, nil
 	}
 	s.wg.Add(3)
 	go s.flushLoop()
@@ -358,9 +368,6 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	st := s.stream(streamID)
-	groups := make([][]row, len(batches))
-	lines := make([][]int64, len(batches))
-	var all []int64
 	st.mu.Lock()
 	if st.deleted {
 		st.mu.Unlock()
@@ -369,32 +376,7 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	// Batches take sequence numbers while holding ckpt shared, so Seq, which
 	// holds it exclusively, sees every batch numbered so far in a memtable.
 	seq := s.batchSeq.Add(1)
-	shared := &rowExt{seq: seq}
-	var onDisk lineChecker
-	for g, b := range batches {
-		rows := make([]row, len(b.Entries))
-		ls := make([]int64, len(b.Entries))
-		for i, e := range b.Entries {
-			line := e.TimeNs
-			// Within a batch whose times do not go back, a line never goes
-			// below the previous one: the batch keeps its order, and a batch
-			// that overlaps another does not walk the same taken lines again.
-			if i > 0 && e.TimeNs >= b.Entries[i-1].TimeNs && line <= ls[i-1] {
-				line = ls[i-1] + 1
-			}
-			if line <= st.lastLine {
-				line = st.nextFree(line, &onDisk)
-			}
-			if line > st.lastLine {
-				st.lastLine = line
-			}
-			st.active.lines.add(line)
-			rows[i] = row{line: line, labels: b.Labels, content: e.Content, ext: withExt(shared, seq, e.Fields)}
-			ls[i] = line
-		}
-		groups[g], lines[g] = rows, ls
-		all = append(all, ls...)
-	}
+	groups, lines, all := st.assign(batches, seq)
 	st.mu.Unlock()
 
 	size := 64
@@ -464,7 +446,10 @@ func (s *Store) Close() error {
 	s.spaceMu.Lock()
 	s.space.Broadcast()
 	s.spaceMu.Unlock()
-	err := s.Flush()
+	var err error
+	if !s.opts.Follower {
+		err = s.Flush()
+	}
 	if cerr := s.wal.Close(); err == nil {
 		err = cerr
 	}
