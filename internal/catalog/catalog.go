@@ -7,7 +7,9 @@
 // database that several nodes share; one schema and one set of embedded
 // migrations serve both, and what differs between the engines is kept in
 // dialect.go. For nodes that cache parts of the catalog it keeps a change
-// version per part (changes.go).
+// version per part (changes.go); for work that one node at a time may do,
+// time-limited leases judged by the database's clock, and a fence that
+// makes a write commit only while its writer holds a lease (leases.go).
 //
 // It enforces uniqueness and quotas atomically, also between nodes, but it
 // knows no wire format and no service rule beyond that: callers validate
@@ -123,7 +125,8 @@ func (c *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a transaction and commits it. On PostgreSQL a transaction
+// tx runs fn in a transaction and commits it, if the lease fence that
+// ctx may carry still holds (see Fence). On PostgreSQL a transaction
 // that lost a conflict with a concurrent one is run again from the start,
 // so fn must not keep state across calls beyond what it sets afresh.
 func (c *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
@@ -141,6 +144,10 @@ func (c *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 func (c *DB) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := c.sql.BeginTx(ctx, c.txOptions())
 	if err != nil {
+		return err
+	}
+	if err := c.checkFence(ctx, tx); err != nil {
+		tx.Rollback()
 		return err
 	}
 	if err := fn(tx); err != nil {

@@ -214,3 +214,15 @@ func redact(spec string) string {
 	}
 	return spec
 }
+
+// nowMS is an SQL expression for the database's clock in milliseconds
+// since 1970. Leases (leases.go) are judged by it rather than by the
+// clocks of the nodes, which may disagree: on PostgreSQL it is the
+// server's clock at the start of the transaction, on SQLite the one
+// machine's.
+func (c *DB) nowMS() string {
+	if c.engine == enginePostgres {
+		return `CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)`
+	}
+	return `CAST(unixepoch('now', 'subsec') * 1000 AS INTEGER)`
+}
