@@ -120,11 +120,6 @@ func (c *DB) RecordSegments(ctx context.Context, streamID string, from, to int64
 		return fmt.Errorf("catalog: recording segments of %s: empty range (%d, %d]", streamID, from, to)
 	}
 	return c.tx(ctx, func(tx *sql.Tx) error {
-		if fence != nil {
-			if err := fence(ctx, tx); err != nil {
-				return err
-			}
-		}
 		res, err := tx.ExecContext(ctx, `UPDATE ingest_heads SET indexed_seq = $1 WHERE stream_id = $2 AND indexed_seq = $3 AND head_seq >= $1`,
 			to, streamID, from)
 		if err != nil {

@@ -2,11 +2,11 @@ package catalog
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Concurrent appends to one stream from two catalog handles take every
@@ -85,17 +85,22 @@ func TestRecordSegments(t *testing.T) {
 			}
 		}
 		seg := SegmentRecord{Object: "a.seg", Day: "20260101", MinLine: 1, MaxLine: 9, Rows: 3, Bytes: 100}
-		lost := errors.New("lease lost")
-		if err := db.RecordSegments(ctx, "s", 0, 3, []SegmentRecord{seg}, func(context.Context, *sql.Tx) error { return lost }); !errors.Is(err, lost) {
+		l, ok, err := db.AcquireLease(ctx, "stream:s", "node-a", time.Hour)
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		stale := WithFence(ctx, Fence{Name: l.Name, Owner: l.Owner, Epoch: l.Epoch + 1})
+		if err := db.RecordSegments(stale, "s", 0, 3, []SegmentRecord{seg}); !errors.Is(err, ErrLeaseLost) {
 			t.Fatalf("fenced: %v", err)
 		}
-		if err := db.RecordSegments(ctx, "s", 1, 3, []SegmentRecord{seg}, nil); !errors.Is(err, ErrIndexedMoved) {
+		ctx = WithFence(ctx, Fence{Name: l.Name, Owner: l.Owner, Epoch: l.Epoch})
+		if err := db.RecordSegments(ctx, "s", 1, 3, []SegmentRecord{seg}); !errors.Is(err, ErrIndexedMoved) {
 			t.Fatalf("from a wrong number: %v", err)
 		}
-		if err := db.RecordSegments(ctx, "s", 0, 6, []SegmentRecord{seg}, nil); !errors.Is(err, ErrIndexedMoved) {
+		if err := db.RecordSegments(ctx, "s", 0, 6, []SegmentRecord{seg}); !errors.Is(err, ErrIndexedMoved) {
 			t.Fatalf("beyond the head: %v", err)
 		}
-		if err := db.RecordSegments(ctx, "s", 0, 3, []SegmentRecord{seg}, nil); err != nil {
+		if err := db.RecordSegments(ctx, "s", 0, 3, []SegmentRecord{seg}); err != nil {
 			t.Fatal(err)
 		}
 		left, err := db.IngestAfter(ctx, "s", 0, 10)
