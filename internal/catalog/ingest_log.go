@@ -110,12 +110,11 @@ func (c *DB) SegmentsAfter(ctx context.Context, streamID string, after int64) ([
 
 // RecordSegments records the segments of one indexing round of a stream,
 // which hold its batches from < seq <= to, advances its indexed number
-// from from to to and deletes those batches, all in one transaction.
-// fence runs first in the transaction and fails it when the caller no
-// longer holds the right to index the stream; ErrIndexedMoved when the
-// indexed number is not from.
-func (c *DB) RecordSegments(ctx context.Context, streamID string, from, to int64, segs []SegmentRecord,
-	fence func(context.Context, *sql.Tx) error) error {
+// from from to to and deletes those batches, all in one transaction,
+// which the caller fences with its lease on the stream (WithFence):
+// ErrLeaseLost when it no longer holds it, ErrIndexedMoved when the indexed
+// number is not from.
+func (c *DB) RecordSegments(ctx context.Context, streamID string, from, to int64, segs []SegmentRecord) error {
 	if to <= from {
 		return fmt.Errorf("catalog: recording segments of %s: empty range (%d, %d]", streamID, from, to)
 	}
