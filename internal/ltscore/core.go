@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"logtank/internal/catalog"
+	"logtank/internal/cluster"
 	"logtank/internal/logquery"
 	"logtank/internal/logstore"
 	"logtank/internal/structuring"
+	"logtank/internal/vfs"
 )
 
 // Config says where the core keeps its logs and how it bounds queries.
@@ -30,6 +32,8 @@ type Config struct {
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them (logstore.Options.Strict).
 	StrictStorage bool
+	// Cluster, when set, makes the core a node of a cluster (cluster.go).
+	Cluster *Cluster
 }
 
 // Core is the LTS service's logic for logs: ingestion, search, counts,
@@ -47,6 +51,8 @@ type Core struct {
 	tokenizer *logquery.Tokenizer
 	now       func() time.Time
 	gate      *queryGate
+	// node is the cluster data path, nil in embedded mode.
+	node *cluster.Node
 }
 
 // Open opens the log engine under cfg.DataDir and the stream cache of db.
@@ -61,19 +67,42 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Core, error) {
 	if err := c.streams.reload(ctx); err != nil {
 		return nil, err
 	}
-	store, err := logstore.Open(filepath.Join(cfg.DataDir, "logs"), logstore.Options{
+	dir := filepath.Join(cfg.DataDir, "logs")
+	if cfg.Cluster != nil {
+		if !db.Shared() {
+			return nil, ErrClusterWithoutSharedCatalog
+		}
+		// A node's logs are a cache of the catalog and the bucket, filled
+		// again from them at every start.
+		if err := vfs.OS.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+	}
+	store, err := logstore.Open(dir, logstore.Options{
 		Tokenizer: c.tokenizer, Retention: c.streams.ttl, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes,
-		Strict: cfg.StrictStorage,
+		Strict: cfg.StrictStorage, Follower: cfg.Cluster != nil,
 	}, c.streams.exists)
 	if err != nil {
 		return nil, err
 	}
 	c.logs = store
+	if cfg.Cluster != nil {
+		if err := c.startNode(cfg); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
-// Close flushes and closes the log engine.
-func (c *Core) Close() error { return c.logs.Close() }
+// Close stops the cluster node, if any, then flushes and closes the log
+// engine.
+func (c *Core) Close() error {
+	if c.node != nil {
+		c.node.Close()
+	}
+	return c.logs.Close()
+}
 
 // Logs is the log engine, for the jobs that read or delete whole streams
 // (transfers, stream deletion).

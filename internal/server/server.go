@@ -24,6 +24,7 @@ import (
 	"logtank/internal/fgs"
 	"logtank/internal/iam"
 	"logtank/internal/lts"
+	"logtank/internal/ltscore"
 	"logtank/internal/metricstore"
 	"logtank/internal/objstore"
 	"logtank/internal/wire"
@@ -65,6 +66,10 @@ type Config struct {
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them.
 	StrictStorage bool
+	// Cluster, when set, makes the server a node of a cluster: its logs
+	// are acknowledged in the shared catalog's ingest log and its segments
+	// shared through a bucket (package cluster). Catalog must be PostgreSQL.
+	Cluster *ltscore.Cluster
 	// AlarmInterval is how often the alarm scheduler looks for due rules
 	// and notifications (zero: every second).
 	AlarmInterval time.Duration
@@ -136,7 +141,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
 		Region: cfg.Region, Objects: cfg.Objects, TransferGrace: cfg.TransferGrace, TransferInterval: cfg.TransferInterval,
 		QueryTimeout: cfg.QueryTimeout, ProjectQueries: cfg.ProjectQueries, StrictStorage: cfg.StrictStorage,
-		AlarmPoster: webhook.Poster{}, AlarmInterval: cfg.AlarmInterval,
+		Cluster: cfg.Cluster, AlarmPoster: webhook.Poster{}, AlarmInterval: cfg.AlarmInterval,
 	})
 	if err != nil {
 		db.Close()
