@@ -102,7 +102,20 @@ func (c *DB) openPostgres(ctx context.Context) error {
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
-	return c.migrate(ctx)
+	if err := c.migrate(ctx); err != nil {
+		return err
+	}
+	// Ingest log batches arrive compressed: PostgreSQL's own compression
+	// of large values would spend time on each and gain nothing. Set once
+	// (the ALTER locks the table against the other nodes' appends).
+	var storage string
+	if err := conn.QueryRowContext(ctx, `SELECT attstorage FROM pg_attribute WHERE attrelid = 'ingest_log'::regclass AND attname = 'batch'`).Scan(&storage); err != nil {
+		return err
+	}
+	if storage != "e" {
+		_, err = conn.ExecContext(ctx, `ALTER TABLE ingest_log ALTER COLUMN batch SET STORAGE EXTERNAL`)
+	}
+	return err
 }
 
 // migrationLock is the advisory lock key nodes migrate under ("logtank" in
