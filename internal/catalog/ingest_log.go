@@ -140,3 +140,36 @@ func (c *DB) RecordSegments(ctx context.Context, streamID string, from, to int64
 		return err
 	})
 }
+
+// ForgetStreamLog deletes a deleted stream's ingest log, head and manifest,
+// and returns the objects its manifest named, for the caller to delete.
+func (c *DB) ForgetStreamLog(ctx context.Context, streamID string) ([]string, error) {
+	var objects []string
+	err := c.tx(ctx, func(tx *sql.Tx) error {
+		objects = objects[:0]
+		rows, err := tx.QueryContext(ctx, `SELECT object FROM log_segments WHERE stream_id = $1 ORDER BY object`, streamID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var o string
+			if err := rows.Scan(&o); err != nil {
+				rows.Close()
+				return err
+			}
+			objects = append(objects, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, q := range []string{`DELETE FROM log_segments WHERE stream_id = $1`, `DELETE FROM ingest_log WHERE stream_id = $1`,
+			`DELETE FROM ingest_heads WHERE stream_id = $1`} {
+			if _, err := tx.ExecContext(ctx, q, streamID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return objects, err
+}

@@ -120,3 +120,38 @@ func TestRecordSegments(t *testing.T) {
 		}
 	})
 }
+
+// Forgetting a stream's log deletes its batches, head and manifest, names
+// the objects to delete, and leaves other streams alone.
+func TestForgetStreamLog(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *DB) {
+		ctx := context.Background()
+		db := open()
+		for _, s := range []string{"s", "s", "other"} {
+			if _, err := db.AppendIngest(ctx, s, []byte(s)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		segs := []SegmentRecord{{Object: "b.seg", Day: "20260101"}, {Object: "a.seg", Day: "20260102"}}
+		if err := db.RecordSegments(ctx, "s", 0, 1, segs); err != nil {
+			t.Fatal(err)
+		}
+		objects, err := db.ForgetStreamLog(ctx, "s")
+		if err != nil || len(objects) != 2 || objects[0] != "a.seg" || objects[1] != "b.seg" {
+			t.Fatalf("objects %v, %v", objects, err)
+		}
+		heads, err := db.IngestHeads(ctx)
+		if err != nil || len(heads) != 1 || heads[0].StreamID != "other" {
+			t.Fatalf("heads %+v, %v", heads, err)
+		}
+		if left, _ := db.IngestAfter(ctx, "s", 0, 10); len(left) != 0 {
+			t.Fatalf("batches left: %+v", left)
+		}
+		if left, _ := db.SegmentsAfter(ctx, "s", 0); len(left) != 0 {
+			t.Fatalf("segments left: %+v", left)
+		}
+		if left, _ := db.IngestAfter(ctx, "other", 0, 10); len(left) != 1 {
+			t.Fatalf("the other stream's batches: %+v", left)
+		}
+	})
+}

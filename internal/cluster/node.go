@@ -171,8 +171,12 @@ func (n *Node) Append(ctx context.Context, streamID string, batches []logstore.B
 }
 
 // CatchUp applies the stream's log up to its head as it stands now, so
-// that every batch acknowledged before the call is in the log store.
+// that every batch acknowledged before the call is in the log store. A
+// stream that does not exist has nothing to catch up.
 func (n *Node) CatchUp(ctx context.Context, streamID string) error {
+	if !n.cfg.Known(streamID) {
+		return nil
+	}
 	st := n.stream(streamID)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -321,6 +325,19 @@ func (n *Node) round(ctx context.Context) error {
 		return err
 	}
 	var first error
+	n.mu.Lock()
+	var gone []string
+	for id := range n.streams {
+		if !n.cfg.Known(id) {
+			gone = append(gone, id)
+		}
+	}
+	n.mu.Unlock()
+	for _, id := range gone {
+		if err := n.drop(ctx, id); err != nil && first == nil {
+			first = fmt.Errorf("dropping deleted stream %s: %w", id, err)
+		}
+	}
 	for _, h := range heads {
 		if ctx.Err() != nil {
 			return nil
@@ -419,6 +436,39 @@ func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to
 			Rows: int64(f.Rows), Bytes: f.Bytes}
 	}
 	return n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs)
+}
+
+// Forget deletes a deleted stream's log, manifest and segments, and what
+// the node holds of it; the other nodes drop theirs at their next poll. An
+// object whose deletion fails stays in the bucket, never read again.
+func (n *Node) Forget(ctx context.Context, streamID string) error {
+	objects, err := n.cfg.DB.ForgetStreamLog(ctx, streamID)
+	if err != nil {
+		return err
+	}
+	for _, o := range objects {
+		if err := n.cfg.Objects.Delete(ctx, n.cfg.Bucket, o); err != nil {
+			n.cfg.Logger.Warn("cluster: a deleted stream's segment could not be deleted", "stream", streamID, "object", o, "error", err)
+		}
+	}
+	return n.drop(ctx, streamID)
+}
+
+// drop forgets what the node holds of a stream, and its lease.
+func (n *Node) drop(ctx context.Context, streamID string) error {
+	n.mu.Lock()
+	st := n.streams[streamID]
+	delete(n.streams, streamID)
+	n.mu.Unlock()
+	if st != nil {
+		st.mu.Lock()
+		if st.owned {
+			n.leases.Release(ctx, st.lease)
+			st.owned = false
+		}
+		st.mu.Unlock()
+	}
+	return n.cfg.Logs.ResetStream(streamID)
 }
 
 func randomHex(n int) string {

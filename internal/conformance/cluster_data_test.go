@@ -273,4 +273,39 @@ func TestClusterAnswersAsEmbedded(t *testing.T) {
 	sameAnswers(t, "round robin, segments and log", clusterAnswers(t, rr, group, stream, from, to), want)
 	late := startClusterNode(t, pg, objects)
 	sameAnswers(t, "a node joining with an empty folder", clusterAnswers(t, late.lts(), group, stream, from, to), want)
+
+	// Deleting the stream through one node deletes its log, manifest and
+	// segments, and every node drops what it held of it.
+	for i, n := range append(nodes, late) {
+		if _, err := os.Stat(filepath.Join(n.dir, "logs", "streams", stream)); err != nil {
+			t.Fatalf("node %d holds no files of the stream before its deletion: %v", i, err)
+		}
+	}
+	if _, err := rr.DeleteLogStream(&model.DeleteLogStreamRequest{LogGroupId: group, LogStreamId: stream}); err != nil {
+		t.Fatal(err)
+	}
+	if h := headOf(t, db, stream); h.Head != 0 {
+		t.Fatalf("the deleted stream's head: %+v", h)
+	}
+	if segs, err := db.SegmentsAfter(context.Background(), stream, 0); err != nil || len(segs) != 0 {
+		t.Fatalf("the deleted stream's manifest: %d segments, %v", len(segs), err)
+	}
+	if keys, err := objects.List(context.Background(), "segments", "segments/"+stream+"/"); err != nil || len(keys) != 0 {
+		t.Fatalf("the deleted stream's objects: %v, %v", keys, err)
+	}
+	for i, n := range append(nodes, late) {
+		within(t, 2*time.Second, fmt.Sprintf("node %d drops the deleted stream's files", i), func() bool {
+			_, err := os.Stat(filepath.Join(n.dir, "logs", "streams", stream))
+			return os.IsNotExist(err)
+		})
+	}
+}
+
+func headOf(t *testing.T, db *catalog.DB, stream string) catalog.IngestHead {
+	t.Helper()
+	h, err := db.StreamIngestHead(context.Background(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -52,3 +52,12 @@ func (c *Core) startNode(cfg Config) error {
 	c.node = n
 	return nil
 }
+
+// dropLogs removes a deleted stream's logs: in a cluster, its log,
+// manifest and segments for every node.
+func (c *Core) dropLogs(ctx context.Context, streamID string) error {
+	if c.node != nil {
+		return c.node.Forget(ctx, streamID)
+	}
+	return c.logs.DeleteStream(streamID)
+}
