@@ -150,20 +150,31 @@ func (c *DB) appendTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// appendIngest takes a stream's next number and stores its batch. On
-// PostgreSQL it is one statement (one round trip per acknowledged batch);
-// SQLite has no data-modifying WITH, and runs one transaction at a time
-// anyway, so there it is two.
-func (c *DB) appendIngest(ctx context.Context, tx *sql.Tx, streamID string, batch []byte) (int64, error) {
+// appendIngest takes a stream's next number and stores its batch, unless
+// maxWaiting batches of the stream wait to be indexed: then it stores
+// nothing and returns ErrIngestBacklog. On PostgreSQL it is one statement
+// (one round trip per acknowledged batch): the head's update is
+// conditional, and the insert selects what it returned; SQLite has no
+// data-modifying WITH, and runs one transaction at a time anyway, so
+// there it is two.
+func (c *DB) appendIngest(ctx context.Context, tx *sql.Tx, streamID string, batch []byte, maxWaiting int64) (int64, error) {
 	var seq int64
 	if c.engine == enginePostgres {
 		err := tx.QueryRowContext(ctx, `WITH h AS (INSERT INTO ingest_heads (stream_id, head_seq) VALUES ($1, 1)
-			ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1 RETURNING head_seq)
-			INSERT INTO ingest_log (stream_id, seq, batch) SELECT $1, head_seq, $2 FROM h RETURNING seq`, streamID, batch).Scan(&seq)
+			ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1
+			WHERE ingest_heads.head_seq - ingest_heads.indexed_seq < $3 RETURNING head_seq)
+			INSERT INTO ingest_log (stream_id, seq, batch) SELECT $1, head_seq, $2 FROM h RETURNING seq`, streamID, batch, maxWaiting).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, ErrIngestBacklog
+		}
 		return seq, err
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO ingest_heads (stream_id, head_seq) VALUES ($1, 1)
-		ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1 RETURNING head_seq`, streamID).Scan(&seq)
+		ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1
+		WHERE ingest_heads.head_seq - ingest_heads.indexed_seq < $2 RETURNING head_seq`, streamID, maxWaiting).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrIngestBacklog
+	}
 	if err != nil {
 		return 0, err
 	}

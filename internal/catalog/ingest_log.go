@@ -47,12 +47,18 @@ type SegmentRecord struct {
 // round started from; another node recorded segments meanwhile.
 var ErrIndexedMoved = errors.New("catalog: the stream's indexed sequence number moved")
 
-// AppendIngest commits batch as the stream's next number and returns it.
-func (c *DB) AppendIngest(ctx context.Context, streamID string, batch []byte) (int64, error) {
+// ErrIngestBacklog: a stream has as many batches waiting to be indexed as
+// its writer allows; nothing was stored.
+var ErrIngestBacklog = errors.New("catalog: too many of the stream's batches wait to be indexed")
+
+// AppendIngest commits batch as the stream's next number and returns it,
+// unless maxWaiting of the stream's batches wait to be indexed
+// (ErrIngestBacklog): every node holds those in memory.
+func (c *DB) AppendIngest(ctx context.Context, streamID string, batch []byte, maxWaiting int64) (int64, error) {
 	var seq int64
 	err := c.appendTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		seq, err = c.appendIngest(ctx, tx, streamID, batch)
+		seq, err = c.appendIngest(ctx, tx, streamID, batch, maxWaiting)
 		return err
 	})
 	return seq, err

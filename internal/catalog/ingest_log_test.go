@@ -27,7 +27,7 @@ func TestIngestLogNumbersInCommitOrder(t *testing.T) {
 				defer wg.Done()
 				for i := range each {
 					body := fmt.Sprintf("w%d-%d", w, i)
-					seq, err := dbs[w%2].AppendIngest(ctx, "s1", []byte(body))
+					seq, err := dbs[w%2].AppendIngest(ctx, "s1", []byte(body), 1000)
 					if err != nil {
 						errs <- err
 						return
@@ -46,7 +46,7 @@ func TestIngestLogNumbersInCommitOrder(t *testing.T) {
 		for err := range errs {
 			t.Fatal(err)
 		}
-		if _, err := dbs[0].AppendIngest(ctx, "s2", []byte("other")); err != nil {
+		if _, err := dbs[0].AppendIngest(ctx, "s2", []byte("other"), 1000); err != nil {
 			t.Fatal(err)
 		}
 		got, err := dbs[1].IngestAfter(ctx, "s1", 0, 1000)
@@ -80,7 +80,7 @@ func TestRecordSegments(t *testing.T) {
 		ctx := context.Background()
 		db := open()
 		for i := range 5 {
-			if _, err := db.AppendIngest(ctx, "s", []byte{byte(i)}); err != nil {
+			if _, err := db.AppendIngest(ctx, "s", []byte{byte(i)}, 1000); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -128,7 +128,7 @@ func TestForgetStreamLog(t *testing.T) {
 		ctx := context.Background()
 		db := open()
 		for _, s := range []string{"s", "s", "other"} {
-			if _, err := db.AppendIngest(ctx, s, []byte(s)); err != nil {
+			if _, err := db.AppendIngest(ctx, s, []byte(s), 1000); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -152,6 +152,35 @@ func TestForgetStreamLog(t *testing.T) {
 		}
 		if left, _ := db.IngestAfter(ctx, "other", 0, 10); len(left) != 1 {
 			t.Fatalf("the other stream's batches: %+v", left)
+		}
+	})
+}
+
+// A stream whose writer allows 3 waiting batches takes no fourth until
+// some are indexed, and refuses without storing anything or using a number.
+func TestIngestBacklogRefused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *DB) {
+		ctx := context.Background()
+		db := open()
+		for i := range 3 {
+			if seq, err := db.AppendIngest(ctx, "s", []byte{byte(i)}, 3); err != nil || seq != int64(i+1) {
+				t.Fatalf("append %d: %d, %v", i, seq, err)
+			}
+		}
+		if _, err := db.AppendIngest(ctx, "s", []byte{9}, 3); !errors.Is(err, ErrIngestBacklog) {
+			t.Fatalf("a fourth waiting batch: %v", err)
+		}
+		if h, _ := db.StreamIngestHead(ctx, "s"); h.Head != 3 {
+			t.Fatalf("head after a refusal: %+v", h)
+		}
+		if err := db.RecordSegments(ctx, "s", 0, 2, nil); err != nil {
+			t.Fatal(err)
+		}
+		if seq, err := db.AppendIngest(ctx, "s", []byte{4}, 3); err != nil || seq != 4 {
+			t.Fatalf("after indexing: %d, %v", seq, err)
+		}
+		if got, _ := db.IngestAfter(ctx, "s", 0, 10); len(got) != 2 || got[0].Seq != 3 || got[1].Seq != 4 {
+			t.Fatalf("batches %+v", got)
 		}
 	})
 }

@@ -45,6 +45,11 @@ type Config struct {
 	// 150 bytes, about 40 MB that every node holds in memory meanwhile).
 	IndexAfter   time.Duration
 	IndexBatches int64
+	// MaxWaiting bounds a stream's batches waiting to be indexed, which
+	// every node holds in memory: past it, appends fail with
+	// catalog.ErrIngestBacklog until the owner catches up (default 8 times
+	// IndexBatches, as when no node can write segments).
+	MaxWaiting int64
 	// Known tells whether a stream exists, so that the log of a deleted
 	// stream is not applied again (nil: all do).
 	Known  func(streamID string) bool
@@ -89,6 +94,9 @@ func Start(cfg Config) (*Node, error) {
 	}
 	if cfg.IndexBatches <= 0 {
 		cfg.IndexBatches = 256
+	}
+	if cfg.MaxWaiting <= 0 {
+		cfg.MaxWaiting = 8 * cfg.IndexBatches
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -151,8 +159,11 @@ func (n *Node) stream(id string) *streamState {
 // returns nil, every node will find them.
 func (n *Node) Append(ctx context.Context, streamID string, batches []logstore.Batch) error {
 	payload := n.enc.EncodeAll(logstore.EncodeBatches(nil, batches), nil)
-	seq, err := n.cfg.DB.AppendIngest(ctx, streamID, payload)
+	seq, err := n.cfg.DB.AppendIngest(ctx, streamID, payload, n.cfg.MaxWaiting)
 	if err != nil {
+		if !errors.Is(err, catalog.ErrIngestBacklog) && ctx.Err() == nil {
+			n.cfg.Logger.Warn("cluster: a batch could not be committed to the ingest log", "stream", streamID, "error", err)
+		}
 		return err
 	}
 	// The batch follows the last one applied here: apply it now rather

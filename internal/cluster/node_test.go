@@ -42,7 +42,7 @@ func testNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string)
 		t.Fatal(err)
 	}
 	n, err := Start(Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
-		IndexAfter: time.Hour, IndexBatches: 1, LeaseTTL: time.Minute, Logger: slog.New(slog.DiscardHandler)})
+		IndexAfter: time.Hour, IndexBatches: 1, MaxWaiting: 1000, LeaseTTL: time.Minute, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

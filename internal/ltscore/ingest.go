@@ -82,7 +82,11 @@ func (c *Core) store(ctx context.Context, t Target, batches []Batch) error {
 	}
 	if c.node != nil {
 		if err := c.node.Append(ctx, t.StreamID, stored); err != nil {
-			return ErrUnavailable.WithMsg("The service cannot store logs for now (the catalog did not commit them: %v); nothing of this request was stored, retry later", err)
+			why := "the catalog did not commit them"
+			if errors.Is(err, catalog.ErrIngestBacklog) {
+				why = "the stream's logs wait to be indexed"
+			}
+			return ErrUnavailable.WithMsg("The service cannot store logs for now (%s); nothing of this request was stored, retry later", why)
 		}
 		return nil
 	}
