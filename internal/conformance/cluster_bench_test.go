@@ -19,7 +19,7 @@ import (
 func BenchmarkIngestHTTPCluster(b *testing.B) {
 	t := &testing.T{}
 	pg := pgtest.URL(b)
-	objects := clusterBucket(t)
+	objects := clusterBucket(b) // b stops the S3 server when the benchmark ends
 	e := startWith(t, b.TempDir(), func(c *server.Config) {
 		c.Catalog = pg
 		c.Cluster = &ltscore.Cluster{Objects: objects, Bucket: "segments"}
@@ -42,7 +42,7 @@ func BenchmarkIngestHTTPCluster(b *testing.B) {
 func BenchmarkClusterSearchFromBucket(b *testing.B) {
 	t := &testing.T{}
 	pg := pgtest.URL(b)
-	objects := clusterBucket(t)
+	objects := clusterBucket(b) // b stops the S3 server when the benchmark ends
 	writer := startWith(t, b.TempDir(), func(c *server.Config) {
 		c.Catalog = pg
 		c.Cluster = &ltscore.Cluster{Objects: objects, Bucket: "segments", IndexAfter: 200 * time.Millisecond}

@@ -26,7 +26,7 @@ import (
 )
 
 // clusterBucket is a bucket of a real S3 server (versitygw) for segments.
-func clusterBucket(t *testing.T) objstore.Store {
+func clusterBucket(t testing.TB) objstore.Store {
 	t.Helper()
 	gw := s3test.Start(t, "segments-ak", "segments-secret-key")
 	if err := os.Mkdir(filepath.Join(gw.Dir, "segments"), 0o755); err != nil {
