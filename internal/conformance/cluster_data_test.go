@@ -212,9 +212,23 @@ func TestClusterAnswersAsEmbedded(t *testing.T) {
 	embedded := start(t, "")
 	now := time.Now()
 	from, to := now.Add(-48*time.Hour), now.Add(time.Hour)
-	group, stream := nodes[0].createStream(t, "web", "app")
-	egroup, estream := embedded.createStream(t, "web", "app")
 	rr := roundRobinClient(nodes...)
+	g, err := rr.CreateLogGroup(&model.CreateLogGroupRequest{Body: &model.CreateLogGroupParams{LogGroupName: "web", TtlInDays: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rr.CreateLogStream(&model.CreateLogStreamRequest{LogGroupId: *g.LogGroupId, Body: &model.CreateLogStreamParams{LogStreamName: "app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, stream := *g.LogGroupId, *s.LogStreamId
+	egroup, estream := embedded.createStream(t, "web", "app")
+	for _, c := range []*lts.LtsClient{rr, embedded.lts()} {
+		groups, err := c.ListLogGroups(&model.ListLogGroupsRequest{})
+		if err != nil || len(*groups.LogGroups) != 1 || (*groups.LogGroups)[0].LogGroupName != "web" {
+			t.Fatalf("groups: %+v, %v", groups, err)
+		}
+	}
 	for i, n := range nodes {
 		within(t, 2*time.Second, fmt.Sprintf("node %d knows the new stream", i), func() bool {
 			limit, yes := int32(1), true
