@@ -39,6 +39,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
 	queryTimeout := fs.Duration("query-timeout", ltscore.DefaultQueryTimeout, "longest time one log search or SQL query may run")
 	projectQueries := fs.Int("project-queries", ltscore.DefaultProjectQueries, "log searches and SQL queries one project may run at once (more are answered 429)")
+	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "with a shared --catalog: how long a node holds a cluster job (transfers, alarms), or in cluster mode a stream it indexes, without renewing it, so the longest wait before another node takes a dead node's jobs and streams over")
+	functionsBucket := fs.String("functions-bucket", "", "a bucket of the object store (--obs-*) where function code packages are kept as well, so that every node sharing --catalog can run every function; it must exist")
 	strict := fs.Bool("strict", false, "refuse to start on a damaged log file instead of quarantining it (see `logtank check`)")
 	var syslogListeners []string
 	fs.Func("syslog", "a syslog listener, repeatable: tcp://HOST:PORT?group=G&stream=S, udp://..., or tls://...&cert=FILE&key=FILE (group and stream by id or name; &project=ID for another project than the first)", func(v string) error {
@@ -48,7 +50,6 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	obs := objectFlags(fs, "obs", "transfers write to (default: <data>/obs)", "transfers")
 	segments := objectFlags(fs, "segments", "of cluster mode's segments", "cluster mode's segments")
 	segmentsBucket := fs.String("segments-bucket", "", "cluster mode: the bucket (of --segments-endpoint or --segments-dir) where the nodes sharing --catalog share their log segments; needs a postgres:// --catalog")
-	leaseTTL := fs.Duration("cluster-lease", 10*time.Second, "cluster mode: how long a node's streams stay with it after it stops renewing (how soon another node indexes them when it dies)")
 	indexAfter := fs.Duration("cluster-index-after", 30*time.Second, "cluster mode: how long acknowledged rows wait in the catalog's ingest log before their owner writes them into a segment")
 	if pos, err := parse(fs, args); err != nil {
 		return err
@@ -60,6 +61,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *queryTimeout <= 0 || *projectQueries < 1 {
 		return usagef("--query-timeout must be positive and --project-queries at least 1")
+	}
+	if *leaseTTL < time.Second {
+		return usagef("--lease-ttl must be at least 1s")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usagef("--tls-cert and --tls-key go together")
@@ -99,7 +103,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Catalog: *catalogURL, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
 		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict, Syslog: syslogListeners,
-		Cluster: clusterCfg,
+		LeaseTTL: *leaseTTL, FunctionsBucket: *functionsBucket, Cluster: clusterCfg,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),

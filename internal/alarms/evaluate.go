@@ -3,6 +3,7 @@ package alarms
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"logtank/internal/catalog"
+	"logtank/internal/lease"
 	"logtank/internal/logsql"
 	"logtank/internal/ltscore"
 )
@@ -163,7 +165,11 @@ func (s *Service) evaluate(ctx context.Context, row catalog.AlarmRule, r Rule, d
 		}
 	}
 	stored, err := s.cfg.DB.RecordAlarmEvaluation(ctx, o)
-	if err != nil {
+	switch {
+	case errors.Is(err, lease.ErrLost):
+		// Another node holds the alarms' lease now and evaluates this
+		// period itself.
+	case err != nil:
 		s.log.Error("alarms: recording an evaluation", "rule", r.ID, "error", err)
 	}
 	return next, stored && err == nil

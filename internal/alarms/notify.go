@@ -3,6 +3,7 @@ package alarms
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"logtank/internal/catalog"
+	"logtank/internal/lease"
 )
 
 // Delivery tuning: a failed attempt is retried after retryBase, doubling
@@ -147,6 +149,10 @@ func defaultBody(vars map[string]string, samples []string) string {
 
 // deliverDue starts the due notifications that are not being sent
 // already, each on its own, so that a slow endpoint holds up only its own.
+// Each is first claimed in the catalog, under ctx's lease fence: its next
+// attempt is put off past its timeout, so that a node that takes the
+// alarms' lease meanwhile does not send it a second time while this one
+// may still be sending it, and a node that lost the lease claims nothing.
 func (s *Service) deliverDue(ctx context.Context) {
 	due, err := s.cfg.DB.DueAlarmDeliveries(ctx, s.nowMS(), maxInFlight)
 	if err != nil {
@@ -163,6 +169,16 @@ func (s *Service) deliverDue(ctx context.Context) {
 		if busy {
 			continue
 		}
+		claimed, err := s.cfg.DB.ClaimAlarmDelivery(ctx, d.ID, d.NextMS, s.nowMS()+claimFor(d).Milliseconds())
+		if err != nil || !claimed {
+			if err != nil && ctx.Err() == nil && !errors.Is(err, lease.ErrLost) {
+				s.log.Error("alarms: claiming a notification", "delivery", d.ID, "error", err)
+			}
+			s.mu.Lock()
+			delete(s.inFlight, d.ID)
+			s.mu.Unlock()
+			continue
+		}
 		s.done.Add(1)
 		go func() {
 			defer s.done.Done()
@@ -174,8 +190,26 @@ func (s *Service) deliverDue(ctx context.Context) {
 	}
 }
 
+// claimMargin is added to a notification's timeout when it is claimed:
+// the time to record its outcome once sent.
+const claimMargin = 5 * time.Second
+
+// claimFor is how long a claim keeps a notification from being sent by
+// another node: its timeout and the margin.
+func claimFor(d catalog.AlarmDelivery) time.Duration {
+	var req request
+	timeout := DefaultTopicTimeout
+	if json.Unmarshal([]byte(d.Request), &req) == nil && req.TimeoutMS > 0 {
+		timeout = time.Duration(req.TimeoutMS) * time.Millisecond
+	}
+	return timeout + claimMargin
+}
+
 // attempt sends a notification once and records the outcome: sent, a
-// retry after a back-off, or given up.
+// retry after a back-off, or given up. d is the notification as it was
+// before it was claimed. The outcome is recorded whether or not this node
+// still holds the alarms' lease: it is what happened, and leaving it out
+// would have the notification sent again.
 func (s *Service) attempt(d catalog.AlarmDelivery) {
 	var req request
 	if err := json.Unmarshal([]byte(d.Request), &req); err != nil {
@@ -199,16 +233,19 @@ func (s *Service) attempt(d catalog.AlarmDelivery) {
 		default:
 		}
 		cancel()
-		if stopped && err != nil {
-			return
-		}
-		d.Attempts++
 		switch {
+		case stopped && err != nil:
+			// Recorded as it was before its claim: due again at once,
+			// on this node's next start or on the node that takes the
+			// lease.
 		case err == nil:
+			d.Attempts++
 			d.State, d.LastError, d.DoneMS = "sent", "", s.nowMS()
-		case d.Attempts >= maxAttempts:
+		case d.Attempts+1 >= maxAttempts:
+			d.Attempts++
 			d.State, d.LastError, d.DoneMS = "failed", err.Error(), s.nowMS()
 		default:
+			d.Attempts++
 			d.LastError = err.Error()
 			d.NextMS = s.nowMS() + backoff(d.Attempts).Milliseconds()
 		}

@@ -13,6 +13,7 @@ import (
 
 	"logtank/internal/apierr"
 	"logtank/internal/catalog"
+	"logtank/internal/lease"
 	"logtank/internal/ltscore"
 )
 
@@ -35,6 +36,12 @@ type Config struct {
 	Interval time.Duration
 	// Region and the project name topic URNs.
 	Region string
+	// Lease, when not nil, is the cluster-wide lease the scheduler and
+	// the delivery loop run under: only its holder evaluates rules and
+	// sends notifications, and its evaluations and claims of
+	// notifications are fenced by the holding (nil: this is the only
+	// node).
+	Lease *lease.Keeper
 }
 
 // DefaultInterval is how often the scheduler looks for work: rules are
@@ -59,7 +66,8 @@ type Service struct {
 }
 
 // Rounds is how many times the scheduler has looked for due rules and
-// notifications and handled them all (a metric; tests wait on it).
+// notifications and handled them all, on this node as the holder of the
+// alarms' lease (a metric; tests wait on it).
 func (s *Service) Rounds() uint64 { return s.rounds.Load() }
 
 // Start opens the service and starts its loops; Close stops them.
@@ -90,18 +98,21 @@ func (s *Service) loop() {
 	t := time.NewTicker(s.cfg.Interval)
 	defer t.Stop()
 	for {
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			select {
-			case <-s.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		s.RunDue(ctx)
-		s.deliverDue(ctx)
-		cancel()
-		s.rounds.Add(1)
+		if held, done, ok := s.cfg.Lease.Hold(context.Background()); ok {
+			ctx, cancel := context.WithCancel(held)
+			go func() {
+				select {
+				case <-s.stop:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			s.RunDue(ctx)
+			s.deliverDue(ctx)
+			cancel()
+			done()
+			s.rounds.Add(1)
+		}
 		select {
 		case <-s.stop:
 			return

@@ -282,6 +282,28 @@ func (c *DB) RecordAlarmAttempt(ctx context.Context, d AlarmDelivery) error {
 	return err
 }
 
+// ClaimAlarmDelivery puts off the next attempt of a pending notification
+// from seenNextMS (its next_ms when it was listed) to untilMS, and reports
+// whether it did: false when it is no longer pending at seenNextMS (sent,
+// dropped, or claimed by another node meanwhile). It runs in a
+// transaction so that a lease fence on ctx applies.
+func (c *DB) ClaimAlarmDelivery(ctx context.Context, id string, seenNextMS, untilMS int64) (bool, error) {
+	claimed := false
+	err := c.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE alarm_deliveries SET next_ms = $1 WHERE id = $2 AND state = 'pending' AND next_ms = $3`, untilMS, id, seenNextMS)
+		if err := affected(res, err); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				claimed = false
+				return nil
+			}
+			return err
+		}
+		claimed = true
+		return nil
+	})
+	return claimed && err == nil, err
+}
+
 // AlarmOutcome is what one evaluation of a rule decided.
 type AlarmOutcome struct {
 	RuleID string

@@ -209,3 +209,38 @@ func TestOpenRefusesWhatItCannotUse(t *testing.T) {
 		t.Fatalf("unreachable server: %v", err)
 	}
 }
+
+// Deleting a stream, or a group with its streams, leaves tombstones in
+// the same transaction; a deletion refused leaves none.
+func TestDeletionsLeaveTombstones(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *DB) {
+		ctx := context.Background()
+		db := open()
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(db.CreateLogGroup(ctx, LogGroup{ID: "g1", ProjectID: "p", Name: "g1", TTLDays: 7}, 10))
+		must(db.CreateLogGroup(ctx, LogGroup{ID: "g2", ProjectID: "p", Name: "g2", TTLDays: 7}, 10))
+		for _, s := range []LogStream{{ID: "a", GroupID: "g1"}, {ID: "b", GroupID: "g1"}, {ID: "c", GroupID: "g2"}, {ID: "d", GroupID: "g2"}} {
+			s.ProjectID, s.Name = "p", s.ID
+			must(db.CreateLogStream(ctx, s, 10))
+		}
+		must(db.CreateTransfer(ctx, Transfer{ID: "t", ProjectID: "p", GroupID: "g2", Type: "OBS", Settings: "{}", Streams: []TransferStream{{StreamID: "d"}}}))
+		must(db.DeleteLogStream(ctx, "p", "g1", "a"))
+		if err := db.DeleteLogStream(ctx, "p", "g2", "d"); !errors.Is(err, ErrInUse) {
+			t.Fatalf("deleting a transferred stream: %v", err)
+		}
+		if err := db.DeleteLogGroup(ctx, "p", "g2"); !errors.Is(err, ErrInUse) {
+			t.Fatalf("deleting a transferred group: %v", err)
+		}
+		must(db.DeleteLogGroup(ctx, "p", "g1"))
+		gone, err := db.DeletedStreams(ctx)
+		must(err)
+		if len(gone) != 2 || !gone["a"] || !gone["b"] {
+			t.Fatalf("tombstones %v, want a and b", gone)
+		}
+	})
+}

@@ -80,6 +80,19 @@ func (c *DB) ReleaseLease(ctx context.Context, name, owner string, epoch int64) 
 	})
 }
 
+// Lease returns the stored holding of name (expired or released ones
+// too: an expiry in the past, or 0), or ErrNotFound when nobody ever took
+// it.
+func (c *DB) Lease(ctx context.Context, name string) (LeaseRecord, error) {
+	var r LeaseRecord
+	err := c.sql.QueryRowContext(ctx, `SELECT name, owner, epoch, expiry FROM leases WHERE name = $1`, name).
+		Scan(&r.Name, &r.Owner, &r.Epoch, &r.ExpiryMS)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
 // Fence names a holding of a lease that catalog writes may be made
 // conditional on. WithFence attaches it to a context; every catalog
 // transaction run with that context first checks, in the same

@@ -108,11 +108,17 @@ func (c *DB) UpdateLogGroup(ctx context.Context, projectID, id string, ttlDays i
 // DeleteLogGroup removes a group and its streams, unless a transfer
 // refers to the group (an *InUseError). The streams are deleted
 // explicitly, not left to the foreign key's cascade, so the outcome does
-// not depend on the engine's foreign-key setting.
+// not depend on the engine's foreign-key setting. Each stream leaves a
+// tombstone (DeletedStreams) in the same transaction.
 func (c *DB) DeleteLogGroup(ctx context.Context, projectID, id string) error {
 	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		if t, err := transferOfGroup(ctx, tx, id); err != nil || t != "" {
 			return inUse(t, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO deleted_streams (stream_id, project_id, deleted_ms)
+			SELECT id, project_id, `+c.nowMS()+` FROM log_streams WHERE project_id = $1 AND group_id = $2
+			ON CONFLICT (stream_id) DO NOTHING`, projectID, id); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2`, projectID, id); err != nil {
 			return err
@@ -222,7 +228,8 @@ func (c *DB) UpdateLogStream(ctx context.Context, projectID, groupID, id string,
 }
 
 // DeleteLogStream removes a stream of a group, unless a transfer writes
-// it (an *InUseError).
+// it (an *InUseError), and leaves its tombstone (DeletedStreams) in the
+// same transaction.
 func (c *DB) DeleteLogStream(ctx context.Context, projectID, groupID, id string) error {
 	return c.change(ctx, ScopeStreams, func(tx *sql.Tx) error {
 		if t, err := transferOfStream(ctx, tx, id); err != nil || t != "" {
@@ -234,8 +241,26 @@ func (c *DB) DeleteLogStream(ctx context.Context, projectID, groupID, id string)
 		if err := deleteConsoleState(ctx, tx, "stream_id", id); err != nil {
 			return err
 		}
-		return c.mustAffect(tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id))
+		if err := c.mustAffect(tx.ExecContext(ctx, `DELETE FROM log_streams WHERE project_id = $1 AND group_id = $2 AND id = $3`, projectID, groupID, id)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO deleted_streams (stream_id, project_id, deleted_ms) VALUES ($1, $2, `+c.nowMS()+`)
+			ON CONFLICT (stream_id) DO NOTHING`, id, projectID)
+		return err
 	})
+}
+
+// DeletedStreams returns the ids of every stream ever deleted (see the
+// deleted_streams table): the logs every node must no longer keep.
+func (c *DB) DeletedStreams(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := c.each(ctx, `SELECT stream_id FROM deleted_streams`, func(r *sql.Rows) error {
+		var id string
+		err := r.Scan(&id)
+		out[id] = true
+		return err
+	})
+	return out, err
 }
 
 // StreamRef is where a stream belongs and how long its logs are kept.

@@ -232,16 +232,24 @@ func (c *DB) UpdateTransfer(ctx context.Context, t Transfer) error {
 }
 
 // SetTransferFailure records why the transfer's last run failed (empty:
-// it succeeded).
+// it succeeded). It is a transaction of its own so that a lease fence on
+// ctx applies (see Fence).
 func (c *DB) SetTransferFailure(ctx context.Context, id, failure string) error {
-	_, err := c.sql.ExecContext(ctx, `UPDATE transfers SET failure = $1 WHERE id = $2`, failure, id)
-	return err
+	return c.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE transfers SET failure = $1 WHERE id = $2`, failure, id)
+		return err
+	})
 }
 
-// SetTransferProgress stores a stream's progress in a transfer.
+// SetTransferProgress stores a stream's progress in a transfer, in a
+// transaction of its own so that a lease fence on ctx applies: a worker
+// that lost the transfers' lease cannot move progress back or forward
+// under the one that took it.
 func (c *DB) SetTransferProgress(ctx context.Context, id, streamID string, p Progress) error {
-	return c.mustAffect(c.sql.ExecContext(ctx, `UPDATE transfer_streams SET base_seq = $1, done_end_ms = $2, done_seq = $3, pending_end_ms = $4, pending_seq = $5, pending_key = $6
-		WHERE transfer_id = $7 AND stream_id = $8`, int64(p.BaseSeq), p.DoneEndMS, int64(p.DoneSeq), p.PendingEndMS, int64(p.PendingSeq), p.PendingKey, id, streamID))
+	return c.tx(ctx, func(tx *sql.Tx) error {
+		return c.mustAffect(tx.ExecContext(ctx, `UPDATE transfer_streams SET base_seq = $1, done_end_ms = $2, done_seq = $3, pending_end_ms = $4, pending_seq = $5, pending_key = $6
+			WHERE transfer_id = $7 AND stream_id = $8`, int64(p.BaseSeq), p.DoneEndMS, int64(p.DoneSeq), p.PendingEndMS, int64(p.PendingSeq), p.PendingKey, id, streamID))
+	})
 }
 
 // DeleteTransfer removes a transfer of a project.

@@ -452,20 +452,25 @@ func TestAlarmRuleAPIs(t *testing.T) {
 // has been seen: a check that nothing happened is then a real one.
 func (e *env) alarmRounds(t *testing.T) {
 	t.Helper()
-	rounds := func() int {
-		_, _, metrics := e.raw("GET", "/metrics", nil, http.Header{"X-Auth-Token": {e.adminToken()}}, nil)
-		for _, line := range strings.Split(string(metrics), "\n") {
-			if v, ok := strings.CutPrefix(line, "logtank_alarm_scheduler_rounds_total "); ok {
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					t.Fatalf("rounds metric %q", line)
-				}
-				return n
+	tok := e.adminToken()
+	from := e.schedulerRounds(t, tok)
+	waitFor(t, "two rounds of the alarm scheduler", func() bool { return e.schedulerRounds(t, tok) >= from+2 })
+}
+
+// schedulerRounds reads the rounds the node's alarm scheduler ran from
+// its metrics, with an admin token of the node.
+func (e *env) schedulerRounds(t *testing.T, tok string) int {
+	t.Helper()
+	_, _, metrics := e.raw("GET", "/metrics", nil, http.Header{"X-Auth-Token": {tok}}, nil)
+	for _, line := range strings.Split(string(metrics), "\n") {
+		if v, ok := strings.CutPrefix(line, "logtank_alarm_scheduler_rounds_total "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("rounds metric %q", line)
 			}
+			return n
 		}
-		t.Fatal("/metrics lacks logtank_alarm_scheduler_rounds_total")
-		return 0
 	}
-	from := rounds()
-	waitFor(t, "two rounds of the alarm scheduler", func() bool { return rounds() >= from+2 })
+	t.Fatal("/metrics lacks logtank_alarm_scheduler_rounds_total")
+	return 0
 }

@@ -3,6 +3,7 @@ package fgs
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -47,7 +48,7 @@ const (
 // the code fields of c. For a new function without code, Python and
 // Node.js functions get FunctionGraph's default handler. The caller holds
 // codeMu.
-func (s *Service) acceptCode(functionID string, c *config, req codeRequest, creating bool) (codeInfo, error) {
+func (s *Service) acceptCode(ctx context.Context, functionID string, c *config, req codeRequest, creating bool) (codeInfo, error) {
 	file := ""
 	if req.FuncCode != nil {
 		file = req.FuncCode.File
@@ -108,6 +109,10 @@ func (s *Service) acceptCode(functionID string, c *config, req codeRequest, crea
 	if err != nil {
 		return codeInfo{}, internal(err)
 	}
+	// In the bucket before the catalog names it: any node may then run it.
+	if err := s.sharePackage(ctx, functionID, digest, pkg); err != nil {
+		return codeInfo{}, internal(err)
+	}
 	return codeInfo{digest: digest, size: int64(len(pkg))}, nil
 }
 
@@ -165,11 +170,12 @@ func defaultCode(rt, handler string) []byte {
 }
 
 // dropCode removes every package of a function that is not (or no longer)
-// in the catalog. The caller holds codeMu.
-func (s *Service) dropCode(functionID string) {
+// in the catalog, here and in the packages bucket. The caller holds codeMu.
+func (s *Service) dropCode(ctx context.Context, functionID string) {
 	if err := s.rt.Store().RemoveFunction(functionID); err != nil {
 		s.log.Warn("removing code packages", "function_id", functionID, "error", err)
 	}
+	s.dropSharedPackages(ctx, functionID)
 }
 
 // pruneCode removes the packages no version of a function uses any more.
@@ -228,6 +234,9 @@ func (s *Service) showCode(w http.ResponseWriter, r *http.Request) error {
 	}
 	file := ""
 	if v.CodeDigest != "" {
+		if err := s.fetchPackage(r.Context(), f.ID, v.CodeDigest); err != nil {
+			return internal(err)
+		}
 		pkg, err := s.rt.Store().Get(f.ID, v.CodeDigest)
 		if err != nil {
 			return internal(err)
@@ -256,7 +265,7 @@ func (s *Service) updateCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	code, err := s.acceptCode(f.ID, &c, req.codeRequest, false)
+	code, err := s.acceptCode(r.Context(), f.ID, &c, req.codeRequest, false)
 	if err != nil {
 		return err
 	}

@@ -7,5 +7,6 @@
 //
 // It keeps records in the catalog and hands code and execution to package
 // runtime: it never touches files or processes itself, and knows nothing of
-// HTTP middleware.
+// HTTP middleware. Nodes sharing a catalog share the code packages through
+// an object-storage bucket (packages.go).
 package fgs

@@ -60,20 +60,20 @@ func (s *Service) createFunction(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.codeMu.Lock()
 	defer s.codeMu.Unlock()
-	code, err := s.acceptCode(f.ID, &c, req.codeRequest, true)
+	code, err := s.acceptCode(r.Context(), f.ID, &c, req.codeRequest, true)
 	if err != nil {
 		return err
 	}
 	v := s.newLatest(c, code)
 	switch err := s.db.CreateFunction(r.Context(), f, v, MaxFunctionsPerProject); {
 	case errors.Is(err, catalog.ErrExists):
-		s.dropCode(f.ID)
+		s.dropCode(r.Context(), f.ID)
 		return fail(ErrFunctionExists, "package %s has a function named %s", f.Package, f.Name)
 	case errors.Is(err, catalog.ErrQuota):
-		s.dropCode(f.ID)
+		s.dropCode(r.Context(), f.ID)
 		return fail(ErrFunctionQuota, "a project may have at most %d functions", MaxFunctionsPerProject)
 	case err != nil:
-		s.dropCode(f.ID)
+		s.dropCode(r.Context(), f.ID)
 		return internal(err)
 	}
 	wire.WriteJSON(w, http.StatusOK, s.functionModel(f, v, c))
@@ -221,7 +221,7 @@ func (s *Service) deleteFunction(w http.ResponseWriter, r *http.Request) error {
 			return internal(err)
 		}
 		s.rt.Retire(f.ID, "")
-		s.dropCode(f.ID)
+		s.dropCode(r.Context(), f.ID)
 		wire.NoContent(w)
 		return nil
 	}

@@ -127,6 +127,9 @@ func event(r *http.Request) ([]byte, error) {
 // timeout: past it the function is too busy (FSS.0429).
 func (s *Service) run(ctx context.Context, t target, inv runtime.Invocation) (runtime.Result, error) {
 	spec := s.spec(t)
+	if err := s.fetchPackage(ctx, t.f.ID, t.v.CodeDigest); err != nil {
+		return runtime.Result{}, internal(err)
+	}
 	wait, cancel := context.WithTimeout(ctx, spec.Timeout)
 	defer cancel()
 	res, err := s.rt.Invoke(wait, spec, inv)

@@ -3,11 +3,13 @@ package fgs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"logtank/internal/catalog"
+	"logtank/internal/objstore"
 	"logtank/internal/runtime"
 	"logtank/internal/wire"
 )
@@ -25,6 +27,11 @@ type Config struct {
 	// (FSS.1066).
 	SharedAliasVersions bool
 	Logger              *slog.Logger
+	// Packages and PackagesBucket, when set, keep the code packages in
+	// object storage as well, so that every node sharing the catalog can
+	// run every function (see packages.go); the bucket must exist.
+	Packages       objstore.Store
+	PackagesBucket string
 }
 
 // maxAsyncInFlight bounds the asynchronous invocations that run at once;
@@ -38,7 +45,11 @@ type Service struct {
 	region string
 	log    *slog.Logger
 	rules  catalog.AliasRules
-	now    func() time.Time
+	// packages and bucket are the shared copy of the code packages (nil:
+	// this node's store is the only one).
+	packages objstore.Store
+	bucket   string
+	now      func() time.Time
 	// shares deals the traffic of weighted aliases.
 	shares *shares
 
@@ -59,12 +70,22 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Packages != nil {
+		ok, err := cfg.Packages.BucketExists(ctx, cfg.PackagesBucket)
+		if err != nil {
+			return nil, fmt.Errorf("functions bucket %s: %w", cfg.PackagesBucket, err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("functions bucket %s does not exist", cfg.PackagesBucket)
+		}
+	}
 	rt, err := runtime.New(runtime.Config{Dir: cfg.Dir, IdleTimeout: cfg.IdleTimeout, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
 	s := &Service{
 		db: db, rt: rt, region: cfg.Region, log: cfg.Logger, now: time.Now, shares: newShares(),
+		packages: cfg.Packages, bucket: cfg.PackagesBucket,
 		rules:      catalog.AliasRules{MaxAliases: MaxAliasesPerFunction, OneAliasPerVersion: !cfg.SharedAliasVersions},
 		asyncSlots: make(chan struct{}, maxAsyncInFlight),
 	}

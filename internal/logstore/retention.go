@@ -36,6 +36,23 @@ func (s *Store) DeleteStream(streamID string) error {
 	return s.fs.RemoveAll(st.dir)
 }
 
+// DeleteStreams deletes the logs of every stream of the store that gone
+// names, and returns how many it deleted: how a node applies the
+// deletions the catalog records, whichever node took them.
+func (s *Store) DeleteStreams(gone func(streamID string) bool) (int, error) {
+	n := 0
+	for _, st := range s.streamList() {
+		if !gone(st.id) {
+			continue
+		}
+		if err := s.DeleteStream(st.id); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // ApplyRetention removes every stored day that ended more than its
 // stream's TTL before now.
 func (s *Store) ApplyRetention(now time.Time) error {

@@ -147,8 +147,13 @@ type stream struct {
 	applied, covered uint64
 }
 
-// Open opens the store in dir. exists tells which streams still exist:
-// data of any other stream, on disk or in the WAL, is removed.
+// Open opens the store in dir. exists tells which streams' data to keep:
+// data of any other stream, on disk or in the WAL, is removed. What it
+// means is the caller's decision, taken from the catalog: the embedded
+// server keeps the streams its catalog lists (any other was deleted while
+// it was down), a node sharing its catalog keeps every stream but those
+// the catalog records as deleted, since a stream it does not know yet may
+// be another node's new one.
 func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, error) {
 	if opts.MemtableBytes <= 0 {
 		opts.MemtableBytes = 32 << 20

@@ -8,6 +8,7 @@ import (
 
 	"logtank/internal/alarms"
 	"logtank/internal/catalog"
+	"logtank/internal/lease"
 	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
 	"logtank/internal/transfer"
@@ -44,6 +45,10 @@ type Config struct {
 	// the alarm scheduler looks for work (see alarms.Config).
 	AlarmPoster   alarms.Poster
 	AlarmInterval time.Duration
+	// TransfersLease and AlarmsLease are the cluster-wide leases the
+	// transfer worker and the alarm loops run under (nil: this is the
+	// only node; see transfer.Config.Lease, alarms.Config.Lease).
+	TransfersLease, AlarmsLease *lease.Keeper
 }
 
 // Service is the LTS API: the HTTP face of the LTS core, and the
@@ -71,14 +76,14 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 	s := &Service{db: db, core: core, region: cfg.Region, objects: cfg.Objects}
 	s.transfers, err = transfer.Start(transfer.Config{
 		DB: db, Logs: core.Logs(), Objects: cfg.Objects, Region: cfg.Region, SpoolDir: filepath.Join(cfg.DataDir, "spool"),
-		Logger: cfg.Logger, Now: core.Now, Grace: cfg.TransferGrace, Interval: cfg.TransferInterval,
+		Logger: cfg.Logger, Now: core.Now, Grace: cfg.TransferGrace, Interval: cfg.TransferInterval, Lease: cfg.TransfersLease,
 	})
 	if err != nil {
 		core.Close()
 		return nil, err
 	}
 	s.alarms = alarms.Start(alarms.Config{DB: db, Core: core, Poster: cfg.AlarmPoster, Logger: cfg.Logger, Interval: cfg.AlarmInterval,
-		Region: cfg.Region})
+		Region: cfg.Region, Lease: cfg.AlarmsLease})
 	return s, nil
 }
 

@@ -546,6 +546,8 @@ func (s *Service) runTransfer(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, catalog.ErrNotFound):
 		return ltscore.ErrTransferNotFound.WithMsg("%s: %s", ltscore.ErrTransferNotFound.Msg, t.ID)
+	case errors.Is(err, transfer.ErrElsewhere):
+		return ltscore.ErrTransferElsewhere
 	case errors.Is(err, objstore.ErrNoBucket):
 		return ltscore.ErrNoBucket.WithMsg("The transfer failed: %v", err)
 	case errors.Is(err, objstore.ErrAccessDenied):

@@ -67,6 +67,10 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Core, error) {
 	if err := c.streams.reload(ctx); err != nil {
 		return nil, err
 	}
+	keep, err := c.keptLogs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	dir := filepath.Join(cfg.DataDir, "logs")
 	if cfg.Cluster != nil {
 		if !db.Shared() {
@@ -81,7 +85,7 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Core, error) {
 	store, err := logstore.Open(dir, logstore.Options{
 		Tokenizer: c.tokenizer, Retention: c.streams.ttl, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes,
 		Strict: cfg.StrictStorage, Follower: cfg.Cluster != nil,
-	}, c.streams.exists)
+	}, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +97,37 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Core, error) {
 		}
 	}
 	return c, nil
+}
+
+// keptLogs decides which streams' logs the log engine keeps when it
+// opens. The embedded server keeps the streams its catalog lists: any
+// other was deleted, possibly while it was down. A node sharing its
+// catalog keeps all but the streams the catalog records as deleted: one
+// it does not list may be another node's, created since the list was
+// read, and deletion is the catalog's decision, not this node's view.
+func (c *Core) keptLogs(ctx context.Context) (func(string) bool, error) {
+	if !c.db.Shared() {
+		return c.streams.exists, nil
+	}
+	gone, err := c.db.DeletedStreams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(id string) bool { return !gone[id] }, nil
+}
+
+// ApplyDeletions removes this node's logs of every stream the catalog
+// records as deleted, whichever node deleted it. The watch of a shared
+// catalog calls it whenever streams change; since it applies every
+// deletion each time, an ingestion that raced a deletion on this node is
+// removed at the next change, or at the next start.
+func (c *Core) ApplyDeletions(ctx context.Context) error {
+	gone, err := c.db.DeletedStreams(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = c.logs.DeleteStreams(func(id string) bool { return gone[id] })
+	return err
 }
 
 // Close stops the cluster node, if any, then flushes and closes the log

@@ -22,21 +22,24 @@ var (
 	ErrStreamInTransfer = &apierr.Error{Status: 400, Code: "LTS.0207", Msg: "Log stream is associated by transfer"}
 	ErrTransferNotFound = &apierr.Error{Status: 400, Code: "LTS.0405", Msg: "The log transfer does not existed"}
 	ErrNoBucket         = &apierr.Error{Status: 400, Code: "LTS.0416", Msg: "obs bucket does not exist"}
-	ErrNotInList        = &apierr.Error{Status: 400, Code: "LTS.1901", Msg: "The value is not in the list"}
-	ErrBadPattern       = &apierr.Error{Status: 400, Code: "LTS.1902", Msg: "The value is invalid, please verify if it's provided as required"}
-	ErrBucketDenied     = &apierr.Error{Status: 403, Code: "LTS.0018", Msg: "Current user does not have the permission to operate obs"}
-	ErrTransferType     = &apierr.Error{Status: 400, Code: "LTS.0001", Msg: "Invalid log transfer type"}
-	ErrUnauthorized     = &apierr.Error{Status: 401, Code: "LTS.0003", Msg: "Invalid token"}
-	ErrWrongProject     = &apierr.Error{Status: 403, Code: "LTS.0001", Msg: "Invalid projectId"}
-	ErrTooLarge         = &apierr.Error{Status: 413, Code: "LTS.0009", Msg: "The request body is too large"}
-	ErrInternal         = &apierr.Error{Status: 500, Code: "LTS.0010", Msg: "The system encountered an internal error"}
-	ErrCreateGroup      = &apierr.Error{Status: 500, Code: "LTS.0102", Msg: "Failed to create log group"}
-	ErrDeleteGroup      = &apierr.Error{Status: 500, Code: "LTS.0103", Msg: "Failed to delete log group"}
-	ErrUpdateGroup      = &apierr.Error{Status: 500, Code: "LTS.0107", Msg: "Failed to update log group"}
-	ErrCreateStream     = &apierr.Error{Status: 500, Code: "LTS.0202", Msg: "Failed to create Log stream"}
-	ErrDeleteStream     = &apierr.Error{Status: 500, Code: "LTS.0203", Msg: "Failed to delete Log stream"}
-	ErrStructQuery      = &apierr.Error{Status: 500, Code: "LTS.0202", Msg: "Failed to query lts struct log"}
-	ErrUpdateStream     = &apierr.Error{Status: 500, Code: "LTS.0204", Msg: "Failed to update log stream"}
+	// ErrTransferElsewhere: a run asked of a node of a cluster that does
+	// not hold the transfers' lease (an operation of this server).
+	ErrTransferElsewhere = &apierr.Error{Status: 409, Code: "LTS.0417", Msg: "Transfers run on the node of the cluster that holds their lease; send the request to it"}
+	ErrNotInList         = &apierr.Error{Status: 400, Code: "LTS.1901", Msg: "The value is not in the list"}
+	ErrBadPattern        = &apierr.Error{Status: 400, Code: "LTS.1902", Msg: "The value is invalid, please verify if it's provided as required"}
+	ErrBucketDenied      = &apierr.Error{Status: 403, Code: "LTS.0018", Msg: "Current user does not have the permission to operate obs"}
+	ErrTransferType      = &apierr.Error{Status: 400, Code: "LTS.0001", Msg: "Invalid log transfer type"}
+	ErrUnauthorized      = &apierr.Error{Status: 401, Code: "LTS.0003", Msg: "Invalid token"}
+	ErrWrongProject      = &apierr.Error{Status: 403, Code: "LTS.0001", Msg: "Invalid projectId"}
+	ErrTooLarge          = &apierr.Error{Status: 413, Code: "LTS.0009", Msg: "The request body is too large"}
+	ErrInternal          = &apierr.Error{Status: 500, Code: "LTS.0010", Msg: "The system encountered an internal error"}
+	ErrCreateGroup       = &apierr.Error{Status: 500, Code: "LTS.0102", Msg: "Failed to create log group"}
+	ErrDeleteGroup       = &apierr.Error{Status: 500, Code: "LTS.0103", Msg: "Failed to delete log group"}
+	ErrUpdateGroup       = &apierr.Error{Status: 500, Code: "LTS.0107", Msg: "Failed to update log group"}
+	ErrCreateStream      = &apierr.Error{Status: 500, Code: "LTS.0202", Msg: "Failed to create Log stream"}
+	ErrDeleteStream      = &apierr.Error{Status: 500, Code: "LTS.0203", Msg: "Failed to delete Log stream"}
+	ErrStructQuery       = &apierr.Error{Status: 500, Code: "LTS.0202", Msg: "Failed to query lts struct log"}
+	ErrUpdateStream      = &apierr.Error{Status: 500, Code: "LTS.0204", Msg: "Failed to update log stream"}
 	// Structuring (lts.md §11): a stream without a rule, a v3 template
 	// that does not resolve, a v3 update with nothing to update.
 	ErrStructNotFound     = &apierr.Error{Status: 400, Code: "LTS.0102", Msg: "Query empty."}

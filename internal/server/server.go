@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +25,7 @@ import (
 	"logtank/internal/doors/syslog"
 	"logtank/internal/fgs"
 	"logtank/internal/iam"
+	"logtank/internal/lease"
 	"logtank/internal/lts"
 	"logtank/internal/ltscore"
 	"logtank/internal/metricstore"
@@ -73,11 +76,31 @@ type Config struct {
 	// AlarmInterval is how often the alarm scheduler looks for due rules
 	// and notifications (zero: every second).
 	AlarmInterval time.Duration
+	// FunctionsBucket, when set, is the bucket of Objects where function
+	// code packages are kept as well, so that every node sharing the
+	// catalog can run every function (it must exist).
+	FunctionsBucket string
+	// LeaseTTL is how long a node of a cluster holds a job's lease
+	// (transfers, alarms) without renewing it: after a node dies, the
+	// longest wait before another takes its jobs over (zero:
+	// DefaultLeaseTTL). Unused with the embedded catalog.
+	LeaseTTL time.Duration
 	// Syslog lists syslog listeners in their URL form (see
 	// syslog.ParseListener); the project is the first-start one unless a
 	// URL names another.
 	Syslog []string
 }
+
+// DefaultLeaseTTL is the term of a job's lease: renewed every third of it,
+// so a node survives two failed renewals in a row (a database failover, a
+// long pause) before another takes its jobs.
+const DefaultLeaseTTL = 15 * time.Second
+
+// The leases of the jobs that run on one node of a cluster at a time.
+const (
+	LeaseTransfers = "job:transfers"
+	LeaseAlarms    = "job:alarms"
+)
 
 // App is an opened server: its stores, services and HTTP handler.
 type App struct {
@@ -94,6 +117,10 @@ type App struct {
 	syslog     *syslog.Server
 	// stopWatch ends the watch of a shared catalog and waits for it.
 	stopWatch func()
+	// leases takes this node's leases in a cluster (nil with the embedded
+	// catalog), and keepers hold the jobs' leases.
+	leases  *lease.Manager
+	keepers []*lease.Keeper
 	// FirstStart tells what Open created or confirmed in the accounts.
 	FirstStart iam.FirstStart
 }
@@ -137,34 +164,71 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		cfg.Objects = objects
 		ownObjects = objects
 	}
+	// With a shared catalog, jobs that must run once per cluster run on
+	// the holder of their lease; the embedded server is the only node
+	// and runs them without.
+	var leases *lease.Manager
+	var transfersLease, alarmsLease *lease.Keeper
+	if db.Shared() {
+		ttl := cfg.LeaseTTL
+		if ttl <= 0 {
+			ttl = DefaultLeaseTTL
+		}
+		leases = lease.New(db, nodeName(), ttl)
+		transfersLease = leases.Keep(LeaseTransfers, cfg.Logger)
+		alarmsLease = leases.Keep(LeaseAlarms, cfg.Logger)
+	}
+	closeLeases := func() {
+		transfersLease.Close()
+		alarmsLease.Close()
+	}
 	logs, err := lts.Open(ctx, db, lts.Config{
 		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
 		Region: cfg.Region, Objects: cfg.Objects, TransferGrace: cfg.TransferGrace, TransferInterval: cfg.TransferInterval,
 		QueryTimeout: cfg.QueryTimeout, ProjectQueries: cfg.ProjectQueries, StrictStorage: cfg.StrictStorage,
-		Cluster: cfg.Cluster, AlarmPoster: webhook.Poster{}, AlarmInterval: cfg.AlarmInterval,
+		AlarmPoster: webhook.Poster{}, AlarmInterval: cfg.AlarmInterval, TransfersLease: transfersLease, AlarmsLease: alarmsLease,
+		Cluster: cfg.Cluster,
 	})
 	if err != nil {
+		closeLeases()
 		db.Close()
 		return nil, fmt.Errorf("log store: %w", err)
 	}
 	metrics, err := metricstore.Open(filepath.Join(cfg.DataDir, "metrics"), metricstore.Options{Retention: cfg.MetricRetention, Logger: cfg.Logger})
 	if err != nil {
 		logs.Close()
+		closeLeases()
 		db.Close()
 		return nil, err
 	}
-	functions, err := fgs.Open(ctx, db, fgs.Config{Region: cfg.Region, Dir: filepath.Join(cfg.DataDir, "functions"), Logger: cfg.Logger})
+	fcfg := fgs.Config{Region: cfg.Region, Dir: filepath.Join(cfg.DataDir, "functions"), Logger: cfg.Logger}
+	if cfg.FunctionsBucket != "" {
+		fcfg.Packages, fcfg.PackagesBucket = cfg.Objects, cfg.FunctionsBucket
+	}
+	functions, err := fgs.Open(ctx, db, fcfg)
 	if err != nil {
 		metrics.Close()
 		logs.Close()
+		closeLeases()
 		db.Close()
 		return nil, fmt.Errorf("functions: %w", err)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects}
+	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects,
+		leases: leases}
+	if leases != nil {
+		a.keepers = []*lease.Keeper{transfersLease, alarmsLease}
+	}
 	if db.Shared() {
 		a.stopWatch = watchCatalog(db, cfg.Logger, map[catalog.Scope]func(context.Context) error{
 			catalog.ScopeAccounts: ids.Reload,
-			catalog.ScopeStreams:  logs.Core().Reload,
+			catalog.ScopeStreams: func(ctx context.Context) error {
+				// The cache first, so that no new write reaches a stream
+				// whose logs are being removed.
+				if err := logs.Core().Reload(ctx); err != nil {
+					return err
+				}
+				return logs.Core().ApplyDeletions(ctx)
+			},
 		})
 	}
 	if len(cfg.Syslog) > 0 {
@@ -219,6 +283,23 @@ func OperationPatterns() []string {
 // Handler serves every route.
 func (a *App) Handler() http.Handler { return a.handler }
 
+// Leases takes leases as this node in a cluster; nil with the embedded
+// catalog.
+func (a *App) Leases() *lease.Manager { return a.leases }
+
+// nodeName names this process as a lease holder: the host, for the
+// operator reading the catalog, and a random part, so that a restarted
+// node (or two on one host) is a new holder.
+func nodeName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "node"
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	return host + "/" + hex.EncodeToString(b[:])
+}
+
 // IAM is the identity service, for tools that act on accounts directly.
 func (a *App) IAM() *iam.Service { return a.iam }
 
@@ -236,6 +317,10 @@ func (a *App) Close() error {
 	// end in the catalog.
 	ferr := a.fgs.Close()
 	err := a.lts.Close()
+	// The jobs have stopped: their leases go to another node at once.
+	for _, k := range a.keepers {
+		k.Close()
+	}
 	if cerr := a.metrics.Close(); err == nil {
 		err = cerr
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"logtank/internal/catalog"
+	"logtank/internal/lease"
 	"logtank/internal/logstore"
 	"logtank/internal/objstore"
 	"logtank/internal/workpool"
@@ -33,6 +34,10 @@ type Config struct {
 	Grace time.Duration
 	// Interval is how often due windows are looked for (default 5 s).
 	Interval time.Duration
+	// Lease, when not nil, is the cluster-wide lease transfers run
+	// under: only its holder runs them, and the progress it records is
+	// fenced by the holding (nil: this is the only node).
+	Lease *lease.Keeper
 }
 
 // Worker runs the due windows of every enabled transfer.
@@ -107,7 +112,12 @@ func (w *Worker) loop() {
 
 // runDue runs every enabled transfer that is not waiting to retry.
 func (w *Worker) runDue() {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, done, held := w.cfg.Lease.Hold(context.Background())
+	if !held {
+		return
+	}
+	defer done()
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		select {
@@ -141,16 +151,28 @@ func (w *Worker) runDue() {
 		switch {
 		case errors.As(err, &pe):
 			w.log.Error("transfer run panicked", "transfer", t.ID, "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+		case errors.Is(err, lease.ErrLost):
+			w.log.Warn("transfers stopped: their lease passed to another node", "transfer", t.ID)
+			return
 		case err != nil && ctx.Err() == nil:
 			w.log.Warn("transfer failed", "transfer", t.ID, "error", err)
 		}
 	}
 }
 
+// ErrElsewhere: transfers run on another node of the cluster, the holder
+// of their lease, and only there.
+var ErrElsewhere = errors.New("transfers run on another node of the cluster")
+
 // Run writes a transfer's due windows now, ignoring any retry delay, and
 // with force also the window from the last one written up to now. It
 // returns the keys of the objects written.
 func (w *Worker) Run(ctx context.Context, projectID, id string, force bool) ([]string, error) {
+	ctx, done, held := w.cfg.Lease.Hold(ctx)
+	if !held {
+		return nil, ErrElsewhere
+	}
+	defer done()
 	w.runMu.Lock()
 	defer w.runMu.Unlock()
 	// Read under the lock: a periodic run may just have moved the progress.
@@ -171,7 +193,9 @@ func (w *Worker) StartProgress() catalog.Progress {
 func (w *Worker) run(ctx context.Context, t catalog.Transfer, force bool) ([]string, error) {
 	keys, err := w.runStreams(ctx, t, force)
 	if err != nil {
-		if ctx.Err() != nil {
+		// Stopped, or the lease passed to another node: not a failure of
+		// the transfer.
+		if ctx.Err() != nil || errors.Is(err, lease.ErrLost) {
 			return keys, err
 		}
 		b := w.retry[t.ID]
