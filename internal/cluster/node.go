@@ -410,6 +410,15 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead) error {
 // in the store, which the next catch-up fills again from the manifest and
 // the log: the store never keeps a segment the manifest does not name.
 func (n *Node) index(ctx context.Context, id string, st *streamState) error {
+	// A whole term for the round: writing, uploading and recording take
+	// longer than the half term left at worst, and a round fenced out
+	// costs the stream's rebuild.
+	l, err := n.leases.Renew(ctx, st.lease)
+	if err != nil {
+		st.owned = false
+		return err
+	}
+	st.lease = l
 	_, from := n.cfg.Logs.Applied(id)
 	flushed, to, err := n.cfg.Logs.FlushStream(id)
 	if err != nil {

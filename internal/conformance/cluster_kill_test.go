@@ -52,8 +52,13 @@ func runClusterChild(raw string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
+	// Warnings go to a file the test shows when it fails.
+	logFile, err := os.OpenFile(filepath.Join(c.Dir, "warnings.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		os.Exit(3)
+	}
 	app, err := server.Open(context.Background(), server.Config{
-		DataDir: c.Dir, Region: testRegion, Logger: slog.New(slog.DiscardHandler), Catalog: c.Catalog,
+		DataDir: c.Dir, Region: testRegion, Logger: slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelWarn})), Catalog: c.Catalog,
 		Defaults: iam.Defaults{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, AdminPassword: testPassword},
 		Cluster: &ltscore.Cluster{Objects: s3, Bucket: "segments", Poll: 50 * time.Millisecond, IndexAfter: 500 * time.Millisecond,
 			LeaseTTL: c.LeaseTTL},
@@ -218,6 +223,14 @@ func TestClusterKillKeepsEveryAcknowledgedLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	defer func() {
+		if t.Failed() {
+			for i, c := range configs {
+				b, _ := os.ReadFile(filepath.Join(c.Dir, "warnings.log"))
+				t.Logf("node %d warnings (last 2000 bytes):\n%s", i, b[max(0, len(b)-2000):])
+			}
+		}
+	}()
 	within(t, 30*time.Second, "the owners index every batch", func() bool {
 		h, err := db.StreamIngestHead(context.Background(), stream)
 		return err == nil && h.Indexed == h.Head
