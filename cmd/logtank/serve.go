@@ -40,7 +40,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
 	queryTimeout := fs.Duration("query-timeout", ltscore.DefaultQueryTimeout, "longest time one log search or SQL query may run")
 	projectQueries := fs.Int("project-queries", ltscore.DefaultProjectQueries, "log searches and SQL queries one project may run at once (more are answered 429)")
-	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "with a shared --catalog: how long a node holds a cluster job (transfers, alarms) without renewing it, so the longest wait before another node takes a dead node's jobs over")
+	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "with a shared --catalog: how long a node holds a cluster job (transfers, alarms), or in cluster mode a stream it indexes, without renewing it, so the longest wait before another node takes a dead node's jobs and streams over")
 	functionsBucket := fs.String("functions-bucket", "", "a bucket of the object store (--obs-*) where function code packages are kept as well, so that every node sharing --catalog can run every function; it must exist")
 	strict := fs.Bool("strict", false, "refuse to start on a damaged log file instead of quarantining it (see `logtank check`)")
 	var syslogListeners []string
@@ -48,7 +48,10 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		syslogListeners = append(syslogListeners, v)
 		return nil
 	})
-	obs := objectFlags(fs)
+	obs := objectFlags(fs, "obs", "transfers write to (default: <data>/obs)", "transfers")
+	segments := objectFlags(fs, "segments", "of cluster mode's segments", "cluster mode's segments")
+	segmentsBucket := fs.String("segments-bucket", "", "cluster mode: the bucket (of --segments-endpoint or --segments-dir) where the nodes sharing --catalog share their log segments; needs a postgres:// --catalog")
+	indexAfter := fs.Duration("cluster-index-after", 30*time.Second, "cluster mode: how long acknowledged rows wait in the catalog's ingest log before their owner writes them into a segment")
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -89,10 +92,26 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var clusterCfg *ltscore.Cluster
+	if *segmentsBucket != "" {
+		if !strings.HasPrefix(*catalogURL, "postgres://") && !strings.HasPrefix(*catalogURL, "postgresql://") {
+			return usagef("--segments-bucket (cluster mode) needs a postgres:// --catalog")
+		}
+		store, err := segments.open()
+		if err != nil {
+			return err
+		}
+		if store == nil {
+			return usagef("--segments-bucket needs --segments-endpoint or --segments-dir")
+		}
+		clusterCfg = &ltscore.Cluster{Objects: store, Bucket: *segmentsBucket, LeaseTTL: *leaseTTL, IndexAfter: *indexAfter}
+	} else if *segments.endpoint != "" || *segments.dir != "" {
+		return usagef("--segments-endpoint and --segments-dir need --segments-bucket")
+	}
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Catalog: *catalogURL, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
 		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict, Syslog: syslogListeners,
-		LeaseTTL: *leaseTTL, FunctionsBucket: *functionsBucket,
+		LeaseTTL: *leaseTTL, FunctionsBucket: *functionsBucket, Cluster: clusterCfg,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),
@@ -200,34 +219,39 @@ func newLogger(level, format string) (*slog.Logger, error) {
 	return nil, usagef("--log-format must be text or json, got %q", format)
 }
 
-// objectOptions say where transfers write: a folder (each folder in it a
-// bucket) or an S3-compatible endpoint.
+// objectOptions say where objects go: a folder (each folder in it a
+// bucket) or an S3-compatible endpoint. Transfers use the --obs-* flags,
+// cluster segments the --segments-* ones.
 type objectOptions struct {
+	prefix                           string
 	dir, endpoint, accessKey, region *string
 	pathStyle, insecure              *bool
 }
 
-func objectFlags(fs *flag.FlagSet) objectOptions {
+func objectFlags(fs *flag.FlagSet, prefix, dirPurpose, purpose string) objectOptions {
+	env := "LOGTANK_" + strings.ToUpper(prefix) + "_SECRET_KEY"
 	return objectOptions{
-		dir:       fs.String("obs-dir", "", "folder whose sub-folders are the buckets transfers write to (default: <data>/obs)"),
-		endpoint:  fs.String("obs-endpoint", "", "S3-compatible endpoint for transfers (host:port or URL) instead of a folder; the secret key comes from LOGTANK_OBS_SECRET_KEY"),
-		accessKey: fs.String("obs-access-key", "", "access key for --obs-endpoint"),
-		region:    fs.String("obs-region", "", "region of --obs-endpoint (empty: asked of the endpoint)"),
-		pathStyle: fs.Bool("obs-path-style", false, "address buckets as endpoint/bucket (MinIO and most self-hosted servers)"),
-		insecure:  fs.Bool("obs-insecure", false, "speak plain HTTP to --obs-endpoint"),
+		prefix:    prefix,
+		dir:       fs.String(prefix+"-dir", "", "folder whose sub-folders are the buckets "+dirPurpose),
+		endpoint:  fs.String(prefix+"-endpoint", "", "S3-compatible endpoint for "+purpose+" (host:port or URL) instead of a folder; the secret key comes from "+env),
+		accessKey: fs.String(prefix+"-access-key", "", "access key for --"+prefix+"-endpoint"),
+		region:    fs.String(prefix+"-region", "", "region of --"+prefix+"-endpoint (empty: asked of the endpoint)"),
+		pathStyle: fs.Bool(prefix+"-path-style", false, "address buckets as endpoint/bucket (MinIO and most self-hosted servers)"),
+		insecure:  fs.Bool(prefix+"-insecure", false, "speak plain HTTP to --"+prefix+"-endpoint"),
 	}
 }
 
 // open returns the object store the flags name; nil leaves the default
-// folder to the server.
+// to the caller.
 func (o objectOptions) open() (objstore.Store, error) {
 	if *o.endpoint != "" {
 		if *o.dir != "" {
-			return nil, usagef("--obs-dir and --obs-endpoint exclude each other")
+			return nil, usagef("--%s-dir and --%s-endpoint exclude each other", o.prefix, o.prefix)
 		}
-		secret := os.Getenv("LOGTANK_OBS_SECRET_KEY")
+		env := "LOGTANK_" + strings.ToUpper(o.prefix) + "_SECRET_KEY"
+		secret := os.Getenv(env)
 		if *o.accessKey == "" || secret == "" {
-			return nil, usagef("--obs-endpoint needs --obs-access-key and LOGTANK_OBS_SECRET_KEY")
+			return nil, usagef("--%s-endpoint needs --%s-access-key and %s", o.prefix, o.prefix, env)
 		}
 		return objstore.NewS3(objstore.S3Config{
 			Endpoint: *o.endpoint, AccessKey: *o.accessKey, SecretKey: secret, Region: *o.region,

@@ -102,7 +102,20 @@ func (c *DB) openPostgres(ctx context.Context) error {
 		return err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
-	return c.migrate(ctx)
+	if err := c.migrate(ctx); err != nil {
+		return err
+	}
+	// Ingest log batches arrive compressed: PostgreSQL's own compression
+	// of large values would spend time on each and gain nothing. Set once
+	// (the ALTER locks the table against the other nodes' appends).
+	var storage string
+	if err := conn.QueryRowContext(ctx, `SELECT attstorage FROM pg_attribute WHERE attrelid = 'ingest_log'::regclass AND attname = 'batch'`).Scan(&storage); err != nil {
+		return err
+	}
+	if storage != "e" {
+		_, err = conn.ExecContext(ctx, `ALTER TABLE ingest_log ALTER COLUMN batch SET STORAGE EXTERNAL`)
+	}
+	return err
 }
 
 // migrationLock is the advisory lock key nodes migrate under ("logtank" in
@@ -116,6 +129,57 @@ func (c *DB) txOptions() *sql.TxOptions {
 	}
 	// SQLite: BEGIN IMMEDIATE on the one connection (see OpenSQLite).
 	return nil
+}
+
+// appendTx runs fn in a transaction for the ingest log's appends. On
+// PostgreSQL it is READ COMMITTED: appends to one stream queue on its head
+// row's lock and each then reads the number its predecessor committed,
+// where SERIALIZABLE would abort all but one of them and retry.
+func (c *DB) appendTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if c.engine != enginePostgres {
+		return c.tx(ctx, fn)
+	}
+	tx, err := c.sql.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// appendIngest takes a stream's next number and stores its batch, unless
+// maxWaiting batches of the stream wait to be indexed: then it stores
+// nothing and returns ErrIngestBacklog. On PostgreSQL it is one statement
+// (one round trip per acknowledged batch): the head's update is
+// conditional, and the insert selects what it returned; SQLite has no
+// data-modifying WITH, and runs one transaction at a time anyway, so
+// there it is two.
+func (c *DB) appendIngest(ctx context.Context, tx *sql.Tx, streamID string, batch []byte, maxWaiting int64) (int64, error) {
+	var seq int64
+	if c.engine == enginePostgres {
+		err := tx.QueryRowContext(ctx, `WITH h AS (INSERT INTO ingest_heads (stream_id, head_seq) VALUES ($1, 1)
+			ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1
+			WHERE ingest_heads.head_seq - ingest_heads.indexed_seq < $3 RETURNING head_seq)
+			INSERT INTO ingest_log (stream_id, seq, batch) SELECT $1, head_seq, $2 FROM h RETURNING seq`, streamID, batch, maxWaiting).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, ErrIngestBacklog
+		}
+		return seq, err
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO ingest_heads (stream_id, head_seq) VALUES ($1, 1)
+		ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1
+		WHERE ingest_heads.head_seq - ingest_heads.indexed_seq < $2 RETURNING head_seq`, streamID, maxWaiting).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrIngestBacklog
+	}
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO ingest_log (stream_id, seq, batch) VALUES ($1, $2, $3)`, streamID, seq, batch)
+	return seq, err
 }
 
 // maxTxAttempts bounds the retries of a transaction that PostgreSQL

@@ -46,6 +46,10 @@ func TestMain(m *testing.M) {
 		runCrashChild(dir)
 		return
 	}
+	if cfg := os.Getenv(clusterChildEnv); cfg != "" {
+		runClusterChild(cfg)
+		return
+	}
 	// pgtest stops the PostgreSQL that tests of a shared catalog started.
 	code := pgtest.Run(m)
 	if fuzzDir != "" {

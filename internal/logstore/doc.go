@@ -13,6 +13,11 @@
 // quarantined and damaged blocks skipped (Damaged tells a stream has some),
 // never a reason to refuse to start unless Options.Strict says so.
 //
+// As a follower (Options.Follower, follow.go) it is instead one node's
+// replica of a log kept elsewhere: batches applied in order get the same
+// line numbers on every replica, and segments written by one replica are
+// attached by the others.
+//
 // The file formats are docs/format/wal.md and docs/format/segment.md.
 // It knows nothing about HTTP, the LTS wire format or the catalog: callers
 // tell it which streams exist and what their TTLs are.

@@ -75,7 +75,7 @@ func (s *Store) Flush() error {
 		go func() {
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(len(work)); i = next.Add(1) - 1 {
-				errs[i] = s.flushStream(work[i])
+				_, errs[i] = s.flushStream(work[i])
 			}
 		}()
 	}
@@ -133,7 +133,9 @@ func (s *Store) markBatchSeq() error {
 	return nil
 }
 
-func (s *Store) flushStream(st *stream) error {
+// flushStream writes the stream's frozen memtables into segments and
+// returns them.
+func (s *Store) flushStream(st *stream) ([]*segment, error) {
 	st.flushMu.Lock()
 	defer st.flushMu.Unlock()
 	st.mu.RLock()
@@ -141,7 +143,7 @@ func (s *Store) flushStream(st *stream) error {
 	deleted := st.deleted
 	st.mu.RUnlock()
 	if len(frozen) == 0 {
-		return nil
+		return nil, nil
 	}
 	var bytes int64
 	for _, m := range frozen {
@@ -151,7 +153,7 @@ func (s *Store) flushStream(st *stream) error {
 	if !deleted {
 		var err error
 		if segs, err = s.writeRows(st, sortedRows(frozen), bytes); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	st.mu.Lock()
@@ -160,7 +162,7 @@ func (s *Store) flushStream(st *stream) error {
 	st.frozen = st.frozen[len(frozen):]
 	st.mu.Unlock()
 	s.release(bytes)
-	return nil
+	return segs, nil
 }
 
 // flushPartShare: a day of a flush holding more than a memtable budget's

@@ -109,3 +109,72 @@ func (st *stream) nextFree(line int64, onDisk *lineChecker) int64 {
 		line = next
 	}
 }
+
+// assign gives the entries of batches their line numbers in st and
+// reserves them in the active memtable; st.mu must be held. The numbers
+// depend only on the numbers the stream holds and the batches, so replicas
+// that apply the same batches in the same order give the same numbers. It
+// returns each batch's numbers as slices of one slice, all: the whole is
+// what a failed write takes back.
+func (st *stream) assign(batches []Batch) (lines [][]int64, all []int64) {
+	total := 0
+	for _, b := range batches {
+		total += len(b.Entries)
+	}
+	all = make([]int64, total)
+	lines = make([][]int64, len(batches))
+	var onDisk lineChecker
+	next := all
+	for g, b := range batches {
+		ls := next[:len(b.Entries):len(b.Entries)]
+		next = next[len(b.Entries):]
+		for i, e := range b.Entries {
+			line := e.TimeNs
+			// Within a batch whose times do not go back, a line never goes
+			// below the previous one: the batch keeps its order, and a batch
+			// that overlaps another does not walk the same taken lines again.
+			if i > 0 && e.TimeNs >= b.Entries[i-1].TimeNs && line <= ls[i-1] {
+				line = ls[i-1] + 1
+			}
+			if line <= st.lastLine {
+				line = st.nextFree(line, &onDisk)
+			}
+			if line > st.lastLine {
+				st.lastLine = line
+			}
+			st.active.lines.add(line)
+			ls[i] = line
+		}
+		lines[g] = ls
+	}
+	return lines, all
+}
+
+// appendRows appends to rows the rows of batches numbered by lines, and
+// says whether they stay in line order and what they cost in memory.
+func appendRows(rows []row, batches []Batch, lines [][]int64, seq uint64) (out []row, inOrder bool, bytes int64) {
+	shared := &rowExt{seq: seq}
+	inOrder = true
+	for g, b := range batches {
+		for i, e := range b.Entries {
+			r := row{line: lines[g][i], labels: b.Labels, content: e.Content, ext: withExt(shared, seq, e.Fields)}
+			if n := len(rows); n > 0 && r.line < rows[n-1].line {
+				inOrder = false
+			}
+			bytes += r.size()
+			rows = append(rows, r)
+		}
+	}
+	return rows, inOrder, bytes
+}
+
+// addBatches puts the rows of batches into the active memtable; st.mu
+// must be held.
+func (st *stream) addBatches(rows []row, batches []Batch, inOrder bool, bytes int64) {
+	m := st.active
+	m.addRows(rows, inOrder, bytes)
+	for _, b := range batches {
+		m.noteLabels(b.Labels)
+	}
+	m.noteFields(rows)
+}

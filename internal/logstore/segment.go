@@ -261,12 +261,12 @@ func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment
 	if len(rows) >= dictMinRows {
 		dict = templateDict(rows)
 	}
-	return writeRows(fsys, path, rows, tok, dict)
+	return writeSegmentDict(fsys, path, rows, tok, dict)
 }
 
-// writeRows writes rows (sorted by line) to path atomically, with dict as
+// writeSegmentDict writes rows (sorted by line) to path atomically, with dict as
 // the template dictionary, and opens it.
-func writeRows(fsys vfs.FS, path string, rows []row, tok Tokenizer, dict []byte) (*segment, error) {
+func writeSegmentDict(fsys vfs.FS, path string, rows []row, tok Tokenizer, dict []byte) (*segment, error) {
 	i := 0
 	return writeSegmentFrom(fsys, path, func() (row, bool, error) {
 		if i == len(rows) {

@@ -89,7 +89,7 @@ func TestSegmentLoghubRoundTrip(t *testing.T) {
 			// store makes times unique.
 			rows[i] = row{line: base + int64(i)*1e6 + int64(i%7/6), content: l}
 		}
-		seg, err := writeRows(vfs.OS, filepath.Join(t.TempDir(), name), rows, spaceTokenizer{}, templateDict(rows))
+		seg, err := writeSegmentDict(vfs.OS, filepath.Join(t.TempDir(), name), rows, spaceTokenizer{}, templateDict(rows))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func TestSegmentLoghubRoundTrip(t *testing.T) {
 func TestTemplateDictionary(t *testing.T) {
 	rows := v3Rows()
 	path := filepath.Join(t.TempDir(), "s")
-	seg, err := writeRows(vfs.OS, path, rows, spaceTokenizer{}, templateDict(rows))
+	seg, err := writeSegmentDict(vfs.OS, path, rows, spaceTokenizer{}, templateDict(rows))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,11 @@ type Options struct {
 	// RetryInterval is how soon after a failed write the store tries to
 	// write again; the default is one second.
 	RetryInterval time.Duration
+	// Follower makes the store a replica of a log kept elsewhere (see
+	// follow.go): rows arrive by Apply, not Append, and are written into
+	// segments only by FlushStream or brought by Attach. No background
+	// flush, compaction or retention runs, and Close does not flush.
+	Follower bool
 }
 
 // Entry is one log line to append.
@@ -142,6 +147,8 @@ type stream struct {
 	segs     []*segment // sorted by minLine
 	lastLine int64      // the highest line number ever given in this stream
 	deleted  bool
+	// applied and covered are a follower's numbers (follow.go).
+	applied, covered uint64
 }
 
 // Open opens the store in dir. exists tells which streams' data to keep:
@@ -215,6 +222,9 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 		s.damage.walQuarantined.Add(1)
 		s.log.Error("log store: a damaged write-ahead log file was quarantined; the records after the damage are lost",
 			"error", d.Err, "copy", d.Quarantined)
+	}
+	if opts.Follower {
+		return s, nil
 	}
 	s.wg.Add(3)
 	go s.flushLoop()
@@ -368,10 +378,6 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	s.ckpt.RLock()
 	defer s.ckpt.RUnlock()
 	st := s.stream(streamID)
-	// The lines of all batches in one slice: per-batch slices of it are
-	// the answer, and the whole is what a failed write takes back.
-	all := make([]int64, total)
-	lines := make([][]int64, len(batches))
 	st.mu.Lock()
 	if st.deleted {
 		st.mu.Unlock()
@@ -380,30 +386,7 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	// Batches take sequence numbers while holding ckpt shared, so Seq, which
 	// holds it exclusively, sees every batch numbered so far in a memtable.
 	seq := s.batchSeq.Add(1)
-	var onDisk lineChecker
-	next := all
-	for g, b := range batches {
-		ls := next[:len(b.Entries):len(b.Entries)]
-		next = next[len(b.Entries):]
-		for i, e := range b.Entries {
-			line := e.TimeNs
-			// Within a batch whose times do not go back, a line never goes
-			// below the previous one: the batch keeps its order, and a batch
-			// that overlaps another does not walk the same taken lines again.
-			if i > 0 && e.TimeNs >= b.Entries[i-1].TimeNs && line <= ls[i-1] {
-				line = ls[i-1] + 1
-			}
-			if line <= st.lastLine {
-				line = st.nextFree(line, &onDisk)
-			}
-			if line > st.lastLine {
-				st.lastLine = line
-			}
-			st.active.lines.add(line)
-			ls[i] = line
-		}
-		lines[g] = ls
-	}
+	lines, all := st.assign(batches)
 	st.mu.Unlock()
 
 	size := 64
@@ -435,33 +418,15 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	// The rows are built before the stream's lock is taken, which then
 	// only copies them in: appenders of one stream wait less for each
 	// other (the lock was their main wait at 8 senders).
-	shared := &rowExt{seq: seq}
 	rb := rowBufs.Get().(*[]row)
-	rows := (*rb)[:0]
-	var added int64
-	inOrder := true
-	for g, b := range batches {
-		for i, e := range b.Entries {
-			r := row{line: lines[g][i], labels: b.Labels, content: e.Content, ext: withExt(shared, seq, e.Fields)}
-			if n := len(rows); n > 0 && r.line < rows[n-1].line {
-				inOrder = false
-			}
-			added += r.size()
-			rows = append(rows, r)
-		}
-	}
+	rows, inOrder, added := appendRows((*rb)[:0], batches, lines, seq)
 	st.mu.Lock()
 	// A stream deleted while the batch waited for the WAL keeps nothing:
 	// its rows would sit in a memtable no flush sees.
 	if st.deleted {
 		added = 0
 	} else {
-		m := st.active
-		m.addRows(rows, inOrder, added)
-		for _, b := range batches {
-			m.noteLabels(b.Labels)
-		}
-		m.noteFields(rows)
+		st.addBatches(rows, batches, inOrder, added)
 	}
 	st.mu.Unlock()
 	clear(rows)
@@ -506,7 +471,10 @@ func (s *Store) Close() error {
 	s.spaceMu.Lock()
 	s.space.Broadcast()
 	s.spaceMu.Unlock()
-	err := s.Flush()
+	var err error
+	if !s.opts.Follower {
+		err = s.Flush()
+	}
 	if cerr := s.wal.Close(); err == nil {
 		err = cerr
 	}

@@ -39,6 +39,8 @@ type Config struct {
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them (logstore.Options.Strict).
 	StrictStorage bool
+	// Cluster, when set, makes the log core a node of a cluster.
+	Cluster *ltscore.Cluster
 	// AlarmPoster sends alarm notifications; AlarmInterval is how often
 	// the alarm scheduler looks for work (see alarms.Config).
 	AlarmPoster   alarms.Poster
@@ -66,6 +68,7 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 	core, err := ltscore.Open(ctx, db, ltscore.Config{
 		DataDir: cfg.DataDir, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes, Now: cfg.Now,
 		QueryTimeout: cfg.QueryTimeout, ProjectQueries: cfg.ProjectQueries, StrictStorage: cfg.StrictStorage,
+		Cluster: cfg.Cluster,
 	})
 	if err != nil {
 		return nil, err

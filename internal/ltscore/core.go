@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"logtank/internal/catalog"
+	"logtank/internal/cluster"
 	"logtank/internal/logquery"
 	"logtank/internal/logstore"
 	"logtank/internal/structuring"
+	"logtank/internal/vfs"
 )
 
 // Config says where the core keeps its logs and how it bounds queries.
@@ -30,6 +32,8 @@ type Config struct {
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them (logstore.Options.Strict).
 	StrictStorage bool
+	// Cluster, when set, makes the core a node of a cluster (cluster.go).
+	Cluster *Cluster
 }
 
 // Core is the LTS service's logic for logs: ingestion, search, counts,
@@ -48,6 +52,8 @@ type Core struct {
 	now       func() time.Time
 	gate      *queryGate
 	notes     *sqlNotes
+	// node is the cluster data path, nil in embedded mode.
+	node *cluster.Node
 }
 
 // Open opens the log engine under cfg.DataDir and the stream cache of db.
@@ -66,15 +72,32 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := logstore.Open(filepath.Join(cfg.DataDir, "logs"), logstore.Options{
+	dir := filepath.Join(cfg.DataDir, "logs")
+	if cfg.Cluster != nil {
+		if !db.Shared() {
+			return nil, ErrClusterWithoutSharedCatalog
+		}
+		// A node's logs are a cache of the catalog and the bucket, filled
+		// again from them at every start.
+		if err := vfs.OS.RemoveAll(dir); err != nil {
+			return nil, err
+		}
+	}
+	store, err := logstore.Open(dir, logstore.Options{
 		Tokenizer: c.tokenizer, Retention: c.streams.ttl, Logger: cfg.Logger, MemtableBytes: cfg.MemtableBytes,
-		Strict: cfg.StrictStorage,
+		Strict: cfg.StrictStorage, Follower: cfg.Cluster != nil,
 	}, keep)
 	if err != nil {
 		return nil, err
 	}
 	c.logs = store
 	c.notes = newSQLNotes(db)
+	if cfg.Cluster != nil {
+		if err := c.startNode(cfg); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
@@ -109,9 +132,12 @@ func (c *Core) ApplyDeletions(ctx context.Context) error {
 	return err
 }
 
-// Close writes the SQL history notes that wait, then flushes and closes
-// the log engine.
+// Close stops the cluster node, if any, writes the SQL history notes that
+// wait, then flushes and closes the log engine.
 func (c *Core) Close() error {
+	if c.node != nil {
+		c.node.Close()
+	}
 	c.notes.close()
 	return c.logs.Close()
 }

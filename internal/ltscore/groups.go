@@ -126,7 +126,7 @@ func (c *Core) DeleteGroup(ctx context.Context, project, id string) error {
 	// The catalog no longer has the streams: should removing their logs
 	// fail now, the next start removes them.
 	for _, st := range streams {
-		if err := c.logs.DeleteStream(st.ID); err != nil {
+		if err := c.dropLogs(ctx, st.ID); err != nil {
 			return internalFailure(ErrDeleteGroup, err)
 		}
 	}
@@ -222,7 +222,7 @@ func (c *Core) DeleteStream(ctx context.Context, project, group, id string) erro
 	if err := c.reload(ctx); err != nil {
 		return err
 	}
-	if err := c.logs.DeleteStream(id); err != nil {
+	if err := c.dropLogs(ctx, id); err != nil {
 		return internalFailure(ErrDeleteStream, err)
 	}
 	return nil

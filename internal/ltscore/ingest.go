@@ -69,16 +69,26 @@ func (c *Core) Ingest(ctx context.Context, t Target, batches ...Batch) error {
 			return Invalid("the request holds more than the limit of %d logs", MaxBatchLines)
 		}
 	}
-	return c.store(t, batches)
+	return c.store(ctx, t, batches)
 }
 
 // store structures checked batches by the stream's rule and appends them,
 // all or none.
-func (c *Core) store(t Target, batches []Batch) error {
+func (c *Core) store(ctx context.Context, t Target, batches []Batch) error {
 	stored := make([]logstore.Batch, len(batches))
 	for i, b := range batches {
 		stored[i] = logstore.Batch{Labels: logstore.LabelsFromMap(b.Labels), Entries: b.Entries}
 		c.structureEntries(t.StreamID, stored[i].Labels, stored[i].Entries)
+	}
+	if c.node != nil {
+		if err := c.node.Append(ctx, t.StreamID, stored); err != nil {
+			why := "the catalog did not commit them"
+			if errors.Is(err, catalog.ErrIngestBacklog) {
+				why = "the stream's logs wait to be indexed"
+			}
+			return ErrUnavailable.WithMsg("The service cannot store logs for now (%s); nothing of this request was stored, retry later", why)
+		}
+		return nil
 	}
 	var err error
 	if len(stored) == 1 {
@@ -154,7 +164,7 @@ func (c *Core) IngestEach(ctx context.Context, t Target, batches ...Batch) (Refu
 	}
 	// The lines were checked against the clock once: a line at the edge of
 	// the TTL is either refused above or stored, never the whole request.
-	return refused, c.store(t, kept)
+	return refused, c.store(ctx, t, kept)
 }
 
 // Resolve finds a stream of project by its group's id or name and its own

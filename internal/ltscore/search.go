@@ -165,6 +165,9 @@ func (c *Core) planSearch(ctx context.Context, req SearchRequest) (searchPlan, e
 // init is the first page in the requested order; forwards continues after
 // the cursor line; backwards is the page before it, in the same order.
 func (c *Core) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
+	if err := c.follow(ctx, req.Stream); err != nil {
+		return nil, err
+	}
 	p, err := c.planSearch(ctx, req)
 	if err != nil {
 		return nil, err
@@ -281,6 +284,9 @@ func (c *Core) Context(ctx context.Context, req ContextRequest) (*ContextResult,
 	if err != nil {
 		return nil, err
 	}
+	if err := c.follow(ctx, ref.ID); err != nil {
+		return nil, err
+	}
 	var res *ContextResult
 	err = c.gate.query(ctx, req.Project, func(ctx context.Context) error {
 		collect := func(sc logstore.Scan, n int64) ([]Log, error) {
@@ -362,6 +368,9 @@ func (c *Core) Histogram(ctx context.Context, req HistogramRequest) (*HistogramR
 	}
 	if req.Group == "" || req.Stream == "" {
 		return nil, Invalid("group_id and stream_id are required")
+	}
+	if err := c.follow(ctx, req.Stream); err != nil {
+		return nil, err
 	}
 	_, m, err := c.matcher(req.Stream, req.Keywords, nil)
 	if err != nil {

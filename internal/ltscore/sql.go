@@ -206,6 +206,9 @@ type SQLRequest struct {
 // are capped at maxSQLRows. Errors in the query are LTS.0009 naming the
 // position and the construct.
 func (c *Core) SQL(ctx context.Context, req SQLRequest) (*logsql.Result, error) {
+	if err := c.follow(ctx, req.Stream); err != nil {
+		return nil, err
+	}
 	_, m, err := c.matcher(req.Stream, req.Search, nil)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,7 @@ import (
 	"logtank/internal/iam"
 	"logtank/internal/lease"
 	"logtank/internal/lts"
+	"logtank/internal/ltscore"
 	"logtank/internal/metricstore"
 	"logtank/internal/objstore"
 	"logtank/internal/wire"
@@ -68,6 +69,10 @@ type Config struct {
 	// StrictStorage refuses to start on damaged log files instead of
 	// quarantining them.
 	StrictStorage bool
+	// Cluster, when set, makes the server a node of a cluster: its logs
+	// are acknowledged in the shared catalog's ingest log and its segments
+	// shared through a bucket (package cluster). Catalog must be PostgreSQL.
+	Cluster *ltscore.Cluster
 	// AlarmInterval is how often the alarm scheduler looks for due rules
 	// and notifications (zero: every second).
 	AlarmInterval time.Duration
@@ -182,6 +187,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Region: cfg.Region, Objects: cfg.Objects, TransferGrace: cfg.TransferGrace, TransferInterval: cfg.TransferInterval,
 		QueryTimeout: cfg.QueryTimeout, ProjectQueries: cfg.ProjectQueries, StrictStorage: cfg.StrictStorage,
 		AlarmPoster: webhook.Poster{}, AlarmInterval: cfg.AlarmInterval, TransfersLease: transfersLease, AlarmsLease: alarmsLease,
+		Cluster: cfg.Cluster,
 	})
 	if err != nil {
 		closeLeases()
