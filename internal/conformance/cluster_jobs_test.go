@@ -3,11 +3,13 @@ package conformance
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 
 	"logtank/internal/catalog"
 	"logtank/internal/catalog/pgtest"
+	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
 	"logtank/internal/server"
 )
@@ -290,4 +293,105 @@ func TestClusterTransfersRunOnTheHolder(t *testing.T) {
 		status, _ := run(other)
 		return status == http.StatusOK
 	})
+}
+
+// TestClusterTransfersWriteEveryLineOnce: in cluster mode a transfer's
+// holder writes the lines ingested through every node, each once, and a
+// node that takes the transfers over from a stopped holder goes on from
+// the stream's own sequence numbers without writing a line again.
+func TestClusterTransfersWriteEveryLineOnce(t *testing.T) {
+	url := pgtest.URL(t)
+	clk := newClock(transferStart)
+	shared := t.TempDir()
+	bucketDir := filepath.Join(shared, "logs-bucket")
+	if err := os.Mkdir(bucketDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	objects, err := objstore.NewDir(shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { objects.Close() })
+	segments := clusterBucket(t)
+	cfg := func(c *server.Config) {
+		clusterJobsConfig(url, clk)(c)
+		c.Objects = objects
+		c.Cluster = &ltscore.Cluster{Objects: segments, Bucket: "segments", Poll: 50 * time.Millisecond,
+			IndexAfter: 300 * time.Millisecond, LeaseTTL: 2 * time.Second}
+	}
+	nodes := []*env{startWith(t, "", cfg), startWith(t, "", cfg), startWith(t, "", cfg)}
+	db, err := catalog.Open(context.Background(), url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	group, stream := nodes[0].createStream(t, "app", "web")
+	for _, n := range nodes {
+		waitFor(t, "every node to know the stream", func() bool {
+			limit, yes := int32(1), true
+			_, err := n.lts().ListLogs(&model.ListLogsRequest{LogGroupId: group, LogStreamId: stream, Body: &model.QueryLtsLogParams{
+				StartTime: strconv.FormatInt(at(0, 0).UnixMilli(), 10), EndTime: strconv.FormatInt(at(10, 0).UnixMilli(), 10), IsCount: &yes, Limit: &limit,
+			}})
+			return err == nil
+		})
+	}
+	status, resp := nodes[1].post(t, "/v2/"+testProject+"/transfers", map[string]any{
+		"log_group_id": group,
+		"log_streams":  []map[string]string{{"log_stream_id": stream}},
+		"log_transfer_info": map[string]any{
+			"log_transfer_type": "OBS", "log_transfer_mode": "cycle", "log_storage_format": "RAW", "log_transfer_status": "ENABLE",
+			"log_transfer_detail": map[string]any{"obs_period": 2, "obs_period_unit": "min", "obs_bucket_name": "logs-bucket"},
+		},
+	}, nil)
+	if status != http.StatusOK {
+		t.Fatalf("create: %d %s", status, resp)
+	}
+	var created struct {
+		ID string `json:"log_transfer_id"`
+	}
+	if err := json.Unmarshal(resp, &created); err != nil {
+		t.Fatal(err)
+	}
+	run := func(e *env) (int, []byte) {
+		status, _, body := e.raw("POST", "/v2/"+testProject+"/transfers/"+created.ID+"/run", nil, nil, signer(testAK, testSK, testProject, time.Now()))
+		return status, body
+	}
+	var want []string
+	for i, n := range nodes {
+		ls := lines(fmt.Sprintf("first window through node %d", i), 5)
+		n.ingestAt(t, group, stream, at(0, 40+i*5), ls...)
+		want = append(want, ls...)
+	}
+	holder, _ := holderOf(t, db, server.LeaseTransfers, nodes)
+	clk.set(at(2, 30))
+	if status, body := run(holder); status != http.StatusOK {
+		t.Fatalf("run on the holder: %d %s", status, body)
+	}
+	exactlyOnce(t, readDirObjects(t, bucketDir), want)
+
+	holder.stop()
+	var rest []*env
+	for _, n := range nodes {
+		if n != holder {
+			rest = append(rest, n)
+		}
+	}
+	for i, n := range rest {
+		ls := lines(fmt.Sprintf("second window through node %d", i), 5)
+		n.ingestAt(t, group, stream, at(2, 40+i*5), ls...)
+		want = append(want, ls...)
+	}
+	late := lines("late, for the first window", 2)
+	rest[0].ingestAt(t, group, stream, at(1, 0), late...)
+	want = append(want, late...)
+	clk.set(at(4, 30))
+	waitFor(t, "another node to take the transfers over and write the second window", func() bool {
+		for _, n := range rest {
+			if status, _ := run(n); status == http.StatusOK {
+				return len(readDirObjects(t, bucketDir)) >= 2
+			}
+		}
+		return false
+	})
+	exactlyOnce(t, readDirObjects(t, bucketDir), want)
 }

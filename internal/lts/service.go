@@ -75,7 +75,7 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 	}
 	s := &Service{db: db, core: core, region: cfg.Region, objects: cfg.Objects}
 	s.transfers, err = transfer.Start(transfer.Config{
-		DB: db, Logs: core.Logs(), Objects: cfg.Objects, Region: cfg.Region, SpoolDir: filepath.Join(cfg.DataDir, "spool"),
+		DB: db, Logs: core.Logs(), Seq: core.StreamSeq, Objects: cfg.Objects, Region: cfg.Region, SpoolDir: filepath.Join(cfg.DataDir, "spool"),
 		Logger: cfg.Logger, Now: core.Now, Grace: cfg.TransferGrace, Interval: cfg.TransferInterval, Lease: cfg.TransfersLease,
 	})
 	if err != nil {

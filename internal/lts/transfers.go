@@ -199,8 +199,11 @@ func (s *Service) newTransfer(r *http.Request, groupID, streamsField string, str
 		ID: uuid.NewString(), ProjectID: project, GroupID: groupID, Type: "OBS",
 		Settings: settings.Encode(), Enabled: enabled, CreatedMS: s.core.Now().UnixMilli(),
 	}
-	start := s.transfers.StartProgress()
 	for _, st := range streams {
+		start, err := s.transfers.StartProgress(ctx, st.ID)
+		if err != nil {
+			return t, err
+		}
 		t.Streams = append(t.Streams, catalog.TransferStream{StreamID: st.ID, Progress: start})
 	}
 	if err := s.db.CreateTransfer(ctx, t); err != nil {
@@ -488,7 +491,6 @@ func (s *Service) updateTransfer(w http.ResponseWriter, r *http.Request) error {
 	case "DISABLE":
 		t.Enabled = false
 	}
-	start := s.transfers.StartProgress()
 	if req.Streams != nil {
 		if len(*req.Streams) == 0 || len(*req.Streams) > maxTransferStreams {
 			return invalid("log_streams must hold 1 to %d log streams", maxTransferStreams)
@@ -498,6 +500,10 @@ func (s *Service) updateTransfer(w http.ResponseWriter, r *http.Request) error {
 		}
 		streams := make([]catalog.TransferStream, 0, len(*req.Streams))
 		for _, st := range *req.Streams {
+			start, err := s.transfers.StartProgress(r.Context(), st.ID)
+			if err != nil {
+				return err
+			}
 			streams = append(streams, catalog.TransferStream{StreamID: st.ID, Progress: start})
 		}
 		t.Streams = streams

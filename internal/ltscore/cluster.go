@@ -61,3 +61,18 @@ func (c *Core) dropLogs(ctx context.Context, streamID string) error {
 	}
 	return c.logs.DeleteStream(streamID)
 }
+
+// StreamSeq returns the sequence number up to which the log engine holds
+// the stream's rows, for the jobs that read a stream by arrival
+// (transfers): the store-wide number in embedded mode; in a cluster the
+// stream's own, once it is caught up with the ingest log.
+func (c *Core) StreamSeq(ctx context.Context, streamID string) (uint64, error) {
+	if c.node == nil {
+		return c.logs.Seq(), nil
+	}
+	if err := c.follow(ctx, streamID); err != nil {
+		return 0, err
+	}
+	applied, _ := c.logs.Applied(streamID)
+	return applied, nil
+}

@@ -34,6 +34,11 @@ type Config struct {
 	Grace time.Duration
 	// Interval is how often due windows are looked for (default 5 s).
 	Interval time.Duration
+	// Seq returns the sequence number up to which Logs holds a stream's
+	// rows: in a cluster, the stream's own number once it is caught up
+	// with the ingest log; nil means Logs.Seq(), the store-wide number of
+	// the embedded mode.
+	Seq func(ctx context.Context, streamID string) (uint64, error)
 	// Lease, when not nil, is the cluster-wide lease transfers run
 	// under: only its holder runs them, and the progress it records is
 	// fenced by the holding (nil: this is the only node).
@@ -185,9 +190,19 @@ func (w *Worker) Run(ctx context.Context, projectID, id string, force bool) ([]s
 
 // StartProgress is where a stream joins a transfer: it is written from
 // the rows that arrive after now.
-func (w *Worker) StartProgress() catalog.Progress {
-	seq := w.cfg.Logs.Seq()
-	return catalog.Progress{BaseSeq: seq, DoneSeq: seq, DoneEndMS: w.cfg.Now().UnixMilli()}
+func (w *Worker) StartProgress(ctx context.Context, streamID string) (catalog.Progress, error) {
+	seq, err := w.seq(ctx, streamID)
+	if err != nil {
+		return catalog.Progress{}, err
+	}
+	return catalog.Progress{BaseSeq: seq, DoneSeq: seq, DoneEndMS: w.cfg.Now().UnixMilli()}, nil
+}
+
+func (w *Worker) seq(ctx context.Context, streamID string) (uint64, error) {
+	if w.cfg.Seq == nil {
+		return w.cfg.Logs.Seq(), nil
+	}
+	return w.cfg.Seq(ctx, streamID)
 }
 
 func (w *Worker) run(ctx context.Context, t catalog.Transfer, force bool) ([]string, error) {
@@ -230,7 +245,6 @@ func (w *Worker) runStreams(ctx context.Context, t catalog.Transfer, force bool)
 		return nil, fmt.Errorf("log group %s: %w", t.GroupID, err)
 	}
 	now := w.cfg.Now()
-	seq := w.cfg.Logs.Seq()
 	var keys []string
 	for _, ts := range t.Streams {
 		stream, err := w.cfg.DB.LogStream(ctx, t.ProjectID, t.GroupID, ts.StreamID)
@@ -244,6 +258,10 @@ func (w *Worker) runStreams(ctx context.Context, t catalog.Transfer, force bool)
 			return keys, fmt.Errorf("log stream %s: %w", ts.StreamID, err)
 		}
 		names := Names{Region: w.cfg.Region, ProjectID: t.ProjectID, GroupName: group.Name, StreamName: stream.Name, StreamID: stream.ID, StreamTags: stream.Tags}
+		seq, err := w.seq(ctx, ts.StreamID)
+		if err != nil {
+			return keys, fmt.Errorf("log stream %s: %w", ts.StreamID, err)
+		}
 		p := ts.Progress
 		for ctx.Err() == nil {
 			var end time.Time

@@ -87,7 +87,7 @@ func newWorld(t *testing.T) *testWorld {
 	t.Cleanup(tw.w.Close)
 	s := Settings{Format: "RAW", Period: 2, PeriodUnit: "min", Bucket: "bkt"}
 	if err := db.CreateTransfer(ctx, catalog.Transfer{ID: "t1", ProjectID: "p", GroupID: testGroup, Type: "OBS", Settings: s.Encode(), Enabled: true,
-		Streams: []catalog.TransferStream{{StreamID: testStream, Progress: tw.w.StartProgress()}}}); err != nil {
+		Streams: []catalog.TransferStream{{StreamID: testStream, Progress: tw.start(t)}}}); err != nil {
 		t.Fatal(err)
 	}
 	return tw
@@ -170,4 +170,13 @@ func TestPeriodicRunAfterRunOnDemand(t *testing.T) {
 	if got := tw.written(t); !slices.Equal(got, []string{"a", "b"}) {
 		t.Fatalf("objects hold %q", got)
 	}
+}
+
+func (tw *testWorld) start(t *testing.T) catalog.Progress {
+	t.Helper()
+	p, err := tw.w.StartProgress(context.Background(), testStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
