@@ -36,6 +36,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	memLimit := fs.Int64("memory-limit-mb", 384, "soft memory limit for the Go runtime in MiB (0: none; GOMEMLIMIT overrides)")
+	segmentDict := fs.Bool("segment-dictionary", false, "write log segments with a template dictionary: about a tenth smaller on disk, searches that read many blocks slower")
 	gcPercent := fs.Int("gc-percent", 70, "how much the heap may grow past what is live before a collection, in percent (GOGC overrides)")
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
 	queryTimeout := fs.Duration("query-timeout", ltscore.DefaultQueryTimeout, "longest time one log search or SQL query may run")
@@ -110,7 +111,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Catalog: *catalogURL, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
-		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict, Syslog: syslogListeners,
+		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict, SegmentDictionary: *segmentDict, Syslog: syslogListeners,
 		LeaseTTL: *leaseTTL, FunctionsBucket: *functionsBucket, Cluster: clusterCfg,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),

@@ -46,7 +46,7 @@ func BenchmarkSegmentWrite(b *testing.B) {
 	dir := b.TempDir()
 	b.SetBytes(rawSize(rows))
 	for i := 0; b.Loop(); i++ {
-		seg, err := writeSegment(vfs.OS, filepath.Join(dir, fmt.Sprint(i)), rows, logquery.DefaultTokenizer())
+		seg, err := writeSegment(vfs.OS, filepath.Join(dir, fmt.Sprint(i)), rows, logquery.DefaultTokenizer(), false)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func BenchmarkSegmentWrite(b *testing.B) {
 
 func BenchmarkBlockRead(b *testing.B) {
 	rows := benchRows(100_000)
-	seg, err := writeSegment(vfs.OS, filepath.Join(b.TempDir(), "s"), rows, spaceTokenizer{})
+	seg, err := writeSegment(vfs.OS, filepath.Join(b.TempDir(), "s"), rows, spaceTokenizer{}, false)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -104,7 +104,7 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 			rows += int(b.rows)
 		}
 	}
-	if len(dict) == 0 && rows >= dictMinRows {
+	if s.opts.TemplateDictionary && len(dict) == 0 && rows >= dictMinRows {
 		if dict, err = sampledDict(mergeSegments(inputs)); err != nil {
 			return err
 		}

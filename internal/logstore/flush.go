@@ -266,7 +266,7 @@ func (s *Store) writeDay(st *stream, day string, rows []row) (*segment, error) {
 		}
 	}
 	num := s.segNum.Add(1)
-	seg, err := writeSegment(s.fs, filepath.Join(dir, fmt.Sprintf("%020d.seg", num)), rows, s.opts.Tokenizer)
+	seg, err := writeSegment(s.fs, filepath.Join(dir, fmt.Sprintf("%020d.seg", num)), rows, s.opts.Tokenizer, s.opts.TemplateDictionary)
 	if err != nil {
 		return nil, err
 	}

@@ -255,10 +255,11 @@ type Tokenizer interface {
 }
 
 // writeSegment writes rows (sorted by line) to path atomically and opens
-// it, with a template dictionary when there are dictMinRows rows or more.
-func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer) (*segment, error) {
+// it, with a template dictionary when asked and there are dictMinRows rows
+// or more.
+func writeSegment(fsys vfs.FS, path string, rows []row, tok Tokenizer, withDict bool) (*segment, error) {
 	var dict []byte
-	if len(rows) >= dictMinRows {
+	if withDict && len(rows) >= dictMinRows {
 		dict = templateDict(rows)
 	}
 	return writeSegmentDict(fsys, path, rows, tok, dict)

@@ -119,7 +119,7 @@ func sampleSegment(t testing.TB) (data []byte, off, n int64) {
 		rows[i] = row{line: base + int64(i), labels: hostA, content: fmt.Sprintf("line %d common", i),
 			ext: &rowExt{seq: uint64(i / 100), fields: []Field{{Name: "n", Type: FieldLong, Long: int64(i)}}}}
 	}
-	seg, err := writeSegment(m, "/s/1.seg", rows, spaceTokenizer{})
+	seg, err := writeSegment(m, "/s/1.seg", rows, spaceTokenizer{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,9 +54,15 @@ func BenchmarkSegmentSize(b *testing.B) {
 	}
 	day := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC).UnixNano()
 	step := int64(24*time.Hour) / int64(len(lines))
+	for _, dict := range []bool{false, true} {
+		b.Run(map[bool]string{false: "plain", true: "dictionary"}[dict], func(b *testing.B) { segmentSize(b, lines, raw, day, step, dict) })
+	}
+}
+
+func segmentSize(b *testing.B, lines []string, raw, day, step int64, dict bool) {
 	for b.Loop() {
 		dir := b.TempDir()
-		s, err := Open(dir, Options{Tokenizer: logquery.DefaultTokenizer()}, func(id string) bool { return id == sid })
+		s, err := Open(dir, Options{Tokenizer: logquery.DefaultTokenizer(), TemplateDictionary: dict}, func(id string) bool { return id == sid })
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -114,7 +120,13 @@ func BenchmarkBlockReadReplay(b *testing.B) {
 		rows[i] = row{line: base + int64(i)*int64(time.Millisecond), content: l}
 		raw += int64(len(l))
 	}
-	seg, err := writeSegment(vfs.OS, filepath.Join(b.TempDir(), "s"), rows, logquery.DefaultTokenizer())
+	for _, dict := range []bool{false, true} {
+		b.Run(map[bool]string{false: "plain", true: "dictionary"}[dict], func(b *testing.B) { blockReadReplay(b, rows, raw, dict) })
+	}
+}
+
+func blockReadReplay(b *testing.B, rows []row, raw int64, dict bool) {
+	seg, err := writeSegment(vfs.OS, filepath.Join(b.TempDir(), "s"), rows, logquery.DefaultTokenizer(), dict)
 	if err != nil {
 		b.Fatal(err)
 	}

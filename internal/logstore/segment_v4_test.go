@@ -173,7 +173,7 @@ func TestTemplateDictionary(t *testing.T) {
 // an encoder with one costs more than such a segment's compression), and
 // the compaction that merges such segments samples one from their rows.
 func TestSmallFlushesGetTheirDictionaryWhenCompacted(t *testing.T) {
-	s := openStore(t, t.TempDir(), Options{FlushInterval: time.Hour})
+	s := openStore(t, t.TempDir(), Options{FlushInterval: time.Hour, TemplateDictionary: true})
 	defer s.Close()
 	per := dictMinRows/compactMinSegments + 1
 	var want []string
