@@ -254,27 +254,7 @@ func TestClusterTransfersRunOnTheHolder(t *testing.T) {
 	}
 	defer db.Close()
 	group, stream := nodes[0].createStream(t, "app", "web")
-	status, resp := nodes[0].post(t, "/v2/"+testProject+"/transfers", map[string]any{
-		"log_group_id": group,
-		"log_streams":  []map[string]string{{"log_stream_id": stream}},
-		"log_transfer_info": map[string]any{
-			"log_transfer_type": "OBS", "log_transfer_mode": "cycle", "log_storage_format": "RAW", "log_transfer_status": "ENABLE",
-			"log_transfer_detail": map[string]any{"obs_period": 2, "obs_period_unit": "min", "obs_bucket_name": "logs-bucket"},
-		},
-	}, nil)
-	if status != http.StatusOK {
-		t.Fatalf("create: %d %s", status, resp)
-	}
-	var created struct {
-		ID string `json:"log_transfer_id"`
-	}
-	if err := json.Unmarshal(resp, &created); err != nil {
-		t.Fatal(err)
-	}
-	run := func(e *env) (int, []byte) {
-		status, _, body := e.raw("POST", "/v2/"+testProject+"/transfers/"+created.ID+"/run", nil, nil, signer(testAK, testSK, testProject, time.Now()))
-		return status, body
-	}
+	run := startTransfer(t, nodes[0], group, stream)
 	holder, _ := holderOf(t, db, server.LeaseTransfers, nodes)
 	other := nodes[0]
 	if other == holder {
@@ -335,27 +315,7 @@ func TestClusterTransfersWriteEveryLineOnce(t *testing.T) {
 			return err == nil
 		})
 	}
-	status, resp := nodes[1].post(t, "/v2/"+testProject+"/transfers", map[string]any{
-		"log_group_id": group,
-		"log_streams":  []map[string]string{{"log_stream_id": stream}},
-		"log_transfer_info": map[string]any{
-			"log_transfer_type": "OBS", "log_transfer_mode": "cycle", "log_storage_format": "RAW", "log_transfer_status": "ENABLE",
-			"log_transfer_detail": map[string]any{"obs_period": 2, "obs_period_unit": "min", "obs_bucket_name": "logs-bucket"},
-		},
-	}, nil)
-	if status != http.StatusOK {
-		t.Fatalf("create: %d %s", status, resp)
-	}
-	var created struct {
-		ID string `json:"log_transfer_id"`
-	}
-	if err := json.Unmarshal(resp, &created); err != nil {
-		t.Fatal(err)
-	}
-	run := func(e *env) (int, []byte) {
-		status, _, body := e.raw("POST", "/v2/"+testProject+"/transfers/"+created.ID+"/run", nil, nil, signer(testAK, testSK, testProject, time.Now()))
-		return status, body
-	}
+	run := startTransfer(t, nodes[1], group, stream)
 	var want []string
 	for i, n := range nodes {
 		ls := lines(fmt.Sprintf("first window through node %d", i), 5)
@@ -394,4 +354,32 @@ func TestClusterTransfersWriteEveryLineOnce(t *testing.T) {
 		return false
 	})
 	exactlyOnce(t, readDirObjects(t, bucketDir), want)
+}
+
+// startTransfer creates through e a RAW transfer of stream every two
+// minutes to the bucket "logs-bucket", and returns how to ask a node to
+// run it.
+func startTransfer(t *testing.T, e *env, group, stream string) func(*env) (int, []byte) {
+	t.Helper()
+	status, resp := e.post(t, "/v2/"+testProject+"/transfers", map[string]any{
+		"log_group_id": group,
+		"log_streams":  []map[string]string{{"log_stream_id": stream}},
+		"log_transfer_info": map[string]any{
+			"log_transfer_type": "OBS", "log_transfer_mode": "cycle", "log_storage_format": "RAW", "log_transfer_status": "ENABLE",
+			"log_transfer_detail": map[string]any{"obs_period": 2, "obs_period_unit": "min", "obs_bucket_name": "logs-bucket"},
+		},
+	}, nil)
+	if status != http.StatusOK {
+		t.Fatalf("create: %d %s", status, resp)
+	}
+	var created struct {
+		ID string `json:"log_transfer_id"`
+	}
+	if err := json.Unmarshal(resp, &created); err != nil {
+		t.Fatal(err)
+	}
+	return func(n *env) (int, []byte) {
+		status, _, body := n.raw("POST", "/v2/"+testProject+"/transfers/"+created.ID+"/run", nil, nil, signer(testAK, testSK, testProject, time.Now()))
+		return status, body
+	}
 }
