@@ -107,11 +107,19 @@ func (s *Service) loop() {
 				case <-ctx.Done():
 				}
 			}()
-			s.RunDue(ctx)
-			s.deliverDue(ctx)
+			// A node whose holding ended without its noticing yet (it
+			// learns at its next renewal) skips the round: its writes
+			// would be refused by their fence anyway. A round counts as
+			// the holder's when the holding lasted through it.
+			if s.holding(ctx) {
+				s.RunDue(ctx)
+				s.deliverDue(ctx)
+				if s.holding(ctx) {
+					s.rounds.Add(1)
+				}
+			}
 			cancel()
 			done()
-			s.rounds.Add(1)
 		}
 		select {
 		case <-s.stop:
@@ -119,6 +127,12 @@ func (s *Service) loop() {
 		case <-t.C:
 		}
 	}
+}
+
+// holding reports whether this node still holds the alarms' lease by the
+// catalog (always, with no lease: the only node).
+func (s *Service) holding(ctx context.Context) bool {
+	return s.cfg.Lease == nil || s.cfg.DB.CheckFence(ctx) == nil
 }
 
 func (s *Service) nowMS() int64 { return s.cfg.Now().UnixMilli() }

@@ -115,6 +115,13 @@ func WithFence(ctx context.Context, f Fence) context.Context {
 	return context.WithValue(ctx, fenceKey{}, f)
 }
 
+// CheckFence fails with ErrLeaseLost when ctx carries a fence that no
+// longer holds: for a job that should not even start a round of work on a
+// holding it may have lost without noticing yet.
+func (c *DB) CheckFence(ctx context.Context) error {
+	return c.tx(ctx, func(*sql.Tx) error { return nil })
+}
+
 // checkFence fails with ErrLeaseLost when ctx carries a fence that no
 // longer holds, seen from inside tx.
 func (c *DB) checkFence(ctx context.Context, tx *sql.Tx) error {
