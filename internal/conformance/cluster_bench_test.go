@@ -25,13 +25,7 @@ func BenchmarkIngestHTTPCluster(b *testing.B) {
 		c.Cluster = &ltscore.Cluster{Objects: objects, Bucket: "segments"}
 	})
 	defer e.stop()
-	group, stream := e.createStream(t, "bench", "ingest")
-	var bodies [][]byte
-	for i := range 16 {
-		body, _ := json.Marshal(map[string]any{"contents": benchLines(uint64(i)), "labels": map[string]string{}})
-		bodies = append(bodies, body[1:])
-	}
-	sendBatches(b, e, group, stream, bodies)
+	benchIngest(b, t, e)
 }
 
 // BenchmarkClusterSearchFromBucket: one node ingests 200 batches of 1,000

@@ -27,6 +27,11 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	t := &testing.T{}
 	e := start(t, b.TempDir())
 	defer e.stop()
+	benchIngest(b, t, e)
+}
+
+// benchIngest sends 1,000-line batches to a new stream of e from 2 senders.
+func benchIngest(b *testing.B, t *testing.T, e *env) {
 	group, stream := e.createStream(t, "bench", "ingest")
 	var bodies [][]byte
 	for i := range 16 {
