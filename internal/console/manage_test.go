@@ -82,7 +82,7 @@ func TestConsoleManage(t *testing.T) {
 		waitJS(`!document.querySelector('#ask').open`),
 		waitJS(`document.querySelectorAll('[data-testid=stream-item]').length === 2`),
 		chromedp.Click(auditDelete),
-		chromedp.WaitVisible(sel("confirm-ok")),
+		waitJS(`document.querySelector('#ask').open && document.querySelector('#ask-text').textContent.includes('audit')`),
 		chromedp.Click(sel("confirm-ok")),
 		waitJS(`document.querySelectorAll('[data-testid=stream-item]').length === 1`))
 
