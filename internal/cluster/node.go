@@ -50,6 +50,13 @@ type Config struct {
 	// catalog.ErrIngestBacklog until the owner catches up (default 8 times
 	// IndexBatches, as when no node can write segments).
 	MaxWaiting int64
+	// FollowFor is how long the node keeps applying a stream's log after a
+	// catch-up asked of it (a query through it, CatchUp) when it does not
+	// own the stream (default 5 minutes); once it is over, the node drops
+	// what it holds of the stream and its next query catches up from the
+	// manifest and the log again. It must be longer than the longest query,
+	// which reads the store after its catch-up.
+	FollowFor time.Duration
 	// Known tells whether a stream exists, so that the log of a deleted
 	// stream is not applied again (nil: all do).
 	Known  func(streamID string) bool
@@ -60,6 +67,9 @@ type Config struct {
 type Node struct {
 	cfg    Config
 	leases *lease.Manager
+	// member keeps the lease "node:<name>", by which the other nodes count
+	// this one among those streams are spread over.
+	member *lease.Keeper
 	enc    *zstd.Encoder
 	dec    *zstd.Decoder
 
@@ -68,17 +78,32 @@ type Node struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	closed sync.Once
 }
 
 // streamState is what the node knows of one stream. mu serialises the
 // stream's catch-ups and indexing rounds, which both change what the log
-// store holds of it.
+// store holds of it, and guards the fields.
 type streamState struct {
 	mu sync.Mutex
 	// lease is held while owned; lastRound is when the node last indexed.
 	lease     lease.Lease
 	owned     bool
 	lastRound time.Time
+	// followUntil is when the follow window that the last catch-up asked
+	// of the node ends.
+	followUntil time.Time
+	// freeSince is when this node first saw the stream with batches
+	// waiting and its lease free, while another node is its preferred
+	// owner; zero when it has not.
+	freeSince time.Time
+}
+
+// follows tells whether the node applies the stream's log now: while it
+// owns the stream, and within the follow window of a query. The caller
+// holds st.mu.
+func (st *streamState) follows(now time.Time) bool {
+	return st.owned || now.Before(st.followUntil)
 }
 
 // Start starts the node's background catch-up and indexing.
@@ -98,6 +123,9 @@ func Start(cfg Config) (*Node, error) {
 	if cfg.MaxWaiting <= 0 {
 		cfg.MaxWaiting = 8 * cfg.IndexBatches
 	}
+	if cfg.FollowFor <= 0 {
+		cfg.FollowFor = 5 * time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -116,7 +144,15 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, leases: lease.New(cfg.DB, cfg.Node, cfg.LeaseTTL), enc: enc, dec: dec, streams: map[string]*streamState{}}
-	ctx, cancel := context.WithCancel(context.Background())
+	// Counted among the members from the first round on; the keeper takes
+	// the lease over (the same holding) and retries when this fails.
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.LeaseTTL)
+	if _, ok, err := n.leases.Acquire(ctx, nodePrefix+cfg.Node); err != nil || !ok {
+		cfg.Logger.Warn("cluster: the node's membership lease was not taken yet; retrying", "node", cfg.Node, "taken", ok, "error", err)
+	}
+	cancel()
+	n.member = n.leases.Keep(nodePrefix+cfg.Node, cfg.Logger)
+	ctx, cancel = context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.wg.Add(1)
 	go n.loop(ctx)
@@ -126,10 +162,15 @@ func Start(cfg Config) (*Node, error) {
 // Name is the node's name, the owner of its leases.
 func (n *Node) Name() string { return n.cfg.Node }
 
-// Close stops the background work and hands the node's streams back.
-func (n *Node) Close() {
+// Close stops the background work, leaves the members and hands the
+// node's streams back, so the others take them at once. Closing again
+// does nothing.
+func (n *Node) Close() { n.closed.Do(n.close) }
+
+func (n *Node) close() {
 	n.cancel()
 	n.wg.Wait()
+	n.member.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	n.mu.Lock()
@@ -166,12 +207,13 @@ func (n *Node) Append(ctx context.Context, streamID string, batches []logstore.B
 		}
 		return err
 	}
-	// The batch follows the last one applied here: apply it now rather
-	// than read it back from the log. Out of turn, or while a catch-up
-	// runs, it is left to the next catch-up.
+	// When the node follows the stream and the batch follows the last one
+	// applied here, apply it now rather than read it back from the log.
+	// Out of turn, or while a catch-up runs, it is left to the next
+	// catch-up; a stream the node does not follow is left to its followers.
 	st := n.stream(streamID)
 	if st.mu.TryLock() {
-		if applied, _ := n.cfg.Logs.Applied(streamID); applied == uint64(seq)-1 {
+		if applied, _ := n.cfg.Logs.Applied(streamID); st.follows(time.Now()) && applied == uint64(seq)-1 {
 			if err := n.cfg.Logs.Apply(streamID, uint64(seq), batches); err != nil {
 				n.cfg.Logger.Warn("cluster: applying an acknowledged batch failed; the next catch-up applies it", "stream", streamID, "error", err)
 			}
@@ -182,8 +224,9 @@ func (n *Node) Append(ctx context.Context, streamID string, batches []logstore.B
 }
 
 // CatchUp applies the stream's log up to its head as it stands now, so
-// that every batch acknowledged before the call is in the log store. A
-// stream that does not exist has nothing to catch up.
+// that every batch acknowledged before the call is in the log store, and
+// keeps the node following the stream for Config.FollowFor. A stream that
+// does not exist has nothing to catch up.
 func (n *Node) CatchUp(ctx context.Context, streamID string) error {
 	if !n.cfg.Known(streamID) {
 		return nil
@@ -191,6 +234,7 @@ func (n *Node) CatchUp(ctx context.Context, streamID string) error {
 	st := n.stream(streamID)
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.followUntil = time.Now().Add(n.cfg.FollowFor)
 	h, err := n.cfg.DB.StreamIngestHead(ctx, streamID)
 	if err != nil {
 		return err
@@ -312,8 +356,7 @@ func (n *Node) attachRound(ctx context.Context, id string, round []catalog.Segme
 	return err
 }
 
-// loop catches up with every stream that moved, and indexes the streams
-// the node owns or can take, until ctx ends.
+// loop tends every stream that ingested, each poll, until ctx ends.
 func (n *Node) loop(ctx context.Context) {
 	defer n.wg.Done()
 	t := time.NewTicker(n.cfg.Poll)
@@ -332,6 +375,10 @@ func (n *Node) loop(ctx context.Context) {
 
 func (n *Node) round(ctx context.Context) error {
 	heads, err := n.cfg.DB.IngestHeads(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := n.look(ctx)
 	if err != nil {
 		return err
 	}
@@ -356,27 +403,24 @@ func (n *Node) round(ctx context.Context) error {
 		if !n.cfg.Known(h.StreamID) {
 			continue
 		}
-		if err := n.tend(ctx, h); err != nil && first == nil {
+		if err := n.tend(ctx, h, v); err != nil && first == nil {
 			first = fmt.Errorf("stream %s: %w", h.StreamID, err)
 		}
 	}
 	return first
 }
 
-// tend catches one stream up, takes or keeps its lease while it has rows
-// to index, and indexes them when they have waited long enough.
-func (n *Node) tend(ctx context.Context, h catalog.IngestHead) error {
+// tend keeps one stream's lease, takes it when the stream is the node's to
+// take, catches the stream up while the node follows it, indexes its rows
+// when they have waited long enough, and hands it over when another live
+// node is its preferred owner. A stream the node no longer follows is
+// dropped from the store.
+func (n *Node) tend(ctx context.Context, h catalog.IngestHead, v view) error {
 	st := n.stream(h.StreamID)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	applied, covered := n.cfg.Logs.Applied(h.StreamID)
-	if applied < uint64(h.Head) || covered < uint64(h.Indexed) {
-		if err := n.catchUp(ctx, h.StreamID, h); err != nil {
-			return err
-		}
-	}
-	waiting := h.Head - h.Indexed
 	now := time.Now()
+	waiting := h.Head - h.Indexed
 	if st.owned && time.Until(st.lease.Expires) < n.cfg.LeaseTTL/2 {
 		l, err := n.leases.Renew(ctx, st.lease)
 		if err != nil {
@@ -388,21 +432,78 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead) error {
 			st.lease = l
 		}
 	}
-	if waiting == 0 {
-		return nil
+	if waiting == 0 || st.owned {
+		st.freeSince = time.Time{}
 	}
-	if !st.owned {
-		l, ok, err := n.leases.Acquire(ctx, "stream:"+h.StreamID)
-		if err != nil || !ok {
+	pref := preferred(v.members, h.StreamID)
+	if waiting > 0 && !st.owned && n.mayTake(st, h.StreamID, pref, v, now) {
+		l, ok, err := n.leases.Acquire(ctx, streamPrefix+h.StreamID)
+		if err != nil {
 			return err
 		}
-		st.lease, st.owned, st.lastRound = l, true, now
+		if ok {
+			st.lease, st.owned, st.lastRound, st.freeSince = l, true, now, time.Time{}
+		}
 	}
-	if waiting < n.cfg.IndexBatches && now.Sub(st.lastRound) < n.cfg.IndexAfter {
+	if !st.follows(now) {
+		return n.unfollow(h.StreamID)
+	}
+	applied, covered := n.cfg.Logs.Applied(h.StreamID)
+	if applied < uint64(h.Head) || covered < uint64(h.Indexed) {
+		if err := n.catchUp(ctx, h.StreamID, h); err != nil {
+			return err
+		}
+	}
+	if !st.owned {
 		return nil
 	}
-	st.lastRound = now
-	return n.index(ctx, h.StreamID, st)
+	// Another live node is preferred: index what waits now, so that the
+	// stream passes with nothing of this node's pending, and let it go.
+	handover := pref != "" && pref != n.cfg.Node
+	var err error
+	if waiting > 0 && (handover || waiting >= n.cfg.IndexBatches || now.Sub(st.lastRound) >= n.cfg.IndexAfter) {
+		st.lastRound = now
+		err = n.index(ctx, h.StreamID, st)
+	}
+	if handover && st.owned {
+		if rerr := n.leases.Release(ctx, st.lease); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		st.owned = false
+		if !st.follows(now) {
+			return errors.Join(err, n.unfollow(h.StreamID))
+		}
+	}
+	return err
+}
+
+// mayTake tells whether the node may take the lease of a stream with
+// batches waiting that it does not hold: when nobody holds it and the node
+// is its preferred owner, or when it has been free for a whole term while
+// another node was preferred (that node lives but does not take it), so
+// that no stream is left unindexed. The caller holds st.mu.
+func (n *Node) mayTake(st *streamState, id, pref string, v view, now time.Time) bool {
+	if holder, held := v.holders[id]; held && holder != n.cfg.Node {
+		st.freeSince = time.Time{}
+		return false
+	}
+	if pref == n.cfg.Node {
+		return true
+	}
+	if st.freeSince.IsZero() {
+		st.freeSince = now
+		return false
+	}
+	return now.Sub(st.freeSince) >= n.cfg.LeaseTTL
+}
+
+// unfollow drops what the store holds of a stream the node no longer
+// follows; the next catch-up fills it again from the manifest and the log.
+func (n *Node) unfollow(id string) error {
+	if applied, covered := n.cfg.Logs.Applied(id); applied == 0 && covered == 0 {
+		return nil
+	}
+	return n.cfg.Logs.ResetStream(id)
 }
 
 // index writes the stream's applied rows into segments, uploads them and
