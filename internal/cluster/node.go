@@ -378,9 +378,11 @@ func (n *Node) round(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	v, err := n.look(ctx)
-	if err != nil {
-		return err
+	var v view
+	if len(heads) > 0 {
+		if v, err = n.look(ctx); err != nil {
+			return err
+		}
 	}
 	var first error
 	n.mu.Lock()
