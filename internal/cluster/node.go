@@ -68,7 +68,7 @@ type Node struct {
 	cfg    Config
 	leases *lease.Manager
 	// member keeps the lease "node:<name>", by which the other nodes count
-	// this one among those streams are spread over.
+	// this one among the live nodes that streams are spread over.
 	member *lease.Keeper
 	enc    *zstd.Encoder
 	dec    *zstd.Decoder
