@@ -112,9 +112,13 @@ func bumpManifest(ctx context.Context, tx *sql.Tx, streamID string) error {
 	return err
 }
 
+// addGarbage lists object, or puts its time off to grace from now when it
+// is listed already: an upload listed as unrecorded that a commit recorded
+// after all, and that has now left the manifest, waits its whole grace.
 func (c *DB) addGarbage(ctx context.Context, tx *sql.Tx, streamID, object string, grace time.Duration) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO segment_garbage (object, stream_id, not_before_ms) VALUES ($1, $2, `+c.nowMS()+` + $3)
-		ON CONFLICT (object) DO NOTHING`, object, streamID, grace.Milliseconds())
+		ON CONFLICT (object) DO UPDATE SET not_before_ms = CASE WHEN excluded.not_before_ms > segment_garbage.not_before_ms
+			THEN excluded.not_before_ms ELSE segment_garbage.not_before_ms END`, object, streamID, grace.Milliseconds())
 	return err
 }
 

@@ -52,7 +52,16 @@ type Config struct {
 	MaxWaiting int64
 	// Known tells whether a stream exists, so that the log of a deleted
 	// stream is not applied again (nil: all do).
-	Known  func(streamID string) bool
+	Known func(streamID string) bool
+	// TTL returns a stream's TTL as the catalog says (nil or zero: kept
+	// forever): its owner drops the days it expired from the manifest.
+	TTL func(streamID string) time.Duration
+	// Upkeep is how often a stream's owner merges its small segments,
+	// drops its expired days and deletes its garbage (default 1 min).
+	Upkeep time.Duration
+	// Grace is how long an object that left the manifest stays in the
+	// bucket for the nodes that may still read it (default 10 min).
+	Grace  time.Duration
 	Logger *slog.Logger
 }
 
@@ -75,10 +84,13 @@ type Node struct {
 // store holds of it.
 type streamState struct {
 	mu sync.Mutex
-	// lease is held while owned; lastRound is when the node last indexed.
-	lease     lease.Lease
-	owned     bool
-	lastRound time.Time
+	// lease is held while owned; lastRound is when the node last indexed,
+	// upkept when it last took care of the stream's segments (upkeep.go).
+	lease             lease.Lease
+	owned             bool
+	lastRound, upkept time.Time
+	// gen is the manifest generation the stream's segments follow.
+	gen int64
 }
 
 // Start starts the node's background catch-up and indexing.
@@ -97,6 +109,15 @@ func Start(cfg Config) (*Node, error) {
 	}
 	if cfg.MaxWaiting <= 0 {
 		cfg.MaxWaiting = 8 * cfg.IndexBatches
+	}
+	if cfg.Upkeep <= 0 {
+		cfg.Upkeep = time.Minute
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 10 * time.Minute
+	}
+	if cfg.TTL == nil {
+		cfg.TTL = func(string) time.Duration { return 0 }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -161,7 +182,7 @@ func (n *Node) Append(ctx context.Context, streamID string, batches []logstore.B
 	payload := n.enc.EncodeAll(logstore.EncodeBatches(nil, batches), nil)
 	seq, err := n.cfg.DB.AppendIngest(ctx, streamID, payload, n.cfg.MaxWaiting)
 	if err != nil {
-		if !errors.Is(err, catalog.ErrIngestBacklog) && ctx.Err() == nil {
+		if !errors.Is(err, catalog.ErrIngestBacklog) && !errors.Is(err, catalog.ErrStreamDeleted) && ctx.Err() == nil {
 			n.cfg.Logger.Warn("cluster: a batch could not be committed to the ingest log", "stream", streamID, "error", err)
 		}
 		return err
@@ -195,7 +216,7 @@ func (n *Node) CatchUp(ctx context.Context, streamID string) error {
 	if err != nil {
 		return err
 	}
-	return n.catchUp(ctx, streamID, h)
+	return n.catchUp(ctx, streamID, st, h)
 }
 
 // catchUpRounds bounds how often one catch-up starts again because the
@@ -205,13 +226,13 @@ const catchUpRounds = 8
 // logPage is how many batches one read of the log returns.
 const logPage = 256
 
-// catchUp brings the stream's segments and rows up to head h. The caller
-// holds the stream's mu.
-func (n *Node) catchUp(ctx context.Context, id string, h catalog.IngestHead) error {
+// catchUp brings the stream's segments and rows up to head h, and its
+// segments to the manifest's generation. The caller holds st.mu.
+func (n *Node) catchUp(ctx context.Context, id string, st *streamState, h catalog.IngestHead) error {
 	for range catchUpRounds {
 		_, covered := n.cfg.Logs.Applied(id)
-		if uint64(h.Indexed) > covered {
-			if err := n.attach(ctx, id, covered); err != nil {
+		if uint64(h.Indexed) > covered || h.Gen != st.gen {
+			if err := n.attach(ctx, id, st, covered); err != nil {
 				return err
 			}
 		}
@@ -263,12 +284,17 @@ func (n *Node) decode(payload []byte) ([]logstore.Batch, error) {
 }
 
 // attach brings in the manifest's segments of the stream beyond covered,
-// one indexing round at a time.
-func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
-	segs, err := n.cfg.DB.SegmentsAfter(ctx, id, int64(covered))
+// one indexing round at a time, or rebuilds the stream's segments from
+// the whole manifest when it is of another generation.
+func (n *Node) attach(ctx context.Context, id string, st *streamState, covered uint64) error {
+	m, err := n.cfg.DB.ManifestAfter(ctx, id, int64(covered))
 	if err != nil {
 		return err
 	}
+	if m.Gen != st.gen {
+		return n.rebuild(ctx, id, st)
+	}
+	segs := m.Segments
 	for len(segs) > 0 {
 		round := segs[:1]
 		for len(round) < len(segs) && segs[len(round)].ToSeq == segs[0].ToSeq {
@@ -280,12 +306,12 @@ func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
 			// manifest: start the stream again from the manifest.
 			n.cfg.Logger.Warn("cluster: a stream's segments do not follow the manifest; rebuilding it", "stream", id,
 				"covered", covered, "round_from", round[0].FromSeq)
-			if err := n.cfg.Logs.ResetStream(id); err != nil {
-				return err
-			}
-			return n.attach(ctx, id, 0)
+			return n.rebuild(ctx, id, st)
 		}
-		if err := n.attachRound(ctx, id, round); err != nil {
+		att, done := n.fetch(ctx, id, round)
+		err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att)
+		done()
+		if err != nil {
 			return err
 		}
 		covered = uint64(round[0].ToSeq)
@@ -293,23 +319,76 @@ func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
 	return nil
 }
 
-func (n *Node) attachRound(ctx context.Context, id string, round []catalog.SegmentRecord) error {
-	att := make([]logstore.AttachedSegment, 0, len(round))
-	for _, s := range round {
-		body, err := n.cfg.Objects.Get(ctx, n.cfg.Bucket, s.Object)
-		if err != nil {
-			for _, a := range att {
-				a.Body.(io.Closer).Close()
-			}
-			return fmt.Errorf("cluster: segment %s of stream %s: %w", s.Object, id, err)
+// rebuild replaces the stream's segments by the whole manifest's, as one
+// transaction read it, and takes its generation. The rows of the batches
+// the manifest does not cover yet stay in the store, with their line
+// numbers (logstore's Rebase).
+func (n *Node) rebuild(ctx context.Context, id string, st *streamState) error {
+	m, err := n.cfg.DB.ManifestAfter(ctx, id, 0)
+	if err != nil {
+		return err
+	}
+	att, done := n.fetch(ctx, id, m.Segments)
+	err = n.cfg.Logs.Rebase(id, uint64(m.Indexed), att)
+	done()
+	if err != nil {
+		return err
+	}
+	st.gen = m.Gen
+	return nil
+}
+
+// fetch returns the segments of recs to attach, each downloaded as the
+// store reads it (one download open at a time), and a function that
+// closes what is still open.
+func (n *Node) fetch(ctx context.Context, id string, recs []catalog.SegmentRecord) ([]logstore.AttachedSegment, func()) {
+	att := make([]logstore.AttachedSegment, len(recs))
+	objs := make([]*object, len(recs))
+	for i, s := range recs {
+		objs[i] = &object{ctx: ctx, n: n, stream: id, key: s.Object}
+		att[i] = logstore.AttachedSegment{Day: s.Day, Body: objs[i]}
+	}
+	return att, func() {
+		for _, o := range objs {
+			o.Close()
 		}
-		att = append(att, logstore.AttachedSegment{Day: s.Day, Body: body})
 	}
-	err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att)
-	for _, a := range att {
-		a.Body.(io.Closer).Close()
+}
+
+// object reads an object of the bucket, fetched at its first read.
+type object struct {
+	ctx         context.Context
+	n           *Node
+	stream, key string
+	r           io.ReadCloser
+	closed      bool
+}
+
+func (o *object) Read(p []byte) (int, error) {
+	if o.closed {
+		return 0, io.EOF
 	}
-	return err
+	if o.r == nil {
+		r, err := o.n.cfg.Objects.Get(o.ctx, o.n.cfg.Bucket, o.key)
+		if err != nil {
+			return 0, fmt.Errorf("cluster: segment %s of stream %s: %w", o.key, o.stream, err)
+		}
+		o.r = r
+	}
+	k, err := o.r.Read(p)
+	if err == io.EOF {
+		o.Close()
+	}
+	return k, err
+}
+
+func (o *object) Close() error {
+	if o.closed || o.r == nil {
+		o.closed = true
+		return nil
+	}
+	o.closed = true
+	return o.r.Close()
 }
 
 // loop catches up with every stream that moved, and indexes the streams
@@ -349,18 +428,42 @@ func (n *Node) round(ctx context.Context) error {
 			first = fmt.Errorf("dropping deleted stream %s: %w", id, err)
 		}
 	}
+	var unknown []string
 	for _, h := range heads {
 		if ctx.Err() != nil {
 			return nil
 		}
 		if !n.cfg.Known(h.StreamID) {
+			unknown = append(unknown, h.StreamID)
 			continue
 		}
 		if err := n.tend(ctx, h); err != nil && first == nil {
 			first = fmt.Errorf("stream %s: %w", h.StreamID, err)
 		}
 	}
+	if len(unknown) > 0 {
+		if err := n.forgetDeleted(ctx, unknown); err != nil && first == nil {
+			first = err
+		}
+	}
 	return first
+}
+
+// forgetDeleted forgets the logs of those of the streams the node does not
+// know that the catalog records as deleted: what a batch appended through
+// a node that had not yet seen the deletion left behind. The others are
+// streams too new for the node's stream cache.
+func (n *Node) forgetDeleted(ctx context.Context, ids []string) error {
+	objects, err := n.cfg.DB.ForgetDeletedStreamLogs(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("forgetting the logs of deleted streams: %w", err)
+	}
+	for _, o := range objects {
+		if err := n.cfg.Objects.Delete(ctx, n.cfg.Bucket, o); err != nil {
+			n.cfg.Logger.Warn("cluster: a deleted stream's segment could not be deleted", "object", o, "error", err)
+		}
+	}
+	return nil
 }
 
 // tend catches one stream up, takes or keeps its lease while it has rows
@@ -370,8 +473,8 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	applied, covered := n.cfg.Logs.Applied(h.StreamID)
-	if applied < uint64(h.Head) || covered < uint64(h.Indexed) {
-		if err := n.catchUp(ctx, h.StreamID, h); err != nil {
+	if applied < uint64(h.Head) || covered < uint64(h.Indexed) || h.Gen != st.gen {
+		if err := n.catchUp(ctx, h.StreamID, st, h); err != nil {
 			return err
 		}
 	}
@@ -388,6 +491,12 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead) error {
 			st.lease = l
 		}
 	}
+	if st.owned && now.Sub(st.upkept) >= n.cfg.Upkeep {
+		st.upkept = now
+		if err := n.upkeep(ctx, h.StreamID, st); err != nil {
+			return err
+		}
+	}
 	if waiting == 0 {
 		return nil
 	}
@@ -396,7 +505,7 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead) error {
 		if err != nil || !ok {
 			return err
 		}
-		st.lease, st.owned, st.lastRound = l, true, now
+		st.lease, st.owned, st.lastRound, st.upkept = l, true, now, now
 	}
 	if waiting < n.cfg.IndexBatches && now.Sub(st.lastRound) < n.cfg.IndexAfter {
 		return nil
@@ -431,6 +540,8 @@ func (n *Node) index(ctx context.Context, id string, st *streamState) error {
 		if errors.Is(err, lease.ErrLost) {
 			st.owned = false
 		}
+		// The next catch-up rebuilds the stream from the whole manifest.
+		st.gen = -1
 		if rerr := n.cfg.Logs.ResetStream(id); rerr != nil {
 			return errors.Join(err, rerr)
 		}
@@ -441,21 +552,52 @@ func (n *Node) index(ctx context.Context, id string, st *streamState) error {
 
 func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to uint64, flushed []logstore.FlushedSegment) error {
 	recs := make([]catalog.SegmentRecord, len(flushed))
+	var uploaded []string
 	for i, f := range flushed {
-		key := fmt.Sprintf("%ssegments/%s/%s/%020d-%020d-%s.seg", n.cfg.Prefix, id, f.Day, from, to, randomHex(8))
-		r, err := n.cfg.Logs.OpenFlushed(f)
+		key := n.segmentKey(id, f.Day, from, to)
+		err := n.upload(ctx, f, key)
 		if err != nil {
+			n.orphans(ctx, id, append(uploaded, key))
 			return err
 		}
-		err = n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
-		r.Close()
-		if err != nil {
-			return err
-		}
+		uploaded = append(uploaded, key)
 		recs[i] = catalog.SegmentRecord{StreamID: id, Object: key, Day: f.Day, MinLine: f.MinLine, MaxLine: f.MaxLine,
 			Rows: int64(f.Rows), Bytes: f.Bytes}
 	}
-	return n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs)
+	if err := n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs); err != nil {
+		n.orphans(ctx, id, uploaded)
+		return err
+	}
+	return nil
+}
+
+// segmentKey names a new segment of the stream's day holding batches from
+// < seq <= to, under a name no other upload uses.
+func (n *Node) segmentKey(id, day string, from, to uint64) string {
+	return fmt.Sprintf("%ssegments/%s/%s/%020d-%020d-%s.seg", n.cfg.Prefix, id, day, from, to, randomHex(8))
+}
+
+func (n *Node) upload(ctx context.Context, f logstore.FlushedSegment, key string) error {
+	r, err := n.cfg.Logs.OpenFlushed(f)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
+}
+
+// orphans lists uploads that no manifest recorded as garbage, deleted
+// after the grace (and never while a manifest names one, should the
+// failed commit have gone through). An upload that failed may have left
+// its object or not; deleting an absent one succeeds.
+func (n *Node) orphans(ctx context.Context, id string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	if err := n.cfg.DB.AddGarbage(context.WithoutCancel(ctx), id, keys, n.cfg.Grace); err != nil {
+		n.cfg.Logger.Warn("cluster: unrecorded segments could not be listed for deletion; they stay in the bucket, never read",
+			"stream", id, "objects", keys, "error", err)
+	}
 }
 
 // Forget deletes a deleted stream's log, manifest and segments, and what

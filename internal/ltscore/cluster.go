@@ -44,7 +44,7 @@ func (c *Core) startNode(cfg Config) error {
 	n, err := cluster.Start(cluster.Config{
 		DB: c.db, Logs: c.logs, Objects: cfg.Cluster.Objects, Bucket: cfg.Cluster.Bucket, Prefix: cfg.Cluster.Prefix,
 		Node: cfg.Cluster.Node, LeaseTTL: cfg.Cluster.LeaseTTL, Poll: cfg.Cluster.Poll, IndexAfter: cfg.Cluster.IndexAfter,
-		Known: c.streams.exists, Logger: cfg.Logger,
+		Known: c.streams.exists, TTL: c.streams.ttl, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err
