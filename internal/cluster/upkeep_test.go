@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,15 +22,24 @@ import (
 // stream's TTL given, and whose upkeep the test runs itself.
 func upkeepNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, ttl time.Duration) (*Node, string) {
 	t.Helper()
+	return configuredNode(t, db, objects, name, func(c *Config) { c.TTL = func(string) time.Duration { return ttl } })
+}
+
+// configuredNode is a testNode whose store folder is returned and whose
+// configuration configure changes.
+func configuredNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, configure func(*Config)) (*Node, string) {
+	t.Helper()
 	dir := t.TempDir()
 	logs, err := logstore.Open(dir, logstore.Options{Tokenizer: words{}, Follower: true, Logger: slog.New(slog.DiscardHandler)},
 		func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := Start(Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
+	cfg := Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
 		IndexAfter: time.Hour, IndexBatches: 1, MaxWaiting: 1000, LeaseTTL: time.Minute, Upkeep: time.Hour, Grace: time.Hour,
-		TTL: func(string) time.Duration { return ttl }, Logger: slog.New(slog.DiscardHandler)})
+		Logger: slog.New(slog.DiscardHandler)}
+	configure(&cfg)
+	n, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,5 +252,52 @@ func TestOwnerExpiresSharedDays(t *testing.T) {
 	}
 	if due, _ := db.DueGarbage(context.Background(), sid, 10); len(due) != 0 {
 		t.Fatalf("garbage left listed: %v", due)
+	}
+}
+
+// A batch appended through a node that has not seen its stream's deletion
+// is refused; the head a batch left when it raced the deletion is
+// forgotten, with its segments, by the next poll of a node that no longer
+// knows the stream.
+func TestDeletedStreamLeavesNoLog(t *testing.T) {
+	db, objects := upkeepCluster(t)
+	ctx := context.Background()
+	if err := db.CreateLogGroup(ctx, catalog.LogGroup{ID: "g", ProjectID: "p", Name: "g", TTLDays: 7}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateLogStream(ctx, catalog.LogStream{ID: sid, ProjectID: "p", GroupID: "g", Name: "s"}, 100); err != nil {
+		t.Fatal(err)
+	}
+	deleted := false
+	a, _ := configuredNode(t, db, objects, "a", func(*Config) {})
+	b, _ := configuredNode(t, db, objects, "b", func(c *Config) { c.Known = func(id string) bool { return id != sid || !deleted } })
+	indexRounds(t, a, a, db, 2, time.Now().UnixNano())
+	appendLines(t, a, 0, 1)
+	objectsBefore := bucketKeys(t, objects)
+	if len(objectsBefore) == 0 {
+		t.Fatal("no segment was uploaded")
+	}
+	// The deletion commits its tombstone; its log is not forgotten, as
+	// when a batch's statement began before the deletion committed.
+	if err := db.DeleteLogGroup(ctx, "p", "g"); err != nil {
+		t.Fatal(err)
+	}
+	err := a.Append(ctx, sid, []logstore.Batch{{Entries: []logstore.Entry{{TimeNs: 1, Content: "late"}}}})
+	if !errors.Is(err, catalog.ErrStreamDeleted) {
+		t.Fatalf("appending through a node that has not seen the deletion: %v", err)
+	}
+	deleted = true
+	if err := b.round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	heads, err := db.IngestHeads(ctx)
+	if err != nil || len(heads) != 0 {
+		t.Fatalf("heads left: %+v, %v", heads, err)
+	}
+	if left, _ := db.IngestAfter(ctx, sid, 0, 10); len(left) != 0 {
+		t.Fatalf("batches left: %d", len(left))
+	}
+	if keys := bucketKeys(t, objects); len(keys) != 0 {
+		t.Fatalf("objects left: %v", keys)
 	}
 }
