@@ -53,6 +53,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	segments := objectFlags(fs, "segments", "of cluster mode's segments", "cluster mode's segments")
 	segmentsBucket := fs.String("segments-bucket", "", "cluster mode: the bucket (of --segments-endpoint or --segments-dir) where the nodes sharing --catalog share their log segments; needs a postgres:// --catalog")
 	indexAfter := fs.Duration("cluster-index-after", 30*time.Second, "cluster mode: how long acknowledged rows wait in the catalog's ingest log before their owner writes them into a segment")
+	segmentGrace := fs.Duration("cluster-segment-grace", 10*time.Minute, "cluster mode: how long a segment that left the manifest (merged or expired) stays in the bucket for the nodes still reading it")
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -105,7 +106,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		if store == nil {
 			return usagef("--segments-bucket needs --segments-endpoint or --segments-dir")
 		}
-		clusterCfg = &ltscore.Cluster{Objects: store, Bucket: *segmentsBucket, LeaseTTL: *leaseTTL, IndexAfter: *indexAfter}
+		clusterCfg = &ltscore.Cluster{Objects: store, Bucket: *segmentsBucket, LeaseTTL: *leaseTTL, IndexAfter: *indexAfter, SegmentGrace: *segmentGrace}
 	} else if *segments.endpoint != "" || *segments.dir != "" {
 		return usagef("--segments-endpoint and --segments-dir need --segments-bucket")
 	}
