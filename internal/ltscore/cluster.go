@@ -19,10 +19,10 @@ type Cluster struct {
 	Bucket  string
 	Prefix  string
 	// Node names the node (empty: a random name per start); LeaseTTL,
-	// Poll, IndexAfter and SegmentGrace (the package's Grace) tune it
-	// (zero: the package's defaults).
-	Node                                     string
-	LeaseTTL, Poll, IndexAfter, SegmentGrace time.Duration
+	// Poll, IndexAfter, Upkeep and SegmentGrace (the package's Grace) tune
+	// it (zero: the package's defaults).
+	Node                                             string
+	LeaseTTL, Poll, IndexAfter, Upkeep, SegmentGrace time.Duration
 }
 
 // ErrClusterWithoutSharedCatalog: cluster mode needs a PostgreSQL catalog.
@@ -45,7 +45,7 @@ func (c *Core) startNode(cfg Config) error {
 	n, err := cluster.Start(cluster.Config{
 		DB: c.db, Logs: c.logs, Objects: cfg.Cluster.Objects, Bucket: cfg.Cluster.Bucket, Prefix: cfg.Cluster.Prefix,
 		Node: cfg.Cluster.Node, LeaseTTL: cfg.Cluster.LeaseTTL, Poll: cfg.Cluster.Poll, IndexAfter: cfg.Cluster.IndexAfter,
-		Grace: cfg.Cluster.SegmentGrace, Known: c.streams.exists, TTL: c.streams.ttl, Logger: cfg.Logger,
+		Upkeep: cfg.Cluster.Upkeep, Grace: cfg.Cluster.SegmentGrace, Known: c.streams.exists, TTL: c.streams.ttl, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err
