@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -319,78 +318,6 @@ func (n *Node) attach(ctx context.Context, id string, st *streamState, covered u
 	return nil
 }
 
-// rebuild replaces the stream's segments by the whole manifest's, as one
-// transaction read it, and takes its generation. The rows of the batches
-// the manifest does not cover yet stay in the store, with their line
-// numbers (logstore's Rebase).
-func (n *Node) rebuild(ctx context.Context, id string, st *streamState) error {
-	m, err := n.cfg.DB.ManifestAfter(ctx, id, 0)
-	if err != nil {
-		return err
-	}
-	att, done := n.fetch(ctx, id, m.Segments)
-	err = n.cfg.Logs.Rebase(id, uint64(m.Indexed), att)
-	done()
-	if err != nil {
-		return err
-	}
-	st.gen = m.Gen
-	return nil
-}
-
-// fetch returns the segments of recs to attach, each downloaded as the
-// store reads it (one download open at a time), and a function that
-// closes what is still open.
-func (n *Node) fetch(ctx context.Context, id string, recs []catalog.SegmentRecord) ([]logstore.AttachedSegment, func()) {
-	att := make([]logstore.AttachedSegment, len(recs))
-	objs := make([]*object, len(recs))
-	for i, s := range recs {
-		objs[i] = &object{ctx: ctx, n: n, stream: id, key: s.Object}
-		att[i] = logstore.AttachedSegment{Day: s.Day, Body: objs[i]}
-	}
-	return att, func() {
-		for _, o := range objs {
-			o.Close()
-		}
-	}
-}
-
-// object reads an object of the bucket, fetched at its first read.
-type object struct {
-	ctx         context.Context
-	n           *Node
-	stream, key string
-	r           io.ReadCloser
-	closed      bool
-}
-
-func (o *object) Read(p []byte) (int, error) {
-	if o.closed {
-		return 0, io.EOF
-	}
-	if o.r == nil {
-		r, err := o.n.cfg.Objects.Get(o.ctx, o.n.cfg.Bucket, o.key)
-		if err != nil {
-			return 0, fmt.Errorf("cluster: segment %s of stream %s: %w", o.key, o.stream, err)
-		}
-		o.r = r
-	}
-	k, err := o.r.Read(p)
-	if err == io.EOF {
-		o.Close()
-	}
-	return k, err
-}
-
-func (o *object) Close() error {
-	if o.closed || o.r == nil {
-		o.closed = true
-		return nil
-	}
-	o.closed = true
-	return o.r.Close()
-}
-
 // loop catches up with every stream that moved, and indexes the streams
 // the node owns or can take, until ctx ends.
 func (n *Node) loop(ctx context.Context) {
@@ -447,23 +374,6 @@ func (n *Node) round(ctx context.Context) error {
 		}
 	}
 	return first
-}
-
-// forgetDeleted forgets the logs of those of the streams the node does not
-// know that the catalog records as deleted: what a batch appended through
-// a node that had not yet seen the deletion left behind. The others are
-// streams too new for the node's stream cache.
-func (n *Node) forgetDeleted(ctx context.Context, ids []string) error {
-	objects, err := n.cfg.DB.ForgetDeletedStreamLogs(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("forgetting the logs of deleted streams: %w", err)
-	}
-	for _, o := range objects {
-		if err := n.cfg.Objects.Delete(ctx, n.cfg.Bucket, o); err != nil {
-			n.cfg.Logger.Warn("cluster: a deleted stream's segment could not be deleted", "object", o, "error", err)
-		}
-	}
-	return nil
 }
 
 // tend catches one stream up, takes or keeps its lease while it has rows
@@ -569,35 +479,6 @@ func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to
 		return err
 	}
 	return nil
-}
-
-// segmentKey names a new segment of the stream's day holding batches from
-// < seq <= to, under a name no other upload uses.
-func (n *Node) segmentKey(id, day string, from, to uint64) string {
-	return fmt.Sprintf("%ssegments/%s/%s/%020d-%020d-%s.seg", n.cfg.Prefix, id, day, from, to, randomHex(8))
-}
-
-func (n *Node) upload(ctx context.Context, f logstore.FlushedSegment, key string) error {
-	r, err := n.cfg.Logs.OpenFlushed(f)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	return n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
-}
-
-// orphans lists uploads that no manifest recorded as garbage, deleted
-// after the grace (and never while a manifest names one, should the
-// failed commit have gone through). An upload that failed may have left
-// its object or not; deleting an absent one succeeds.
-func (n *Node) orphans(ctx context.Context, id string, keys []string) {
-	if len(keys) == 0 {
-		return
-	}
-	if err := n.cfg.DB.AddGarbage(context.WithoutCancel(ctx), id, keys, n.cfg.Grace); err != nil {
-		n.cfg.Logger.Warn("cluster: unrecorded segments could not be listed for deletion; they stay in the bucket, never read",
-			"stream", id, "objects", keys, "error", err)
-	}
 }
 
 // Forget deletes a deleted stream's log, manifest and segments, and what

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"time"
@@ -136,4 +137,50 @@ func (n *Node) collect(ctx context.Context, id string) error {
 		gone = append(gone, o)
 	}
 	return errors.Join(failed, n.cfg.DB.ForgetGarbage(ctx, gone))
+}
+
+// segmentKey names a new segment of the stream's day holding batches from
+// < seq <= to, under a name no other upload uses.
+func (n *Node) segmentKey(id, day string, from, to uint64) string {
+	return fmt.Sprintf("%ssegments/%s/%s/%020d-%020d-%s.seg", n.cfg.Prefix, id, day, from, to, randomHex(8))
+}
+
+func (n *Node) upload(ctx context.Context, f logstore.FlushedSegment, key string) error {
+	r, err := n.cfg.Logs.OpenFlushed(f)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
+}
+
+// orphans lists uploads that no manifest recorded as garbage, deleted
+// after the grace (and never while a manifest names one, should the
+// failed commit have gone through). An upload that failed may have left
+// its object or not; deleting an absent one succeeds.
+func (n *Node) orphans(ctx context.Context, id string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	if err := n.cfg.DB.AddGarbage(context.WithoutCancel(ctx), id, keys, n.cfg.Grace); err != nil {
+		n.cfg.Logger.Warn("cluster: unrecorded segments could not be listed for deletion; they stay in the bucket, never read",
+			"stream", id, "objects", keys, "error", err)
+	}
+}
+
+// forgetDeleted forgets the logs of those of the streams the node does not
+// know that the catalog records as deleted: what a batch appended through
+// a node that had not yet seen the deletion left behind. The others are
+// streams too new for the node's stream cache.
+func (n *Node) forgetDeleted(ctx context.Context, ids []string) error {
+	objects, err := n.cfg.DB.ForgetDeletedStreamLogs(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("forgetting the logs of deleted streams: %w", err)
+	}
+	for _, o := range objects {
+		if err := n.cfg.Objects.Delete(ctx, n.cfg.Bucket, o); err != nil {
+			n.cfg.Logger.Warn("cluster: a deleted stream's segment could not be deleted", "object", o, "error", err)
+		}
+	}
+	return nil
 }
