@@ -27,8 +27,15 @@
 // orphan, never read), and the node that failed rebuilds the stream from
 // them; a dead node's leases expire and other nodes take its streams.
 //
+// The owner also keeps the stream's segments in the bucket (upkeep.go):
+// it merges a day's small segments and drops the days the stream's TTL
+// expired, recording each change in one fenced transaction that moves the
+// manifest's generation, from which every node rebuilds its copy; the
+// objects that left the manifest are deleted after a grace.
+//
 // The package owns that protocol and nothing else: it never decides
-// retention or deletion, never writes a local file but through the log
-// store, and keeps no state of its own across restarts (a node starts
-// empty and is filled from the catalog and the bucket).
+// retention or deletion (the catalog's TTLs and tombstones do), never
+// writes a local file but through the log store, and keeps no state of
+// its own across restarts (a node starts empty and is filled from the
+// catalog and the bucket).
 package cluster

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -59,7 +58,16 @@ type Config struct {
 	FollowFor time.Duration
 	// Known tells whether a stream exists, so that the log of a deleted
 	// stream is not applied again (nil: all do).
-	Known  func(streamID string) bool
+	Known func(streamID string) bool
+	// TTL returns a stream's TTL as the catalog says (nil or zero: kept
+	// forever): its owner drops the days it expired from the manifest.
+	TTL func(streamID string) time.Duration
+	// Upkeep is how often a stream's owner merges its small segments,
+	// drops its expired days and deletes its garbage (default 1 min).
+	Upkeep time.Duration
+	// Grace is how long an object that left the manifest stays in the
+	// bucket for the nodes that may still read it (default 10 min).
+	Grace  time.Duration
 	Logger *slog.Logger
 }
 
@@ -86,10 +94,13 @@ type Node struct {
 // store holds of it, and guards the fields.
 type streamState struct {
 	mu sync.Mutex
-	// lease is held while owned; lastRound is when the node last indexed.
-	lease     lease.Lease
-	owned     bool
-	lastRound time.Time
+	// lease is held while owned; lastRound is when the node last indexed,
+	// upkept when it last took care of the stream's segments (upkeep.go).
+	lease             lease.Lease
+	owned             bool
+	lastRound, upkept time.Time
+	// gen is the manifest generation the stream's segments follow.
+	gen int64
 	// followUntil is when the follow window that the last catch-up asked
 	// of the node ends.
 	followUntil time.Time
@@ -125,6 +136,15 @@ func Start(cfg Config) (*Node, error) {
 	}
 	if cfg.FollowFor <= 0 {
 		cfg.FollowFor = 5 * time.Minute
+	}
+	if cfg.Upkeep <= 0 {
+		cfg.Upkeep = time.Minute
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 10 * time.Minute
+	}
+	if cfg.TTL == nil {
+		cfg.TTL = func(string) time.Duration { return 0 }
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -202,7 +222,7 @@ func (n *Node) Append(ctx context.Context, streamID string, batches []logstore.B
 	payload := n.enc.EncodeAll(logstore.EncodeBatches(nil, batches), nil)
 	seq, err := n.cfg.DB.AppendIngest(ctx, streamID, payload, n.cfg.MaxWaiting)
 	if err != nil {
-		if !errors.Is(err, catalog.ErrIngestBacklog) && ctx.Err() == nil {
+		if !errors.Is(err, catalog.ErrIngestBacklog) && !errors.Is(err, catalog.ErrStreamDeleted) && ctx.Err() == nil {
 			n.cfg.Logger.Warn("cluster: a batch could not be committed to the ingest log", "stream", streamID, "error", err)
 		}
 		return err
@@ -239,7 +259,7 @@ func (n *Node) CatchUp(ctx context.Context, streamID string) error {
 	if err != nil {
 		return err
 	}
-	return n.catchUp(ctx, streamID, h)
+	return n.catchUp(ctx, streamID, st, h)
 }
 
 // catchUpRounds bounds how often one catch-up starts again because the
@@ -249,13 +269,13 @@ const catchUpRounds = 8
 // logPage is how many batches one read of the log returns.
 const logPage = 256
 
-// catchUp brings the stream's segments and rows up to head h. The caller
-// holds the stream's mu.
-func (n *Node) catchUp(ctx context.Context, id string, h catalog.IngestHead) error {
+// catchUp brings the stream's segments and rows up to head h, and its
+// segments to the manifest's generation. The caller holds st.mu.
+func (n *Node) catchUp(ctx context.Context, id string, st *streamState, h catalog.IngestHead) error {
 	for range catchUpRounds {
 		_, covered := n.cfg.Logs.Applied(id)
-		if uint64(h.Indexed) > covered {
-			if err := n.attach(ctx, id, covered); err != nil {
+		if uint64(h.Indexed) > covered || h.Gen != st.gen {
+			if err := n.attach(ctx, id, st, covered); err != nil {
 				return err
 			}
 		}
@@ -307,12 +327,17 @@ func (n *Node) decode(payload []byte) ([]logstore.Batch, error) {
 }
 
 // attach brings in the manifest's segments of the stream beyond covered,
-// one indexing round at a time.
-func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
-	segs, err := n.cfg.DB.SegmentsAfter(ctx, id, int64(covered))
+// one indexing round at a time, or rebuilds the stream's segments from
+// the whole manifest when it is of another generation.
+func (n *Node) attach(ctx context.Context, id string, st *streamState, covered uint64) error {
+	m, err := n.cfg.DB.ManifestAfter(ctx, id, int64(covered))
 	if err != nil {
 		return err
 	}
+	if m.Gen != st.gen {
+		return n.rebuild(ctx, id, st)
+	}
+	segs := m.Segments
 	for len(segs) > 0 {
 		round := segs[:1]
 		for len(round) < len(segs) && segs[len(round)].ToSeq == segs[0].ToSeq {
@@ -324,36 +349,17 @@ func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
 			// manifest: start the stream again from the manifest.
 			n.cfg.Logger.Warn("cluster: a stream's segments do not follow the manifest; rebuilding it", "stream", id,
 				"covered", covered, "round_from", round[0].FromSeq)
-			if err := n.cfg.Logs.ResetStream(id); err != nil {
-				return err
-			}
-			return n.attach(ctx, id, 0)
+			return n.rebuild(ctx, id, st)
 		}
-		if err := n.attachRound(ctx, id, round); err != nil {
+		att, done := n.fetch(ctx, id, round)
+		err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att)
+		done()
+		if err != nil {
 			return err
 		}
 		covered = uint64(round[0].ToSeq)
 	}
 	return nil
-}
-
-func (n *Node) attachRound(ctx context.Context, id string, round []catalog.SegmentRecord) error {
-	att := make([]logstore.AttachedSegment, 0, len(round))
-	for _, s := range round {
-		body, err := n.cfg.Objects.Get(ctx, n.cfg.Bucket, s.Object)
-		if err != nil {
-			for _, a := range att {
-				a.Body.(io.Closer).Close()
-			}
-			return fmt.Errorf("cluster: segment %s of stream %s: %w", s.Object, id, err)
-		}
-		att = append(att, logstore.AttachedSegment{Day: s.Day, Body: body})
-	}
-	err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att)
-	for _, a := range att {
-		a.Body.(io.Closer).Close()
-	}
-	return err
 }
 
 // loop tends every stream that ingested, each poll, until ctx ends.
@@ -398,15 +404,22 @@ func (n *Node) round(ctx context.Context) error {
 			first = fmt.Errorf("dropping deleted stream %s: %w", id, err)
 		}
 	}
+	var unknown []string
 	for _, h := range heads {
 		if ctx.Err() != nil {
 			return nil
 		}
 		if !n.cfg.Known(h.StreamID) {
+			unknown = append(unknown, h.StreamID)
 			continue
 		}
 		if err := n.tend(ctx, h, v); err != nil && first == nil {
 			first = fmt.Errorf("stream %s: %w", h.StreamID, err)
+		}
+	}
+	if len(unknown) > 0 {
+		if err := n.forgetDeleted(ctx, unknown); err != nil && first == nil {
+			first = err
 		}
 	}
 	return first
@@ -438,26 +451,38 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead, v view) error {
 		st.freeSince = time.Time{}
 	}
 	pref := preferred(v.members, h.StreamID)
-	if waiting > 0 && !st.owned && n.mayTake(st, h.StreamID, pref, v, now) {
+	// The preferred owner also takes an idle stream whose segments are due
+	// for upkeep, so that its days still expire and merge.
+	upkeepDue := h.Indexed > 0 && pref == n.cfg.Node && now.Sub(st.upkept) >= n.cfg.Upkeep
+	if (waiting > 0 || upkeepDue) && !st.owned && n.mayTake(st, h.StreamID, pref, v, now) {
 		l, ok, err := n.leases.Acquire(ctx, streamPrefix+h.StreamID)
 		if err != nil {
 			return err
 		}
 		if ok {
 			st.lease, st.owned, st.lastRound, st.freeSince = l, true, now, time.Time{}
+			if waiting > 0 {
+				st.upkept = now
+			}
 		}
 	}
 	if !st.follows(now) {
 		return n.unfollow(h.StreamID)
 	}
 	applied, covered := n.cfg.Logs.Applied(h.StreamID)
-	if applied < uint64(h.Head) || covered < uint64(h.Indexed) {
-		if err := n.catchUp(ctx, h.StreamID, h); err != nil {
+	if applied < uint64(h.Head) || covered < uint64(h.Indexed) || h.Gen != st.gen {
+		if err := n.catchUp(ctx, h.StreamID, st, h); err != nil {
 			return err
 		}
 	}
 	if !st.owned {
 		return nil
+	}
+	if now.Sub(st.upkept) >= n.cfg.Upkeep {
+		st.upkept = now
+		if err := n.upkeep(ctx, h.StreamID, st); err != nil {
+			return err
+		}
 	}
 	// Another live node is preferred: index what waits now, so that the
 	// stream passes with nothing of this node's pending, and let it go.
@@ -534,6 +559,8 @@ func (n *Node) index(ctx context.Context, id string, st *streamState) error {
 		if errors.Is(err, lease.ErrLost) {
 			st.owned = false
 		}
+		// The next catch-up rebuilds the stream from the whole manifest.
+		st.gen = -1
 		if rerr := n.cfg.Logs.ResetStream(id); rerr != nil {
 			return errors.Join(err, rerr)
 		}
@@ -544,21 +571,23 @@ func (n *Node) index(ctx context.Context, id string, st *streamState) error {
 
 func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to uint64, flushed []logstore.FlushedSegment) error {
 	recs := make([]catalog.SegmentRecord, len(flushed))
+	var uploaded []string
 	for i, f := range flushed {
-		key := fmt.Sprintf("%ssegments/%s/%s/%020d-%020d-%s.seg", n.cfg.Prefix, id, f.Day, from, to, randomHex(8))
-		r, err := n.cfg.Logs.OpenFlushed(f)
+		key := n.segmentKey(id, f.Day, from, to)
+		err := n.upload(ctx, f, key)
 		if err != nil {
+			n.orphans(ctx, id, append(uploaded, key))
 			return err
 		}
-		err = n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
-		r.Close()
-		if err != nil {
-			return err
-		}
+		uploaded = append(uploaded, key)
 		recs[i] = catalog.SegmentRecord{StreamID: id, Object: key, Day: f.Day, MinLine: f.MinLine, MaxLine: f.MaxLine,
 			Rows: int64(f.Rows), Bytes: f.Bytes}
 	}
-	return n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs)
+	if err := n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs); err != nil {
+		n.orphans(ctx, id, uploaded)
+		return err
+	}
+	return nil
 }
 
 // Forget deletes a deleted stream's log, manifest and segments, and what
