@@ -1,0 +1,298 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
+
+	"logtank/internal/catalog"
+	"logtank/internal/server"
+)
+
+// TestClusterAlarmsOnceThroughKills: three node processes on a clock
+// sixty times as fast as the wall clock evaluate a one-minute keywords
+// rule over twenty-four periods, whose error lines were all ingested
+// beforehand, so that what each period decides is known: ten
+// notifications, firing and recovered. Meanwhile the holder of the alarms'
+// lease is killed with SIGKILL again and again: at random moments, and
+// three times while the webhook endpoint holds a notification it received
+// without answering (its sender dies after the endpoint received it and
+// before the outcome was recorded). Every notification arrives; the three
+// held ones arrive exactly twice, as at-least-once delivery promises when
+// the sender dies in that window; any other arrives once, or twice only
+// when its first sender was killed between the two arrivals.
+func TestClusterAlarmsOnceThroughKills(t *testing.T) {
+	const speed = 60
+	clock := sharedClock{From: time.Now().UTC(), Real: time.Now().Round(0), Speed: speed}
+	p := startClusterProcs(t, 3, clock)
+	ctx := context.Background()
+	db, err := catalog.Open(ctx, p.catalog, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := &env{t: t, URL: p.url(0)}
+	group, stream := e.createStream(t, "akill", "s")
+
+	// The periods: the window of period i ends at first+i minutes, when it
+	// is evaluated. Periods with an error line fire the alarm when it is
+	// not active; two quiet ones in a row recover it.
+	errs := []bool{true, false, false, false, true, true, false, false, false, true, false, false,
+		false, true, true, true, false, false, false, true, false, false, false, false}
+	first := clock.now().Truncate(time.Minute).Add(6 * time.Minute)
+	due := func(i int) time.Time { return first.Add(time.Duration(i) * time.Minute) }
+	var want []alarmNote
+	active, quiet := false, 0
+	for i, hasError := range errs {
+		at := due(i).UTC().Format(time.RFC3339)
+		switch {
+		case hasError:
+			quiet = 0
+			if !active {
+				active = true
+				want = append(want, alarmNote{"firing", at})
+			}
+		default:
+			quiet++
+			if active && quiet >= 2 {
+				active = false
+				want = append(want, alarmNote{"recovered", at})
+			}
+		}
+	}
+	ingestPath := "/v2/" + testProject + "/lts/groups/" + group + "/streams/" + stream + "/tenant/contents"
+	for i, hasError := range errs {
+		if !hasError {
+			continue
+		}
+		body, _ := json.Marshal(map[string]any{"log_time_ns": due(i).Add(-30 * time.Second).UnixNano(),
+			"contents": []string{"error: disk full in period " + strconv.Itoa(i)}, "labels": map[string]string{}})
+		if status, resp, err := signedPost(p.url(0), ingestPath, body); err != nil || status != http.StatusOK {
+			t.Fatalf("ingest: %d %s %v", status, resp, err)
+		}
+	}
+
+	// The endpoint records each arrival with its sender, and holds the
+	// first arrival of the notifications numbered in hold until the test
+	// has killed the sender.
+	type held struct {
+		sender int
+		done   chan struct{}
+	}
+	hold := map[int]bool{1: true, 4: true, 7: true}
+	holds, quit := make(chan held), make(chan struct{})
+	var mu sync.Mutex
+	var arrivals []alarmArrival
+	count := map[alarmNote]int{}
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var n struct {
+			Status string `json:"alarm_status"`
+			Time   string `json:"time"`
+		}
+		json.Unmarshal(b, &n)
+		sender := p.senderOf(r.RemoteAddr)
+		mu.Lock()
+		k := alarmNote{n.Status, n.Time}
+		arrivals = append(arrivals, alarmArrival{k, time.Now(), sender})
+		count[k]++
+		cut := count[k] == 1 && hold[len(count)-1] && sender >= 0
+		mu.Unlock()
+		if cut {
+			h := held{sender, make(chan struct{})}
+			select {
+			case holds <- h:
+				select {
+				case <-h.done: // the sender is dead: nobody reads the answer
+				case <-quit:
+				}
+			case <-quit:
+			}
+		}
+	}))
+	defer rc.Close()
+	defer close(quit) // before the endpoint closes, which waits for its requests
+	e.createTopic(t, "ops", rc.URL)
+	resp, err := e.lts().CreateKeywordsAlarmRule(&model.CreateKeywordsAlarmRuleRequest{Body: keywordsRule("errors", group, stream, "error", 1, "ops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruleID := *resp.KeywordsAlarmRuleId
+	if r, err := db.AlarmRule(ctx, testProject, ruleID); err != nil || r.NextDueMS > due(0).UnixMilli() {
+		t.Fatalf("the rule's first period ends at %v, after the planned %v (%v)", time.UnixMilli(r.NextDueMS).UTC(), due(0), err)
+	}
+
+	var kills []nodeKill
+	holderKills := 0
+	killNode := func(i int) {
+		p.kill(i)
+		kills = append(kills, nodeKill{i, time.Now()})
+		p.start(i)
+	}
+	holder := func() int {
+		rec, err := db.Lease(ctx, server.LeaseAlarms)
+		if h := p.nodeOf(rec.Owner); err == nil && rec.ExpiryMS > time.Now().UnixMilli() {
+			return h
+		}
+		return -1
+	}
+	done := func() bool {
+		r, err := db.AlarmRule(ctx, testProject, ruleID)
+		if err != nil || r.NextDueMS <= due(len(errs)-1).UnixMilli() {
+			return false
+		}
+		pending, err := db.DueAlarmDeliveries(ctx, math.MaxInt64, 10)
+		return err == nil && len(pending) == 0
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	deadline := time.Now().Add(90 * time.Second)
+	for k := 0; !done(); k++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("the rule's periods were not all evaluated and notified within 90 s")
+		}
+		select {
+		case h := <-holds:
+			if h.sender == holder() {
+				holderKills++
+			}
+			killNode(h.sender)
+			close(h.done)
+		case <-time.After(time.Duration(1500+rng.IntN(1000)) * time.Millisecond):
+			// The holder, two times in three, else another node, while
+			// periods remain to evaluate.
+			if r, err := db.AlarmRule(ctx, testProject, ruleID); err != nil || r.NextDueMS > due(len(errs)-1).UnixMilli() {
+				continue
+			}
+			h := holder()
+			if h < 0 {
+				continue
+			}
+			if k%3 == 2 {
+				killNode((h + 1 + rng.IntN(2)) % 3)
+				continue
+			}
+			holderKills++
+			killNode(h)
+		}
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d kills, %d of the alarms' holder; %d notifications decided, %d arrivals", len(kills), holderKills, len(want), len(arrivals))
+	var got []alarmNote
+	listed := map[alarmNote]bool{}
+	for _, a := range arrivals {
+		if !listed[a.note] {
+			got = append(got, a.note)
+			listed[a.note] = true
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("notifications, in the order of their first arrival:\n got %v\nwant %v", got, want)
+	}
+	for i, n := range want {
+		c := count[n]
+		if hold[i] && c != 2 {
+			t.Errorf("notification %d %v, held by the endpoint while its sender was killed, arrived %d times, want 2", i, n, c)
+		}
+		if c == 2 && !hold[i] && !killedBetween(arrivals, kills, n) {
+			t.Errorf("notification %d %v arrived twice, and its first sender was not killed in between", i, n)
+		}
+		if c > 2 {
+			t.Errorf("notification %d %v arrived %d times", i, n, c)
+		}
+	}
+}
+
+// alarmNote is a notification as the endpoint tells them apart: its
+// status and the time of the period that decided it.
+type alarmNote struct{ status, at string }
+
+// alarmArrival is a notification's arrival at the endpoint, and the node
+// that sent it (-1: not found).
+type alarmArrival struct {
+	note   alarmNote
+	at     time.Time
+	sender int
+}
+
+// nodeKill is a node killed, and when.
+type nodeKill struct {
+	node int
+	at   time.Time
+}
+
+// killedBetween reports whether the node that sent n first was killed
+// between its first and second arrivals.
+func killedBetween(arrivals []alarmArrival, kills []nodeKill, n alarmNote) bool {
+	var seen []alarmArrival
+	for _, a := range arrivals {
+		if a.note == n {
+			seen = append(seen, a)
+		}
+	}
+	if len(seen) < 2 || seen[0].sender < 0 {
+		return false
+	}
+	for _, k := range kills {
+		if k.node == seen[0].sender && !k.at.Before(seen[0].at) && !k.at.After(seen[1].at) {
+			return true
+		}
+	}
+	return false
+}
+
+// senderOf returns the node whose process holds the client end of the
+// loopback connection from addr, or -1: the kernel's table of TCP sockets
+// gives the socket's inode, and the node's open files name it.
+func (p *clusterProcs) senderOf(addr string) int {
+	i := strings.LastIndexByte(addr, ':')
+	port, err := strconv.Atoi(addr[i+1:])
+	if err != nil {
+		return -1
+	}
+	table, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return -1
+	}
+	inode := ""
+	for _, line := range strings.Split(string(table), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 10 || f[9] == "0" {
+			continue
+		}
+		local := f[1]
+		if lp, err := strconv.ParseUint(local[strings.IndexByte(local, ':')+1:], 16, 16); err == nil && int(lp) == port {
+			inode = f[9]
+			break
+		}
+	}
+	if inode == "" {
+		return -1
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for n, node := range p.nodes {
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", node.cmd.Process.Pid))
+		for _, fd := range fds {
+			if l, _ := os.Readlink(filepath.Join(fmt.Sprintf("/proc/%d/fd", node.cmd.Process.Pid), fd.Name())); l == "socket:["+inode+"]" {
+				return n
+			}
+		}
+	}
+	return -1
+}
