@@ -146,7 +146,13 @@ func TestClusterAlarmsOnceThroughKills(t *testing.T) {
 	rc.Start()
 	defer rc.Close()
 	defer close(quit) // before the endpoint closes, which waits for its requests
-	e.createTopic(t, "ops", rc.URL)
+	// A notification is claimed for its topic's timeout and a margin, on
+	// the scheduler's clock, here sixty times as fast: the longest timeout
+	// keeps the claim about five seconds of the wall clock, longer than a
+	// handover of the lease, as the default does in production.
+	if status, body := e.post(t, "/v2/"+testProject+"/logtank/alarm-topics", map[string]any{"name": "ops", "url": rc.URL, "timeout_ms": 300000}, nil); status != http.StatusCreated {
+		t.Fatalf("create topic: %d %s", status, body)
+	}
 	resp, err := e.lts().CreateKeywordsAlarmRule(&model.CreateKeywordsAlarmRuleRequest{Body: keywordsRule("errors", group, stream, "error", 1, "ops")})
 	if err != nil {
 		t.Fatal(err)
