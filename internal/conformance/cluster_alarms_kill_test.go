@@ -241,7 +241,8 @@ func TestClusterAlarmsOnceThroughKills(t *testing.T) {
 		if heldNotes[n] && c != 2 {
 			t.Errorf("notification %d %v, held by the endpoint while its sender was killed, arrived %d times, want 2", i, n, c)
 		}
-		if c == 2 && !heldNotes[n] && !killedBetween(arrivals, kills, n) {
+		why := killedBetween(arrivals, kills, n)
+		if c == 2 && !heldNotes[n] && why == "" {
 			var seen []alarmArrival
 			for _, a := range arrivals {
 				if a.note == n {
@@ -250,7 +251,7 @@ func TestClusterAlarmsOnceThroughKills(t *testing.T) {
 			}
 			t.Errorf("notification %d %v arrived twice, and its first sender was not killed in between: arrivals %+v, kills %+v", i, n, seen, kills)
 		} else if c == 2 && !heldNotes[n] {
-			t.Logf("notification %v arrived twice, its first sender killed before it read the answer", n)
+			t.Logf("notification %v arrived twice, its first sender %s", n, why)
 		}
 		if c > 2 {
 			t.Errorf("notification %d %v arrived %d times", i, n, c)
@@ -276,11 +277,11 @@ type nodeKill struct {
 	at   time.Time
 }
 
-// killedBetween reports whether the node that sent n first was killed
-// between its first and second arrivals, or was already gone when the
-// endpoint accepted the connection: a node killed after it had sent n,
-// which never read an answer, so never recorded the outcome.
-func killedBetween(arrivals []alarmArrival, kills []nodeKill, n alarmNote) bool {
+// killedBetween says how the node that sent n first died before it could
+// read the answer, or "" if it did not: killed between n's first and
+// second arrivals, or already gone when the endpoint accepted the
+// connection (killed after it had sent n).
+func killedBetween(arrivals []alarmArrival, kills []nodeKill, n alarmNote) string {
 	var seen []alarmArrival
 	for _, a := range arrivals {
 		if a.note == n {
@@ -288,17 +289,17 @@ func killedBetween(arrivals []alarmArrival, kills []nodeKill, n alarmNote) bool 
 		}
 	}
 	if len(seen) < 2 {
-		return false
+		return ""
 	}
 	for _, k := range kills {
 		if seen[0].sender < 0 && k.at.Before(seen[0].at) {
-			return true
+			return "gone when the endpoint accepted its connection"
 		}
 		if k.node == seen[0].sender && !k.at.Before(seen[0].at) && !k.at.After(seen[1].at) {
-			return true
+			return "killed between the two arrivals"
 		}
 	}
-	return false
+	return ""
 }
 
 // senderOf returns the node whose process holds the client end of the
