@@ -243,18 +243,12 @@ func TestClusterAlarmsOnceThroughKills(t *testing.T) {
 		}
 		why := killedBetween(arrivals, kills, n)
 		if c == 2 && !heldNotes[n] && why == "" {
-			var seen []alarmArrival
-			for _, a := range arrivals {
-				if a.note == n {
-					seen = append(seen, a)
-				}
-			}
-			t.Errorf("notification %d %v arrived twice, and its first sender was not killed in between: arrivals %+v, kills %+v", i, n, seen, kills)
+			t.Errorf("notification %d %v arrived twice, and its first sender was not killed in between: arrivals %+v, kills %+v", i, n, arrivalsOf(arrivals, n), kills)
 		} else if c == 2 && !heldNotes[n] {
 			t.Logf("notification %v arrived twice, its first sender %s", n, why)
 		}
 		if c > 2 {
-			t.Errorf("notification %d %v arrived %d times", i, n, c)
+			t.Errorf("notification %d %v arrived %d times: arrivals %+v, kills %+v", i, n, c, arrivalsOf(arrivals, n), kills)
 		}
 	}
 }
@@ -282,12 +276,7 @@ type nodeKill struct {
 // second arrivals, or already gone when the endpoint accepted the
 // connection (killed after it had sent n).
 func killedBetween(arrivals []alarmArrival, kills []nodeKill, n alarmNote) string {
-	var seen []alarmArrival
-	for _, a := range arrivals {
-		if a.note == n {
-			seen = append(seen, a)
-		}
-	}
+	seen := arrivalsOf(arrivals, n)
 	if len(seen) < 2 {
 		return ""
 	}
@@ -300,6 +289,17 @@ func killedBetween(arrivals []alarmArrival, kills []nodeKill, n alarmNote) strin
 		}
 	}
 	return ""
+}
+
+// arrivalsOf returns the arrivals of n.
+func arrivalsOf(arrivals []alarmArrival, n alarmNote) []alarmArrival {
+	var out []alarmArrival
+	for _, a := range arrivals {
+		if a.note == n {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // senderOf returns the node whose process holds the client end of the
