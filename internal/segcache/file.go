@@ -2,7 +2,7 @@ package segcache
 
 import (
 	"errors"
-		"io"
+	"io"
 	"io/fs"
 	"sync"
 	"time"
