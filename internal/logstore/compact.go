@@ -130,8 +130,12 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 // before keep reading through the open descriptor (a removed file stays
 // readable); the descriptor is closed when the last of them lets go of the
 // segment and the garbage collector finalises its *os.File, however long
-// the query runs.
+// the query runs. A segment read in place has no file of the store's to
+// remove.
 func (s *Store) retire(seg *segment) {
+	if seg.inPlace {
+		return
+	}
 	s.fs.Remove(seg.path)
 }
 
