@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -17,6 +16,8 @@ import (
 	"logtank/internal/lease"
 	"logtank/internal/logstore"
 	"logtank/internal/objstore"
+	"logtank/internal/segcache"
+	"logtank/internal/vfs"
 )
 
 // Config is what a node needs.
@@ -24,6 +25,9 @@ type Config struct {
 	DB *catalog.DB
 	// Logs is the node's follower log store.
 	Logs *logstore.Store
+	// Cache reads the bucket's segments for Logs, which reads them in
+	// place: nothing of them is downloaded whole.
+	Cache *segcache.Cache
 	// Objects and Bucket are where segments are shared; Prefix starts
 	// every key (e.g. "logtank/"), so a bucket may hold other things.
 	Objects objstore.Store
@@ -83,6 +87,9 @@ type streamState struct {
 
 // Start starts the node's background catch-up and indexing.
 func Start(cfg Config) (*Node, error) {
+	if cfg.Cache == nil {
+		return nil, errors.New("cluster: a node needs a segment cache")
+	}
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = 10 * time.Second
 	}
@@ -285,7 +292,7 @@ func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
 			}
 			return n.attach(ctx, id, 0)
 		}
-		if err := n.attachRound(ctx, id, round); err != nil {
+		if err := n.attachRound(id, round); err != nil {
 			return err
 		}
 		covered = uint64(round[0].ToSeq)
@@ -293,23 +300,18 @@ func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
 	return nil
 }
 
-func (n *Node) attachRound(ctx context.Context, id string, round []catalog.SegmentRecord) error {
-	att := make([]logstore.AttachedSegment, 0, len(round))
-	for _, s := range round {
-		body, err := n.cfg.Objects.Get(ctx, n.cfg.Bucket, s.Object)
-		if err != nil {
-			for _, a := range att {
-				a.Body.(io.Closer).Close()
-			}
-			return fmt.Errorf("cluster: segment %s of stream %s: %w", s.Object, id, err)
-		}
-		att = append(att, logstore.AttachedSegment{Day: s.Day, Body: body})
+// attachRound has the store read a round's segments in place, through
+// the cache. The store reads their indexes now (from the cache's blocks:
+// a small segment costs one GET) and keeps them in memory.
+func (n *Node) attachRound(id string, round []catalog.SegmentRecord) error {
+	att := make([]logstore.AttachedSegment, len(round))
+	for i, s := range round {
+		att[i] = logstore.AttachedSegment{Day: s.Day, File: n.cfg.Cache.Open(n.cfg.Objects, n.cfg.Bucket, s.Object, s.Bytes)}
 	}
-	err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att)
-	for _, a := range att {
-		a.Body.(io.Closer).Close()
+	if err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att); err != nil {
+		return fmt.Errorf("cluster: attaching segments of stream %s: %w", id, err)
 	}
-	return err
+	return nil
 }
 
 // loop catches up with every stream that moved, and indexes the streams
@@ -455,7 +457,20 @@ func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to
 		recs[i] = catalog.SegmentRecord{StreamID: id, Object: key, Day: f.Day, MinLine: f.MinLine, MaxLine: f.MaxLine,
 			Rows: int64(f.Rows), Bytes: f.Bytes}
 	}
-	return n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs)
+	if err := n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs); err != nil {
+		return err
+	}
+	// Published: the node reads them from the bucket too, so that its
+	// disk holds only the cache's bound of them. Failing that, the local
+	// files serve as well.
+	files := make([]vfs.File, len(recs))
+	for i, r := range recs {
+		files[i] = n.cfg.Cache.Open(n.cfg.Objects, n.cfg.Bucket, r.Object, r.Bytes)
+	}
+	if err := n.cfg.Logs.Reference(id, flushed, files); err != nil {
+		n.cfg.Logger.Warn("cluster: published segments stay in the local folder", "stream", id, "error", err)
+	}
+	return nil
 }
 
 // Forget deletes a deleted stream's log, manifest and segments, and what

@@ -18,6 +18,7 @@ import (
 	"logtank/internal/lease"
 	"logtank/internal/logstore"
 	"logtank/internal/objstore"
+	"logtank/internal/segcache"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
@@ -36,12 +37,24 @@ func (words) EachToken(s string, fn func(string)) {
 // its rounds itself.
 func testNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string) *Node {
 	t.Helper()
-	logs, err := logstore.Open(t.TempDir(), logstore.Options{Tokenizer: words{}, Follower: true, Logger: slog.New(slog.DiscardHandler)},
+	return testNodeIn(t, db, objects, name, t.TempDir(), segcache.Config{Bytes: 64 << 20})
+}
+
+// testNodeIn is testNode with its logs in dir and a cache of cc's bound
+// and block size.
+func testNodeIn(t *testing.T, db *catalog.DB, objects objstore.Store, name, dir string, cc segcache.Config) *Node {
+	t.Helper()
+	logs, err := logstore.Open(dir, logstore.Options{Tokenizer: words{}, Follower: true, Logger: slog.New(slog.DiscardHandler)},
 		func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := Start(Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
+	cc.Dir, cc.Logger = filepath.Join(t.TempDir(), "cache"), slog.New(slog.DiscardHandler)
+	cache, err := segcache.Open(cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := Start(Config{DB: db, Logs: logs, Cache: cache, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
 		IndexAfter: time.Hour, IndexBatches: 1, MaxWaiting: 1000, LeaseTTL: time.Minute, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
