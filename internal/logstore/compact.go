@@ -131,9 +131,11 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 // readable); the descriptor is closed when the last of them lets go of the
 // segment and the garbage collector finalises its *os.File, however long
 // the query runs. A segment read in place has no file of the store's to
-// remove.
+// remove: its file is closed, which lets its source forget it (a cache
+// drops its blocks) while such queries go on reading it.
 func (s *Store) retire(seg *segment) {
 	if seg.inPlace {
+		seg.f.Close()
 		return
 	}
 	s.fs.Remove(seg.path)

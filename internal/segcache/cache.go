@@ -208,6 +208,17 @@ func (c *Cache) readBlock(f *File, index, within int64, dst []byte) (int, error)
 	}
 }
 
+// drop evicts the blocks of an object of size bytes.
+func (c *Cache) drop(object string, size int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range (size + c.cfg.BlockSize - 1) / c.cfg.BlockSize {
+		if e := c.blocks[blockID{object, i}]; e != nil {
+			c.evict(e)
+		}
+	}
+}
+
 // readFile reads from e's file and lets go of it.
 func (c *Cache) readFile(e *entry, dst []byte, within int64) (int, error) {
 	n, err := func() (int, error) {

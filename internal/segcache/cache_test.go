@@ -277,3 +277,27 @@ func TestOpenEmptiesItsFolder(t *testing.T) {
 		t.Fatal("a bound below one block was accepted")
 	}
 }
+
+// Closing a File drops its object's blocks, and leaves the others; a
+// closed File still reads, fetching again.
+func TestCloseDropsTheObjectsBlocks(t *testing.T) {
+	s, objects := newStore(t, 2048, 1024)
+	fsys := vfs.NewMem()
+	c := openCache(t, fsys, 8192, 1024)
+	f0, f1 := c.Open(s, "bkt", "o0", 2048), c.Open(s, "bkt", "o1", 1024)
+	readAt(t, f0, 0, 2048)
+	readAt(t, f1, 0, 10)
+	if err := f0.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Stats(); st.Blocks != 1 || st.Bytes != 1024 || fsys.Used() != 1024 {
+		t.Fatalf("after closing o0: %+v, %d bytes on disk; want o1's block alone", st, fsys.Used())
+	}
+	if got := readAt(t, f0, 1000, 100); !bytes.Equal(got, objects[0][1000:1100]) || s.gets.Load() != 5 {
+		t.Fatalf("reading the closed o0: %d GETs, want 5 (two blocks again)", s.gets.Load())
+	}
+	readAt(t, f1, 0, 10)
+	if n := s.gets.Load(); n != 5 {
+		t.Fatalf("o1's block was dropped too: %d GETs", n)
+	}
+}

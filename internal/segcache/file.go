@@ -61,9 +61,14 @@ func (f *File) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Close lets go of the file; its blocks stay cached until they are the
-// least recently used.
-func (f *File) Close() error { return nil }
+// Close drops the object's blocks from the cache: its reader is done
+// with it (a segment deleted or replaced), so they would only wait for
+// eviction. Reads through a closed File still work, fetching again, as a
+// query that took the segment before may still be reading it.
+func (f *File) Close() error {
+	f.c.drop(f.name, f.size)
+	return nil
+}
 
 func (f *File) Name() string { return f.name }
 
