@@ -67,24 +67,32 @@ func (b countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// BenchmarkClusterSearchFromBucket: one node ingests 200 batches of 1,000
+// BenchmarkClusterSearchFromBucket: one node ingests batches of 1,000
 // lines and indexes them into segments in the bucket; then, per round, a
 // node that starts with an empty folder counts a rare word over the
 // stream twice: the first answer reads the segments' indexes, filters
 // and candidate blocks from the bucket (cold), the second from its cache
 // (warm). Reports both in ms, with the GETs and bytes each sent.
+// "rounds": 200 batches indexed every 200 ms, so into several segments
+// of a MiB or so; "one-segment": 256 batches indexed in one round (the
+// owner's count of waiting batches), into one segment of about 6 MiB.
 func BenchmarkClusterSearchFromBucket(b *testing.B) {
+	b.Run("rounds", func(b *testing.B) { benchSearchFromBucket(b, 200, 200*time.Millisecond) })
+	b.Run("one-segment", func(b *testing.B) { benchSearchFromBucket(b, 256, time.Hour) })
+}
+
+func benchSearchFromBucket(b *testing.B, batches int, indexAfter time.Duration) {
 	t := &testing.T{}
 	pg := pgtest.URL(b)
 	objects := clusterBucket(b) // b stops the S3 server when the benchmark ends
 	writer := startWith(t, b.TempDir(), func(c *server.Config) {
 		c.Catalog = pg
-		c.Cluster = &ltscore.Cluster{Objects: objects, Bucket: "segments", IndexAfter: 200 * time.Millisecond}
+		c.Cluster = &ltscore.Cluster{Objects: objects, Bucket: "segments", IndexAfter: indexAfter}
 	})
 	defer writer.stop()
 	group, stream := writer.createStream(t, "bench", "search")
 	from := time.Now().Add(-time.Minute)
-	for i := range 200 {
+	for i := range batches {
 		body, _ := json.Marshal(map[string]any{"log_time_ns": time.Now().UnixNano(), "contents": benchLines(uint64(i)), "labels": map[string]string{}})
 		status, resp := writer.post(t, "/v2/"+testProject+"/lts/groups/"+group+"/streams/"+stream+"/tenant/contents", body, nil)
 		if status != http.StatusOK {
