@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"logtank/internal/iam"
 	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
+	"logtank/internal/segcache"
 	"logtank/internal/server"
 )
 
@@ -52,6 +55,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	obs := objectFlags(fs, "obs", "transfers write to (default: <data>/obs)", "transfers")
 	segments := objectFlags(fs, "segments", "of cluster mode's segments", "cluster mode's segments")
 	segmentsBucket := fs.String("segments-bucket", "", "cluster mode: the bucket (of --segments-endpoint or --segments-dir) where the nodes sharing --catalog share their log segments; needs a postgres:// --catalog")
+	segmentsCache := byteSize(ltscore.DefaultSegmentsCache)
+	fs.Var(&segmentsCache, "segments-cache", "cluster mode: the most disk the node's cache of segment blocks read from the bucket may take, in <data>/segment-cache (e.g. 512MiB, 20GiB)")
 	indexAfter := fs.Duration("cluster-index-after", 30*time.Second, "cluster mode: how long acknowledged rows wait in the catalog's ingest log before their owner writes them into a segment")
 	followFor := fs.Duration("cluster-follow-for", 5*time.Minute, "cluster mode: how long a node keeps applying the log of a stream it does not own after a query through it; then it drops what it holds of the stream until the next query (longer than --query-timeout)")
 	segmentGrace := fs.Duration("cluster-segment-grace", 10*time.Minute, "cluster mode: how long a segment that left the manifest (merged or expired) stays in the bucket for the nodes still reading it")
@@ -110,7 +115,10 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		if store == nil {
 			return usagef("--segments-bucket needs --segments-endpoint or --segments-dir")
 		}
-		clusterCfg = &ltscore.Cluster{Objects: store, Bucket: *segmentsBucket, LeaseTTL: *leaseTTL, IndexAfter: *indexAfter, FollowFor: *followFor, SegmentGrace: *segmentGrace}
+		if segmentsCache < segcache.DefaultBlockSize {
+			return usagef("--segments-cache must hold at least one block of 1MiB")
+		}
+		clusterCfg = &ltscore.Cluster{Objects: store, Bucket: *segmentsBucket, LeaseTTL: *leaseTTL, IndexAfter: *indexAfter, FollowFor: *followFor, SegmentGrace: *segmentGrace, CacheBytes: int64(segmentsCache)}
 	} else if *segments.endpoint != "" || *segments.dir != "" {
 		return usagef("--segments-endpoint and --segments-dir need --segments-bucket")
 	}
@@ -271,4 +279,40 @@ func (o objectOptions) open() (objstore.Store, error) {
 		return nil, err
 	}
 	return objstore.NewDir(*o.dir)
+}
+
+// byteSize is a flag of a number of bytes, with a binary unit or none:
+// 1073741824, 1024MiB, 1GiB, 1G.
+type byteSize int64
+
+func (b byteSize) String() string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if int64(b) >= u.size && int64(b)%u.size == 0 {
+			return strconv.FormatInt(int64(b)/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(b), 10)
+}
+
+func (b *byteSize) Set(v string) error {
+	units := []struct {
+		suffix string
+		size   int64
+	}{{"TIB", 1 << 40}, {"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+	num, mult := strings.ToUpper(strings.TrimSpace(v)), int64(1)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.size
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return fmt.Errorf("%q is not a positive size such as 512MiB or 20GiB", v)
+	}
+	*b = byteSize(n * mult)
+	return nil
 }

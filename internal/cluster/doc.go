@@ -20,9 +20,11 @@
 // and lets the stream go. The owner writes the rows it applied into
 // segments, uploads them under names no other upload uses, and in one
 // transaction fenced by its lease records them in the manifest, advances
-// the stream's indexed number and deletes the batches they hold. The
-// other nodes, when they catch the stream up, attach those segments from
-// the bucket and drop the rows they hold. A failure anywhere leaves the
+// the stream's indexed number and deletes the batches they hold. Every
+// node, the owner included once its round is recorded, then reads those
+// segments in place from the bucket through its bounded segment cache
+// (package segcache), and the other nodes drop the rows they hold. A
+// failure anywhere leaves the
 // manifest and the log as they were (an upload nobody recorded is an
 // orphan, never read), and the node that failed rebuilds the stream from
 // them; a dead node's leases expire and other nodes take its streams.

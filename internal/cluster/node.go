@@ -16,6 +16,8 @@ import (
 	"logtank/internal/lease"
 	"logtank/internal/logstore"
 	"logtank/internal/objstore"
+	"logtank/internal/segcache"
+	"logtank/internal/vfs"
 )
 
 // Config is what a node needs.
@@ -23,6 +25,9 @@ type Config struct {
 	DB *catalog.DB
 	// Logs is the node's follower log store.
 	Logs *logstore.Store
+	// Cache reads the bucket's segments for Logs, which reads them in
+	// place: nothing of them is downloaded whole.
+	Cache *segcache.Cache
 	// Objects and Bucket are where segments are shared; Prefix starts
 	// every key (e.g. "logtank/"), so a bucket may hold other things.
 	Objects objstore.Store
@@ -119,6 +124,9 @@ func (st *streamState) follows(now time.Time) bool {
 
 // Start starts the node's background catch-up and indexing.
 func Start(cfg Config) (*Node, error) {
+	if cfg.Cache == nil {
+		return nil, errors.New("cluster: a node needs a segment cache")
+	}
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = 10 * time.Second
 	}
@@ -351,10 +359,7 @@ func (n *Node) attach(ctx context.Context, id string, st *streamState, covered u
 				"covered", covered, "round_from", round[0].FromSeq)
 			return n.rebuild(ctx, id, st)
 		}
-		att, done := n.fetch(ctx, id, round)
-		err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att)
-		done()
-		if err != nil {
+		if err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), n.segments(round)); err != nil {
 			return err
 		}
 		covered = uint64(round[0].ToSeq)
@@ -586,6 +591,16 @@ func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to
 	if err := n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs); err != nil {
 		n.orphans(ctx, id, uploaded)
 		return err
+	}
+	// Published: the node reads them from the bucket too, so that its
+	// disk holds only the cache's bound of them. Failing that, the local
+	// files serve as well.
+	files := make([]vfs.File, len(recs))
+	for i, r := range recs {
+		files[i] = n.cfg.Cache.Open(n.cfg.Objects, n.cfg.Bucket, r.Object, r.Bytes)
+	}
+	if err := n.cfg.Logs.Reference(id, flushed, files); err != nil {
+		n.cfg.Logger.Warn("cluster: published segments stay in the local folder", "stream", id, "error", err)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"logtank/internal/lease"
 	"logtank/internal/logstore"
 	"logtank/internal/objstore"
+	"logtank/internal/segcache"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
@@ -57,12 +58,24 @@ func shared(t *testing.T) (*catalog.DB, objstore.Store) {
 // its rounds itself. tune changes its configuration.
 func testNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, tune ...func(*Config)) *Node {
 	t.Helper()
-	logs, err := logstore.Open(t.TempDir(), logstore.Options{Tokenizer: words{}, Follower: true, Logger: slog.New(slog.DiscardHandler)},
+	return testNodeIn(t, db, objects, name, t.TempDir(), segcache.Config{Bytes: 64 << 20}, tune...)
+}
+
+// testNodeIn is testNode with its logs in dir and a cache of cc's bound
+// and block size.
+func testNodeIn(t *testing.T, db *catalog.DB, objects objstore.Store, name, dir string, cc segcache.Config, tune ...func(*Config)) *Node {
+	t.Helper()
+	logs, err := logstore.Open(dir, logstore.Options{Tokenizer: words{}, Follower: true, Logger: slog.New(slog.DiscardHandler)},
 		func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
+	cc.Dir, cc.Logger = filepath.Join(t.TempDir(), "cache"), slog.New(slog.DiscardHandler)
+	cache, err := segcache.Open(cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{DB: db, Logs: logs, Cache: cache, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
 		IndexAfter: time.Hour, IndexBatches: 1, MaxWaiting: 1000, LeaseTTL: time.Minute, Logger: slog.New(slog.DiscardHandler)}
 	for _, f := range tune {
 		f(&cfg)
@@ -76,6 +89,21 @@ func testNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string,
 		logs.Close()
 	})
 	return n
+}
+
+// tendAsPreferred runs n's round of one stream as if n were the stream's
+// preferred owner, for the tests that choose the owner rather than the
+// hash.
+func tendAsPreferred(t *testing.T, n *Node, h catalog.IngestHead) {
+	t.Helper()
+	v, err := n.look(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.members = []string{n.Name()}
+	if err := n.tend(context.Background(), h, v); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // preferredName returns the first of base0, base1, … that is the

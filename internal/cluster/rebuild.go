@@ -2,8 +2,6 @@ package cluster
 
 import (
 	"context"
-	"fmt"
-	"io"
 
 	"logtank/internal/catalog"
 	"logtank/internal/logstore"
@@ -18,65 +16,20 @@ func (n *Node) rebuild(ctx context.Context, id string, st *streamState) error {
 	if err != nil {
 		return err
 	}
-	att, done := n.fetch(ctx, id, m.Segments)
-	err = n.cfg.Logs.Rebase(id, uint64(m.Indexed), att)
-	done()
-	if err != nil {
+	if err := n.cfg.Logs.Rebase(id, uint64(m.Indexed), n.segments(m.Segments)); err != nil {
 		return err
 	}
 	st.gen = m.Gen
 	return nil
 }
 
-// fetch returns the segments of recs to attach, each downloaded as the
-// store reads it (one download open at a time), and a function that
-// closes what is still open.
-func (n *Node) fetch(ctx context.Context, id string, recs []catalog.SegmentRecord) ([]logstore.AttachedSegment, func()) {
+// segments returns the segments of recs to attach, read in place from the
+// bucket through the node's cache: the store reads their indexes when it
+// takes them (a small segment costs one GET) and keeps them in memory.
+func (n *Node) segments(recs []catalog.SegmentRecord) []logstore.AttachedSegment {
 	att := make([]logstore.AttachedSegment, len(recs))
-	objs := make([]*object, len(recs))
 	for i, s := range recs {
-		objs[i] = &object{ctx: ctx, n: n, stream: id, key: s.Object}
-		att[i] = logstore.AttachedSegment{Day: s.Day, Body: objs[i]}
+		att[i] = logstore.AttachedSegment{Day: s.Day, File: n.cfg.Cache.Open(n.cfg.Objects, n.cfg.Bucket, s.Object, s.Bytes)}
 	}
-	return att, func() {
-		for _, o := range objs {
-			o.Close()
-		}
-	}
-}
-
-// object reads an object of the bucket, fetched at its first read.
-type object struct {
-	ctx         context.Context
-	n           *Node
-	stream, key string
-	r           io.ReadCloser
-	closed      bool
-}
-
-func (o *object) Read(p []byte) (int, error) {
-	if o.closed {
-		return 0, io.EOF
-	}
-	if o.r == nil {
-		r, err := o.n.cfg.Objects.Get(o.ctx, o.n.cfg.Bucket, o.key)
-		if err != nil {
-			return 0, fmt.Errorf("cluster: segment %s of stream %s: %w", o.key, o.stream, err)
-		}
-		o.r = r
-	}
-	k, err := o.r.Read(p)
-	if err == io.EOF {
-		o.Close()
-	}
-	return k, err
-}
-
-func (o *object) Close() error {
-	if o.closed || o.r == nil {
-		o.closed = true
-		return nil
-	}
-	o.closed = true
-	return o.r.Close()
+	return att
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
 	"logtank/internal/catalog"
 	"logtank/internal/lease"
 	"logtank/internal/logstore"
+	"logtank/internal/vfs"
 )
 
 // A stream's owner takes care of its segments in the bucket, which no
@@ -89,13 +89,12 @@ func (n *Node) compact(ctx context.Context, id string, st *streamState) error {
 // merge writes one segment holding the rows of inputs, uploads it under a
 // new name and records it in their place.
 func (n *Node) merge(ctx context.Context, id string, st *streamState, day string, inputs []catalog.SegmentRecord) error {
-	att, done := n.fetch(ctx, id, inputs)
-	bodies := make([]io.Reader, len(att))
+	att := n.segments(inputs)
+	files := make([]vfs.File, len(att))
 	for i, a := range att {
-		bodies[i] = a.Body
+		files[i] = a.File
 	}
-	merged, err := n.cfg.Logs.MergeSegments(day, bodies)
-	done()
+	merged, err := n.cfg.Logs.MergeSegments(day, files)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,36 +17,21 @@ import (
 	"logtank/internal/objstore"
 )
 
-// upkeepNode is a testNode whose store folder is returned, with the
-// stream's TTL given, and whose upkeep the test runs itself.
-func upkeepNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, ttl time.Duration) (*Node, string) {
+// upkeepNode is a testNode with the stream's TTL given, whose upkeep the
+// test runs itself.
+func upkeepNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, ttl time.Duration) *Node {
 	t.Helper()
 	return configuredNode(t, db, objects, name, func(c *Config) { c.TTL = func(string) time.Duration { return ttl } })
 }
 
-// configuredNode is a testNode whose store folder is returned and whose
+// configuredNode is a testNode whose upkeep the test runs itself and whose
 // configuration configure changes.
-func configuredNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, configure func(*Config)) (*Node, string) {
+func configuredNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, configure func(*Config)) *Node {
 	t.Helper()
-	dir := t.TempDir()
-	logs, err := logstore.Open(dir, logstore.Options{Tokenizer: words{}, Follower: true, Logger: slog.New(slog.DiscardHandler)},
-		func(string) bool { return true })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
-		IndexAfter: time.Hour, IndexBatches: 1, MaxWaiting: 1000, LeaseTTL: time.Minute, Upkeep: time.Hour, Grace: time.Hour,
-		Logger: slog.New(slog.DiscardHandler)}
-	configure(&cfg)
-	n, err := Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		n.Close()
-		logs.Close()
+	return testNode(t, db, objects, name, func(c *Config) {
+		c.Upkeep, c.Grace = time.Hour, time.Hour
+		configure(c)
 	})
-	return n, dir
 }
 
 func upkeepCluster(t *testing.T) (*catalog.DB, objstore.Store) {
@@ -82,16 +66,7 @@ func indexRounds(t *testing.T, n, owner *Node, db *catalog.DB, rounds int, times
 		if err := n.Append(context.Background(), sid, []logstore.Batch{{Entries: es}}); err != nil {
 			t.Fatal(err)
 		}
-		// The owner's round as the stream's preferred node: these tests
-		// choose the owner rather than the hash.
-		v, err := owner.look(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		v.members = []string{owner.Name()}
-		if err := owner.tend(context.Background(), head(t, db), v); err != nil {
-			t.Fatal(err)
-		}
+		tendAsPreferred(t, owner, head(t, db))
 	}
 }
 
@@ -108,20 +83,9 @@ func upkeep(t *testing.T, n *Node) {
 	}
 }
 
-// localSegments counts the segment files of the stream's days in a node's
-// store folder.
-func localSegments(t *testing.T, dir string) map[string]int {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "streams", sid, "*", "*.seg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int{}
-	for _, f := range files {
-		out[filepath.Base(filepath.Dir(f))]++
-	}
-	return out
-}
+// localSegments counts the segments a node's store holds of the stream,
+// by day.
+func localSegments(n *Node) map[string]int { return n.cfg.Logs.SegmentsPerDay(sid) }
 
 func bucketKeys(t *testing.T, objects objstore.Store) []string {
 	t.Helper()
@@ -152,8 +116,8 @@ func manifestObjects(t *testing.T, db *catalog.DB) (catalog.Manifest, map[string
 // their grace has passed.
 func TestOwnerCompactsSharedSegments(t *testing.T) {
 	db, objects := upkeepCluster(t)
-	a, dirA := upkeepNode(t, db, objects, "a", 0)
-	b, dirB := upkeepNode(t, db, objects, "b", 0)
+	a := upkeepNode(t, db, objects, "a", 0)
+	b := upkeepNode(t, db, objects, "b", 0)
 	day1 := time.Date(2026, 1, 2, 23, 59, 59, 0, time.UTC).UnixNano()
 	day2 := time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC).UnixNano()
 	indexRounds(t, b, a, db, 12, day1, day1, day2)
@@ -163,7 +127,7 @@ func TestOwnerCompactsSharedSegments(t *testing.T) {
 	if len(before) != 12*3+2*2 || !reflect.DeepEqual(rows(t, b), before) {
 		t.Fatalf("before: a holds %d rows, b %d", len(before), len(rows(t, b)))
 	}
-	if got := localSegments(t, dirB); got["20260102"] != 12 || got["20260103"] != 12 {
+	if got := localSegments(b); got["20260102"] != 12 || got["20260103"] != 12 {
 		t.Fatalf("b's segments before: %v", got)
 	}
 	_, old := manifestObjects(t, db)
@@ -183,12 +147,12 @@ func TestOwnerCompactsSharedSegments(t *testing.T) {
 			t.Fatalf("%s after compaction holds %d rows, differing from the %d before", n.Name(), len(got), len(before))
 		}
 	}
-	for _, dir := range []string{dirA, dirB} {
-		if got := localSegments(t, dir); !reflect.DeepEqual(got, map[string]int{"20260102": 1, "20260103": 1}) {
-			t.Fatalf("segments after compaction in %s: %v", dir, got)
+	for _, n := range []*Node{a, b} {
+		if got := localSegments(n); !reflect.DeepEqual(got, map[string]int{"20260102": 1, "20260103": 1}) {
+			t.Fatalf("%s's segments after compaction: %v", n.Name(), got)
 		}
 	}
-	fresh, _ := upkeepNode(t, db, objects, "c", 0)
+	fresh := upkeepNode(t, db, objects, "c", 0)
 	if got := rows(t, fresh); !reflect.DeepEqual(got, before) {
 		t.Fatalf("a fresh node holds %d rows, want the %d before", len(got), len(before))
 	}
@@ -212,8 +176,8 @@ func TestOwnerCompactsSharedSegments(t *testing.T) {
 func TestOwnerExpiresSharedDays(t *testing.T) {
 	db, objects := upkeepCluster(t)
 	const ttl = 30 * 24 * time.Hour
-	a, dirA := upkeepNode(t, db, objects, "a", ttl)
-	b, dirB := upkeepNode(t, db, objects, "b", 0)
+	a := upkeepNode(t, db, objects, "a", ttl)
+	b := upkeepNode(t, db, objects, "b", 0)
 	now := time.Now()
 	old, recent := now.Add(-ttl-48*time.Hour).UnixNano(), now.Add(-time.Hour).UnixNano()
 	indexRounds(t, b, a, db, 3, old, recent, recent)
@@ -240,9 +204,9 @@ func TestOwnerExpiresSharedDays(t *testing.T) {
 			t.Fatalf("%s holds %d rows after expiry, want the %d recent ones", n.Name(), len(got), len(kept))
 		}
 	}
-	for _, dir := range []string{dirA, dirB} {
-		if got := localSegments(t, dir); got[oldDay] != 0 || got[recentDay] != 3 {
-			t.Fatalf("segments after expiry in %s: %v", dir, got)
+	for _, n := range []*Node{a, b} {
+		if got := localSegments(n); got[oldDay] != 0 || got[recentDay] != 3 {
+			t.Fatalf("%s's segments after expiry: %v", n.Name(), got)
 		}
 	}
 	// Once the grace passed, an upkeep deletes the expired objects (the
@@ -276,8 +240,8 @@ func TestDeletedStreamLeavesNoLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	deleted := false
-	a, _ := configuredNode(t, db, objects, "a", func(*Config) {})
-	b, _ := configuredNode(t, db, objects, "b", func(c *Config) { c.Known = func(id string) bool { return id != sid || !deleted } })
+	a := configuredNode(t, db, objects, "a", func(*Config) {})
+	b := configuredNode(t, db, objects, "b", func(c *Config) { c.Known = func(id string) bool { return id != sid || !deleted } })
 	indexRounds(t, a, a, db, 2, time.Now().UnixNano())
 	appendLines(t, a, 0, 1)
 	objectsBefore := bucketKeys(t, objects)

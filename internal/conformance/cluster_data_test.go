@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -290,9 +291,11 @@ func TestClusterAnswersAsEmbedded(t *testing.T) {
 
 	// Deleting the stream through one node deletes its log, manifest and
 	// segments, and every node drops what it held of it.
+	// A node holds the stream's segments as blocks in its segment cache
+	// (the only stream here), and the rows not yet published in its folder.
 	for i, n := range append(nodes, late) {
-		if _, err := os.Stat(filepath.Join(n.dir, "logs", "streams", stream)); err != nil {
-			t.Fatalf("node %d holds no files of the stream before its deletion: %v", i, err)
+		if held := heldFiles(t, n, stream); held == 0 {
+			t.Fatalf("node %d holds no files of the stream before its deletion", i)
 		}
 	}
 	if _, err := rr.DeleteLogStream(&model.DeleteLogStreamRequest{LogGroupId: group, LogStreamId: stream}); err != nil {
@@ -309,10 +312,31 @@ func TestClusterAnswersAsEmbedded(t *testing.T) {
 	}
 	for i, n := range append(nodes, late) {
 		within(t, 2*time.Second, fmt.Sprintf("node %d drops the deleted stream's files", i), func() bool {
-			_, err := os.Stat(filepath.Join(n.dir, "logs", "streams", stream))
-			return os.IsNotExist(err)
+			return heldFiles(t, n, stream) == 0
 		})
 	}
+}
+
+// heldFiles counts the files node n holds of a stream: in its log folder,
+// and blocks in its segment cache.
+func heldFiles(t *testing.T, n *env, stream string) int {
+	t.Helper()
+	held := 0
+	for _, dir := range []string{filepath.Join(n.dir, "logs", "streams", stream), filepath.Join(n.dir, "segment-cache")} {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				held++
+			}
+			if os.IsNotExist(err) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return held
 }
 
 func headOf(t *testing.T, db *catalog.DB, stream string) catalog.IngestHead {

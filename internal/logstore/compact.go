@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"path/filepath"
 	"slices"
@@ -161,36 +160,31 @@ func (s *Store) writeMerged(path string, inputs []*segment, replaced []uint64) (
 
 // MergeSegments writes one segment holding every row of segs, segments
 // of one stream and day that FlushStream wrote here or on another node,
-// as compaction merges a day's small segments: rows keep their line
-// numbers. The segment is the caller's to copy elsewhere (OpenFlushed)
-// and then to remove (DiscardMerged); the store does not hold it.
-func (s *Store) MergeSegments(day string, segs []io.Reader) (FlushedSegment, error) {
-	dir := filepath.Join(s.dir, "merging")
-	if err := vfs.MkdirAll(s.fs, dir); err != nil {
-		return FlushedSegment{}, err
-	}
+// read in place (closed when done), as compaction merges a day's small
+// segments: rows keep their line numbers. The segment is the caller's to
+// copy elsewhere (OpenFlushed) and then to remove (DiscardMerged); the
+// store does not hold it.
+func (s *Store) MergeSegments(day string, segs []vfs.File) (FlushedSegment, error) {
 	var inputs []*segment
 	defer func() {
 		for _, seg := range inputs {
 			seg.close()
-			s.fs.Remove(seg.path)
 		}
 	}()
-	for _, body := range segs {
-		path := filepath.Join(dir, fmt.Sprintf("%020d.in", s.segNum.Add(1)))
-		if err := vfs.WriteAtomic(s.fs, path, func(w io.Writer) error {
-			_, err := io.Copy(w, body)
-			return err
-		}); err != nil {
-			return FlushedSegment{}, err
-		}
-		seg, err := openSegment(s.fs, path)
+	for i, f := range segs {
+		seg, err := readSegmentIndex(f, f.Name())
 		if err != nil {
-			s.fs.Remove(path)
-			return FlushedSegment{}, err
+			for _, f := range segs[i:] {
+				f.Close()
+			}
+			return FlushedSegment{}, corruptPart(f.Name(), -1, "index", err)
 		}
-		seg.day, seg.dmg = day, s.damage
+		seg.day, seg.inPlace, seg.dmg = day, true, s.damage
 		inputs = append(inputs, seg)
+	}
+	dir := filepath.Join(s.dir, "merging")
+	if err := vfs.MkdirAll(s.fs, dir); err != nil {
+		return FlushedSegment{}, err
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%020d.seg", s.segNum.Add(1)))
 	merged, err := s.writeMerged(path, inputs, nil)
@@ -208,8 +202,14 @@ func (s *Store) DiscardMerged(f FlushedSegment) error { return s.fs.Remove(f.pat
 // before keep reading through the open descriptor (a removed file stays
 // readable); the descriptor is closed when the last of them lets go of the
 // segment and the garbage collector finalises its *os.File, however long
-// the query runs.
+// the query runs. A segment read in place has no file of the store's to
+// remove: its file is closed, which lets its source forget it (a cache
+// drops its blocks) while such queries go on reading it.
 func (s *Store) retire(seg *segment) {
+	if seg.inPlace {
+		seg.f.Close()
+		return
+	}
 	s.fs.Remove(seg.path)
 }
 

@@ -36,14 +36,36 @@ func corruptf(file string, block int, part, format string, args ...any) error {
 	return &CorruptError{File: file, Block: block, Part: part, Err: fmt.Errorf(format, args...)}
 }
 
-// corruptPart wraps err, unless it already names its place.
+// corruptPart wraps err, unless it already names its place. A read that
+// failed for now (vfs.ErrUnavailable: a segment read in place whose bytes
+// could not be fetched) is no damage: it is returned naming the file, so
+// that queries fail instead of recording damage and skipping the block.
 func corruptPart(file string, block int, part string, err error) error {
 	var ce *CorruptError
 	if errors.As(err, &ce) {
 		return err
 	}
+	var ue *unavailableError
+	if errors.As(err, &ue) {
+		return err
+	}
+	if errors.Is(err, vfs.ErrUnavailable) {
+		return &unavailableError{file: file, part: part, err: err}
+	}
 	return &CorruptError{File: file, Block: block, Part: part, Err: err}
 }
+
+// unavailableError names the segment whose part could not be read for now.
+type unavailableError struct {
+	file, part string
+	err        error
+}
+
+func (e *unavailableError) Error() string {
+	return fmt.Sprintf("segment %s %s: %v", e.file, e.part, e.err)
+}
+
+func (e *unavailableError) Unwrap() error { return e.err }
 
 // damageLog is what the store knows of damaged files while it runs: each
 // damaged block or file is logged once, counted for /metrics, and marks

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"logtank/internal/vfs"
 )
@@ -40,7 +41,16 @@ func (s *Store) Apply(streamID string, seq uint64, batches []Batch) error {
 			st.mu.Unlock()
 			return nil
 		}
-		lines, _ := st.assign(batches)
+		last := st.lastLine
+		lines, all, unread := st.assign(batches)
+		if errors.Is(unread, vfs.ErrUnavailable) {
+			// Numbers given as if the unread block used its whole range
+			// could differ from another node's: apply nothing for now.
+			st.active.lines.removeAll(all)
+			st.lastLine = last
+			st.mu.Unlock()
+			return unread
+		}
 		rows, inOrder, added := appendRows(nil, batches, lines, seq)
 		st.addBatches(rows, batches, inOrder, added)
 		st.applied = seq
@@ -105,15 +115,100 @@ func (s *Store) FlushStream(streamID string) ([]FlushedSegment, uint64, error) {
 // OpenFlushed opens a segment FlushStream wrote, to copy it elsewhere.
 func (s *Store) OpenFlushed(f FlushedSegment) (io.ReadCloser, error) { return s.fs.Open(f.path) }
 
-// AttachedSegment is a segment written by another node's FlushStream.
-type AttachedSegment struct {
-	Day  string
-	Body io.Reader
+// Reference has the stream read segments FlushStream wrote where they were
+// published: flushed[i] is read from files[i] (the same bytes, read in
+// place as an attached segment is) and its file leaves the store's folder,
+// so that a node's disk holds only what it has not published yet. Its
+// index is read again from the local file, not from files[i]. A segment
+// the stream no longer holds (reset meanwhile) is skipped; files are
+// closed when not used.
+func (s *Store) Reference(streamID string, flushed []FlushedSegment, files []vfs.File) error {
+	st := s.existing(streamID)
+	if st == nil {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil
+	}
+	st.flushMu.Lock()
+	defer st.flushMu.Unlock()
+	for i, f := range flushed {
+		seg, err := s.reread(f.path, files[i])
+		if err != nil {
+			for _, f := range files[i:] {
+				f.Close()
+			}
+			if errors.Is(err, vfs.ErrNotExist) {
+				return nil // removed with its stream
+			}
+			return err
+		}
+		st.mu.Lock()
+		j := slices.IndexFunc(st.segs, func(old *segment) bool { return old.path == f.path })
+		if j < 0 {
+			st.mu.Unlock()
+			files[i].Close()
+			continue
+		}
+		old := st.segs[j]
+		seg.day, seg.num, seg.stream, seg.dmg = old.day, old.num, old.stream, old.dmg
+		// The same rows: the list stays sorted.
+		st.segs[j] = seg
+		st.mu.Unlock()
+		s.retire(old)
+	}
+	return nil
 }
 
-// Attach stores segments written elsewhere from the stream's rows up to
+// reread reads the index of the segment file at path and returns the
+// segment reading its blocks from in, in place.
+func (s *Store) reread(path string, in vfs.File) (*segment, error) {
+	local, err := s.fs.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer local.Close()
+	seg, err := readSegmentIndex(local, in.Name())
+	if err != nil {
+		return nil, corruptPart(path, -1, "index", err)
+	}
+	seg.f, seg.inPlace = in, true
+	return seg, nil
+}
+
+// SegmentsPerDay counts the segments the store holds of a stream, by day,
+// wherever their bytes are (a replica reads most in place): what a
+// replica's operator, and its tests, check after a merge or an expiry.
+func (s *Store) SegmentsPerDay(streamID string) map[string]int {
+	out := map[string]int{}
+	st := s.existing(streamID)
+	if st == nil {
+		return out
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	for _, seg := range st.segs {
+		out[seg.day]++
+	}
+	return out
+}
+
+// AttachedSegment is a segment written by another node's FlushStream.
+type AttachedSegment struct {
+	Day string
+	// File holds the segment's bytes, read in place (a segment of a
+	// bucket read through a node's cache): the store copies nothing, keeps
+	// the segment's index in memory and reads its blocks from File while
+	// the segment is in the store, then closes it. Its Name names the
+	// segment in errors and damage reports.
+	File vfs.File
+}
+
+// Attach adds segments written elsewhere from the stream's rows up to
 // batch covered, and drops the rows up to covered from its memtables: the
-// segments hold them now. Segments covering nothing new are not stored.
+// segments hold them now. Segments covering nothing new are closed, not
+// added. A read that fails for now (vfs.ErrUnavailable) fails the whole
+// Attach and may be tried again.
 func (s *Store) Attach(streamID string, covered uint64, segs []AttachedSegment) error {
 	return s.attach(streamID, covered, segs, false)
 }
@@ -145,39 +240,27 @@ func (s *Store) attach(streamID string, covered uint64, segs []AttachedSegment, 
 		st.flushMu.Unlock()
 	}
 	defer st.flushMu.Unlock()
+	closeAll := func() {
+		for _, a := range segs {
+			a.File.Close()
+		}
+	}
 	if covered <= have && !rebase {
+		closeAll()
 		return nil
 	}
 	var opened []*segment
-	fail := func(err error) error {
-		for _, seg := range opened {
-			seg.close()
-			s.fs.Remove(seg.path)
-		}
-		return err
-	}
 	for _, a := range segs {
 		if a.Day == "" || filepath.Base(a.Day) != a.Day {
-			return fail(fmt.Errorf("logstore: attaching a segment of %s: bad day %q", streamID, a.Day))
+			closeAll()
+			return fmt.Errorf("logstore: attaching a segment of %s: bad day %q", streamID, a.Day)
 		}
-		dir := filepath.Join(st.dir, a.Day)
-		if err := vfs.MkdirAll(s.fs, dir); err != nil {
-			return fail(err)
-		}
-		num := s.segNum.Add(1)
-		path := filepath.Join(dir, fmt.Sprintf("%020d.seg", num))
-		if err := vfs.WriteAtomic(s.fs, path, func(w io.Writer) error {
-			_, err := io.Copy(w, a.Body)
-			return err
-		}); err != nil {
-			return fail(err)
-		}
-		seg, err := openSegment(s.fs, path)
+		seg, err := readSegmentIndex(a.File, a.File.Name())
 		if err != nil {
-			s.fs.Remove(path)
-			return fail(err)
+			closeAll()
+			return corruptPart(a.File.Name(), -1, "index", err)
 		}
-		seg.day, seg.num = a.Day, num
+		seg.day, seg.num, seg.inPlace = a.Day, s.segNum.Add(1), true
 		seg.stream, seg.dmg = st.id, s.damage
 		opened = append(opened, seg)
 	}

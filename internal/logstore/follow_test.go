@@ -1,14 +1,57 @@
 package logstore
 
 import (
-	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
+
+	"logtank/internal/vfs"
 )
+
+// memFiles numbers the files memFile makes.
+var memFiles atomic.Int64
+
+// memFile is data as a file of its own, as a published segment is read
+// in place.
+func memFile(t *testing.T, data []byte) vfs.File {
+	t.Helper()
+	fsys := vfs.NewMem()
+	name := fmt.Sprintf("/bucket/segment-%d.seg", memFiles.Add(1))
+	if err := vfs.MkdirAll(fsys, "/bucket"); err != nil {
+		t.Fatal(err)
+	}
+	if err := vfs.WriteFile(fsys, name, data); err != nil {
+		t.Fatal(err)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// flakyFile is a file read in place whose reads fail for now while down
+// is set, as a segment of an unreachable bucket does.
+type flakyFile struct {
+	vfs.File
+	down *atomic.Bool
+}
+
+func (f *flakyFile) ReadAt(p []byte, off int64) (int, error) {
+	if f.down.Load() {
+		return 0, fmt.Errorf("%w: the bucket is unreachable", vfs.ErrUnavailable)
+	}
+	return f.File.ReadAt(p, off)
+}
 
 func TestBatchCodecRoundTrip(t *testing.T) {
 	in := []Batch{
@@ -96,7 +139,7 @@ func TestFollowersAgree(t *testing.T) {
 			data, _ := io.ReadAll(r)
 			r.Close()
 			p.segs, p.days = append(p.segs, data), append(p.days, f.Day)
-			att = append(att, AttachedSegment{Day: f.Day, Body: bytes.NewReader(data)})
+			att = append(att, AttachedSegment{Day: f.Day, File: memFile(t, data)})
 		}
 		pubs = append(pubs, p)
 		if err := other.Attach(sid, covered, att); err != nil {
@@ -129,7 +172,7 @@ func TestFollowersAgree(t *testing.T) {
 	for _, p := range pubs {
 		var att []AttachedSegment
 		for i := range p.segs {
-			att = append(att, AttachedSegment{Day: p.days[i], Body: bytes.NewReader(p.segs[i])})
+			att = append(att, AttachedSegment{Day: p.days[i], File: memFile(t, p.segs[i])})
 		}
 		if err := late.Attach(sid, p.covered, att); err != nil {
 			t.Fatal(err)
@@ -148,6 +191,117 @@ func TestFollowersAgree(t *testing.T) {
 	}
 	if got := followerRows(t, other); len(got) != 0 {
 		t.Fatalf("%d rows after a reset", len(got))
+	}
+}
+
+// segFiles lists the segment files under dir.
+func segFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".seg") {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// An owner that references its published segments keeps no segment file,
+// and answers as before; a follower whose segments cannot be read for now
+// fails its queries and its applies (without recording damage or giving
+// other line numbers), and answers as the owner once they can.
+func TestReadInPlace(t *testing.T) {
+	log := followerLog(200)
+	ownerDir := t.TempDir()
+	owner := openStore(t, ownerDir, Options{Follower: true})
+	other := openStore(t, t.TempDir(), Options{Follower: true})
+	defer owner.Close()
+	defer other.Close()
+	var down atomic.Bool
+	for i, b := range log[:150] {
+		if err := owner.Apply(sid, uint64(i+1), b); err != nil {
+			t.Fatal(err)
+		}
+		if err := other.Apply(sid, uint64(i+1), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flushed, covered, err := owner.FlushStream(sid)
+	if err != nil || len(flushed) == 0 {
+		t.Fatalf("flush: %d segments, %v", len(flushed), err)
+	}
+	var att []AttachedSegment
+	var refs []vfs.File
+	for _, f := range flushed {
+		r, err := owner.OpenFlushed(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(r)
+		r.Close()
+		att = append(att, AttachedSegment{Day: f.Day, File: &flakyFile{File: memFile(t, data), down: &down}})
+		refs = append(refs, memFile(t, data))
+	}
+	if err := owner.Reference(sid, flushed, refs); err != nil {
+		t.Fatal(err)
+	}
+	if files := segFiles(t, ownerDir); len(files) != 0 {
+		t.Fatalf("the owner keeps %d segment files after referencing them: %v", len(files), files)
+	}
+	if err := other.Attach(sid, covered, att); err != nil {
+		t.Fatal(err)
+	}
+	want := followerRows(t, owner)
+	if got := followerRows(t, other); !reflect.DeepEqual(got, want) {
+		t.Fatalf("the follower reading in place differs: %d rows against %d", len(got), len(want))
+	}
+
+	down.Store(true)
+	err = other.Rows(context.Background(), sid, Scan{Start: math.MinInt64, End: math.MaxInt64}, func(Row) bool { return true })
+	if !errors.Is(err, vfs.ErrUnavailable) || !strings.Contains(err.Error(), "/bucket/segment-") {
+		t.Fatalf("a scan over unreachable segments: %v; want vfs.ErrUnavailable naming the segment", err)
+	}
+	if _, _, err := other.Count(context.Background(), sid, Scan{Start: math.MinInt64, End: math.MaxInt64, Matcher: wordMatcher("l1")}, 0, 0); !errors.Is(err, vfs.ErrUnavailable) {
+		t.Fatalf("a count over unreachable segments: %v", err)
+	}
+	if other.Damaged(sid) {
+		t.Fatal("unreachable segments were recorded as damage")
+	}
+	// The next batches' times fall among the segments' lines: numbering
+	// them needs the segments, so they are not applied while down.
+	applied := 150
+	for i := 150; i < len(log); i++ {
+		if err := other.Apply(sid, uint64(i+1), log[i]); err != nil {
+			if !errors.Is(err, vfs.ErrUnavailable) {
+				t.Fatalf("apply %d while down: %v", i+1, err)
+			}
+			break
+		}
+		applied = i + 1
+	}
+	if applied == len(log) {
+		t.Fatal("every batch was applied without reading the unreachable segments: the test proves nothing")
+	}
+	down.Store(false)
+	for i := range log[150:] {
+		if err := owner.Apply(sid, uint64(150+i+1), log[150+i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := applied; i < len(log); i++ {
+		if err := other.Apply(sid, uint64(i+1), log[i]); err != nil {
+			t.Fatalf("apply %d once back: %v", i+1, err)
+		}
+	}
+	if got, want := followerRows(t, other), followerRows(t, owner); !reflect.DeepEqual(got, want) {
+		t.Fatalf("once back, the follower differs: %d rows against %d", len(got), len(want))
+	}
+	if other.Damaged(sid) {
+		t.Fatal("damage recorded")
 	}
 }
 
@@ -186,7 +340,7 @@ func TestFollowerRebasesOnMergedSegments(t *testing.T) {
 			data, _ := io.ReadAll(r)
 			r.Close()
 			byDay[f.Day] = append(byDay[f.Day], data)
-			att = append(att, AttachedSegment{Day: f.Day, Body: bytes.NewReader(data)})
+			att = append(att, AttachedSegment{Day: f.Day, File: memFile(t, data)})
 		}
 		if err := other.Attach(sid, covered, att); err != nil {
 			t.Fatal(err)
@@ -195,11 +349,11 @@ func TestFollowerRebasesOnMergedSegments(t *testing.T) {
 	apply(240, 300) // not written to segments
 	var merged []AttachedSegment
 	for day, segs := range byDay {
-		var bodies []io.Reader
+		var files []vfs.File
 		for _, data := range segs {
-			bodies = append(bodies, bytes.NewReader(data))
+			files = append(files, memFile(t, data))
 		}
-		f, err := owner.MergeSegments(day, bodies)
+		f, err := owner.MergeSegments(day, files)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +366,7 @@ func TestFollowerRebasesOnMergedSegments(t *testing.T) {
 		if err := owner.DiscardMerged(f); err != nil {
 			t.Fatal(err)
 		}
-		merged = append(merged, AttachedSegment{Day: day, Body: bytes.NewReader(data)})
+		merged = append(merged, AttachedSegment{Day: day, File: memFile(t, data)})
 	}
 	if err := other.Rebase(sid, 240, merged); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,11 @@
 package logstore
 
 import (
+	"errors"
 	"slices"
 	"sort"
+
+	"logtank/internal/vfs"
 )
 
 // lineChecker answers which line numbers a stream's segments hold,
@@ -43,7 +46,9 @@ func (c *lineChecker) lines(seg *segment, line int64) ([]int64, int64, bool) {
 	lines, err := seg.readLines(i)
 	if err != nil {
 		seg.skipDamaged(i, err, false)
-		if c.err == nil {
+		// A block unreadable for now outranks damage: the caller must
+		// learn of it, since its numbers are unknown, not lost.
+		if c.err == nil || errors.Is(err, vfs.ErrUnavailable) {
 			c.err = err
 		}
 		return nil, maxLine, !c.unreadableFree
@@ -115,8 +120,9 @@ func (st *stream) nextFree(line int64, onDisk *lineChecker) int64 {
 // depend only on the numbers the stream holds and the batches, so replicas
 // that apply the same batches in the same order give the same numbers. It
 // returns each batch's numbers as slices of one slice, all: the whole is
-// what a failed write takes back.
-func (st *stream) assign(batches []Batch) (lines [][]int64, all []int64) {
+// what a failed write takes back; and the first segment block it could not
+// read, whose numbers it took as used.
+func (st *stream) assign(batches []Batch) (lines [][]int64, all []int64, unread error) {
 	total := 0
 	for _, b := range batches {
 		total += len(b.Entries)
@@ -147,7 +153,7 @@ func (st *stream) assign(batches []Batch) (lines [][]int64, all []int64) {
 		}
 		lines[g] = ls
 	}
-	return lines, all
+	return lines, all, onDisk.err
 }
 
 // appendRows appends to rows the rows of batches numbered by lines, and

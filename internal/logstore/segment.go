@@ -169,6 +169,10 @@ type segment struct {
 	day     string
 	num     uint64 // the file number, its name
 	f       vfs.File
+	// inPlace marks a segment read where another node stored it (Attach,
+	// Reference): f is not a file of the store's folder, and path is its
+	// name there, never removed by the store.
+	inPlace bool
 	size    int64
 	blocks  []blockMeta
 	minLine int64

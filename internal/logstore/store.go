@@ -391,7 +391,9 @@ func (s *Store) AppendBatches(streamID string, batches []Batch) ([][]int64, erro
 	// Batches take sequence numbers while holding ckpt shared, so Seq, which
 	// holds it exclusively, sees every batch numbered so far in a memtable.
 	seq := s.batchSeq.Add(1)
-	lines, all := st.assign(batches)
+	// A damaged block's numbers count as used (see lineChecker): no
+	// number is given twice.
+	lines, all, _ := st.assign(batches)
 	st.mu.Unlock()
 
 	size := 64

@@ -3,11 +3,14 @@ package ltscore
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"time"
 
 	"logtank/internal/apierr"
 	"logtank/internal/cluster"
 	"logtank/internal/objstore"
+	"logtank/internal/segcache"
+	"logtank/internal/vfs"
 )
 
 // Cluster makes the core a node of a cluster (see package cluster): its
@@ -24,7 +27,13 @@ type Cluster struct {
 	// longer than the query timeout.
 	Node                                                        string
 	LeaseTTL, Poll, IndexAfter, FollowFor, Upkeep, SegmentGrace time.Duration
+	// CacheBytes bounds the node's cache of segment blocks read from the
+	// bucket, in the data folder (zero: DefaultSegmentsCache).
+	CacheBytes int64
 }
+
+// DefaultSegmentsCache is the default bound of a node's segment cache.
+const DefaultSegmentsCache = 1 << 30
 
 // ErrClusterWithoutSharedCatalog: cluster mode needs a PostgreSQL catalog.
 var ErrClusterWithoutSharedCatalog = errors.New("cluster mode needs a shared (PostgreSQL) catalog")
@@ -36,15 +45,28 @@ func (c *Core) follow(ctx context.Context, streamID string) error {
 		return nil
 	}
 	if err := c.node.CatchUp(ctx, streamID); err != nil {
+		if errors.Is(err, vfs.ErrUnavailable) {
+			return unreachable(err)
+		}
 		return &apierr.Internal{Err: ErrQueryLogs, Cause: err}
 	}
 	return nil
 }
 
-// startNode starts the cluster node over the core's follower store.
+// startNode starts the cluster node over the core's follower store, with
+// its segment cache in the data folder (emptied, as the logs are, at
+// every start).
 func (c *Core) startNode(cfg Config) error {
+	bound := cfg.Cluster.CacheBytes
+	if bound <= 0 {
+		bound = DefaultSegmentsCache
+	}
+	cache, err := segcache.Open(segcache.Config{Dir: filepath.Join(cfg.DataDir, "segment-cache"), Bytes: bound, Logger: cfg.Logger})
+	if err != nil {
+		return err
+	}
 	n, err := cluster.Start(cluster.Config{
-		DB: c.db, Logs: c.logs, Objects: cfg.Cluster.Objects, Bucket: cfg.Cluster.Bucket, Prefix: cfg.Cluster.Prefix,
+		DB: c.db, Logs: c.logs, Cache: cache, Objects: cfg.Cluster.Objects, Bucket: cfg.Cluster.Bucket, Prefix: cfg.Cluster.Prefix,
 		Node: cfg.Cluster.Node, LeaseTTL: cfg.Cluster.LeaseTTL, Poll: cfg.Cluster.Poll, IndexAfter: cfg.Cluster.IndexAfter,
 		FollowFor: cfg.Cluster.FollowFor, Upkeep: cfg.Cluster.Upkeep, Grace: cfg.Cluster.SegmentGrace, Known: c.streams.exists, TTL: c.streams.ttl, Logger: cfg.Logger,
 	})

@@ -92,6 +92,12 @@ var (
 var ErrUnavailable = &apierr.Error{Status: 503, Code: "LTS.0012",
 	Msg: "The service cannot store logs for now, retry later", RetryAfter: 5}
 
+// ErrSegmentsUnreachable: a cluster node could not read the stream's
+// segments from the object store (the same code as ErrUnavailable, for
+// the same advice: retry later).
+var ErrSegmentsUnreachable = &apierr.Error{Status: 503, Code: "LTS.0012",
+	Msg: "The stream's stored logs cannot be read from the object store for now, retry later", RetryAfter: 5}
+
 // Invalid is LTS.0009 with a message that says what was wrong.
 func Invalid(format string, args ...any) *apierr.Error {
 	return ErrInvalid.WithMsg("Failed to validate the request body: "+format, args...)

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"logtank/internal/apierr"
+	"logtank/internal/vfs"
 )
 
 // Query limits keep one tenant from taking the service away from the
@@ -65,6 +68,16 @@ func (g *queryGate) query(ctx context.Context, project string, run func(ctx cont
 	err := run(qctx)
 	if err != nil && ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
 		return ErrQueryTimeout.WithMsg("The query did not finish within the limit of %s; narrow its time range or its search", g.timeout)
+	}
+	return unreachable(err)
+}
+
+// unreachable maps a failure to read segments from the cluster's object
+// store onto ErrSegmentsUnreachable, keeping the cause for the log; any
+// other error is returned as it is.
+func unreachable(err error) error {
+	if errors.Is(err, vfs.ErrUnavailable) {
+		return &apierr.Internal{Err: ErrSegmentsUnreachable, Cause: err}
 	}
 	return err
 }

@@ -66,6 +66,31 @@ func testContract(t *testing.T, f fixture) {
 				t.Fatalf("Get big: %d bytes back, want %d identical", len(got), len(data))
 			}
 		}},
+		{"Ranges", func(t *testing.T, s Store, b string) {
+			data := bytes.Repeat([]byte("0123456789abcdef"), 1<<12) // 64 KiB
+			data[40000] = 'X'
+			if err := s.Put(ctx, b, "r", bytes.NewReader(data), int64(len(data))); err != nil {
+				t.Fatalf("Put: %v", err)
+			}
+			for _, c := range []struct{ off, n int64 }{{0, 1}, {0, 65536}, {39990, 20}, {65535, 1}, {65000, 4096}, {65536, 10}, {70000, 5}} {
+				want := data[min(c.off, int64(len(data))):min(c.off+c.n, int64(len(data)))]
+				if got := getRange(t, s, b, "r", c.off, c.n); !bytes.Equal(got, want) {
+					t.Fatalf("GetRange(%d, %d) = %d bytes %q..., want %d bytes", c.off, c.n, len(got), got[:min(len(got), 16)], len(want))
+				}
+			}
+			_, err := s.GetRange(ctx, b, "absent", 0, 10)
+			wantIs(t, "GetRange of an absent key", err, ErrNotFound)
+			_, err = s.GetRange(ctx, "no-such-bucket", "r", 0, 10)
+			wantIs(t, "GetRange in a missing bucket", err, ErrNoBucket)
+			_, err = s.GetRange(ctx, b, "../r", 0, 10)
+			wantIs(t, "GetRange of a bad key", err, ErrInvalidName)
+			for _, bad := range []struct{ off, n int64 }{{-1, 10}, {0, 0}, {5, -2}} {
+				if rc, err := s.GetRange(ctx, b, "r", bad.off, bad.n); err == nil {
+					rc.Close()
+					t.Fatalf("GetRange(%d, %d): nil error", bad.off, bad.n)
+				}
+			}
+		}},
 		{"UnknownSize", func(t *testing.T, s Store, b string) {
 			if err := s.Put(ctx, b, "u", onlyReader{bytes.NewReader([]byte("no length"))}, -1); err != nil {
 				t.Fatalf("Put size -1: %v", err)
@@ -199,6 +224,20 @@ func get(t *testing.T, s Store, b, key string) string {
 		t.Fatalf("reading %s/%s: %v", b, key, err)
 	}
 	return string(data)
+}
+
+func getRange(t *testing.T, s Store, b, key string, off, n int64) []byte {
+	t.Helper()
+	rc, err := s.GetRange(context.Background(), b, key, off, n)
+	if err != nil {
+		t.Fatalf("GetRange(%s/%s, %d, %d): %v", b, key, off, n, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("reading %s/%s from %d: %v", b, key, off, err)
+	}
+	return data
 }
 
 func wantGet(t *testing.T, s Store, b, key, want string) {

@@ -174,6 +174,22 @@ func (d *Dir) Get(_ context.Context, bucket, key string) (io.ReadCloser, error) 
 	return f, nil
 }
 
+// GetRange opens the object's file and reads the range from it.
+func (d *Dir) GetRange(ctx context.Context, bucket, key string, off, n int64) (io.ReadCloser, error) {
+	if err := checkRange(bucket, key, off, n); err != nil {
+		return nil, err
+	}
+	rc, err := d.Get(ctx, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	f := rc.(*os.File)
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.NewSectionReader(f, off, n), f}, nil
+}
+
 // isAbsent reports whether err says a path does not exist, including the case
 // where one of its parents is a file.
 func isAbsent(err error) bool {

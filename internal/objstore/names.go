@@ -81,3 +81,14 @@ func validate(bucket, key string) error {
 	}
 	return ValidateKey(key)
 }
+
+// checkRange validates a ranged read's names and range.
+func checkRange(bucket, key string, off, n int64) error {
+	if err := validate(bucket, key); err != nil {
+		return err
+	}
+	if off < 0 || n <= 0 {
+		return fmt.Errorf("objstore: get range %s/%s: range of %d bytes at %d", bucket, key, n, off)
+	}
+	return nil
+}

@@ -132,6 +132,36 @@ func (s *S3) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
 	return obj, nil
 }
 
+// GetRange sends one GET with a Range header. A range that starts at or
+// past the object's end, which S3 refuses as InvalidRange, gives no bytes,
+// as the contract says.
+func (s *S3) GetRange(ctx context.Context, bucket, key string, off, n int64) (io.ReadCloser, error) {
+	if err := checkRange(bucket, key, off, n); err != nil {
+		return nil, err
+	}
+	var opts minio.GetObjectOptions
+	if err := opts.SetRange(off, off+n-1); err != nil {
+		return nil, fmt.Errorf("objstore: s3 get range %s/%s: %w", bucket, key, err)
+	}
+	body, _, h, err := minio.Core{Client: s.client}.GetObject(ctx, bucket, key, opts)
+	if err != nil {
+		if minio.ToErrorResponse(err).Code == minio.InvalidRange {
+			return io.NopCloser(strings.NewReader("")), nil
+		}
+		return nil, s3Error("get range", bucket, key, err)
+	}
+	// An endpoint that ignores Range sends the whole object: from offset 0
+	// its first n bytes are the range, from elsewhere they are not.
+	if h.Get("Content-Range") == "" && off > 0 {
+		body.Close()
+		return nil, fmt.Errorf("objstore: s3 get range %s/%s: the endpoint sent the whole object, not the range", bucket, key)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(body, n), body}, nil
+}
+
 // List pages through ListObjectsV2 without a delimiter.
 func (s *S3) List(ctx context.Context, bucket, prefix string) ([]string, error) {
 	if err := ValidateBucket(bucket); err != nil {

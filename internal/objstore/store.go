@@ -21,6 +21,11 @@ type Store interface {
 	Put(ctx context.Context, bucket, key string, r io.Reader, size int64) error
 	// Get opens an object; ErrNotFound when absent.
 	Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
+	// GetRange opens the n bytes of an object from offset off (n > 0,
+	// off >= 0); ErrNotFound when absent. An object that ends before
+	// off+n gives fewer bytes (none when it ends at or before off): the
+	// caller, which knows the length it expects, checks it.
+	GetRange(ctx context.Context, bucket, key string, off, n int64) (io.ReadCloser, error)
 	// List returns the keys under prefix, sorted.
 	List(ctx context.Context, bucket, prefix string) ([]string, error)
 	// Delete removes an object (absent is not an error).

@@ -60,6 +60,12 @@ type FS interface {
 // ErrNotExist is the error (under errors.Is) for a name that does not exist.
 var ErrNotExist = fs.ErrNotExist
 
+// ErrUnavailable is the error (under errors.Is) of a read that failed for
+// now, with nothing known wrong in the file: a file whose bytes live
+// elsewhere (an object store) could not reach them. A later read may
+// succeed, so a caller must not take it for damage.
+var ErrUnavailable = errors.New("vfs: the file's bytes cannot be reached for now")
+
 // MkdirAll makes dir and its missing parents, syncing each parent whose
 // entries changed, so that the new folders survive a crash.
 func MkdirAll(fsys FS, dir string) error {
