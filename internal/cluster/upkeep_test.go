@@ -226,6 +226,38 @@ func TestOwnerExpiresSharedDays(t *testing.T) {
 	}
 }
 
+// A stream that receives nothing more after its owner went away still has
+// its expired days dropped: its preferred owner among the live nodes takes
+// its lease for the upkeep, though no batch waits to be indexed.
+func TestIdleStreamExpiresWithoutItsOwner(t *testing.T) {
+	db, objects := upkeepCluster(t)
+	const ttl = 30 * 24 * time.Hour
+	first := upkeepNode(t, db, objects, "first", ttl)
+	now := time.Now()
+	old, recent := now.Add(-ttl-48*time.Hour).UnixNano(), now.Add(-time.Hour).UnixNano()
+	indexRounds(t, first, first, db, 2, old, recent)
+	oldDay := time.Unix(0, old).UTC().Format("20060102")
+	if _, byDay := manifestObjects(t, db); len(byDay[oldDay]) != 2 {
+		t.Fatalf("manifest before: %v", byDay)
+	}
+	first.Close()
+	if h := head(t, db); h.Head != h.Indexed {
+		t.Fatalf("batches wait: head %d, indexed %d", h.Head, h.Indexed)
+	}
+	heir := configuredNode(t, db, objects, "heir", func(c *Config) {
+		c.TTL = func(string) time.Duration { return ttl }
+		c.Upkeep = time.Millisecond
+	})
+	round(t, heir)
+	m, byDay := manifestObjects(t, db)
+	if len(byDay[oldDay]) != 0 || m.Gen != 1 {
+		t.Fatalf("manifest after the heir's round: gen %d, %v", m.Gen, byDay)
+	}
+	if l, err := db.Lease(context.Background(), streamPrefix+sid); err != nil || l.Owner != "heir" {
+		t.Fatalf("the stream's lease: %+v, %v", l, err)
+	}
+}
+
 // A batch appended through a node that has not seen its stream's deletion
 // is refused; the head a batch left when it raced the deletion is
 // forgotten, with its segments, by the next poll of a node that no longer
