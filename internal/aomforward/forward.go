@@ -51,10 +51,7 @@ type Forwarder struct {
 // signature covers.
 func New(base string) (*Forwarder, error) {
 	u, err := url.Parse(base)
-	if err != nil {
-		return nil, fmt.Errorf("metrics node %q: %v", base, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("metrics node %q: want http://host:port or https://host:port", base)
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil || u.Fragment != "" {

@@ -69,6 +69,7 @@ func benchmarkReportTo(b *testing.B, url string, valuesPer int) {
 	// Keep-alive connections for every client, as agents hold them.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.SetParallelism(4)
+	cpu0 := processCPU(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		var body []byte
@@ -92,6 +93,9 @@ func benchmarkReportTo(b *testing.B, url string, valuesPer int) {
 		}
 	})
 	b.ReportMetric(float64(points.Load())/b.Elapsed().Seconds(), "points/s")
+	// CPU time, unlike the rate, hardly depends on what else the machine
+	// runs: clients and servers share this process.
+	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 // startBench starts a server as the conformance harness does, for a
