@@ -19,6 +19,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -44,12 +46,15 @@ const dialTimeout = 5 * time.Second
 type Forwarder struct {
 	target    *url.URL
 	transport *http.Transport
+	// errorLog takes what the reverse proxy reports itself, such as an
+	// answer cut off midway.
+	errorLog *log.Logger
 }
 
 // New returns a forwarder to the metrics node at base, an http:// or
 // https:// URL with a host and no path: the path is the client's, which its
-// signature covers.
-func New(base string) (*Forwarder, error) {
+// signature covers. Failures the reverse proxy reports go to logger.
+func New(base string, logger *slog.Logger) (*Forwarder, error) {
 	u, err := url.Parse(base)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("metrics node %q: want http://host:port or https://host:port", base)
@@ -58,8 +63,12 @@ func New(base string) (*Forwarder, error) {
 		return nil, fmt.Errorf("metrics node %q: only a scheme, a host and a port: signatures cover the client's path", base)
 	}
 	u.Path = ""
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return &Forwarder{
-		target: u,
+		target:   u,
+		errorLog: slog.NewLogLogger(logger.With("component", "aomforward").Handler(), slog.LevelWarn),
 		transport: &http.Transport{
 			// The metrics node is a peer inside the cluster, never reached
 			// through the environment's outbound proxy.
@@ -118,6 +127,7 @@ func (f *Forwarder) handler(down *wire.Error) wire.HandlerFunc {
 			Rewrite:      f.rewrite,
 			Transport:    f.transport,
 			ErrorHandler: func(_ http.ResponseWriter, _ *http.Request, err error) { failed = err },
+			ErrorLog:     f.errorLog,
 		}
 		proxy.ServeHTTP(w, in)
 		if failed == nil {

@@ -10,7 +10,7 @@ import (
 func TestNewTakesOnlyANodesAddress(t *testing.T) {
 	f := func(base, wantErr string) {
 		t.Helper()
-		_, err := New(base)
+		_, err := New(base, nil)
 		switch {
 		case wantErr == "" && err != nil:
 			t.Fatalf("%q refused: %v", base, err)

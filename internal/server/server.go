@@ -114,14 +114,13 @@ const (
 
 // App is an opened server: its stores, services and HTTP handler.
 type App struct {
-	cfg Config
-	log *slog.Logger
-	db  *catalog.DB
-	iam *iam.Service
-	lts *lts.Service
-	// metrics is nil on a node that forwards AOM requests (forward).
-	metrics *metricstore.Store
-	forward *aomforward.Forwarder
+	cfg     Config
+	log     *slog.Logger
+	db      *catalog.DB
+	iam     *iam.Service
+	lts     *lts.Service
+	metrics *metricstore.Store    // nil on a node that forwards AOM requests
+	forward *aomforward.Forwarder // nil on a node that keeps the metrics
 	fgs     *fgs.Service
 	handler http.Handler
 	// ownObjects is the object folder the server opened itself, if any.
@@ -210,7 +209,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	var forward *aomforward.Forwarder
 	var aomAPIs []wire.Service
 	if cfg.MetricsNode != "" {
-		forward, err = aomforward.New(cfg.MetricsNode)
+		forward, err = aomforward.New(cfg.MetricsNode, cfg.Logger)
 		if err == nil && !db.Shared() {
 			err = errors.New("a node that forwards AOM requests to a metrics node must share its catalog (PostgreSQL), whose accounts the metrics node authenticates with")
 		}
