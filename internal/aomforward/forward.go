@@ -16,6 +16,7 @@ package aomforward
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -102,6 +103,20 @@ func (f *Forwarder) Wrap(svc wire.Service, down *wire.Error) wire.Service {
 
 var errLoop = errors.New("a forwarded AOM request reached a node that forwards them too: --metrics-node must name a node that serves metrics itself")
 
+// The metrics node learns of keys and projects from the shared catalog,
+// which it polls every 200 ms, so for a moment it may refuse (401, 403) a
+// request this node accepted: one whose key or project was just created
+// through this node. Such a request is sent again every refusalWait, at
+// most refusalRetries times (two seconds, ten polls, room for a loaded
+// database), before the refusal goes to the client; a refusal that stands
+// costs that wait.
+const (
+	refusalRetries = 8
+	refusalWait    = 250 * time.Millisecond
+)
+
+var errRefused = errors.New("the metrics node refused credentials this node accepted")
+
 func (f *Forwarder) handler(down *wire.Error) wire.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if r.Header.Get(HeaderForwarded) != "" {
@@ -112,9 +127,9 @@ func (f *Forwarder) handler(down *wire.Error) wire.HandlerFunc {
 		// send them again on a fresh connection when a kept-alive one
 		// turns out closed (the metrics node restarted meanwhile).
 		body := wire.Body(r)
+		newBody := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		in := r.WithContext(r.Context())
-		in.Body = io.NopCloser(bytes.NewReader(body))
-		in.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		in.GetBody = newBody
 		in.ContentLength = int64(len(body))
 		in.TransferEncoding = nil
 
@@ -122,22 +137,48 @@ func (f *Forwarder) handler(down *wire.Error) wire.HandlerFunc {
 		// its log; this node's is kept for an answer of its own.
 		id := w.Header().Get("X-Request-Id")
 		w.Header().Del("X-Request-Id")
-		var failed error
-		proxy := &httputil.ReverseProxy{
-			Rewrite:      f.rewrite,
-			Transport:    f.transport,
-			ErrorHandler: func(_ http.ResponseWriter, _ *http.Request, err error) { failed = err },
-			ErrorLog:     f.errorLog,
+		for attempt := 0; ; attempt++ {
+			in.Body, _ = newBody()
+			var failed error
+			proxy := &httputil.ReverseProxy{
+				Rewrite:   f.rewrite,
+				Transport: f.transport,
+				ModifyResponse: func(resp *http.Response) error {
+					if attempt < refusalRetries && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+						return errRefused // nothing is written: the request goes again
+					}
+					return nil
+				},
+				ErrorHandler: func(_ http.ResponseWriter, _ *http.Request, err error) { failed = err },
+				ErrorLog:     f.errorLog,
+			}
+			proxy.ServeHTTP(w, in)
+			if failed == nil {
+				return nil
+			}
+			if failed == errRefused {
+				if err := wait(r.Context(), refusalWait); err == nil {
+					continue
+				}
+			}
+			w.Header().Set("X-Request-Id", id)
+			if err := r.Context().Err(); err != nil {
+				return err // the client left: nobody reads an answer
+			}
+			return &wire.Internal{Err: down, Cause: fmt.Errorf("metrics node %s: %w", f.target.Host, failed)}
 		}
-		proxy.ServeHTTP(w, in)
-		if failed == nil {
-			return nil
-		}
-		w.Header().Set("X-Request-Id", id)
-		if err := r.Context().Err(); err != nil {
-			return err // the client left: nobody reads an answer
-		}
-		return &wire.Internal{Err: down, Cause: fmt.Errorf("metrics node %s: %w", f.target.Host, failed)}
+	}
+}
+
+// wait returns after d, or sooner with ctx's error when ctx ends.
+func wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -26,14 +26,6 @@ func (e *env) aom() *aom.AomClient { return e.aomClient(testAK, testSK, testProj
 func newAOMProject(t *testing.T, e *env) (string, *aom.AomClient) {
 	t.Helper()
 	id := createProject(t, e, fmt.Sprintf("%s_aom%d", testRegion, projectSeq.Add(1)))
-	if m := e.metricsNode; m != nil {
-		// The metrics node learns of the project from the shared catalog,
-		// within its poll: until then it refuses the project (403).
-		within(t, 2*time.Second, "the metrics node knows a new project", func() bool {
-			status, _ := signed(t, m, http.MethodPost, "/v2/"+id+"/series", "", []byte(`{}`))
-			return status != http.StatusForbidden
-		})
-	}
 	return id, e.aomClient(testAK, testSK, id, nil)
 }
 

@@ -19,9 +19,7 @@ import (
 // its AOM requests to the metrics node m.
 func forwardingNode(t *testing.T, url string, m *env) *env {
 	t.Helper()
-	e := startWith(t, "", func(c *server.Config) { c.Catalog, c.MetricsNode = url, m.URL })
-	e.metricsNode = m
-	return e
+	return startWith(t, "", func(c *server.Config) { c.Catalog, c.MetricsNode = url, m.URL })
 }
 
 // clusterPoints are six points a minute apart from base of the series
@@ -79,6 +77,16 @@ func TestClusterMetricsFromEveryNode(t *testing.T) {
 	token := []point{{"APP.CLUSTER", "cluster_points", []string{"via", "token"}, "count", base, 7}}
 	mustReport(t, nodes[1].aomClient("UNUSED", "unused", testProject, tokenTransport{nodes[2].adminToken()}), token...)
 	wantClusterPoints(t, nodes[2], "token", token)
+
+	// A key made through a forwarding node works through it at once,
+	// before the metrics node's next look at the catalog.
+	var key struct {
+		Credential struct{ Access, Secret string } `json:"credential"`
+	}
+	nodes[1].iamCall(t, testAK, testSK, "POST", "/v3.0/OS-CREDENTIAL/credentials", map[string]any{"credential": map[string]string{"description": "metrics"}}, 201, &key)
+	fresh := []point{{"APP.CLUSTER", "cluster_points", []string{"via", "new-key"}, "count", base, 9}}
+	mustReport(t, nodes[1].aomClient(key.Credential.Access, key.Credential.Secret, testProject, nil), fresh...)
+	wantClusterPoints(t, nodes[0], "new-key", fresh)
 
 	// A client that signs the Host header too, as API gateway signers
 	// do: the metrics node verifies the host the client sent.

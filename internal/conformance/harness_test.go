@@ -39,9 +39,6 @@ type env struct {
 	srv  *httptest.Server
 	URL  string
 	Info iam.FirstStart
-	// metricsNode, on a node that forwards AOM requests, is the node it
-	// forwards them to.
-	metricsNode *env
 }
 
 // catalogFor, when set, names the catalog of the server on a data folder
