@@ -54,6 +54,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	segments := objectFlags(fs, "segments", "of cluster mode's segments", "cluster mode's segments")
 	segmentsBucket := fs.String("segments-bucket", "", "cluster mode: the bucket (of --segments-endpoint or --segments-dir) where the nodes sharing --catalog share their log segments; needs a postgres:// --catalog")
 	indexAfter := fs.Duration("cluster-index-after", 30*time.Second, "cluster mode: how long acknowledged rows wait in the catalog's ingest log before their owner writes them into a segment")
+	followFor := fs.Duration("cluster-follow-for", 5*time.Minute, "cluster mode: how long a node keeps applying the log of a stream it does not own after a query through it; then it drops what it holds of the stream until the next query (longer than --query-timeout)")
+	segmentGrace := fs.Duration("cluster-segment-grace", 10*time.Minute, "cluster mode: how long a segment that left the manifest (merged or expired) stays in the bucket for the nodes still reading it")
 	if pos, err := parse(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -100,6 +102,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		if !sharedCatalog {
 			return usagef("--segments-bucket (cluster mode) needs a postgres:// --catalog")
 		}
+		if *followFor <= *queryTimeout {
+			return usagef("--cluster-follow-for must be longer than --query-timeout: a query reads the stream after catching it up")
+		}
 		store, err := segments.open()
 		if err != nil {
 			return err
@@ -107,7 +112,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		if store == nil {
 			return usagef("--segments-bucket needs --segments-endpoint or --segments-dir")
 		}
-		clusterCfg = &ltscore.Cluster{Objects: store, Bucket: *segmentsBucket, LeaseTTL: *leaseTTL, IndexAfter: *indexAfter}
+		clusterCfg = &ltscore.Cluster{Objects: store, Bucket: *segmentsBucket, LeaseTTL: *leaseTTL, IndexAfter: *indexAfter, FollowFor: *followFor, SegmentGrace: *segmentGrace}
 	} else if *segments.endpoint != "" || *segments.dir != "" {
 		return usagef("--segments-endpoint and --segments-dir need --segments-bucket")
 	}

@@ -151,34 +151,43 @@ func (c *DB) appendTx(ctx context.Context, fn func(*sql.Tx) error) error {
 }
 
 // appendIngest takes a stream's next number and stores its batch, unless
-// maxWaiting batches of the stream wait to be indexed: then it stores
-// nothing and returns ErrIngestBacklog. On PostgreSQL it is one statement
-// (one round trip per acknowledged batch): the head's update is
-// conditional, and the insert selects what it returned; SQLite has no
-// data-modifying WITH, and runs one transaction at a time anyway, so
-// there it is two.
+// maxWaiting batches of the stream wait to be indexed (ErrIngestBacklog) or
+// the stream has a tombstone (ErrStreamDeleted): then it stores nothing.
+// On PostgreSQL it is one statement (one round trip per acknowledged
+// batch): the head's upsert is conditional, and the insert selects what it
+// returned; SQLite has no data-modifying WITH, and runs one transaction at
+// a time anyway, so there it is two. The tombstone is looked up by its
+// key inside the upsert, so a node whose stream cache has not seen the
+// deletion yet stores nothing; an append whose statement began before the
+// deletion committed may still leave a head, which the nodes' polls forget
+// (ForgetDeletedStreamLogs).
 func (c *DB) appendIngest(ctx context.Context, tx *sql.Tx, streamID string, batch []byte, maxWaiting int64) (int64, error) {
-	var seq int64
-	if c.engine == enginePostgres {
-		err := tx.QueryRowContext(ctx, `WITH h AS (INSERT INTO ingest_heads (stream_id, head_seq) VALUES ($1, 1)
-			ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1
-			WHERE ingest_heads.head_seq - ingest_heads.indexed_seq < $3 RETURNING head_seq)
-			INSERT INTO ingest_log (stream_id, seq, batch) SELECT $1, head_seq, $2 FROM h RETURNING seq`, streamID, batch, maxWaiting).Scan(&seq)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, ErrIngestBacklog
-		}
-		return seq, err
-	}
-	err := tx.QueryRowContext(ctx, `INSERT INTO ingest_heads (stream_id, head_seq) VALUES ($1, 1)
+	const upsert = `INSERT INTO ingest_heads (stream_id, head_seq)
+		SELECT CAST($1 AS TEXT), 1 WHERE NOT EXISTS (SELECT 1 FROM deleted_streams WHERE stream_id = $1)
 		ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1
-		WHERE ingest_heads.head_seq - ingest_heads.indexed_seq < $2 RETURNING head_seq`, streamID, maxWaiting).Scan(&seq)
+		WHERE ingest_heads.head_seq - ingest_heads.indexed_seq < $2 RETURNING head_seq`
+	var seq int64
+	var err error
+	if c.engine == enginePostgres {
+		err = tx.QueryRowContext(ctx, `WITH h AS (`+upsert+`)
+			INSERT INTO ingest_log (stream_id, seq, batch) SELECT $1, head_seq, $3 FROM h RETURNING seq`, streamID, maxWaiting, batch).Scan(&seq)
+	} else {
+		err = tx.QueryRowContext(ctx, upsert, streamID, maxWaiting).Scan(&seq)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO ingest_log (stream_id, seq, batch) VALUES ($1, $2, $3)`, streamID, seq, batch)
+		}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
+		// Nothing stored: the stream was deleted, or its backlog is full.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deleted_streams WHERE stream_id = $1`, streamID).Scan(&n); err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			return 0, ErrStreamDeleted
+		}
 		return 0, ErrIngestBacklog
 	}
-	if err != nil {
-		return 0, err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO ingest_log (stream_id, seq, batch) VALUES ($1, $2, $3)`, streamID, seq, batch)
 	return seq, err
 }
 

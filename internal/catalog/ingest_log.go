@@ -20,10 +20,12 @@ import (
 // transaction fenced by the indexing node's lease.
 
 // IngestHead is where a stream's ingest log stands: the last number given,
-// and the last one the manifest's segments hold.
+// the last one the manifest's segments hold, and the generation of its
+// manifest (segment_upkeep.go).
 type IngestHead struct {
 	StreamID      string
 	Head, Indexed int64
+	Gen           int64
 }
 
 // IngestBatch is one acknowledged batch, as its writer encoded it.
@@ -47,13 +49,18 @@ type SegmentRecord struct {
 // round started from; another node recorded segments meanwhile.
 var ErrIndexedMoved = errors.New("catalog: the stream's indexed sequence number moved")
 
+// ErrStreamDeleted: the stream has a tombstone; its log takes no batch.
+var ErrStreamDeleted = errors.New("catalog: the stream was deleted")
+
 // ErrIngestBacklog: a stream has as many batches waiting to be indexed as
 // its writer allows; nothing was stored.
 var ErrIngestBacklog = errors.New("catalog: too many of the stream's batches wait to be indexed")
 
 // AppendIngest commits batch as the stream's next number and returns it,
 // unless maxWaiting of the stream's batches wait to be indexed
-// (ErrIngestBacklog): every node holds those in memory.
+// (ErrIngestBacklog): every node holds those in memory; or unless the
+// stream was deleted (ErrStreamDeleted), which the node's stream cache may
+// not have seen yet.
 func (c *DB) AppendIngest(ctx context.Context, streamID string, batch []byte, maxWaiting int64) (int64, error) {
 	var seq int64
 	err := c.appendTx(ctx, func(tx *sql.Tx) error {
@@ -67,9 +74,9 @@ func (c *DB) AppendIngest(ctx context.Context, streamID string, batch []byte, ma
 // IngestHeads returns the head of every stream that has ingested.
 func (c *DB) IngestHeads(ctx context.Context) ([]IngestHead, error) {
 	var out []IngestHead
-	err := c.each(ctx, `SELECT stream_id, head_seq, indexed_seq FROM ingest_heads`, func(r *sql.Rows) error {
+	err := c.each(ctx, `SELECT stream_id, head_seq, indexed_seq, manifest_gen FROM ingest_heads`, func(r *sql.Rows) error {
 		var h IngestHead
-		err := r.Scan(&h.StreamID, &h.Head, &h.Indexed)
+		err := r.Scan(&h.StreamID, &h.Head, &h.Indexed, &h.Gen)
 		out = append(out, h)
 		return err
 	})
@@ -80,7 +87,7 @@ func (c *DB) IngestHeads(ctx context.Context) ([]IngestHead, error) {
 // ingested stands at zero.
 func (c *DB) StreamIngestHead(ctx context.Context, streamID string) (IngestHead, error) {
 	h := IngestHead{StreamID: streamID}
-	err := c.sql.QueryRowContext(ctx, `SELECT head_seq, indexed_seq FROM ingest_heads WHERE stream_id = $1`, streamID).Scan(&h.Head, &h.Indexed)
+	err := c.sql.QueryRowContext(ctx, `SELECT head_seq, indexed_seq, manifest_gen FROM ingest_heads WHERE stream_id = $1`, streamID).Scan(&h.Head, &h.Indexed, &h.Gen)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = nil
 	}
@@ -100,18 +107,57 @@ func (c *DB) IngestAfter(ctx context.Context, streamID string, after int64, limi
 	return out, err
 }
 
-// SegmentsAfter returns the stream's segments that hold batches numbered
-// above after, in the order they were recorded.
-func (c *DB) SegmentsAfter(ctx context.Context, streamID string, after int64) ([]SegmentRecord, error) {
-	var out []SegmentRecord
-	err := c.each(ctx, `SELECT object, day, from_seq, to_seq, min_line, max_line, rows, bytes FROM log_segments
-		WHERE stream_id = $1 AND to_seq > $2 ORDER BY to_seq, day`, func(r *sql.Rows) error {
-		s := SegmentRecord{StreamID: streamID}
-		err := r.Scan(&s.Object, &s.Day, &s.FromSeq, &s.ToSeq, &s.MinLine, &s.MaxLine, &s.Rows, &s.Bytes)
-		out = append(out, s)
+// Manifest is a stream's manifest as one transaction saw it: its
+// generation, its indexed number and segments.
+type Manifest struct {
+	Gen, Indexed int64
+	Segments     []SegmentRecord
+}
+
+// ManifestAfter returns the stream's manifest with the segments that hold
+// batches numbered above after only, in the order they were recorded. The
+// generation tells whether those are the rounds that followed after: a
+// reader that built the stream from the same generation attaches them, one
+// that built it from another builds it again from the whole manifest.
+func (c *DB) ManifestAfter(ctx context.Context, streamID string, after int64) (Manifest, error) {
+	var m Manifest
+	err := c.tx(ctx, func(tx *sql.Tx) error {
+		m = Manifest{}
+		err := tx.QueryRowContext(ctx, `SELECT indexed_seq, manifest_gen FROM ingest_heads WHERE stream_id = $1`, streamID).Scan(&m.Indexed, &m.Gen)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		m.Segments, err = segmentsAfter(ctx, tx, streamID, after)
 		return err
-	}, streamID, after)
-	return out, err
+	})
+	return m, err
+}
+
+// SegmentsAfter returns the segments of ManifestAfter alone.
+func (c *DB) SegmentsAfter(ctx context.Context, streamID string, after int64) ([]SegmentRecord, error) {
+	m, err := c.ManifestAfter(ctx, streamID, after)
+	return m.Segments, err
+}
+
+func segmentsAfter(ctx context.Context, tx *sql.Tx, streamID string, after int64) ([]SegmentRecord, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT object, day, from_seq, to_seq, min_line, max_line, rows, bytes FROM log_segments
+		WHERE stream_id = $1 AND to_seq > $2 ORDER BY to_seq, day, object`, streamID, after)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SegmentRecord
+	for rows.Next() {
+		s := SegmentRecord{StreamID: streamID}
+		if err := rows.Scan(&s.Object, &s.Day, &s.FromSeq, &s.ToSeq, &s.MinLine, &s.MaxLine, &s.Rows, &s.Bytes); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // RecordSegments records the segments of one indexing round of a stream,
@@ -147,35 +193,72 @@ func (c *DB) RecordSegments(ctx context.Context, streamID string, from, to int64
 	})
 }
 
-// ForgetStreamLog deletes a deleted stream's ingest log, head and manifest,
-// and returns the objects its manifest named, for the caller to delete.
+// ForgetStreamLog deletes a deleted stream's ingest log, head, manifest and
+// garbage list, and returns the objects its manifest and garbage list
+// named, for the caller to delete.
 func (c *DB) ForgetStreamLog(ctx context.Context, streamID string) ([]string, error) {
 	var objects []string
 	err := c.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		objects, err = forgetStreamLog(ctx, tx, streamID)
+		return err
+	})
+	return objects, err
+}
+
+// ForgetDeletedStreamLogs forgets, as ForgetStreamLog, the logs of those
+// of streamIDs that were deleted (have a tombstone), and returns the
+// objects to delete: the head rows a batch leaves when it was appended
+// through a node that had not yet seen its stream's deletion. The others
+// are left alone: a node may not know a stream yet because it was created
+// since its cache was loaded.
+func (c *DB) ForgetDeletedStreamLogs(ctx context.Context, streamIDs []string) ([]string, error) {
+	var objects []string
+	err := c.tx(ctx, func(tx *sql.Tx) error {
 		objects = objects[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT object FROM log_segments WHERE stream_id = $1 ORDER BY object`, streamID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var o string
-			if err := rows.Scan(&o); err != nil {
-				rows.Close()
+		for _, id := range streamIDs {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deleted_streams WHERE stream_id = $1`, id).Scan(&n); err != nil {
 				return err
 			}
-			objects = append(objects, o)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, q := range []string{`DELETE FROM log_segments WHERE stream_id = $1`, `DELETE FROM ingest_log WHERE stream_id = $1`,
-			`DELETE FROM ingest_heads WHERE stream_id = $1`} {
-			if _, err := tx.ExecContext(ctx, q, streamID); err != nil {
+			if n == 0 {
+				continue
+			}
+			o, err := forgetStreamLog(ctx, tx, id)
+			if err != nil {
 				return err
 			}
+			objects = append(objects, o...)
 		}
 		return nil
 	})
 	return objects, err
+}
+
+func forgetStreamLog(ctx context.Context, tx *sql.Tx, streamID string) ([]string, error) {
+	var objects []string
+	rows, err := tx.QueryContext(ctx, `SELECT object FROM log_segments WHERE stream_id = $1
+		UNION SELECT object FROM segment_garbage WHERE stream_id = $1 ORDER BY object`, streamID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		objects = append(objects, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, q := range []string{`DELETE FROM log_segments WHERE stream_id = $1`, `DELETE FROM segment_garbage WHERE stream_id = $1`,
+		`DELETE FROM ingest_log WHERE stream_id = $1`, `DELETE FROM ingest_heads WHERE stream_id = $1`} {
+		if _, err := tx.ExecContext(ctx, q, streamID); err != nil {
+			return nil, err
+		}
+	}
+	return objects, nil
 }

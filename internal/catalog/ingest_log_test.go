@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"logtank/internal/catalog/pgtest"
 )
 
 // Concurrent appends to one stream from two catalog handles take every
@@ -183,4 +185,22 @@ func TestIngestBacklogRefused(t *testing.T) {
 			t.Fatalf("batches %+v", got)
 		}
 	})
+}
+
+// BenchmarkAppendIngestPostgres measures one acknowledged batch's
+// statement and commit on PostgreSQL, the tombstone lookup included.
+func BenchmarkAppendIngestPostgres(b *testing.B) {
+	db, err := Open(context.Background(), pgtest.URL(b), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	batch := make([]byte, 2048)
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := db.AppendIngest(ctx, "s", batch, int64(b.N)+1); err != nil {
+			b.Fatal(i, err)
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -50,9 +49,25 @@ type Config struct {
 	// catalog.ErrIngestBacklog until the owner catches up (default 8 times
 	// IndexBatches, as when no node can write segments).
 	MaxWaiting int64
+	// FollowFor is how long the node keeps applying a stream's log after a
+	// catch-up asked of it (a query through it, CatchUp) when it does not
+	// own the stream (default 5 minutes); once it is over, the node drops
+	// what it holds of the stream and its next query catches up from the
+	// manifest and the log again. It must be longer than the longest query,
+	// which reads the store after its catch-up.
+	FollowFor time.Duration
 	// Known tells whether a stream exists, so that the log of a deleted
 	// stream is not applied again (nil: all do).
-	Known  func(streamID string) bool
+	Known func(streamID string) bool
+	// TTL returns a stream's TTL as the catalog says (nil or zero: kept
+	// forever): its owner drops the days it expired from the manifest.
+	TTL func(streamID string) time.Duration
+	// Upkeep is how often a stream's owner merges its small segments,
+	// drops its expired days and deletes its garbage (default 1 min).
+	Upkeep time.Duration
+	// Grace is how long an object that left the manifest stays in the
+	// bucket for the nodes that may still read it (default 10 min).
+	Grace  time.Duration
 	Logger *slog.Logger
 }
 
@@ -60,6 +75,9 @@ type Config struct {
 type Node struct {
 	cfg    Config
 	leases *lease.Manager
+	// member keeps the lease "node:<name>", by which the other nodes count
+	// this one among the live nodes that streams are spread over.
+	member *lease.Keeper
 	enc    *zstd.Encoder
 	dec    *zstd.Decoder
 
@@ -68,17 +86,35 @@ type Node struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	closed sync.Once
 }
 
 // streamState is what the node knows of one stream. mu serialises the
 // stream's catch-ups and indexing rounds, which both change what the log
-// store holds of it.
+// store holds of it, and guards the fields.
 type streamState struct {
 	mu sync.Mutex
-	// lease is held while owned; lastRound is when the node last indexed.
-	lease     lease.Lease
-	owned     bool
-	lastRound time.Time
+	// lease is held while owned; lastRound is when the node last indexed,
+	// upkept when it last took care of the stream's segments (upkeep.go).
+	lease             lease.Lease
+	owned             bool
+	lastRound, upkept time.Time
+	// gen is the manifest generation the stream's segments follow.
+	gen int64
+	// followUntil is when the follow window that the last catch-up asked
+	// of the node ends.
+	followUntil time.Time
+	// freeSince is when this node first saw the stream with batches
+	// waiting and its lease free, while another node is its preferred
+	// owner; zero when it has not.
+	freeSince time.Time
+}
+
+// follows tells whether the node applies the stream's log now: while it
+// owns the stream, and within the follow window of a query. The caller
+// holds st.mu.
+func (st *streamState) follows(now time.Time) bool {
+	return st.owned || now.Before(st.followUntil)
 }
 
 // Start starts the node's background catch-up and indexing.
@@ -98,6 +134,18 @@ func Start(cfg Config) (*Node, error) {
 	if cfg.MaxWaiting <= 0 {
 		cfg.MaxWaiting = 8 * cfg.IndexBatches
 	}
+	if cfg.FollowFor <= 0 {
+		cfg.FollowFor = 5 * time.Minute
+	}
+	if cfg.Upkeep <= 0 {
+		cfg.Upkeep = time.Minute
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 10 * time.Minute
+	}
+	if cfg.TTL == nil {
+		cfg.TTL = func(string) time.Duration { return 0 }
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -116,7 +164,15 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, leases: lease.New(cfg.DB, cfg.Node, cfg.LeaseTTL), enc: enc, dec: dec, streams: map[string]*streamState{}}
-	ctx, cancel := context.WithCancel(context.Background())
+	// Counted among the members from the first round on; the keeper takes
+	// the lease over (the same holding) and retries when this fails.
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.LeaseTTL)
+	if _, ok, err := n.leases.Acquire(ctx, nodePrefix+cfg.Node); err != nil || !ok {
+		cfg.Logger.Warn("cluster: the node's membership lease was not taken yet; retrying", "node", cfg.Node, "taken", ok, "error", err)
+	}
+	cancel()
+	n.member = n.leases.Keep(nodePrefix+cfg.Node, cfg.Logger)
+	ctx, cancel = context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.wg.Add(1)
 	go n.loop(ctx)
@@ -126,10 +182,15 @@ func Start(cfg Config) (*Node, error) {
 // Name is the node's name, the owner of its leases.
 func (n *Node) Name() string { return n.cfg.Node }
 
-// Close stops the background work and hands the node's streams back.
-func (n *Node) Close() {
+// Close stops the background work, leaves the members and hands the
+// node's streams back, so the others take them at once. Closing again
+// does nothing.
+func (n *Node) Close() { n.closed.Do(n.close) }
+
+func (n *Node) close() {
 	n.cancel()
 	n.wg.Wait()
+	n.member.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	n.mu.Lock()
@@ -161,17 +222,18 @@ func (n *Node) Append(ctx context.Context, streamID string, batches []logstore.B
 	payload := n.enc.EncodeAll(logstore.EncodeBatches(nil, batches), nil)
 	seq, err := n.cfg.DB.AppendIngest(ctx, streamID, payload, n.cfg.MaxWaiting)
 	if err != nil {
-		if !errors.Is(err, catalog.ErrIngestBacklog) && ctx.Err() == nil {
+		if !errors.Is(err, catalog.ErrIngestBacklog) && !errors.Is(err, catalog.ErrStreamDeleted) && ctx.Err() == nil {
 			n.cfg.Logger.Warn("cluster: a batch could not be committed to the ingest log", "stream", streamID, "error", err)
 		}
 		return err
 	}
-	// The batch follows the last one applied here: apply it now rather
-	// than read it back from the log. Out of turn, or while a catch-up
-	// runs, it is left to the next catch-up.
+	// When the node follows the stream and the batch follows the last one
+	// applied here, apply it now rather than read it back from the log.
+	// Out of turn, or while a catch-up runs, it is left to the next
+	// catch-up; a stream the node does not follow is left to its followers.
 	st := n.stream(streamID)
 	if st.mu.TryLock() {
-		if applied, _ := n.cfg.Logs.Applied(streamID); applied == uint64(seq)-1 {
+		if applied, _ := n.cfg.Logs.Applied(streamID); st.follows(time.Now()) && applied == uint64(seq)-1 {
 			if err := n.cfg.Logs.Apply(streamID, uint64(seq), batches); err != nil {
 				n.cfg.Logger.Warn("cluster: applying an acknowledged batch failed; the next catch-up applies it", "stream", streamID, "error", err)
 			}
@@ -182,8 +244,9 @@ func (n *Node) Append(ctx context.Context, streamID string, batches []logstore.B
 }
 
 // CatchUp applies the stream's log up to its head as it stands now, so
-// that every batch acknowledged before the call is in the log store. A
-// stream that does not exist has nothing to catch up.
+// that every batch acknowledged before the call is in the log store, and
+// keeps the node following the stream for Config.FollowFor. A stream that
+// does not exist has nothing to catch up.
 func (n *Node) CatchUp(ctx context.Context, streamID string) error {
 	if !n.cfg.Known(streamID) {
 		return nil
@@ -191,11 +254,12 @@ func (n *Node) CatchUp(ctx context.Context, streamID string) error {
 	st := n.stream(streamID)
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.followUntil = time.Now().Add(n.cfg.FollowFor)
 	h, err := n.cfg.DB.StreamIngestHead(ctx, streamID)
 	if err != nil {
 		return err
 	}
-	return n.catchUp(ctx, streamID, h)
+	return n.catchUp(ctx, streamID, st, h)
 }
 
 // catchUpRounds bounds how often one catch-up starts again because the
@@ -205,13 +269,13 @@ const catchUpRounds = 8
 // logPage is how many batches one read of the log returns.
 const logPage = 256
 
-// catchUp brings the stream's segments and rows up to head h. The caller
-// holds the stream's mu.
-func (n *Node) catchUp(ctx context.Context, id string, h catalog.IngestHead) error {
+// catchUp brings the stream's segments and rows up to head h, and its
+// segments to the manifest's generation. The caller holds st.mu.
+func (n *Node) catchUp(ctx context.Context, id string, st *streamState, h catalog.IngestHead) error {
 	for range catchUpRounds {
 		_, covered := n.cfg.Logs.Applied(id)
-		if uint64(h.Indexed) > covered {
-			if err := n.attach(ctx, id, covered); err != nil {
+		if uint64(h.Indexed) > covered || h.Gen != st.gen {
+			if err := n.attach(ctx, id, st, covered); err != nil {
 				return err
 			}
 		}
@@ -263,12 +327,17 @@ func (n *Node) decode(payload []byte) ([]logstore.Batch, error) {
 }
 
 // attach brings in the manifest's segments of the stream beyond covered,
-// one indexing round at a time.
-func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
-	segs, err := n.cfg.DB.SegmentsAfter(ctx, id, int64(covered))
+// one indexing round at a time, or rebuilds the stream's segments from
+// the whole manifest when it is of another generation.
+func (n *Node) attach(ctx context.Context, id string, st *streamState, covered uint64) error {
+	m, err := n.cfg.DB.ManifestAfter(ctx, id, int64(covered))
 	if err != nil {
 		return err
 	}
+	if m.Gen != st.gen {
+		return n.rebuild(ctx, id, st)
+	}
+	segs := m.Segments
 	for len(segs) > 0 {
 		round := segs[:1]
 		for len(round) < len(segs) && segs[len(round)].ToSeq == segs[0].ToSeq {
@@ -280,12 +349,12 @@ func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
 			// manifest: start the stream again from the manifest.
 			n.cfg.Logger.Warn("cluster: a stream's segments do not follow the manifest; rebuilding it", "stream", id,
 				"covered", covered, "round_from", round[0].FromSeq)
-			if err := n.cfg.Logs.ResetStream(id); err != nil {
-				return err
-			}
-			return n.attach(ctx, id, 0)
+			return n.rebuild(ctx, id, st)
 		}
-		if err := n.attachRound(ctx, id, round); err != nil {
+		att, done := n.fetch(ctx, id, round)
+		err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att)
+		done()
+		if err != nil {
 			return err
 		}
 		covered = uint64(round[0].ToSeq)
@@ -293,27 +362,7 @@ func (n *Node) attach(ctx context.Context, id string, covered uint64) error {
 	return nil
 }
 
-func (n *Node) attachRound(ctx context.Context, id string, round []catalog.SegmentRecord) error {
-	att := make([]logstore.AttachedSegment, 0, len(round))
-	for _, s := range round {
-		body, err := n.cfg.Objects.Get(ctx, n.cfg.Bucket, s.Object)
-		if err != nil {
-			for _, a := range att {
-				a.Body.(io.Closer).Close()
-			}
-			return fmt.Errorf("cluster: segment %s of stream %s: %w", s.Object, id, err)
-		}
-		att = append(att, logstore.AttachedSegment{Day: s.Day, Body: body})
-	}
-	err := n.cfg.Logs.Attach(id, uint64(round[0].ToSeq), att)
-	for _, a := range att {
-		a.Body.(io.Closer).Close()
-	}
-	return err
-}
-
-// loop catches up with every stream that moved, and indexes the streams
-// the node owns or can take, until ctx ends.
+// loop tends every stream that ingested, each poll, until ctx ends.
 func (n *Node) loop(ctx context.Context) {
 	defer n.wg.Done()
 	t := time.NewTicker(n.cfg.Poll)
@@ -335,6 +384,12 @@ func (n *Node) round(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var v view
+	if len(heads) > 0 {
+		if v, err = n.look(ctx); err != nil {
+			return err
+		}
+	}
 	var first error
 	n.mu.Lock()
 	var gone []string
@@ -349,34 +404,38 @@ func (n *Node) round(ctx context.Context) error {
 			first = fmt.Errorf("dropping deleted stream %s: %w", id, err)
 		}
 	}
+	var unknown []string
 	for _, h := range heads {
 		if ctx.Err() != nil {
 			return nil
 		}
 		if !n.cfg.Known(h.StreamID) {
+			unknown = append(unknown, h.StreamID)
 			continue
 		}
-		if err := n.tend(ctx, h); err != nil && first == nil {
+		if err := n.tend(ctx, h, v); err != nil && first == nil {
 			first = fmt.Errorf("stream %s: %w", h.StreamID, err)
+		}
+	}
+	if len(unknown) > 0 {
+		if err := n.forgetDeleted(ctx, unknown); err != nil && first == nil {
+			first = err
 		}
 	}
 	return first
 }
 
-// tend catches one stream up, takes or keeps its lease while it has rows
-// to index, and indexes them when they have waited long enough.
-func (n *Node) tend(ctx context.Context, h catalog.IngestHead) error {
+// tend keeps one stream's lease, takes it when the stream is the node's to
+// take, catches the stream up while the node follows it, indexes its rows
+// when they have waited long enough, and hands it over when another live
+// node is its preferred owner. A stream the node no longer follows is
+// dropped from the store.
+func (n *Node) tend(ctx context.Context, h catalog.IngestHead, v view) error {
 	st := n.stream(h.StreamID)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	applied, covered := n.cfg.Logs.Applied(h.StreamID)
-	if applied < uint64(h.Head) || covered < uint64(h.Indexed) {
-		if err := n.catchUp(ctx, h.StreamID, h); err != nil {
-			return err
-		}
-	}
-	waiting := h.Head - h.Indexed
 	now := time.Now()
+	waiting := h.Head - h.Indexed
 	if st.owned && time.Until(st.lease.Expires) < n.cfg.LeaseTTL/2 {
 		l, err := n.leases.Renew(ctx, st.lease)
 		if err != nil {
@@ -388,21 +447,90 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead) error {
 			st.lease = l
 		}
 	}
-	if waiting == 0 {
-		return nil
+	if waiting == 0 || st.owned {
+		st.freeSince = time.Time{}
 	}
-	if !st.owned {
-		l, ok, err := n.leases.Acquire(ctx, "stream:"+h.StreamID)
-		if err != nil || !ok {
+	pref := preferred(v.members, h.StreamID)
+	// The preferred owner also takes an idle stream whose segments are due
+	// for upkeep, so that its days still expire and merge.
+	upkeepDue := h.Indexed > 0 && pref == n.cfg.Node && now.Sub(st.upkept) >= n.cfg.Upkeep
+	if (waiting > 0 || upkeepDue) && !st.owned && n.mayTake(st, h.StreamID, pref, v, now) {
+		l, ok, err := n.leases.Acquire(ctx, streamPrefix+h.StreamID)
+		if err != nil {
 			return err
 		}
-		st.lease, st.owned, st.lastRound = l, true, now
+		if ok {
+			st.lease, st.owned, st.lastRound, st.freeSince = l, true, now, time.Time{}
+			if waiting > 0 {
+				st.upkept = now
+			}
+		}
 	}
-	if waiting < n.cfg.IndexBatches && now.Sub(st.lastRound) < n.cfg.IndexAfter {
+	if !st.follows(now) {
+		return n.unfollow(h.StreamID)
+	}
+	applied, covered := n.cfg.Logs.Applied(h.StreamID)
+	if applied < uint64(h.Head) || covered < uint64(h.Indexed) || h.Gen != st.gen {
+		if err := n.catchUp(ctx, h.StreamID, st, h); err != nil {
+			return err
+		}
+	}
+	if !st.owned {
 		return nil
 	}
-	st.lastRound = now
-	return n.index(ctx, h.StreamID, st)
+	if now.Sub(st.upkept) >= n.cfg.Upkeep {
+		st.upkept = now
+		if err := n.upkeep(ctx, h.StreamID, st); err != nil {
+			return err
+		}
+	}
+	// Another live node is preferred: index what waits now, so that the
+	// stream passes with nothing of this node's pending, and let it go.
+	handover := pref != "" && pref != n.cfg.Node
+	var err error
+	if waiting > 0 && (handover || waiting >= n.cfg.IndexBatches || now.Sub(st.lastRound) >= n.cfg.IndexAfter) {
+		st.lastRound = now
+		err = n.index(ctx, h.StreamID, st)
+	}
+	if handover && st.owned {
+		if rerr := n.leases.Release(ctx, st.lease); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		st.owned = false
+		if !st.follows(now) {
+			return errors.Join(err, n.unfollow(h.StreamID))
+		}
+	}
+	return err
+}
+
+// mayTake tells whether the node may take the lease of a stream with
+// batches waiting that it does not hold: when nobody holds it and the node
+// is its preferred owner, or when it has been free for a whole term while
+// another node was preferred (that node lives but does not take it), so
+// that no stream is left unindexed. The caller holds st.mu.
+func (n *Node) mayTake(st *streamState, id, pref string, v view, now time.Time) bool {
+	if holder, held := v.holders[id]; held && holder != n.cfg.Node {
+		st.freeSince = time.Time{}
+		return false
+	}
+	if pref == n.cfg.Node {
+		return true
+	}
+	if st.freeSince.IsZero() {
+		st.freeSince = now
+		return false
+	}
+	return now.Sub(st.freeSince) >= n.cfg.LeaseTTL
+}
+
+// unfollow drops what the store holds of a stream the node no longer
+// follows; the next catch-up fills it again from the manifest and the log.
+func (n *Node) unfollow(id string) error {
+	if applied, covered := n.cfg.Logs.Applied(id); applied == 0 && covered == 0 {
+		return nil
+	}
+	return n.cfg.Logs.ResetStream(id)
 }
 
 // index writes the stream's applied rows into segments, uploads them and
@@ -431,6 +559,8 @@ func (n *Node) index(ctx context.Context, id string, st *streamState) error {
 		if errors.Is(err, lease.ErrLost) {
 			st.owned = false
 		}
+		// The next catch-up rebuilds the stream from the whole manifest.
+		st.gen = -1
 		if rerr := n.cfg.Logs.ResetStream(id); rerr != nil {
 			return errors.Join(err, rerr)
 		}
@@ -441,21 +571,23 @@ func (n *Node) index(ctx context.Context, id string, st *streamState) error {
 
 func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to uint64, flushed []logstore.FlushedSegment) error {
 	recs := make([]catalog.SegmentRecord, len(flushed))
+	var uploaded []string
 	for i, f := range flushed {
-		key := fmt.Sprintf("%ssegments/%s/%s/%020d-%020d-%s.seg", n.cfg.Prefix, id, f.Day, from, to, randomHex(8))
-		r, err := n.cfg.Logs.OpenFlushed(f)
+		key := n.segmentKey(id, f.Day, from, to)
+		err := n.upload(ctx, f, key)
 		if err != nil {
+			n.orphans(ctx, id, append(uploaded, key))
 			return err
 		}
-		err = n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
-		r.Close()
-		if err != nil {
-			return err
-		}
+		uploaded = append(uploaded, key)
 		recs[i] = catalog.SegmentRecord{StreamID: id, Object: key, Day: f.Day, MinLine: f.MinLine, MaxLine: f.MaxLine,
 			Rows: int64(f.Rows), Bytes: f.Bytes}
 	}
-	return n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs)
+	if err := n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs); err != nil {
+		n.orphans(ctx, id, uploaded)
+		return err
+	}
+	return nil
 }
 
 // Forget deletes a deleted stream's log, manifest and segments, and what

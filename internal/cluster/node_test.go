@@ -32,17 +32,42 @@ func (words) EachToken(s string, fn func(string)) {
 	}
 }
 
+// shared returns a catalog on PostgreSQL and a bucket in a folder, as the
+// nodes of one cluster share them.
+func shared(t *testing.T) (*catalog.DB, objstore.Store) {
+	t.Helper()
+	db, err := catalog.Open(context.Background(), pgtest.URL(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "segments"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	objects, err := objstore.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { objects.Close() })
+	return db, objects
+}
+
 // testNode is a node whose background loop never runs: the test drives
-// its rounds itself.
-func testNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string) *Node {
+// its rounds itself. tune changes its configuration.
+func testNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, tune ...func(*Config)) *Node {
 	t.Helper()
 	logs, err := logstore.Open(t.TempDir(), logstore.Options{Tokenizer: words{}, Follower: true, Logger: slog.New(slog.DiscardHandler)},
 		func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := Start(Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
-		IndexAfter: time.Hour, IndexBatches: 1, MaxWaiting: 1000, LeaseTTL: time.Minute, Logger: slog.New(slog.DiscardHandler)})
+	cfg := Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
+		IndexAfter: time.Hour, IndexBatches: 1, MaxWaiting: 1000, LeaseTTL: time.Minute, Logger: slog.New(slog.DiscardHandler)}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	n, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +78,33 @@ func testNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string)
 	return n
 }
 
+// preferredName returns the first of base0, base1, … that is the
+// preferred owner of stream among others and itself.
+func preferredName(others []string, stream, base string) string {
+	for i := 0; ; i++ {
+		name := fmt.Sprintf("%s%d", base, i)
+		if preferred(append(others[:len(others):len(others)], name), stream) == name {
+			return name
+		}
+	}
+}
+
+func round(t *testing.T, nodes ...*Node) {
+	t.Helper()
+	for _, n := range nodes {
+		if err := n.round(context.Background()); err != nil {
+			t.Fatalf("%s's round: %v", n.Name(), err)
+		}
+	}
+}
+
 func appendLines(t *testing.T, n *Node, from, to int) {
+	t.Helper()
+	appendTo(t, n, sid, from, to)
+}
+
+// appendTo appends batches from to to (excluded) of three lines each.
+func appendTo(t *testing.T, n *Node, stream string, from, to int) {
 	t.Helper()
 	base := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC).UnixNano()
 	for i := from; i < to; i++ {
@@ -62,19 +113,33 @@ func appendLines(t *testing.T, n *Node, from, to int) {
 			// Every line of a batch shares a time with lines of others.
 			es = append(es, logstore.Entry{TimeNs: base + int64(i%4)*int64(time.Second), Content: fmt.Sprintf("b%d l%d", i, j)})
 		}
-		if err := n.Append(context.Background(), sid, []logstore.Batch{{Entries: es}}); err != nil {
+		if err := n.Append(context.Background(), stream, []logstore.Batch{{Entries: es}}); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
+// rows catches the node up with the stream, as a query through it does,
+// and returns the rows it holds.
 func rows(t *testing.T, n *Node) []logstore.Row {
 	t.Helper()
-	if err := n.CatchUp(context.Background(), sid); err != nil {
+	return rowsOf(t, n, sid)
+}
+
+func rowsOf(t *testing.T, n *Node, stream string) []logstore.Row {
+	t.Helper()
+	if err := n.CatchUp(context.Background(), stream); err != nil {
 		t.Fatal(err)
 	}
+	return held(t, n, stream)
+}
+
+// held returns the rows the node's store holds of the stream, without
+// catching up.
+func held(t *testing.T, n *Node, stream string) []logstore.Row {
+	t.Helper()
 	var out []logstore.Row
-	err := n.cfg.Logs.Rows(context.Background(), sid, logstore.Scan{Start: math.MinInt64, End: math.MaxInt64}, func(r logstore.Row) bool {
+	err := n.cfg.Logs.Rows(context.Background(), stream, logstore.Scan{Start: math.MinInt64, End: math.MaxInt64}, func(r logstore.Row) bool {
 		out = append(out, r)
 		return true
 	})
@@ -99,34 +164,28 @@ func head(t *testing.T, db *catalog.DB) catalog.IngestHead {
 // rows with the same line numbers, each once.
 func TestStaleOwnerRebuildsFromTheManifest(t *testing.T) {
 	ctx := context.Background()
-	db, err := catalog.Open(ctx, pgtest.URL(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	root := t.TempDir()
-	if err := os.Mkdir(filepath.Join(root, "segments"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	objects, err := objstore.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer objects.Close()
-	a, b := testNode(t, db, objects, "a"), testNode(t, db, objects, "b")
+	db, objects := shared(t)
+	// a, alone, owns the stream; b, who joins, is its preferred owner.
+	a := testNode(t, db, objects, "a")
+	b := testNode(t, db, objects, preferredName([]string{"a"}, sid, "b"))
 
 	appendLines(t, a, 0, 10)
-	if err := a.tend(ctx, head(t, db)); err != nil {
+	// a takes the stream while b is not yet a member, as when a node
+	// joins: let b's membership lapse behind its back.
+	bm, _ := b.member.Held()
+	if err := b.leases.Release(ctx, bm); err != nil {
 		t.Fatal(err)
 	}
+	round(t, a)
 	if h := head(t, db); h.Indexed != 10 {
 		t.Fatalf("after a's round: %+v", h)
 	}
-	// b cannot take a held lease.
-	appendLines(t, b, 10, 20)
-	if err := b.tend(ctx, head(t, db)); err != nil {
-		t.Fatal(err)
+	if _, ok, err := b.leases.Acquire(ctx, nodePrefix+b.Name()); err != nil || !ok {
+		t.Fatal(ok, err)
 	}
+	// b, preferred, cannot take a held lease.
+	appendLines(t, b, 10, 20)
+	round(t, b)
 	if h := head(t, db); h.Indexed != 10 || b.stream(sid).owned {
 		t.Fatalf("b indexed a's stream: %+v", h)
 	}
@@ -135,9 +194,7 @@ func TestStaleOwnerRebuildsFromTheManifest(t *testing.T) {
 	if err := a.leases.Release(ctx, sa.lease); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.tend(ctx, head(t, db)); err != nil {
-		t.Fatal(err)
-	}
+	round(t, b)
 	if h := head(t, db); h.Indexed != 20 || !b.stream(sid).owned {
 		t.Fatalf("after b's round: %+v", h)
 	}
@@ -147,7 +204,7 @@ func TestStaleOwnerRebuildsFromTheManifest(t *testing.T) {
 	}
 	manifest, _ := db.SegmentsAfter(ctx, sid, 0)
 	sa.mu.Lock()
-	err = a.index(ctx, sid, sa)
+	err := a.index(ctx, sid, sa)
 	sa.mu.Unlock()
 	if !errors.Is(err, lease.ErrLost) && !errors.Is(err, catalog.ErrIndexedMoved) {
 		t.Fatalf("the stale owner's round: %v", err)

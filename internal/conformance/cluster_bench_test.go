@@ -2,8 +2,14 @@ package conformance
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +32,127 @@ func BenchmarkIngestHTTPCluster(b *testing.B) {
 	})
 	defer e.stop()
 	benchIngest(b, t, e)
+}
+
+// BenchmarkIngestHTTPCluster3 is BenchmarkIngestHTTPCluster with three
+// nodes in this process on one PostgreSQL and one bucket, the batches sent
+// through a node that does not own the stream (with streams spread over
+// the nodes, two batches in three arrive so). Besides lines/s it reports
+// the CPU seconds per million lines of this process (the three nodes and
+// the two senders) and of PostgreSQL (its postmaster and backends), from
+// the first batch sent until a second after the last, so that the other
+// nodes' applying is counted.
+func BenchmarkIngestHTTPCluster3(b *testing.B) {
+	t := &testing.T{}
+	pg := pgtest.URL(b)
+	objects := clusterBucket(b) // b stops the S3 server when the benchmark ends
+	var nodes []*env
+	for i := range 3 {
+		nodes = append(nodes, startWith(t, b.TempDir(), func(c *server.Config) {
+			c.Catalog = pg
+			c.Cluster = &ltscore.Cluster{Objects: objects, Bucket: "segments", Node: fmt.Sprintf("bench-%d", i)}
+		}))
+		defer nodes[i].stop()
+	}
+	db, err := catalog.Open(context.Background(), pg, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	group, stream := nodes[0].createStream(t, "bench", "ingest")
+	var bodies [][]byte
+	for i := range 16 {
+		body, _ := json.Marshal(map[string]any{"contents": benchLines(uint64(i)), "labels": map[string]string{}})
+		bodies = append(bodies, body[1:])
+	}
+	// One batch makes the stream's owner take its lease; the rest go
+	// through another node.
+	first, _ := json.Marshal(map[string]any{"log_time_ns": time.Now().UnixNano(), "contents": benchLines(0), "labels": map[string]string{}})
+	if status, resp := nodes[0].post(t, "/v2/"+testProject+"/lts/groups/"+group+"/streams/"+stream+"/tenant/contents", first, nil); status != http.StatusOK {
+		b.Fatalf("ingest: %d %s", status, resp)
+	}
+	var owner string
+	for deadline := time.Now().Add(time.Minute); owner == ""; time.Sleep(20 * time.Millisecond) {
+		if l, err := db.Lease(context.Background(), "stream:"+stream); err == nil && l.ExpiryMS > 0 {
+			owner = l.Owner
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("nobody took the stream within a minute")
+		}
+	}
+	sender := nodes[0]
+	if owner == "bench-0" {
+		sender = nodes[1]
+	}
+	pgPID := postmaster(b, pg)
+	cpu, pgCPU := processCPU(b), treeCPU(b, pgPID)
+	sendBatches(b, sender, group, stream, bodies)
+	b.StopTimer()
+	time.Sleep(time.Second)
+	lines := float64(b.N) * 1000 / 1e6
+	b.ReportMetric((processCPU(b)-cpu).Seconds()/lines, "cpu-s/Mline")
+	b.ReportMetric((treeCPU(b, pgPID)-pgCPU).Seconds()/lines, "pg-cpu-s/Mline")
+}
+
+// postmaster returns the process id of the PostgreSQL server at url,
+// read from its data folder's postmaster.pid.
+func postmaster(b *testing.B, url string) int {
+	raw, err := sql.Open("pgx", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	var dir string
+	if err := raw.QueryRow(`SHOW data_directory`).Scan(&dir); err != nil {
+		b.Fatal(err)
+	}
+	pidFile, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.SplitN(string(pidFile), "\n", 2)[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pid
+}
+
+// treeCPU is the CPU time used by process pid, its children that ended
+// and those still running, from /proc (in clock ticks of 10 ms, Linux's
+// USER_HZ).
+func treeCPU(b *testing.B, pid int) time.Duration {
+	ticks := int64(0)
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue // ended meanwhile
+		}
+		// The fields after the command's closing parenthesis: state,
+		// ppid, …, utime and stime (14th and 15th of the line), cutime
+		// and cstime.
+		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+		ppid, _ := strconv.Atoi(f[1])
+		if p != pid && ppid != pid {
+			continue
+		}
+		last := 13
+		if p == pid {
+			last = 15
+		}
+		for _, v := range f[11 : last+1] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // BenchmarkClusterSearchFromBucket: one node ingests 200 batches of 1,000

@@ -249,3 +249,60 @@ func TestConcurrentAcquireHasOneWinner(t *testing.T) {
 		}
 	}
 }
+
+// Live lists the unexpired holdings under a prefix, judged by the
+// database's clock: a released lease leaves the list at once, an expired
+// one once its term is over, and names that share only part of the
+// prefix, or sort right after it, are not listed.
+func TestLiveListsUnexpiredHoldingsByPrefix(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, open func() *catalog.DB) {
+		ctx := context.Background()
+		db := open()
+		a, b := New(db, "node-a", time.Hour), New(db, "node-b", time.Hour)
+		short := New(db, "node-c", 50*time.Millisecond)
+		for _, take := range []struct {
+			m    *Manager
+			name string
+		}{{a, "node:a"}, {b, "node:b"}, {short, "node:c"}, {a, "nodes"}, {a, "node;"}, {a, "node"}, {b, "stream:x"}} {
+			if _, ok, err := take.m.Acquire(ctx, take.name); err != nil || !ok {
+				t.Fatalf("%s: %v %v", take.name, ok, err)
+			}
+		}
+		owners := func() []string {
+			t.Helper()
+			live, err := a.Live(ctx, "node:")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, l := range live {
+				out = append(out, l.Name+"="+l.Owner)
+			}
+			return out
+		}
+		// node:c may already have expired on a slow machine; it goes by
+		// its term, checked below.
+		if got := owners(); len(got) < 2 || got[0] != "node:a=node-a" || got[1] != "node:b=node-b" {
+			t.Fatalf("live under node: %v", got)
+		}
+		for {
+			if got := owners(); len(got) == 2 {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		lb, err := b.Renew(ctx, Lease{Name: "node:b", Owner: "node-b", Epoch: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Release(ctx, lb); err != nil {
+			t.Fatal(err)
+		}
+		if got := owners(); len(got) != 1 || got[0] != "node:a=node-a" {
+			t.Fatalf("after node-b released: %v", got)
+		}
+		if _, err := a.Live(ctx, ""); err == nil {
+			t.Fatal("an empty prefix was accepted")
+		}
+	})
+}

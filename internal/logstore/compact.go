@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"slices"
@@ -50,13 +51,12 @@ func (s *Store) Compact() error {
 func (s *Store) compactStream(st *stream) error {
 	st.flushMu.Lock()
 	defer st.flushMu.Unlock()
-	smallBytes := s.opts.MemtableBytes / compactSmallBudgetShare
 	st.mu.RLock()
 	byDay := map[string][]*segment{}
 	for _, seg := range st.segs {
 		// A segment with a damaged block stays as it is: merging it would
 		// drop the block's rows for good.
-		if seg.size < smallBytes && !seg.damaged.Load() {
+		if !seg.damaged.Load() {
 			byDay[seg.day] = append(byDay[seg.day], seg)
 		}
 	}
@@ -65,18 +65,42 @@ func (s *Store) compactStream(st *stream) error {
 	if deleted {
 		return nil
 	}
-	for day, small := range byDay {
-		if len(small) < compactMinSegments {
+	for day, segs := range byDay {
+		sizes := make([]int64, len(segs))
+		for i, seg := range segs {
+			sizes[i] = seg.size
+		}
+		picked := s.CompactionInputs(sizes)
+		if len(picked) == 0 {
 			continue
 		}
-		if len(small) > compactMaxInputs {
-			small = small[:compactMaxInputs]
+		inputs := make([]*segment, len(picked))
+		for i, p := range picked {
+			inputs[i] = segs[p]
 		}
-		if err := s.merge(st, day, small); err != nil {
+		if err := s.merge(st, day, inputs); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// CompactionInputs returns which of one stream's segments of one day,
+// given by their sizes, compaction merges into one (their indexes, in the
+// order given), or none. Compact decides by it, and so does the node that
+// keeps a cluster's segments of a stream in a bucket.
+func (s *Store) CompactionInputs(sizes []int64) []int {
+	smallBytes := s.opts.MemtableBytes / compactSmallBudgetShare
+	var picked []int
+	for i, size := range sizes {
+		if size < smallBytes {
+			picked = append(picked, i)
+		}
+	}
+	if len(picked) < compactMinSegments {
+		return nil
+	}
+	return picked[:min(len(picked), compactMaxInputs)]
 }
 
 func (s *Store) merge(st *stream, day string, inputs []*segment) error {
@@ -86,30 +110,7 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 	}
 	num := s.segNum.Add(1)
 	path := filepath.Join(st.dir, day, fmt.Sprintf("%020d.seg", num))
-	dicts := make([][]byte, len(inputs))
-	for i, seg := range inputs {
-		d, err := seg.readDict()
-		if err != nil {
-			return corruptPart(seg.path, -1, "template dictionary", err)
-		}
-		dicts[i] = d
-	}
-	dict, err := mergeDicts(dicts)
-	if err != nil {
-		return err
-	}
-	rows := 0
-	for _, seg := range inputs {
-		for _, b := range seg.blocks {
-			rows += int(b.rows)
-		}
-	}
-	if s.opts.TemplateDictionary && len(dict) == 0 && rows >= dictMinRows {
-		if dict, err = sampledDict(mergeSegments(inputs)); err != nil {
-			return err
-		}
-	}
-	merged, err := writeSegmentFrom(s.fs, path, mergeSegments(inputs), replaced, s.opts.Tokenizer, dict)
+	merged, err := s.writeMerged(path, inputs, replaced)
 	if err != nil {
 		return err
 	}
@@ -125,6 +126,83 @@ func (s *Store) merge(st *stream, day string, inputs []*segment) error {
 	}
 	return s.fs.SyncDir(filepath.Dir(path))
 }
+
+// writeMerged writes at path one segment holding every row of inputs, in
+// line order, with their template dictionaries merged (or, when they have
+// none and the store makes them, one sampled from the rows). replaced is
+// what the segment records it replaces, for the crash recovery of
+// dropReplaced.
+func (s *Store) writeMerged(path string, inputs []*segment, replaced []uint64) (*segment, error) {
+	dicts := make([][]byte, len(inputs))
+	for i, seg := range inputs {
+		d, err := seg.readDict()
+		if err != nil {
+			return nil, corruptPart(seg.path, -1, "template dictionary", err)
+		}
+		dicts[i] = d
+	}
+	dict, err := mergeDicts(dicts)
+	if err != nil {
+		return nil, err
+	}
+	rows := 0
+	for _, seg := range inputs {
+		for _, b := range seg.blocks {
+			rows += int(b.rows)
+		}
+	}
+	if s.opts.TemplateDictionary && len(dict) == 0 && rows >= dictMinRows {
+		if dict, err = sampledDict(mergeSegments(inputs)); err != nil {
+			return nil, err
+		}
+	}
+	return writeSegmentFrom(s.fs, path, mergeSegments(inputs), replaced, s.opts.Tokenizer, dict)
+}
+
+// MergeSegments writes one segment holding every row of segs, segments
+// of one stream and day that FlushStream wrote here or on another node,
+// as compaction merges a day's small segments: rows keep their line
+// numbers. The segment is the caller's to copy elsewhere (OpenFlushed)
+// and then to remove (DiscardMerged); the store does not hold it.
+func (s *Store) MergeSegments(day string, segs []io.Reader) (FlushedSegment, error) {
+	dir := filepath.Join(s.dir, "merging")
+	if err := vfs.MkdirAll(s.fs, dir); err != nil {
+		return FlushedSegment{}, err
+	}
+	var inputs []*segment
+	defer func() {
+		for _, seg := range inputs {
+			seg.close()
+			s.fs.Remove(seg.path)
+		}
+	}()
+	for _, body := range segs {
+		path := filepath.Join(dir, fmt.Sprintf("%020d.in", s.segNum.Add(1)))
+		if err := vfs.WriteAtomic(s.fs, path, func(w io.Writer) error {
+			_, err := io.Copy(w, body)
+			return err
+		}); err != nil {
+			return FlushedSegment{}, err
+		}
+		seg, err := openSegment(s.fs, path)
+		if err != nil {
+			s.fs.Remove(path)
+			return FlushedSegment{}, err
+		}
+		seg.day, seg.dmg = day, s.damage
+		inputs = append(inputs, seg)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%020d.seg", s.segNum.Add(1)))
+	merged, err := s.writeMerged(path, inputs, nil)
+	if err != nil {
+		return FlushedSegment{}, err
+	}
+	merged.close()
+	return FlushedSegment{Day: day, MinLine: merged.minLine, MaxLine: merged.maxLine, Rows: merged.rows, Bytes: merged.size, path: path}, nil
+}
+
+// DiscardMerged removes a segment MergeSegments wrote.
+func (s *Store) DiscardMerged(f FlushedSegment) error { return s.fs.Remove(f.path) }
 
 // retire removes a segment that left every list. Queries that took it
 // before keep reading through the open descriptor (a removed file stays

@@ -16,7 +16,9 @@
 // As a follower (Options.Follower, follow.go) it is instead one node's
 // replica of a log kept elsewhere: batches applied in order get the same
 // line numbers on every replica, and segments written by one replica are
-// attached by the others.
+// attached by the others; the replica that writes them also merges them
+// elsewhere (MergeSegments, by Compact's policy), and the others take the
+// merged set in place of theirs (Rebase).
 //
 // The file formats are docs/format/wal.md and docs/format/segment.md.
 // It knows nothing about HTTP, the LTS wire format or the catalog: callers

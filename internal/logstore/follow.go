@@ -115,6 +115,22 @@ type AttachedSegment struct {
 // batch covered, and drops the rows up to covered from its memtables: the
 // segments hold them now. Segments covering nothing new are not stored.
 func (s *Store) Attach(streamID string, covered uint64, segs []AttachedSegment) error {
+	return s.attach(streamID, covered, segs, false)
+}
+
+// Rebase replaces every segment the stream holds by segs, written
+// elsewhere from the stream's rows up to batch covered, and drops the rows
+// up to covered from its memtables; the rows of later batches stay as they
+// are, with their line numbers. It is how a follower takes a manifest
+// whose segments were merged or expired: the lines the replaced segments
+// held are the merged ones', or, for an expired day, numbers nobody gives
+// again (its rows are older than the stream's TTL, which ingestion
+// refuses).
+func (s *Store) Rebase(streamID string, covered uint64, segs []AttachedSegment) error {
+	return s.attach(streamID, covered, segs, true)
+}
+
+func (s *Store) attach(streamID string, covered uint64, segs []AttachedSegment, rebase bool) error {
 	var st *stream
 	var have uint64
 	for st = s.stream(streamID); ; st = s.stream(streamID) {
@@ -129,7 +145,7 @@ func (s *Store) Attach(streamID string, covered uint64, segs []AttachedSegment) 
 		st.flushMu.Unlock()
 	}
 	defer st.flushMu.Unlock()
-	if covered <= have {
+	if covered <= have && !rebase {
 		return nil
 	}
 	var opened []*segment
@@ -166,6 +182,10 @@ func (s *Store) Attach(streamID string, covered uint64, segs []AttachedSegment) 
 		opened = append(opened, seg)
 	}
 	st.mu.Lock()
+	var replaced []*segment
+	if rebase {
+		replaced, st.segs = st.segs, nil
+	}
 	st.segs = append(st.segs, opened...)
 	sortSegments(st.segs)
 	for _, seg := range opened {
@@ -186,6 +206,9 @@ func (s *Store) Attach(streamID string, covered uint64, segs []AttachedSegment) 
 	st.applied = max(st.applied, covered)
 	st.mu.Unlock()
 	s.release(dropped)
+	for _, seg := range replaced {
+		s.retire(seg)
+	}
 	return nil
 }
 

@@ -150,3 +150,110 @@ func TestFollowersAgree(t *testing.T) {
 		t.Fatalf("%d rows after a reset", len(got))
 	}
 }
+
+// A follower that takes merged segments in place of the ones it attached
+// (Rebase) holds the same rows with the same line numbers as the owner,
+// those not yet written to segments included, and goes on numbering the
+// rows of later batches as the owner does.
+func TestFollowerRebasesOnMergedSegments(t *testing.T) {
+	log := followerLog(340)
+	owner := openStore(t, t.TempDir(), Options{Follower: true})
+	other := openStore(t, t.TempDir(), Options{Follower: true})
+	defer owner.Close()
+	defer other.Close()
+	byDay := map[string][][]byte{}
+	apply := func(from, to int) {
+		for i := from; i < to; i++ {
+			for _, s := range []*Store{owner, other} {
+				if err := s.Apply(sid, uint64(i+1), log[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for round := range 8 {
+		apply(round*30, round*30+30)
+		flushed, covered, err := owner.FlushStream(sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var att []AttachedSegment
+		for _, f := range flushed {
+			r, err := owner.OpenFlushed(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(r)
+			r.Close()
+			byDay[f.Day] = append(byDay[f.Day], data)
+			att = append(att, AttachedSegment{Day: f.Day, Body: bytes.NewReader(data)})
+		}
+		if err := other.Attach(sid, covered, att); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(240, 300) // not written to segments
+	var merged []AttachedSegment
+	for day, segs := range byDay {
+		var bodies []io.Reader
+		for _, data := range segs {
+			bodies = append(bodies, bytes.NewReader(data))
+		}
+		f, err := owner.MergeSegments(day, bodies)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := owner.OpenFlushed(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(r)
+		r.Close()
+		if err := owner.DiscardMerged(f); err != nil {
+			t.Fatal(err)
+		}
+		merged = append(merged, AttachedSegment{Day: day, Body: bytes.NewReader(data)})
+	}
+	if err := other.Rebase(sid, 240, merged); err != nil {
+		t.Fatal(err)
+	}
+	if a, c := other.Applied(sid); a != 300 || c != 240 {
+		t.Fatalf("after the rebase: applied %d covered %d, want 300 240", a, c)
+	}
+	if n := len(other.existing(sid).segs); n != len(byDay) {
+		t.Fatalf("%d segments after the rebase, want one per day (%d)", n, len(byDay))
+	}
+	want := followerRows(t, owner)
+	if got := followerRows(t, other); len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("the rebased follower differs: %d rows against %d", len(got), len(want))
+	}
+	apply(300, 340)
+	if got, want := followerRows(t, other), followerRows(t, owner); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after later batches the rebased follower differs: %d rows against %d", len(got), len(want))
+	}
+}
+
+// Compaction picks a day's small segments once there are enough of them,
+// at most compactMaxInputs, leaving the big ones alone.
+func TestCompactionInputs(t *testing.T) {
+	s := openStore(t, t.TempDir(), Options{Follower: true, MemtableBytes: 32 << 20})
+	defer s.Close()
+	small, big := int64(1<<20-1), int64(1<<20)
+	sizes := []int64{big}
+	for range compactMinSegments - 1 {
+		sizes = append(sizes, small)
+	}
+	if got := s.CompactionInputs(sizes); got != nil {
+		t.Fatalf("%d small segments picked %v", compactMinSegments-1, got)
+	}
+	sizes = append(sizes, small)
+	if got := s.CompactionInputs(sizes); len(got) != compactMinSegments || got[0] != 1 {
+		t.Fatalf("picked %v", got)
+	}
+	for len(sizes) < compactMaxInputs+10 {
+		sizes = append(sizes, small)
+	}
+	if got := s.CompactionInputs(sizes); len(got) != compactMaxInputs {
+		t.Fatalf("picked %d of %d", len(got), len(sizes)-1)
+	}
+}

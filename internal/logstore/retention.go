@@ -65,13 +65,18 @@ func (s *Store) ApplyRetention(now time.Time) error {
 		if ttl <= 0 {
 			continue
 		}
-		// A day is removed once its last instant is older than the TTL.
-		cutoff := dayOf(now.Add(-ttl).Add(-24 * time.Hour).UnixNano())
-		if err := s.dropDays(st, cutoff); err != nil {
+		if err := s.dropDays(st, ExpiredThrough(now, ttl)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ExpiredThrough returns the last day (YYYYMMDD, as segments' days) that a
+// TTL of ttl expired at now: a day expires once its last instant is older
+// than the TTL.
+func ExpiredThrough(now time.Time, ttl time.Duration) string {
+	return dayOf(now.Add(-ttl).Add(-24 * time.Hour).UnixNano())
 }
 
 // dropDays removes the days up to and including last.

@@ -19,9 +19,11 @@ type Cluster struct {
 	Bucket  string
 	Prefix  string
 	// Node names the node (empty: a random name per start); LeaseTTL,
-	// Poll and IndexAfter tune it (zero: the package's defaults).
-	Node                       string
-	LeaseTTL, Poll, IndexAfter time.Duration
+	// Poll, IndexAfter, FollowFor, Upkeep and SegmentGrace (the package's
+	// Grace) tune it (zero: the package's defaults). FollowFor must be
+	// longer than the query timeout.
+	Node                                                        string
+	LeaseTTL, Poll, IndexAfter, FollowFor, Upkeep, SegmentGrace time.Duration
 }
 
 // ErrClusterWithoutSharedCatalog: cluster mode needs a PostgreSQL catalog.
@@ -44,7 +46,7 @@ func (c *Core) startNode(cfg Config) error {
 	n, err := cluster.Start(cluster.Config{
 		DB: c.db, Logs: c.logs, Objects: cfg.Cluster.Objects, Bucket: cfg.Cluster.Bucket, Prefix: cfg.Cluster.Prefix,
 		Node: cfg.Cluster.Node, LeaseTTL: cfg.Cluster.LeaseTTL, Poll: cfg.Cluster.Poll, IndexAfter: cfg.Cluster.IndexAfter,
-		Known: c.streams.exists, Logger: cfg.Logger,
+		FollowFor: cfg.Cluster.FollowFor, Upkeep: cfg.Cluster.Upkeep, Grace: cfg.Cluster.SegmentGrace, Known: c.streams.exists, TTL: c.streams.ttl, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return err

@@ -82,6 +82,11 @@ func (c *Core) store(ctx context.Context, t Target, batches []Batch) error {
 	}
 	if c.node != nil {
 		if err := c.node.Append(ctx, t.StreamID, stored); err != nil {
+			if errors.Is(err, catalog.ErrStreamDeleted) {
+				// Deleted through another node, which this one's stream
+				// cache has not seen yet.
+				return ErrStreamNotFound
+			}
 			why := "the catalog did not commit them"
 			if errors.Is(err, catalog.ErrIngestBacklog) {
 				why = "the stream's logs wait to be indexed"

@@ -1,0 +1,186 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"logtank/internal/catalog"
+	"logtank/internal/lease"
+	"logtank/internal/logstore"
+)
+
+// A stream's owner takes care of its segments in the bucket, which no
+// node's log store compacts or expires (a follower store does neither):
+// every Upkeep it drops from the manifest the days the stream's TTL (the
+// catalog's) expired, merges the small segments of a day by the log
+// store's compaction policy and merger, and deletes the objects whose
+// grace passed. Manifest changes are fenced by its lease and bump the
+// manifest's generation, from which every node, the owner included,
+// rebuilds its copy of the stream at its next catch-up; the objects that
+// left the manifest are deleted only after the grace, as a node may still
+// be reading them.
+
+// garbagePage bounds the objects one upkeep deletes.
+const garbagePage = 256
+
+// upkeep runs the owner's care of the stream. The caller holds st.mu.
+func (n *Node) upkeep(ctx context.Context, id string, st *streamState) error {
+	err := n.expire(ctx, id, st)
+	if err == nil {
+		err = n.compact(ctx, id, st)
+	}
+	if errors.Is(err, lease.ErrLost) {
+		st.owned = false
+	}
+	return errors.Join(err, n.collect(ctx, id))
+}
+
+// expire drops the days the stream's TTL expired from the manifest.
+func (n *Node) expire(ctx context.Context, id string, st *streamState) error {
+	ttl := n.cfg.TTL(id)
+	if ttl <= 0 {
+		return nil
+	}
+	_, err := n.cfg.DB.DropSegmentDays(lease.Fenced(ctx, st.lease), id, logstore.ExpiredThrough(time.Now(), ttl), n.cfg.Grace)
+	return err
+}
+
+// compact merges the small segments of each day of the manifest that has
+// enough of them, as the log store's Compact would.
+func (n *Node) compact(ctx context.Context, id string, st *streamState) error {
+	m, err := n.cfg.DB.ManifestAfter(ctx, id, 0)
+	if err != nil {
+		return err
+	}
+	byDay := map[string][]catalog.SegmentRecord{}
+	for _, s := range m.Segments {
+		byDay[s.Day] = append(byDay[s.Day], s)
+	}
+	days := make([]string, 0, len(byDay))
+	for day := range byDay {
+		days = append(days, day)
+	}
+	slices.Sort(days)
+	for _, day := range days {
+		segs := byDay[day]
+		sizes := make([]int64, len(segs))
+		for i, s := range segs {
+			sizes[i] = s.Bytes
+		}
+		picked := n.cfg.Logs.CompactionInputs(sizes)
+		if len(picked) == 0 {
+			continue
+		}
+		inputs := make([]catalog.SegmentRecord, len(picked))
+		for i, p := range picked {
+			inputs[i] = segs[p]
+		}
+		if err := n.merge(ctx, id, st, day, inputs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// merge writes one segment holding the rows of inputs, uploads it under a
+// new name and records it in their place.
+func (n *Node) merge(ctx context.Context, id string, st *streamState, day string, inputs []catalog.SegmentRecord) error {
+	att, done := n.fetch(ctx, id, inputs)
+	bodies := make([]io.Reader, len(att))
+	for i, a := range att {
+		bodies[i] = a.Body
+	}
+	merged, err := n.cfg.Logs.MergeSegments(day, bodies)
+	done()
+	if err != nil {
+		return err
+	}
+	defer n.cfg.Logs.DiscardMerged(merged)
+	from, to := inputs[0].FromSeq, inputs[0].ToSeq
+	objects := make([]string, len(inputs))
+	for i, s := range inputs {
+		from, to = min(from, s.FromSeq), max(to, s.ToSeq)
+		objects[i] = s.Object
+	}
+	key := n.segmentKey(id, day, uint64(from), uint64(to))
+	if err := n.upload(ctx, merged, key); err != nil {
+		n.orphans(ctx, id, []string{key})
+		return err
+	}
+	rec := catalog.SegmentRecord{StreamID: id, Object: key, Day: day, MinLine: merged.MinLine, MaxLine: merged.MaxLine,
+		Rows: int64(merged.Rows), Bytes: merged.Bytes}
+	if err := n.cfg.DB.ReplaceSegments(lease.Fenced(ctx, st.lease), id, objects, rec, n.cfg.Grace); err != nil {
+		n.orphans(ctx, id, []string{key})
+		return err
+	}
+	return nil
+}
+
+// collect deletes the stream's objects whose grace passed. One whose
+// deletion fails stays listed, for the next upkeep.
+func (n *Node) collect(ctx context.Context, id string) error {
+	due, err := n.cfg.DB.DueGarbage(ctx, id, garbagePage)
+	if err != nil || len(due) == 0 {
+		return err
+	}
+	var gone []string
+	var failed error
+	for _, o := range due {
+		if err := n.cfg.Objects.Delete(ctx, n.cfg.Bucket, o); err != nil {
+			failed = errors.Join(failed, err)
+			continue
+		}
+		gone = append(gone, o)
+	}
+	return errors.Join(failed, n.cfg.DB.ForgetGarbage(ctx, gone))
+}
+
+// segmentKey names a new segment of the stream's day holding batches from
+// < seq <= to, under a name no other upload uses.
+func (n *Node) segmentKey(id, day string, from, to uint64) string {
+	return fmt.Sprintf("%ssegments/%s/%s/%020d-%020d-%s.seg", n.cfg.Prefix, id, day, from, to, randomHex(8))
+}
+
+func (n *Node) upload(ctx context.Context, f logstore.FlushedSegment, key string) error {
+	r, err := n.cfg.Logs.OpenFlushed(f)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
+}
+
+// orphans lists uploads that no manifest recorded as garbage, deleted
+// after the grace (and never while a manifest names one, should the
+// failed commit have gone through). An upload that failed may have left
+// its object or not; deleting an absent one succeeds.
+func (n *Node) orphans(ctx context.Context, id string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	if err := n.cfg.DB.AddGarbage(context.WithoutCancel(ctx), id, keys, n.cfg.Grace); err != nil {
+		n.cfg.Logger.Warn("cluster: unrecorded segments could not be listed for deletion; they stay in the bucket, never read",
+			"stream", id, "objects", keys, "error", err)
+	}
+}
+
+// forgetDeleted forgets the logs of those of the streams the node does not
+// know that the catalog records as deleted: what a batch appended through
+// a node that had not yet seen the deletion left behind. The others are
+// streams too new for the node's stream cache.
+func (n *Node) forgetDeleted(ctx context.Context, ids []string) error {
+	objects, err := n.cfg.DB.ForgetDeletedStreamLogs(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("forgetting the logs of deleted streams: %w", err)
+	}
+	for _, o := range objects {
+		if err := n.cfg.Objects.Delete(ctx, n.cfg.Bucket, o); err != nil {
+			n.cfg.Logger.Warn("cluster: a deleted stream's segment could not be deleted", "object", o, "error", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,310 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"logtank/internal/catalog"
+	"logtank/internal/catalog/pgtest"
+	"logtank/internal/logstore"
+	"logtank/internal/objstore"
+)
+
+// upkeepNode is a testNode whose store folder is returned, with the
+// stream's TTL given, and whose upkeep the test runs itself.
+func upkeepNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, ttl time.Duration) (*Node, string) {
+	t.Helper()
+	return configuredNode(t, db, objects, name, func(c *Config) { c.TTL = func(string) time.Duration { return ttl } })
+}
+
+// configuredNode is a testNode whose store folder is returned and whose
+// configuration configure changes.
+func configuredNode(t *testing.T, db *catalog.DB, objects objstore.Store, name string, configure func(*Config)) (*Node, string) {
+	t.Helper()
+	dir := t.TempDir()
+	logs, err := logstore.Open(dir, logstore.Options{Tokenizer: words{}, Follower: true, Logger: slog.New(slog.DiscardHandler)},
+		func(string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{DB: db, Logs: logs, Objects: objects, Bucket: "segments", Node: name, Poll: time.Hour,
+		IndexAfter: time.Hour, IndexBatches: 1, MaxWaiting: 1000, LeaseTTL: time.Minute, Upkeep: time.Hour, Grace: time.Hour,
+		Logger: slog.New(slog.DiscardHandler)}
+	configure(&cfg)
+	n, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		n.Close()
+		logs.Close()
+	})
+	return n, dir
+}
+
+func upkeepCluster(t *testing.T) (*catalog.DB, objstore.Store) {
+	t.Helper()
+	db, err := catalog.Open(context.Background(), pgtest.URL(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "segments"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	objects, err := objstore.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { objects.Close() })
+	return db, objects
+}
+
+// indexRounds appends, through n, rounds of one batch holding a line of
+// each of times (several sharing each time across rounds), each round
+// indexed by owner.
+func indexRounds(t *testing.T, n, owner *Node, db *catalog.DB, rounds int, times ...int64) {
+	t.Helper()
+	for r := range rounds {
+		var es []logstore.Entry
+		for i, ts := range times {
+			es = append(es, logstore.Entry{TimeNs: ts, Content: fmt.Sprintf("r%d t%d", r, i)})
+		}
+		if err := n.Append(context.Background(), sid, []logstore.Batch{{Entries: es}}); err != nil {
+			t.Fatal(err)
+		}
+		// The owner's round as the stream's preferred node: these tests
+		// choose the owner rather than the hash.
+		v, err := owner.look(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.members = []string{owner.Name()}
+		if err := owner.tend(context.Background(), head(t, db), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func upkeep(t *testing.T, n *Node) {
+	t.Helper()
+	st := n.stream(sid)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.owned {
+		t.Fatalf("%s does not own the stream", n.Name())
+	}
+	if err := n.upkeep(context.Background(), sid, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// localSegments counts the segment files of the stream's days in a node's
+// store folder.
+func localSegments(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "streams", sid, "*", "*.seg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, f := range files {
+		out[filepath.Base(filepath.Dir(f))]++
+	}
+	return out
+}
+
+func bucketKeys(t *testing.T, objects objstore.Store) []string {
+	t.Helper()
+	keys, err := objects.List(context.Background(), "segments", "segments/"+sid+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func manifestObjects(t *testing.T, db *catalog.DB) (catalog.Manifest, map[string][]string) {
+	t.Helper()
+	m, err := db.ManifestAfter(context.Background(), sid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDay := map[string][]string{}
+	for _, s := range m.Segments {
+		byDay[s.Day] = append(byDay[s.Day], s.Object)
+	}
+	return m, byDay
+}
+
+// The owner merges each day's small segments into one, recorded in their
+// place: both nodes then hold the same rows with the same line numbers as
+// before (those still waiting to be indexed too) and one segment per day,
+// a node joining later too; the replaced objects stay in the bucket until
+// their grace has passed.
+func TestOwnerCompactsSharedSegments(t *testing.T) {
+	db, objects := upkeepCluster(t)
+	a, dirA := upkeepNode(t, db, objects, "a", 0)
+	b, dirB := upkeepNode(t, db, objects, "b", 0)
+	day1 := time.Date(2026, 1, 2, 23, 59, 59, 0, time.UTC).UnixNano()
+	day2 := time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC).UnixNano()
+	indexRounds(t, b, a, db, 12, day1, day1, day2)
+	// Rows that wait to be indexed, on the days being merged.
+	indexRounds(t, b, b, db, 2, day1, day2)
+	before := rows(t, a)
+	if len(before) != 12*3+2*2 || !reflect.DeepEqual(rows(t, b), before) {
+		t.Fatalf("before: a holds %d rows, b %d", len(before), len(rows(t, b)))
+	}
+	if got := localSegments(t, dirB); got["20260102"] != 12 || got["20260103"] != 12 {
+		t.Fatalf("b's segments before: %v", got)
+	}
+	_, old := manifestObjects(t, db)
+
+	upkeep(t, a)
+	m, byDay := manifestObjects(t, db)
+	if m.Gen != 2 || m.Indexed != 12 || len(byDay["20260102"]) != 1 || len(byDay["20260103"]) != 1 {
+		t.Fatalf("manifest after compaction: gen %d, indexed %d, %v", m.Gen, m.Indexed, byDay)
+	}
+	for _, s := range m.Segments {
+		if s.FromSeq != 0 || s.ToSeq != 12 {
+			t.Fatalf("a merged segment covers (%d, %d], want (0, 12]", s.FromSeq, s.ToSeq)
+		}
+	}
+	for _, n := range []*Node{a, b} {
+		if got := rows(t, n); !reflect.DeepEqual(got, before) {
+			t.Fatalf("%s after compaction holds %d rows, differing from the %d before", n.Name(), len(got), len(before))
+		}
+	}
+	for _, dir := range []string{dirA, dirB} {
+		if got := localSegments(t, dir); !reflect.DeepEqual(got, map[string]int{"20260102": 1, "20260103": 1}) {
+			t.Fatalf("segments after compaction in %s: %v", dir, got)
+		}
+	}
+	fresh, _ := upkeepNode(t, db, objects, "c", 0)
+	if got := rows(t, fresh); !reflect.DeepEqual(got, before) {
+		t.Fatalf("a fresh node holds %d rows, want the %d before", len(got), len(before))
+	}
+	// The replaced objects wait for their grace.
+	keys := bucketKeys(t, objects)
+	for _, o := range append(old["20260102"], old["20260103"]...) {
+		if !slices.Contains(keys, o) {
+			t.Fatalf("replaced object %s deleted before its grace", o)
+		}
+	}
+	// Indexing goes on after the merged segments.
+	indexRounds(t, a, a, db, 1, day2)
+	if got, want := rows(t, b), rows(t, a); len(want) != len(before)+1 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("after another round: b holds %d rows, a %d", len(got), len(want))
+	}
+}
+
+// The owner drops the days the stream's TTL expired from the manifest;
+// every node drops their rows, and their objects leave the bucket once
+// their grace passed, while recent days stay.
+func TestOwnerExpiresSharedDays(t *testing.T) {
+	db, objects := upkeepCluster(t)
+	const ttl = 30 * 24 * time.Hour
+	a, dirA := upkeepNode(t, db, objects, "a", ttl)
+	b, dirB := upkeepNode(t, db, objects, "b", 0)
+	now := time.Now()
+	old, recent := now.Add(-ttl-48*time.Hour).UnixNano(), now.Add(-time.Hour).UnixNano()
+	indexRounds(t, b, a, db, 3, old, recent, recent)
+	all := rows(t, b)
+	if len(all) != 9 || !reflect.DeepEqual(rows(t, a), all) {
+		t.Fatalf("before: %d rows", len(all))
+	}
+	var kept []logstore.Row
+	for _, r := range all {
+		if r.Line >= recent {
+			kept = append(kept, r)
+		}
+	}
+	oldDay, recentDay := time.Unix(0, old).UTC().Format("20060102"), time.Unix(0, recent).UTC().Format("20060102")
+	_, before := manifestObjects(t, db)
+	a.cfg.Grace = time.Millisecond
+	upkeep(t, a)
+	m, after := manifestObjects(t, db)
+	if m.Gen != 1 || len(after[oldDay]) != 0 || !reflect.DeepEqual(after[recentDay], before[recentDay]) {
+		t.Fatalf("manifest after expiry: gen %d, %v (was %v)", m.Gen, after, before)
+	}
+	for _, n := range []*Node{a, b} {
+		if got := rows(t, n); !reflect.DeepEqual(got, kept) {
+			t.Fatalf("%s holds %d rows after expiry, want the %d recent ones", n.Name(), len(got), len(kept))
+		}
+	}
+	for _, dir := range []string{dirA, dirB} {
+		if got := localSegments(t, dir); got[oldDay] != 0 || got[recentDay] != 3 {
+			t.Fatalf("segments after expiry in %s: %v", dir, got)
+		}
+	}
+	// Once the grace passed, an upkeep deletes the expired objects (the
+	// catalog's tests check that none is due before).
+	for slices.ContainsFunc(before[oldDay], func(o string) bool { return slices.Contains(bucketKeys(t, objects), o) }) {
+		time.Sleep(5 * time.Millisecond)
+		upkeep(t, a)
+	}
+	keys := bucketKeys(t, objects)
+	for _, o := range before[recentDay] {
+		if !slices.Contains(keys, o) {
+			t.Fatalf("recent object %s left the bucket", o)
+		}
+	}
+	if due, _ := db.DueGarbage(context.Background(), sid, 10); len(due) != 0 {
+		t.Fatalf("garbage left listed: %v", due)
+	}
+}
+
+// A batch appended through a node that has not seen its stream's deletion
+// is refused; the head a batch left when it raced the deletion is
+// forgotten, with its segments, by the next poll of a node that no longer
+// knows the stream.
+func TestDeletedStreamLeavesNoLog(t *testing.T) {
+	db, objects := upkeepCluster(t)
+	ctx := context.Background()
+	if err := db.CreateLogGroup(ctx, catalog.LogGroup{ID: "g", ProjectID: "p", Name: "g", TTLDays: 7}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateLogStream(ctx, catalog.LogStream{ID: sid, ProjectID: "p", GroupID: "g", Name: "s"}, 100); err != nil {
+		t.Fatal(err)
+	}
+	deleted := false
+	a, _ := configuredNode(t, db, objects, "a", func(*Config) {})
+	b, _ := configuredNode(t, db, objects, "b", func(c *Config) { c.Known = func(id string) bool { return id != sid || !deleted } })
+	indexRounds(t, a, a, db, 2, time.Now().UnixNano())
+	appendLines(t, a, 0, 1)
+	objectsBefore := bucketKeys(t, objects)
+	if len(objectsBefore) == 0 {
+		t.Fatal("no segment was uploaded")
+	}
+	// The deletion commits its tombstone; its log is not forgotten, as
+	// when a batch's statement began before the deletion committed.
+	if err := db.DeleteLogGroup(ctx, "p", "g"); err != nil {
+		t.Fatal(err)
+	}
+	err := a.Append(ctx, sid, []logstore.Batch{{Entries: []logstore.Entry{{TimeNs: 1, Content: "late"}}}})
+	if !errors.Is(err, catalog.ErrStreamDeleted) {
+		t.Fatalf("appending through a node that has not seen the deletion: %v", err)
+	}
+	deleted = true
+	if err := b.round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	heads, err := db.IngestHeads(ctx)
+	if err != nil || len(heads) != 0 {
+		t.Fatalf("heads left: %+v, %v", heads, err)
+	}
+	if left, _ := db.IngestAfter(ctx, sid, 0, 10); len(left) != 0 {
+		t.Fatalf("batches left: %d", len(left))
+	}
+	if keys := bucketKeys(t, objects); len(keys) != 0 {
+		t.Fatalf("objects left: %v", keys)
+	}
+}
