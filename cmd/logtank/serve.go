@@ -42,6 +42,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	segmentDict := fs.Bool("segment-dictionary", false, "write log segments with a template dictionary: about a tenth smaller on disk, searches that read many blocks slower")
 	gcPercent := fs.Int("gc-percent", 70, "how much the heap may grow past what is live before a collection, in percent (GOGC overrides)")
 	metricDays := fs.Int("metric-retention-days", 30, "days to keep AOM metric points")
+	metricsNode := fs.String("metrics-node", "", "with a shared --catalog: the cluster's metrics node, http://host:port, to which this node forwards every AOM request, or \"self\" on that node (empty: this node keeps the metrics reported through it)")
 	queryTimeout := fs.Duration("query-timeout", ltscore.DefaultQueryTimeout, "longest time one log search or SQL query may run")
 	projectQueries := fs.Int("project-queries", ltscore.DefaultProjectQueries, "log searches and SQL queries one project may run at once (more are answered 429)")
 	leaseTTL := fs.Duration("lease-ttl", server.DefaultLeaseTTL, "with a shared --catalog: how long a node holds a cluster job (transfers, alarms), or in cluster mode a stream it indexes, without renewing it, so the longest wait before another node takes a dead node's jobs and streams over")
@@ -100,9 +101,10 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sharedCatalog := strings.HasPrefix(*catalogURL, "postgres://") || strings.HasPrefix(*catalogURL, "postgresql://")
 	var clusterCfg *ltscore.Cluster
 	if *segmentsBucket != "" {
-		if !strings.HasPrefix(*catalogURL, "postgres://") && !strings.HasPrefix(*catalogURL, "postgresql://") {
+		if !sharedCatalog {
 			return usagef("--segments-bucket (cluster mode) needs a postgres:// --catalog")
 		}
 		if *followFor <= *queryTimeout {
@@ -122,10 +124,19 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	} else if *segments.endpoint != "" || *segments.dir != "" {
 		return usagef("--segments-endpoint and --segments-dir need --segments-bucket")
 	}
+	forwardTo := *metricsNode
+	switch {
+	case forwardTo == "self":
+		forwardTo = ""
+	case forwardTo != "" && !sharedCatalog:
+		return usagef("--metrics-node needs a postgres:// --catalog shared with the metrics node")
+	case *metricsNode == "" && clusterCfg != nil:
+		log.Warn("cluster mode without --metrics-node: this node keeps the AOM metrics reported through it, which the other nodes do not see; give the nodes --metrics-node (see docs/cluster.md)")
+	}
 	app, err := server.Open(ctx, server.Config{
 		DataDir: *data, Catalog: *catalogURL, Region: *region, Logger: log, MetricRetention: time.Duration(*metricDays) * 24 * time.Hour,
 		Objects: objects, QueryTimeout: *queryTimeout, ProjectQueries: *projectQueries, StrictStorage: *strict, SegmentDictionary: *segmentDict, Syslog: syslogListeners,
-		LeaseTTL: *leaseTTL, FunctionsBucket: *functionsBucket, Cluster: clusterCfg,
+		LeaseTTL: *leaseTTL, FunctionsBucket: *functionsBucket, Cluster: clusterCfg, MetricsNode: forwardTo,
 		Defaults: iam.Defaults{
 			ProjectID:     os.Getenv("LOGTANK_PROJECT_ID"),
 			AccessKey:     os.Getenv("LOGTANK_ACCESS_KEY"),

@@ -44,7 +44,21 @@ var (
 	ErrForbidden         = ams(http.StatusForbidden, "AOM.0403", "Forbidden")
 	ErrInternal          = ams(http.StatusInternalServerError, "SVCSTG_AMS_5000000", "Internal server error.")
 	ErrStorage           = ams(http.StatusServiceUnavailable, "SVCSTG_AMS_5030002", "The storage execution is abnormal.")
+	// ErrUnreachable answers for a node of a cluster that forwards AOM
+	// requests while the metrics node cannot be reached. AOM's code for a
+	// storage it has no session with fits: the request may be sent again.
+	ErrUnreachable = unreachable(ams(http.StatusServiceUnavailable, "SVCSTG_AMS_5030001", "The storage session is unavailable: the metrics node cannot be reached."))
 )
+
+// unreachableRetry is the Retry-After of the unreachable answers, in
+// seconds: long enough for a restarting metrics node, short enough that a
+// client's retry is not held up after it is back.
+const unreachableRetry = 5
+
+func unreachable(e *wire.Error) *wire.Error {
+	e.RetryAfter = unreachableRetry
+	return e
+}
 
 // detail returns e with the reason appended to its documented message, so
 // that the client learns which field was wrong and why.
@@ -75,6 +89,8 @@ var (
 	ErrV2TooLarge  = v2(http.StatusRequestEntityTooLarge, "AOM.04007001", "please check request param")
 	ErrV2Internal  = v2(http.StatusInternalServerError, "SVCSTG_AMS_5000000", "Internal server error.")
 	ErrV2Storage   = v2(http.StatusServiceUnavailable, "SVCSTG_AMS_5030002", "The storage execution is abnormal.")
+	// ErrV2Unreachable is ErrUnreachable in the v2 layout.
+	ErrV2Unreachable = ErrUnreachable.InShape(wire.ShapeCodeMsg)
 )
 
 func v2param(format string, args ...any) *wire.Error {
@@ -106,6 +122,9 @@ var (
 	ErrPromTimeout   = prom(http.StatusServiceUnavailable, "timeout", "query timed out.")
 	ErrPromCanceled  = prom(http.StatusServiceUnavailable, "canceled", "query was canceled.")
 	ErrPromInternal  = prom(http.StatusInternalServerError, "internal", "internal server error.")
+	// ErrPromUnreachable is ErrUnreachable in the Prometheus envelope, with
+	// the error type Prometheus gives when its storage is unavailable.
+	ErrPromUnreachable = unreachable(prom(http.StatusServiceUnavailable, "unavailable", "the metrics node cannot be reached."))
 )
 
 func promParam(format string, args ...any) *wire.Error {

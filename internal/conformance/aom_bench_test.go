@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"logtank/internal/apisign"
+	"logtank/internal/catalog/pgtest"
 	"logtank/internal/iam"
 	"logtank/internal/server"
 )
@@ -57,8 +58,10 @@ func reportBody(dst []byte, host, end, valuesPer int, at int64) ([]byte, int, in
 
 // benchmarkReport reports over HTTP, AK/SK-signed, from concurrent
 // clients, each request a batch at the 40 KB limit.
-func benchmarkReport(b *testing.B, valuesPer int) {
-	url := startBench(b)
+func benchmarkReport(b *testing.B, valuesPer int) { benchmarkReportTo(b, startBench(b), valuesPer) }
+
+// benchmarkReportTo is benchmarkReport against the server at url.
+func benchmarkReportTo(b *testing.B, url string, valuesPer int) {
 	path := "/v1/" + testProject + "/ams/report/metricdata"
 	var seq atomic.Int64
 	var points atomic.Int64
@@ -66,6 +69,7 @@ func benchmarkReport(b *testing.B, valuesPer int) {
 	// Keep-alive connections for every client, as agents hold them.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.SetParallelism(4)
+	cpu0 := processCPU(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		var body []byte
@@ -89,15 +93,25 @@ func benchmarkReport(b *testing.B, valuesPer int) {
 		}
 	})
 	b.ReportMetric(float64(points.Load())/b.Elapsed().Seconds(), "points/s")
+	// CPU time, unlike the rate, hardly depends on what else the machine
+	// runs: clients and servers share this process.
+	b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 // startBench starts a server as the conformance harness does, for a
 // benchmark, and returns its URL.
-func startBench(b *testing.B) string {
-	app, err := server.Open(context.Background(), server.Config{
+func startBench(b *testing.B) string { return startBenchWith(b, nil) }
+
+// startBenchWith is startBench with a chance to change the configuration.
+func startBenchWith(b *testing.B, configure func(*server.Config)) string {
+	cfg := server.Config{
 		DataDir: b.TempDir(), Region: testRegion, Logger: slog.New(slog.DiscardHandler),
 		Defaults: iam.Defaults{ProjectID: testProject, AccessKey: testAK, SecretKey: testSK, AdminPassword: testPassword},
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	app, err := server.Open(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -115,6 +129,18 @@ func BenchmarkAOMReportHTTP(b *testing.B) { benchmarkReport(b, 1) }
 // BenchmarkAOMReportHTTP5Values: five metrics per item (host), as agents
 // report a host's metrics together.
 func BenchmarkAOMReportHTTP5Values(b *testing.B) { benchmarkReport(b, 5) }
+
+// BenchmarkAOMReportHTTPForwarded is BenchmarkAOMReportHTTP5Values against a
+// metrics node on a PostgreSQL catalog, directly and through a node that
+// forwards to it, one after the other in each round: the difference is the
+// forwarding (a second signature check and one more HTTP hop on loopback).
+func BenchmarkAOMReportHTTPForwarded(b *testing.B) {
+	catalog := pgtest.URL(b)
+	metricsNode := startBenchWith(b, func(c *server.Config) { c.Catalog = catalog })
+	forwarding := startBenchWith(b, func(c *server.Config) { c.Catalog, c.MetricsNode = catalog, metricsNode })
+	b.Run("direct", func(b *testing.B) { benchmarkReportTo(b, metricsNode, 5) })
+	b.Run("forwarded", func(b *testing.B) { benchmarkReportTo(b, forwarding, 5) })
+}
 
 // BenchmarkAOMQueryRangeHTTP reports 1,000 series with a point a minute for
 // the last 24 hours over HTTP, then times range queries over all of them at

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -54,6 +55,13 @@ func start(t *testing.T, dir string) *env {
 // startWith is start with a chance to change the server's configuration.
 func startWith(t *testing.T, dir string, configure func(*server.Config)) *env {
 	t.Helper()
+	return startOn(t, "", dir, configure)
+}
+
+// startOn is startWith listening on addr, so that a server stopped can be
+// started again where its clients expect it; empty for any loopback port.
+func startOn(t *testing.T, addr, dir string, configure func(*server.Config)) *env {
+	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
@@ -71,7 +79,17 @@ func startWith(t *testing.T, dir string, configure func(*server.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler())
+	srv := httptest.NewUnstartedServer(app.Handler())
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			app.Close()
+			t.Fatal(err)
+		}
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	e := &env{t: t, dir: dir, app: app, srv: srv, URL: srv.URL, Info: app.FirstStart}
 	t.Cleanup(e.stop)
 	return e

@@ -114,11 +114,18 @@ func (rt *router) wrap(svc wire.Service, route wire.Route) http.Handler {
 		rt.metrics.inFlight.Inc()
 		defer func() {
 			rt.metrics.inFlight.Dec()
-			if p := recover(); p != nil {
+			p := recover()
+			// ErrAbortHandler (a forwarded answer cut off midway) is
+			// raised again below, so that net/http breaks the connection
+			// and the client cannot take a truncated answer for a whole one.
+			if p != nil && p != http.ErrAbortHandler {
 				rt.log.Error("handler panic", "route", label, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if w.status == 0 {
 					wire.WriteError(w, svc.Errors.Internal())
 				}
+			}
+			if p == http.ErrAbortHandler {
+				defer panic(p)
 			}
 			code := strconv.Itoa(w.status)
 			d := time.Since(start)

@@ -49,3 +49,28 @@ func TestOperationPatternsRegisterWithoutConflict(t *testing.T) {
 		t.Fatal("no operations")
 	}
 }
+
+// TestAbortedAnswerBreaksTheConnection: a handler that gives up midway
+// through its answer (a forwarded answer cut off) with http.ErrAbortHandler
+// breaks the connection, so that the client sees an error rather than a
+// short answer ending as if it were whole.
+func TestAbortedAnswerBreaksTheConnection(t *testing.T) {
+	svc := wire.Service{Name: "aom", Errors: lts.Errors, Routes: []wire.Route{{
+		Method: "GET", Pattern: "/cut", Public: true,
+		Handle: func(w http.ResponseWriter, _ *http.Request) error {
+			io.WriteString(w, `{"status":"success","data":[`)
+			http.NewResponseController(w).Flush()
+			panic(http.ErrAbortHandler)
+		},
+	}}}
+	srv := httptest.NewServer(newRouter(slog.New(slog.DiscardHandler), nil, prometheus.NewRegistry(), []wire.Service{svc}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/cut")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if body, err := io.ReadAll(resp.Body); err == nil {
+		t.Fatalf("a cut-off answer read as whole: %d %s", resp.StatusCode, body)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"logtank/internal/alarms/webhook"
 	"logtank/internal/aom"
+	"logtank/internal/aomforward"
 	"logtank/internal/catalog"
 	"logtank/internal/console"
 	"logtank/internal/doors/esbulk"
@@ -56,6 +57,11 @@ type Config struct {
 	Now func() time.Time
 	// MetricRetention is how long AOM metric points are kept (zero: 30 days).
 	MetricRetention time.Duration
+	// MetricsNode, when set, is the base URL (http://host:port) of the
+	// cluster's metrics node: this node keeps no metric store and forwards
+	// every AOM request there (package aomforward). The metrics node must
+	// share Catalog, whose accounts it authenticates the requests with.
+	MetricsNode string
 	// Objects is where log transfers write (nil: the folder DataDir/obs,
 	// each folder in it a bucket).
 	Objects objstore.Store
@@ -113,7 +119,8 @@ type App struct {
 	db      *catalog.DB
 	iam     *iam.Service
 	lts     *lts.Service
-	metrics *metricstore.Store
+	metrics *metricstore.Store    // nil on a node that forwards AOM requests
+	forward *aomforward.Forwarder // nil on a node that keeps the metrics
 	fgs     *fgs.Service
 	handler http.Handler
 	// ownObjects is the object folder the server opened itself, if any.
@@ -198,7 +205,19 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, fmt.Errorf("log store: %w", err)
 	}
-	metrics, err := metricstore.Open(filepath.Join(cfg.DataDir, "metrics"), metricstore.Options{Retention: cfg.MetricRetention, Logger: cfg.Logger})
+	var metrics *metricstore.Store
+	var forward *aomforward.Forwarder
+	var aomAPIs []wire.Service
+	if cfg.MetricsNode != "" {
+		forward, err = aomforward.New(cfg.MetricsNode, cfg.Logger)
+		if err == nil && !db.Shared() {
+			err = errors.New("a node that forwards AOM requests to a metrics node must share its catalog (PostgreSQL), whose accounts the metrics node authenticates with")
+		}
+		aomAPIs = forwardedAOM(forward)
+	} else {
+		metrics, err = metricstore.Open(filepath.Join(cfg.DataDir, "metrics"), metricstore.Options{Retention: cfg.MetricRetention, Logger: cfg.Logger})
+		aomAPIs = localAOM(aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}))
+	}
 	if err != nil {
 		logs.Close()
 		closeLeases()
@@ -211,13 +230,15 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	functions, err := fgs.Open(ctx, db, fcfg)
 	if err != nil {
-		metrics.Close()
+		if metrics != nil {
+			metrics.Close()
+		}
 		logs.Close()
 		closeLeases()
 		db.Close()
 		return nil, fmt.Errorf("functions: %w", err)
 	}
-	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, fgs: functions, FirstStart: fs, ownObjects: ownObjects,
+	a := &App{cfg: cfg, log: cfg.Logger, db: db, iam: ids, lts: logs, metrics: metrics, forward: forward, fgs: functions, FirstStart: fs, ownObjects: ownObjects,
 		leases: leases}
 	if leases != nil {
 		a.keepers = []*lease.Keeper{transfersLease, alarmsLease}
@@ -254,15 +275,36 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "logtank_alarm_scheduler_rounds_total", Help: "Rounds of the alarm scheduler: due rules evaluated and due notifications sent.",
 	}, func() float64 { return float64(logs.Alarms().Rounds()) }))
-	a.handler = withReadiness(storage, newRouter(cfg.Logger, ids, reg, services(ids, logs, aom.New(db, metrics, aom.Options{Retention: cfg.MetricRetention}), functions,
+	a.handler = withReadiness(storage, newRouter(cfg.Logger, ids, reg, services(ids, logs, aomAPIs, functions,
 		shipperDoors{otlp: otlp.New(logs.Core()), es: esbulk.New(logs.Core()), loki: loki.New(logs.Core())})))
 	return a, nil
 }
 
 // services lists every service the server mounts. It also runs on nil
 // services, to list the routes without opening anything.
-func services(ids *iam.Service, l *lts.Service, m *aom.Service, f *fgs.Service, d shipperDoors) []wire.Service {
-	return []wire.Service{ids.API(), l.API(), l.IngestAPI(), d.otlp.API(), d.es.API(), d.loki.API(), m.API(), m.V2API(), m.PromAPI(), f.API(), console.API()}
+func services(ids *iam.Service, l *lts.Service, metrics []wire.Service, f *fgs.Service, d shipperDoors) []wire.Service {
+	svcs := []wire.Service{ids.API(), l.API(), l.IngestAPI(), d.otlp.API(), d.es.API(), d.loki.API()}
+	svcs = append(svcs, metrics...)
+	return append(svcs, f.API(), console.API())
+}
+
+// localAOM are the AOM APIs served from this node's metric store.
+func localAOM(m *aom.Service) []wire.Service {
+	return []wire.Service{m.API(), m.V2API(), m.PromAPI()}
+}
+
+// forwardedAOM are the same APIs, each route forwarded to the metrics
+// node, each with its own format's answer when that node is unreachable.
+func forwardedAOM(f *aomforward.Forwarder) []wire.Service {
+	if f == nil {
+		return nil
+	}
+	var m *aom.Service // the routes only: the handlers are replaced
+	return []wire.Service{
+		f.Wrap(m.API(), aom.ErrUnreachable),
+		f.Wrap(m.V2API(), aom.ErrV2Unreachable),
+		f.Wrap(m.PromAPI(), aom.ErrPromUnreachable),
+	}
 }
 
 // shipperDoors are the ingestion doors for shippers' own protocols.
@@ -276,7 +318,7 @@ type shipperDoors struct {
 // answers, for the API coverage table.
 func OperationPatterns() []string {
 	var out []string
-	for _, svc := range services(nil, nil, nil, nil, shipperDoors{}) {
+	for _, svc := range services(nil, nil, localAOM(nil), nil, shipperDoors{}) {
 		for _, r := range svc.Routes {
 			out = append(out, r.Method+" "+r.Pattern)
 		}
@@ -325,8 +367,13 @@ func (a *App) Close() error {
 	for _, k := range a.keepers {
 		k.Close()
 	}
-	if cerr := a.metrics.Close(); err == nil {
-		err = cerr
+	if a.metrics != nil {
+		if cerr := a.metrics.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if a.forward != nil {
+		a.forward.Close()
 	}
 	if cerr := a.db.Close(); err == nil {
 		err = cerr
