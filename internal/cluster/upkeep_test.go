@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"logtank/internal/catalog"
-	"logtank/internal/catalog/pgtest"
 	"logtank/internal/logstore"
 	"logtank/internal/objstore"
 )
@@ -32,25 +29,6 @@ func configuredNode(t *testing.T, db *catalog.DB, objects objstore.Store, name s
 		c.Upkeep, c.Grace = time.Hour, time.Hour
 		configure(c)
 	})
-}
-
-func upkeepCluster(t *testing.T) (*catalog.DB, objstore.Store) {
-	t.Helper()
-	db, err := catalog.Open(context.Background(), pgtest.URL(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	root := t.TempDir()
-	if err := os.Mkdir(filepath.Join(root, "segments"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	objects, err := objstore.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { objects.Close() })
-	return db, objects
 }
 
 // indexRounds appends, through n, rounds of one batch holding a line of
@@ -115,7 +93,7 @@ func manifestObjects(t *testing.T, db *catalog.DB) (catalog.Manifest, map[string
 // a node joining later too; the replaced objects stay in the bucket until
 // their grace has passed.
 func TestOwnerCompactsSharedSegments(t *testing.T) {
-	db, objects := upkeepCluster(t)
+	db, objects := shared(t)
 	a := upkeepNode(t, db, objects, "a", 0)
 	b := upkeepNode(t, db, objects, "b", 0)
 	day1 := time.Date(2026, 1, 2, 23, 59, 59, 0, time.UTC).UnixNano()
@@ -174,7 +152,7 @@ func TestOwnerCompactsSharedSegments(t *testing.T) {
 // every node drops their rows, and their objects leave the bucket once
 // their grace passed, while recent days stay.
 func TestOwnerExpiresSharedDays(t *testing.T) {
-	db, objects := upkeepCluster(t)
+	db, objects := shared(t)
 	const ttl = 30 * 24 * time.Hour
 	a := upkeepNode(t, db, objects, "a", ttl)
 	b := upkeepNode(t, db, objects, "b", 0)
@@ -230,7 +208,7 @@ func TestOwnerExpiresSharedDays(t *testing.T) {
 // its expired days dropped: its preferred owner among the live nodes takes
 // its lease for the upkeep, though no batch waits to be indexed.
 func TestIdleStreamExpiresWithoutItsOwner(t *testing.T) {
-	db, objects := upkeepCluster(t)
+	db, objects := shared(t)
 	const ttl = 30 * 24 * time.Hour
 	first := upkeepNode(t, db, objects, "first", ttl)
 	now := time.Now()
@@ -263,7 +241,7 @@ func TestIdleStreamExpiresWithoutItsOwner(t *testing.T) {
 // forgotten, with its segments, by the next poll of a node that no longer
 // knows the stream.
 func TestDeletedStreamLeavesNoLog(t *testing.T) {
-	db, objects := upkeepCluster(t)
+	db, objects := shared(t)
 	ctx := context.Background()
 	if err := db.CreateLogGroup(ctx, catalog.LogGroup{ID: "g", ProjectID: "p", Name: "g", TTLDays: 7}, 100); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,6 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
 
-	"logtank/internal/catalog"
 	"logtank/internal/server"
 )
 
@@ -42,15 +41,8 @@ import (
 func TestClusterAlarmsOnceThroughKills(t *testing.T) {
 	const speed = 60
 	clock := sharedClock{From: time.Now().UTC(), Real: time.Now().Round(0), Speed: speed}
-	p := startClusterProcs(t, 3, clock)
+	p, db, e, group, stream := killCluster(t, clock, "akill")
 	ctx := context.Background()
-	db, err := catalog.Open(ctx, p.catalog, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	e := &env{t: t, URL: p.url(0)}
-	group, stream := e.createStream(t, "akill", "s")
 
 	// The periods: the window of period i ends at first+i minutes, when it
 	// is evaluated. Periods with an error line fire the alarm when it is

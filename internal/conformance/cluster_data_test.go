@@ -65,6 +65,27 @@ func (r *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(req)
 }
 
+// besideEmbedded starts three cluster nodes with startNode and an embedded
+// server, and creates the group "web" (30 days) with its stream "app" on
+// both: through a round-robin client of the nodes, and on the embedded
+// server. Tests then ask both the same questions.
+func besideEmbedded(t *testing.T, startNode func() *env) (nodes []*env, embedded *env, rr *lts.LtsClient, group, stream, egroup, estream string) {
+	t.Helper()
+	nodes = []*env{startNode(), startNode(), startNode()}
+	embedded = start(t, "")
+	rr = roundRobinClient(nodes...)
+	g, err := rr.CreateLogGroup(&model.CreateLogGroupRequest{Body: &model.CreateLogGroupParams{LogGroupName: "web", TtlInDays: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rr.CreateLogStream(&model.CreateLogStreamRequest{LogGroupId: *g.LogGroupId, Body: &model.CreateLogStreamParams{LogStreamName: "app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	egroup, estream = embedded.createStream(t, "web", "app")
+	return nodes, embedded, rr, *g.LogGroupId, *s.LogStreamId, egroup, estream
+}
+
 func roundRobinClient(nodes ...*env) *lts.LtsClient {
 	rr := &roundRobin{}
 	for _, n := range nodes {
@@ -209,21 +230,9 @@ func sameAnswers(t *testing.T, what string, got, want []string) {
 func TestClusterAnswersAsEmbedded(t *testing.T) {
 	pg := pgtest.URL(t)
 	objects := clusterBucket(t)
-	nodes := []*env{startClusterNode(t, pg, objects), startClusterNode(t, pg, objects), startClusterNode(t, pg, objects)}
-	embedded := start(t, "")
+	nodes, embedded, rr, group, stream, egroup, estream := besideEmbedded(t, func() *env { return startClusterNode(t, pg, objects) })
 	now := time.Now()
 	from, to := now.Add(-48*time.Hour), now.Add(time.Hour)
-	rr := roundRobinClient(nodes...)
-	g, err := rr.CreateLogGroup(&model.CreateLogGroupRequest{Body: &model.CreateLogGroupParams{LogGroupName: "web", TtlInDays: 30}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rr.CreateLogStream(&model.CreateLogStreamRequest{LogGroupId: *g.LogGroupId, Body: &model.CreateLogStreamParams{LogStreamName: "app"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	group, stream := *g.LogGroupId, *s.LogStreamId
-	egroup, estream := embedded.createStream(t, "web", "app")
 	for _, c := range []*lts.LtsClient{rr, embedded.lts()} {
 		groups, err := c.ListLogGroups(&model.ListLogGroupsRequest{})
 		if err != nil || len(*groups.LogGroups) != 1 || (*groups.LogGroups)[0].LogGroupName != "web" {

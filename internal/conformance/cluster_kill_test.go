@@ -381,3 +381,19 @@ func countToken(t *testing.T, url, group, stream, token string) int {
 	json.Unmarshal(resp, &out)
 	return out.Count
 }
+
+// killCluster starts three node processes on clock, opens their catalog
+// (closed when the test ends) and creates the group named with its stream
+// "s" through the first node.
+func killCluster(t *testing.T, clock sharedClock, group string) (p *clusterProcs, db *catalog.DB, e *env, groupID, streamID string) {
+	t.Helper()
+	p = startClusterProcs(t, 3, clock)
+	db, err := catalog.Open(context.Background(), p.catalog, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e = &env{t: t, URL: p.url(0)}
+	groupID, streamID = e.createStream(t, group, "s")
+	return p, db, e, groupID, streamID
+}

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"io"
 	"math/rand/v2"
 	"path"
 	"slices"
@@ -30,15 +29,8 @@ import (
 func TestClusterTransfersOnceThroughKills(t *testing.T) {
 	const speed, period = 60, 2 * time.Minute
 	clock := sharedClock{From: time.Now().UTC(), Real: time.Now().Round(0), Speed: speed}
-	p := startClusterProcs(t, 3, clock)
+	p, db, e, group, stream := killCluster(t, clock, "tkill")
 	ctx := context.Background()
-	db, err := catalog.Open(ctx, p.catalog, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	e := &env{t: t, URL: p.url(0)}
-	group, stream := e.createStream(t, "tkill", "s")
 	within(t, 2*time.Second, "every node knows the stream", func() bool {
 		for i := range 3 {
 			if countToken(t, p.url(i), group, stream, "none") < 0 {
@@ -191,29 +183,11 @@ func TestClusterTransfersOnceThroughKills(t *testing.T) {
 // bucket through S3.
 func transferredObjects(t *testing.T, p *clusterProcs) map[string]string {
 	t.Helper()
-	ctx := context.Background()
 	s3, err := objstore.NewS3(objstore.S3Config{Endpoint: "http://" + p.gw.Addr, AccessKey: p.gw.AccessKey, SecretKey: p.gw.SecretKey, PathStyle: true, Insecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := s3.List(ctx, transfersBucket, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, k := range keys {
-		r, err := s3.Get(ctx, transfersBucket, k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[k] = unzipIf(t, k, b)
-	}
-	return out
+	return readS3(t, s3, transfersBucket)
 }
 
 // transferWindow reads the window of an object from its key's file name,

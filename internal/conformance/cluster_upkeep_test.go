@@ -37,21 +37,9 @@ func startUpkeepNode(t *testing.T, url string, objects objstore.Store) *env {
 func TestClusterCompactsAsEmbedded(t *testing.T) {
 	pg := pgtest.URL(t)
 	objects := clusterBucket(t)
-	nodes := []*env{startUpkeepNode(t, pg, objects), startUpkeepNode(t, pg, objects), startUpkeepNode(t, pg, objects)}
-	embedded := start(t, "")
+	nodes, embedded, rr, group, stream, egroup, estream := besideEmbedded(t, func() *env { return startUpkeepNode(t, pg, objects) })
 	now := time.Now()
 	from, to := now.Add(-48*time.Hour), now.Add(time.Hour)
-	rr := roundRobinClient(nodes...)
-	g, err := rr.CreateLogGroup(&model.CreateLogGroupRequest{Body: &model.CreateLogGroupParams{LogGroupName: "web", TtlInDays: 30}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rr.CreateLogStream(&model.CreateLogStreamRequest{LogGroupId: *g.LogGroupId, Body: &model.CreateLogStreamParams{LogStreamName: "app"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	group, stream := *g.LogGroupId, *s.LogStreamId
-	egroup, estream := embedded.createStream(t, "web", "app")
 	for i, n := range nodes {
 		within(t, 2*time.Second, fmt.Sprintf("node %d knows the new stream", i), func() bool {
 			limit, yes := int32(1), true
