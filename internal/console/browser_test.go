@@ -237,15 +237,30 @@ func browser(t testing.TB) (context.Context, *browserLog) {
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
+	// Chromium now and then exits as it starts when the machine is busy
+	// (before it listens for the test): that is the browser's start, not
+	// the console, so it is tried again, three times in all. The first
+	// call starts it.
+	var ctx context.Context
+	for attempt := 1; ; attempt++ {
+		actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+		c, cancel2 := chromedp.NewContext(actx)
+		_, err := chromedp.Call(c, network.Enable, network.EnableParams{})
+		if err == nil {
+			t.Cleanup(cancel)
+			t.Cleanup(cancel2)
+			ctx = c
+			break
+		}
+		cancel2()
+		cancel()
+		if attempt == 3 {
+			t.Fatal(err)
+		}
+		t.Logf("chromium did not start (attempt %d): %v", attempt, err)
+	}
 	log := &browserLog{expected: map[string]int{}}
 	log.listen(t, ctx)
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := chromedp.Call(ctx, runtime.Enable, cdp.Empty{}); err != nil {
 		t.Fatal(err)
 	}
