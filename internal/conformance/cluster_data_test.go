@@ -68,7 +68,8 @@ func (r *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
 // besideEmbedded starts three cluster nodes with startNode and an embedded
 // server, and creates the group "web" (30 days) with its stream "app" on
 // both: through a round-robin client of the nodes, and on the embedded
-// server. Tests then ask both the same questions.
+// server; it returns once every node knows the stream. Tests then ask
+// both the same questions.
 func besideEmbedded(t *testing.T, startNode func() *env) (nodes []*env, embedded *env, rr *lts.LtsClient, group, stream, egroup, estream string) {
 	t.Helper()
 	nodes = []*env{startNode(), startNode(), startNode()}
@@ -83,7 +84,17 @@ func besideEmbedded(t *testing.T, startNode func() *env) (nodes []*env, embedded
 		t.Fatal(err)
 	}
 	egroup, estream = embedded.createStream(t, "web", "app")
-	return nodes, embedded, rr, *g.LogGroupId, *s.LogStreamId, egroup, estream
+	group, stream = *g.LogGroupId, *s.LogStreamId
+	for i, n := range nodes {
+		within(t, 2*time.Second, fmt.Sprintf("node %d knows the new stream", i), func() bool {
+			limit, yes := int32(1), true
+			_, err := n.lts().ListLogs(&model.ListLogsRequest{LogGroupId: group, LogStreamId: stream, Body: &model.QueryLtsLogParams{
+				StartTime: strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10), EndTime: strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10), IsCount: &yes, Limit: &limit,
+			}})
+			return err == nil
+		})
+	}
+	return nodes, embedded, rr, group, stream, egroup, estream
 }
 
 func roundRobinClient(nodes ...*env) *lts.LtsClient {
@@ -238,15 +249,6 @@ func TestClusterAnswersAsEmbedded(t *testing.T) {
 		if err != nil || len(*groups.LogGroups) != 1 || (*groups.LogGroups)[0].LogGroupName != "web" {
 			t.Fatalf("groups: %+v, %v", groups, err)
 		}
-	}
-	for i, n := range nodes {
-		within(t, 2*time.Second, fmt.Sprintf("node %d knows the new stream", i), func() bool {
-			limit, yes := int32(1), true
-			_, err := n.lts().ListLogs(&model.ListLogsRequest{LogGroupId: group, LogStreamId: stream, Body: &model.QueryLtsLogParams{
-				StartTime: strconv.FormatInt(from.UnixMilli(), 10), EndTime: strconv.FormatInt(to.UnixMilli(), 10), IsCount: &yes, Limit: &limit,
-			}})
-			return err == nil
-		})
 	}
 
 	work := clusterWorkload(60, now)

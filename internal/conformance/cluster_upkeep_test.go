@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
-
-	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
 
 	"logtank/internal/catalog"
 	"logtank/internal/catalog/pgtest"
@@ -40,15 +37,6 @@ func TestClusterCompactsAsEmbedded(t *testing.T) {
 	nodes, embedded, rr, group, stream, egroup, estream := besideEmbedded(t, func() *env { return startUpkeepNode(t, pg, objects) })
 	now := time.Now()
 	from, to := now.Add(-48*time.Hour), now.Add(time.Hour)
-	for i, n := range nodes {
-		within(t, 2*time.Second, fmt.Sprintf("node %d knows the new stream", i), func() bool {
-			limit, yes := int32(1), true
-			_, err := n.lts().ListLogs(&model.ListLogsRequest{LogGroupId: group, LogStreamId: stream, Body: &model.QueryLtsLogParams{
-				StartTime: strconv.FormatInt(from.UnixMilli(), 10), EndTime: strconv.FormatInt(to.UnixMilli(), 10), IsCount: &yes, Limit: &limit,
-			}})
-			return err == nil
-		})
-	}
 	db, err := catalog.Open(context.Background(), pg, "")
 	if err != nil {
 		t.Fatal(err)

@@ -132,12 +132,7 @@ func TestFollowersAgree(t *testing.T) {
 		p := published{covered: covered}
 		var att []AttachedSegment
 		for _, f := range flushed {
-			r, err := owner.OpenFlushed(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, _ := io.ReadAll(r)
-			r.Close()
+			data := flushedBytes(t, owner, f)
 			p.segs, p.days = append(p.segs, data), append(p.days, f.Day)
 			att = append(att, AttachedSegment{Day: f.Day, File: memFile(t, data)})
 		}
@@ -237,12 +232,7 @@ func TestReadInPlace(t *testing.T) {
 	var att []AttachedSegment
 	var refs []vfs.File
 	for _, f := range flushed {
-		r, err := owner.OpenFlushed(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(r)
-		r.Close()
+		data := flushedBytes(t, owner, f)
 		att = append(att, AttachedSegment{Day: f.Day, File: &flakyFile{File: memFile(t, data), down: &down}})
 		refs = append(refs, memFile(t, data))
 	}
@@ -333,12 +323,7 @@ func TestFollowerRebasesOnMergedSegments(t *testing.T) {
 		}
 		var att []AttachedSegment
 		for _, f := range flushed {
-			r, err := owner.OpenFlushed(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, _ := io.ReadAll(r)
-			r.Close()
+			data := flushedBytes(t, owner, f)
 			byDay[f.Day] = append(byDay[f.Day], data)
 			att = append(att, AttachedSegment{Day: f.Day, File: memFile(t, data)})
 		}
@@ -357,12 +342,7 @@ func TestFollowerRebasesOnMergedSegments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := owner.OpenFlushed(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := io.ReadAll(r)
-		r.Close()
+		data := flushedBytes(t, owner, f)
 		if err := owner.DiscardMerged(f); err != nil {
 			t.Fatal(err)
 		}
@@ -410,4 +390,19 @@ func TestCompactionInputs(t *testing.T) {
 	if got := s.CompactionInputs(sizes); len(got) != compactMaxInputs {
 		t.Fatalf("picked %d of %d", len(got), len(sizes)-1)
 	}
+}
+
+// flushedBytes reads a segment FlushStream wrote, as an owner uploads it.
+func flushedBytes(t *testing.T, s *Store, f FlushedSegment) []byte {
+	t.Helper()
+	r, err := s.OpenFlushed(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
