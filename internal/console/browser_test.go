@@ -314,6 +314,15 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// doJS runs JavaScript statements in the page, as one task of its own.
+func doJS(statements string) chromedp.Action[chromedp.Void] {
+	eval := chromedp.Evaluate[bool](statements + `; true`)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := eval(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
 // evalJS evaluates a JavaScript expression into out.
 func evalJS[T any](t *testing.T, ctx context.Context, expr string, out *T) {
 	t.Helper()

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,9 +47,15 @@ var projectIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // an account already made by another (catalog.ErrExists) reads the
 // catalog again and goes on with what is there.
 func (s *Service) Bootstrap(ctx context.Context, def Defaults) (FirstStart, error) {
+	// What an attempt made stays made when a later one finishes: the node
+	// that created the domain and the admin (with the password it drew)
+	// reports them, though another node's project made it start again.
+	created, password := false, ""
 	for attempt := 1; ; attempt++ {
 		fs, err := s.bootstrapOnce(ctx, def)
+		created, password = created || fs.Created, cmp.Or(password, fs.AdminPassword)
 		if !errors.Is(err, catalog.ErrExists) || attempt == 5 {
+			fs.Created, fs.AdminPassword = created, password
 			return fs, err
 		}
 		if err := s.dir.reload(ctx); err != nil {
@@ -132,7 +139,10 @@ func (s *Service) ensureProject(ctx context.Context, domainID, id string, now in
 	}
 	err := s.db.CreateProject(ctx, catalog.Project{ID: id, DomainID: domainID, Name: s.region, CreatedMS: now})
 	if errors.Is(err, catalog.ErrExists) {
-		return fmt.Errorf("project %s: the admin domain already has a project named %q with another id", id, s.region)
+		// Most often another node made the same project at the same
+		// instant: Bootstrap reads the catalog again and finds it. A
+		// project of that name with another id stays a conflict.
+		return fmt.Errorf("project %s: the admin domain already has a project named %q with another id: %w", id, s.region, err)
 	}
 	fs.ProjectID = id
 	return err

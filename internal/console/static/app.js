@@ -81,20 +81,35 @@ async function guard(fn, caretFor) {
 
 // ask shows a small modal: a question and optional fields; it resolves to
 // the fields' values, or null on cancel.
+//
+// A dialog's close event arrives after it closed, as a task of its own: a
+// question asked at once after another was cancelled can see the earlier
+// close event while it is showing. Each question therefore has its turn;
+// a close event that comes while the dialog is open belongs to an earlier
+// question, and a question that a later one replaced resolves to null.
+let askTurn = 0;
 function ask(text, fields = []) {
   const dlg = $('#ask');
   $('#ask-text').textContent = text;
   const box = $('#ask-fields');
   box.replaceChildren(...fields.map((f) => el('label', {}, f.label, el('input', { name: f.name, value: f.value ?? '', type: f.type || 'text', 'data-testid': `ask-${f.name}` }))));
+  const turn = ++askTurn;
   dlg.returnValue = '';
   dlg.showModal();
   return new Promise((resolve) => {
-    dlg.addEventListener('close', () => {
+    const closed = () => {
+      if (turn !== askTurn) {
+        dlg.removeEventListener('close', closed);
+        return resolve(null);
+      }
+      if (dlg.open) return;
+      dlg.removeEventListener('close', closed);
       if (dlg.returnValue !== 'ok') return resolve(null);
       const out = {};
       for (const i of box.querySelectorAll('input')) out[i.name] = i.value;
       resolve(out);
-    }, { once: true });
+    };
+    dlg.addEventListener('close', closed);
   });
 }
 
