@@ -72,6 +72,10 @@ type Cache struct {
 	used    int64     // bytes of block files on disk, evicted ones still read included
 	pending map[blockID]*fetch
 	fileSeq uint64
+	// open counts the Files of each object not yet closed: its blocks
+	// leave with the last one (several readers may hold one object, as a
+	// store's segment and an owner's merge of it).
+	open map[string]int
 
 	hits, fetches, fetched, failures, evictions atomic.Int64
 	// waits counts reads that waited for another's fetch (for tests).
@@ -127,7 +131,7 @@ func Open(cfg Config) (*Cache, error) {
 	if err := vfs.MkdirAll(cfg.FS, cfg.Dir); err != nil {
 		return nil, fmt.Errorf("segcache: %w", err)
 	}
-	return &Cache{cfg: cfg, fs: cfg.FS, blocks: map[blockID]*entry{}, pending: map[blockID]*fetch{}}, nil
+	return &Cache{cfg: cfg, fs: cfg.FS, blocks: map[blockID]*entry{}, pending: map[blockID]*fetch{}, open: map[string]int{}}, nil
 }
 
 // Stats is what a cache did since it opened, and what it holds.
@@ -154,7 +158,11 @@ func (c *Cache) Stats() Stats {
 // file has that size, and a GET that brings fewer bytes than the block
 // should have is an error that names the object.
 func (c *Cache) Open(objects objstore.Store, bucket, key string, size int64) *File {
-	return &File{c: c, objects: objects, bucket: bucket, key: key, name: bucket + "/" + key, size: size}
+	name := bucket + "/" + key
+	c.mu.Lock()
+	c.open[name]++
+	c.mu.Unlock()
+	return &File{c: c, objects: objects, bucket: bucket, key: key, name: name, size: size}
 }
 
 // readBlock copies the bytes of f's block index from offset within into
@@ -208,10 +216,15 @@ func (c *Cache) readBlock(f *File, index, within int64, dst []byte) (int, error)
 	}
 }
 
-// drop evicts the blocks of an object of size bytes.
-func (c *Cache) drop(object string, size int64) {
+// closed lets go of one File of an object of size bytes, and evicts the
+// object's blocks once no File of it is open.
+func (c *Cache) closed(object string, size int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.open[object]--; c.open[object] > 0 {
+		return
+	}
+	delete(c.open, object)
 	for i := range (size + c.cfg.BlockSize - 1) / c.cfg.BlockSize {
 		if e := c.blocks[blockID{object, i}]; e != nil {
 			c.evict(e)

@@ -301,3 +301,27 @@ func TestCloseDropsTheObjectsBlocks(t *testing.T) {
 		t.Fatalf("o1's block was dropped too: %d GETs", n)
 	}
 }
+
+// Two Files of one object (a store's segment and a merge reading it):
+// closing one keeps the blocks the other reads, closing it twice changes
+// nothing, and closing the last drops them.
+func TestBlocksStayWhileAFileOfTheObjectIsOpen(t *testing.T) {
+	s, _ := newStore(t, 2048)
+	fsys := vfs.NewMem()
+	c := openCache(t, fsys, 8192, 1024)
+	a, b := c.Open(s, "bkt", "o0", 2048), c.Open(s, "bkt", "o0", 2048)
+	readAt(t, a, 0, 2048)
+	a.Close()
+	a.Close()
+	if st := c.Stats(); st.Blocks != 2 {
+		t.Fatalf("after closing one of two Files: %d blocks, want 2", st.Blocks)
+	}
+	readAt(t, b, 0, 2048)
+	if n := s.gets.Load(); n != 2 {
+		t.Fatalf("the other File fetched again: %d GETs, want 2", n)
+	}
+	b.Close()
+	if st := c.Stats(); st.Blocks != 0 || fsys.Used() != 0 {
+		t.Fatalf("after closing both: %+v, %d bytes on disk", st, fsys.Used())
+	}
+}

@@ -22,6 +22,7 @@ type File struct {
 	size        int64
 	posMu       sync.Mutex
 	pos         int64
+	closeOnce   sync.Once
 }
 
 var _ vfs.File = (*File)(nil)
@@ -61,12 +62,13 @@ func (f *File) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Close drops the object's blocks from the cache: its reader is done
-// with it (a segment deleted or replaced), so they would only wait for
-// eviction. Reads through a closed File still work, fetching again, as a
-// query that took the segment before may still be reading it.
+// Close drops the object's blocks from the cache once no other File of
+// it is open: its readers are done with it (a segment deleted or
+// replaced), so they would only wait for eviction. Reads through a closed
+// File still work, fetching again, as a query that took the segment
+// before may still be reading it. A second Close does nothing.
 func (f *File) Close() error {
-	f.c.drop(f.name, f.size)
+	f.closeOnce.Do(func() { f.c.closed(f.name, f.size) })
 	return nil
 }
 
