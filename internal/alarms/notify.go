@@ -216,11 +216,11 @@ func (s *Service) attempt(d catalog.AlarmDelivery) {
 		d.State, d.LastError = "failed", "damaged notification: "+err.Error()
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(req.TimeoutMS)*time.Millisecond)
-		// Close cancels a notification being sent; it is retried at the
-		// next start.
+		// Close cancels a notification still being sent after its grace;
+		// it is retried at the next start.
 		go func() {
 			select {
-			case <-s.stop:
+			case <-s.abort:
 				cancel()
 			case <-ctx.Done():
 			}
@@ -228,7 +228,7 @@ func (s *Service) attempt(d catalog.AlarmDelivery) {
 		err = s.cfg.Poster.Post(ctx, req.URL, req.Headers, []byte(req.Body))
 		stopped := false
 		select {
-		case <-s.stop:
+		case <-s.abort:
 			stopped = true
 		default:
 		}

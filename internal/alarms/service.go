@@ -55,6 +55,9 @@ type Service struct {
 	cfg  Config
 	log  *slog.Logger
 	stop chan struct{}
+	// abort cancels notifications still being sent when Close's grace
+	// has passed.
+	abort chan struct{}
 	done sync.WaitGroup
 
 	// mu guards inFlight, the notifications being sent, so that a slow
@@ -81,16 +84,35 @@ func Start(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), inFlight: map[string]bool{}}
+	s := &Service{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), abort: make(chan struct{}), inFlight: map[string]bool{}}
 	s.done.Add(1)
 	go s.loop()
 	return s
 }
 
-// Close stops the loops and waits for notifications being sent.
+// closeGrace is how long Close lets notifications being sent finish
+// before it cancels them. A notification cancelled after its endpoint took
+// it is sent again at the next start, so a graceful stop waits a little
+// rather than repeat what an endpoint already has.
+const closeGrace = 5 * time.Second
+
+// Close stops the loops, lets notifications being sent finish for up to
+// closeGrace, cancels those still going, and waits for them.
 func (s *Service) Close() {
 	close(s.stop)
-	s.done.Wait()
+	finished := make(chan struct{})
+	go func() {
+		s.done.Wait()
+		close(finished)
+	}()
+	grace := time.NewTimer(closeGrace)
+	defer grace.Stop()
+	select {
+	case <-finished:
+	case <-grace.C:
+		close(s.abort)
+		<-finished
+	}
 }
 
 func (s *Service) loop() {

@@ -474,3 +474,110 @@ func (e *env) schedulerRounds(t *testing.T, tok string) int {
 	t.Fatal("/metrics lacks logtank_alarm_scheduler_rounds_total")
 	return 0
 }
+
+// firingRule makes a one-minute keywords rule whose notifications go to
+// url, each attempt bounded by timeout, and a matching line in its first
+// period; moving the clock to alarmStart+2m fires it.
+func (e *env) firingRule(t *testing.T, clk *testClock, url string, timeout time.Duration) {
+	t.Helper()
+	group, stream := e.createStream(t, "stop-group", "stop-stream")
+	status, body := e.post(t, "/v2/"+testProject+"/logtank/alarm-topics", map[string]any{"name": "hook", "url": url, "timeout_ms": timeout.Milliseconds()}, nil)
+	if status != http.StatusCreated {
+		t.Fatalf("create topic: %d %s", status, body)
+	}
+	status, body = e.post(t, "/v2/"+testProject+"/logtank/alarm-action-rules", map[string]any{"name": "to-hook", "topics": []string{"hook"}}, nil)
+	if status != http.StatusCreated {
+		t.Fatalf("action rule: %d %s", status, body)
+	}
+	if _, err := e.lts().CreateKeywordsAlarmRule(&model.CreateKeywordsAlarmRuleRequest{Body: keywordsRule("stop", group, stream, "error", 1, "to-hook")}); err != nil {
+		t.Fatal(err)
+	}
+	e.ingestAt(t, group, stream, alarmStart.Add(time.Minute), "error: disk full")
+	clk.set(alarmStart.Add(time.Minute))
+	e.alarmRounds(t)
+}
+
+// TestAlarmStopLetsANotificationFinish stops the server while its
+// endpoint is answering a notification it already took: the stop waits
+// for the answer, so the notification is recorded as sent and the next
+// start does not send it again.
+func TestAlarmStopLetsANotificationFinish(t *testing.T) {
+	clk := newClock(alarmStart)
+	dir := t.TempDir()
+	e := startWith(t, dir, alarmConfig(clk))
+	var mu sync.Mutex
+	var got []string
+	arrived := make(chan struct{}, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, string(b))
+		mu.Unlock()
+		arrived <- struct{}{}
+		time.Sleep(300 * time.Millisecond) // still answering when the stop begins
+	}))
+	defer hook.Close()
+	e.firingRule(t, clk, hook.URL, 10*time.Second)
+	clk.set(alarmStart.Add(2 * time.Minute))
+	select {
+	case <-arrived:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no notification")
+	}
+	e.stop()
+	e = startWith(t, dir, alarmConfig(clk))
+	e.alarmRounds(t)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 {
+		t.Fatalf("%d notifications after a stop during the first, want 1", len(got))
+	}
+}
+
+// TestAlarmStopCancelsAHungNotification stops the server while its
+// endpoint never answers: the stop cancels the notification after its
+// grace instead of waiting out the topic's timeout, and the next start
+// sends it again.
+func TestAlarmStopCancelsAHungNotification(t *testing.T) {
+	clk := newClock(alarmStart)
+	dir := t.TempDir()
+	e := startWith(t, dir, alarmConfig(clk))
+	release := make(chan struct{})
+	var mu sync.Mutex
+	calls := 0
+	arrived := make(chan struct{}, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		first := calls == 1
+		mu.Unlock()
+		arrived <- struct{}{}
+		if first {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+	}))
+	defer hook.Close()
+	defer close(release)
+	e.firingRule(t, clk, hook.URL, 5*time.Minute)
+	clk.set(alarmStart.Add(2 * time.Minute))
+	<-arrived
+	stopped := make(chan struct{})
+	go func() {
+		e.stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(time.Minute):
+		t.Fatal("the stop waited for an endpoint that never answers")
+	}
+	e = startWith(t, dir, alarmConfig(clk))
+	select {
+	case <-arrived:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the cancelled notification was not sent again at the next start")
+	}
+}
