@@ -58,7 +58,7 @@ type Service struct {
 	// abort cancels notifications still being sent when Close's grace
 	// has passed.
 	abort chan struct{}
-	done sync.WaitGroup
+	done  sync.WaitGroup
 
 	// mu guards inFlight, the notifications being sent, so that a slow
 	// endpoint's notification is not started twice.
