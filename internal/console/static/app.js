@@ -343,9 +343,13 @@ async function pickStream(groupID, streamID, { run = true } = {}) {
   $('#stream-title').textContent = `${(state.groups.find((g) => g.log_group_id === groupID) || {}).log_group_name || groupID} / ${streamName(streamID)}`;
   renderGroups();
   syncRoute();
+  const tab = currentTab();
   await Promise.all([loadSaved(), loadHistory()]);
-  if (currentTab() === 'details') await showDetails();
-  if (run && currentTab() === 'search') await runSearch();
+  // A tab or stream picked meanwhile has loaded itself: loading it here
+  // too would ask twice.
+  if (currentTab() !== tab || state.stream !== streamID) return;
+  if (tab === 'details') await showDetails();
+  if (run && tab === 'search') await runSearch();
 }
 
 // ---- time ---------------------------------------------------------------
@@ -766,6 +770,7 @@ async function showDetails() {
     }
     return el('section', { 'data-testid': testid }, el('h3', { text: title }), body);
   };
+  const stream = state.stream;
   const s = (state.streams.get(state.group) || []).find((x) => x.log_stream_id === state.stream);
   const parts = await Promise.all([
     part('Stream', 'details-stream', async () => streamView(s || {})),
@@ -774,6 +779,7 @@ async function showDetails() {
     part('Transfers', 'details-transfers', async () => transfersView(((await api('GET', lts(`/transfers?log_stream_name=${encodeURIComponent(streamName(state.stream))}`))).data.log_transfers || [])
       .filter((t) => (t.log_streams || []).some((x) => x.log_stream_id === state.stream)))),
   ]);
+  if (state.stream !== stream) return; // another stream's details are on their way
   box.replaceChildren(el('div', { class: 'details-grid' }, ...parts));
 }
 
