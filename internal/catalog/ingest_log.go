@@ -187,6 +187,9 @@ func (c *DB) RecordSegments(ctx context.Context, streamID string, from, to int64
 				streamID, s.Object, s.Day, from, to, s.MinLine, s.MaxLine, s.Rows, s.Bytes); err != nil {
 				return err
 			}
+			if err := keepObject(ctx, tx, s.Object); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM ingest_log WHERE stream_id = $1 AND seq <= $2`, streamID, to)
 		return err

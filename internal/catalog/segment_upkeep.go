@@ -16,9 +16,11 @@ import (
 // the stream no longer follows the manifest, and put the objects that left
 // the manifest on the garbage list (segment_garbage): a node may be
 // reading them, so they are deleted from the bucket only after a grace
-// period (DueGarbage, ForgetGarbage). The list also takes uploads that no
-// manifest recorded (AddGarbage); an object the manifest names is never
-// returned as garbage, whatever the list says.
+// period (DueGarbage, ForgetGarbage). The list also takes every upload
+// before it starts (AddGarbage), until the commit recording it takes it
+// off (RecordSegments, ReplaceSegments): an upload no commit recorded is
+// deleted after the grace, whatever became of its node. An object the
+// manifest names is never returned as garbage, whatever the list says.
 
 // ErrManifestMoved: a segment to be replaced is no longer in the manifest
 // (another owner changed it meanwhile), or the segments are not one day's.
@@ -61,6 +63,9 @@ func (c *DB) ReplaceSegments(ctx context.Context, streamID string, objects []str
 		if _, err := tx.ExecContext(ctx, `INSERT INTO log_segments (stream_id, object, day, from_seq, to_seq, min_line, max_line, rows, bytes)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			streamID, merged.Object, merged.Day, from, to, merged.MinLine, merged.MaxLine, merged.Rows, merged.Bytes); err != nil {
+			return err
+		}
+		if err := keepObject(ctx, tx, merged.Object); err != nil {
 			return err
 		}
 		return bumpManifest(ctx, tx, streamID)
@@ -122,10 +127,17 @@ func (c *DB) addGarbage(ctx context.Context, tx *sql.Tx, streamID, object string
 	return err
 }
 
+// keepObject takes an object the manifest now names off the garbage list,
+// where its upload put it.
+func keepObject(ctx context.Context, tx *sql.Tx, object string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM segment_garbage WHERE object = $1`, object)
+	return err
+}
+
 // AddGarbage puts objects of the stream on the garbage list, deleted no
-// sooner than grace from now: uploads whose recording failed. One that a
-// manifest names after all (a commit reported failed that went through) is
-// never returned by DueGarbage.
+// sooner than grace from now: uploads about to start, which the commit
+// recording them takes off the list. One that a manifest names is never
+// returned by DueGarbage, whatever the list says.
 func (c *DB) AddGarbage(ctx context.Context, streamID string, objects []string, grace time.Duration) error {
 	return c.tx(ctx, func(tx *sql.Tx) error {
 		for _, o := range objects {

@@ -25,8 +25,9 @@
 // segments in place from the bucket through its bounded segment cache
 // (package segcache), and the other nodes drop the rows they hold. A
 // failure anywhere leaves the
-// manifest and the log as they were (an upload nobody recorded is an
-// orphan, never read), and the node that failed rebuilds the stream from
+// manifest and the log as they were (an upload is listed as garbage before
+// it starts until a commit records it, so one nobody recorded is deleted
+// later), and the node that failed rebuilds the stream from
 // them; a dead node's leases expire and other nodes take its streams.
 //
 // The owner also keeps the stream's segments in the bucket (upkeep.go):

@@ -576,20 +576,21 @@ func (n *Node) index(ctx context.Context, id string, st *streamState) error {
 
 func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to uint64, flushed []logstore.FlushedSegment) error {
 	recs := make([]catalog.SegmentRecord, len(flushed))
-	var uploaded []string
+	keys := make([]string, len(flushed))
 	for i, f := range flushed {
-		key := n.segmentKey(id, f.Day, from, to)
-		err := n.upload(ctx, f, key)
-		if err != nil {
-			n.orphans(ctx, id, append(uploaded, key))
-			return err
-		}
-		uploaded = append(uploaded, key)
-		recs[i] = catalog.SegmentRecord{StreamID: id, Object: key, Day: f.Day, MinLine: f.MinLine, MaxLine: f.MaxLine,
+		keys[i] = n.segmentKey(id, f.Day, from, to)
+		recs[i] = catalog.SegmentRecord{StreamID: id, Object: keys[i], Day: f.Day, MinLine: f.MinLine, MaxLine: f.MaxLine,
 			Rows: int64(f.Rows), Bytes: f.Bytes}
 	}
+	if err := n.beforeUpload(ctx, id, keys); err != nil {
+		return err
+	}
+	for i, f := range flushed {
+		if err := n.upload(ctx, f, keys[i]); err != nil {
+			return err
+		}
+	}
 	if err := n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs); err != nil {
-		n.orphans(ctx, id, uploaded)
 		return err
 	}
 	// Published: the node reads them from the bucket too, so that its

@@ -106,17 +106,15 @@ func (n *Node) merge(ctx context.Context, id string, st *streamState, day string
 		objects[i] = s.Object
 	}
 	key := n.segmentKey(id, day, uint64(from), uint64(to))
+	if err := n.beforeUpload(ctx, id, []string{key}); err != nil {
+		return err
+	}
 	if err := n.upload(ctx, merged, key); err != nil {
-		n.orphans(ctx, id, []string{key})
 		return err
 	}
 	rec := catalog.SegmentRecord{StreamID: id, Object: key, Day: day, MinLine: merged.MinLine, MaxLine: merged.MaxLine,
 		Rows: int64(merged.Rows), Bytes: merged.Bytes}
-	if err := n.cfg.DB.ReplaceSegments(lease.Fenced(ctx, st.lease), id, objects, rec, n.cfg.Grace); err != nil {
-		n.orphans(ctx, id, []string{key})
-		return err
-	}
-	return nil
+	return n.cfg.DB.ReplaceSegments(lease.Fenced(ctx, st.lease), id, objects, rec, n.cfg.Grace)
 }
 
 // collect deletes the stream's objects whose grace passed. One whose
@@ -153,18 +151,13 @@ func (n *Node) upload(ctx context.Context, f logstore.FlushedSegment, key string
 	return n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
 }
 
-// orphans lists uploads that no manifest recorded as garbage, deleted
-// after the grace (and never while a manifest names one, should the
-// failed commit have gone through). An upload that failed may have left
-// its object or not; deleting an absent one succeeds.
-func (n *Node) orphans(ctx context.Context, id string, keys []string) {
-	if len(keys) == 0 {
-		return
-	}
-	if err := n.cfg.DB.AddGarbage(context.WithoutCancel(ctx), id, keys, n.cfg.Grace); err != nil {
-		n.cfg.Logger.Warn("cluster: unrecorded segments could not be listed for deletion; they stay in the bucket, never read",
-			"stream", id, "objects", keys, "error", err)
-	}
+// beforeUpload lists the keys of segments about to be uploaded as garbage,
+// deleted after the grace unless the commit that records them takes them
+// off the list: an upload whose node dies, hangs or fails before that
+// commit is deleted in time by whichever node then owns the stream, rather
+// than left in the bucket for good. Nothing is uploaded unless listed.
+func (n *Node) beforeUpload(ctx context.Context, id string, keys []string) error {
+	return n.cfg.DB.AddGarbage(ctx, id, keys, n.cfg.Grace)
 }
 
 // forgetDeleted forgets the logs of those of the streams the node does not

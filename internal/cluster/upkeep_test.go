@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"testing"
@@ -280,5 +281,64 @@ func TestDeletedStreamLeavesNoLog(t *testing.T) {
 	}
 	if keys := bucketKeys(t, objects); len(keys) != 0 {
 		t.Fatalf("objects left: %v", keys)
+	}
+}
+
+// hungPuts is a bucket whose uploads store their object and then never
+// return, as a node that dies or hangs right after an upload: nothing it
+// would do after the upload happens.
+type hungPuts struct {
+	objstore.Store
+	release chan struct{}
+}
+
+func (h hungPuts) Put(ctx context.Context, bucket, key string, r io.Reader, size int64) error {
+	if err := h.Store.Put(ctx, bucket, key, r, size); err != nil {
+		return err
+	}
+	<-h.release
+	return errors.New("the node was gone")
+}
+
+// An upload whose node never recorded it (it died or hung between the
+// upload and the commit) is deleted after the grace by the node that takes
+// the stream over, which indexes the same rows under its own name.
+func TestAnUploadNoCommitRecordedIsDeleted(t *testing.T) {
+	db, objects := shared(t)
+	const term = 300 * time.Millisecond
+	release := make(chan struct{})
+	gone := configuredNode(t, db, hungPuts{objects, release}, "gone", func(c *Config) { c.Grace, c.LeaseTTL = time.Millisecond, term })
+	heir := configuredNode(t, db, objects, "heir", func(c *Config) { c.Grace = time.Millisecond })
+	appendLines(t, gone, 0, 2)
+	stuck := make(chan struct{})
+	go func() {
+		defer close(stuck)
+		if v, err := gone.look(context.Background()); err == nil {
+			v.members = []string{gone.Name()}
+			_ = gone.tend(context.Background(), head(t, db), v) // hangs in the upload until released
+		}
+	}()
+	t.Cleanup(func() {
+		close(release)
+		<-stuck
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for len(bucketKeys(t, objects)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung node uploaded nothing")
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval
+	}
+	orphan := bucketKeys(t, objects)[0]
+	time.Sleep(2 * term) // the hung node's lease expires by the database's clock
+	tendAsPreferred(t, heir, head(t, db))
+	if got := rows(t, heir); len(got) != 6 {
+		t.Fatalf("the heir holds %d rows, want 6", len(got))
+	}
+	upkeep(t, heir)
+	m, _ := manifestObjects(t, db)
+	keys := bucketKeys(t, objects)
+	if len(m.Segments) != 1 || !reflect.DeepEqual(keys, []string{m.Segments[0].Object}) || slices.Contains(keys, orphan) {
+		t.Fatalf("the bucket holds %v; the manifest names %+v; the unrecorded upload was %s", keys, m.Segments, orphan)
 	}
 }
