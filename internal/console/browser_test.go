@@ -49,13 +49,13 @@ func chromiumPath(t testing.TB) string {
 
 // site is a running logtank server and a signed-in API client of it.
 type site struct {
-	t     *testing.T
+	t     testing.TB
 	URL   string
 	token string
 }
 
 // startSite starts a server, configured further by opts.
-func startSite(t *testing.T, opts ...func(*server.Config)) *site {
+func startSite(t testing.TB, opts ...func(*server.Config)) *site {
 	t.Helper()
 	cfg := server.Config{
 		DataDir: t.TempDir(), Region: testRegion, Logger: slog.New(slog.DiscardHandler),
@@ -292,7 +292,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func sel(testid string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf(`[data-testid=%s]`, testid)) }
 
 // run runs actions, failing the test with what was being done.
-func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+func run(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -324,7 +324,7 @@ func doJS(statements string) chromedp.Action[chromedp.Void] {
 }
 
 // evalJS evaluates a JavaScript expression into out.
-func evalJS[T any](t *testing.T, ctx context.Context, expr string, out *T) {
+func evalJS[T any](t testing.TB, ctx context.Context, expr string, out *T) {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
@@ -342,7 +342,7 @@ func typeInto(testid, text string) chromedp.Action[chromedp.Void] {
 }
 
 // signIn opens the console and signs in as the admin.
-func signIn(t *testing.T, ctx context.Context, s *site) {
+func signIn(t testing.TB, ctx context.Context, s *site) {
 	t.Helper()
 	run(t, ctx, "sign in",
 		chromedp.Navigate(s.URL+"/console/"),

@@ -1,8 +1,10 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -59,14 +61,11 @@ func BenchmarkConsoleSearch(b *testing.B) {
 	}
 }
 
-// TestConsoleManyRows shows the most rows a search keeps (5,000, in 50
-// pages of 100 by Load more) and checks in the browser that the page
-// stays responsive: expanding a row near the end answers with its next
-// paint within 200 ms (Event Timing, and the click's time to the next
-// frame) and no task on the main thread runs longer than 200 ms meanwhile
-// (Long Tasks).
-func TestConsoleManyRows(t *testing.T) {
-	s := startSite(t)
+// manyRows starts a server with a stream of 5,000 lines and a browser
+// showing them all: the most rows a search keeps, in 50 pages of 100 by
+// Load more.
+func manyRows(tb testing.TB) (context.Context, *browserLog) {
+	s := startSite(tb)
 	group, stream := s.createStream("big", "rows")
 	now := time.Now()
 	for b := range 5 {
@@ -76,9 +75,9 @@ func TestConsoleManyRows(t *testing.T) {
 		}
 		s.ingest(group, stream, now.Add(time.Duration(b-6)*time.Minute), lines...)
 	}
-	ctx, blog := browser(t)
-	signIn(t, ctx, s)
-	run(t, ctx, "search",
+	ctx, blog := browser(tb)
+	signIn(tb, ctx, s)
+	run(tb, ctx, "search",
 		chromedp.Click(chromedp.CSS("[data-testid=group-item] .gname")), chromedp.WaitVisible(sel("stream-item")),
 		chromedp.Click(sel("stream-item")), chromedp.WaitVisible(sel("query-input")),
 		typeInto("query-input", "row"),
@@ -86,46 +85,85 @@ func TestConsoleManyRows(t *testing.T) {
 		waitJS(`document.querySelector('[data-testid=result-count]').textContent === '5000'`),
 		waitJS(`document.querySelectorAll('#results [data-testid=result-row]').length === 100`))
 	for n := 200; n <= 5000; n += 100 {
-		run(t, ctx, fmt.Sprintf("load more, to %d rows", n),
+		run(tb, ctx, fmt.Sprintf("load more, to %d rows", n),
 			chromedp.Click(sel("load-more")),
 			waitJS(fmt.Sprintf(`document.querySelectorAll('#results [data-testid=result-row]').length === %d`, n)))
 	}
+	return ctx, blog
+}
+
+// nearTheEnd is a row near the end of the 5,000.
+const nearTheEnd = `#results [data-testid=result-row]:nth-child(4900)`
+
+// TestConsoleManyRows shows 5,000 rows, then expands one near the end
+// with a real click (CDP input, as a person's): Load more is no longer
+// offered, the row shows its details, and the page changes only that row
+// (the other 4,999 are neither drawn again nor moved in the document),
+// which is what keeps a click's cost independent of the rows shown.
+// BenchmarkConsoleManyRows times the same click.
+func TestConsoleManyRows(t *testing.T) {
+	ctx, blog := manyRows(t)
 	var more bool
 	evalJS(t, ctx, `document.querySelector('[data-testid=load-more]').hidden`, &more)
 	if !more {
 		t.Fatal("Load more is still offered with 5,000 rows shown")
 	}
-
-	// Observers first, then a real click (CDP input, as a person's) on a
-	// row near the end.
-	run(t, ctx, "watch the main thread", waitJS(`(() => {
-		const w = window.watched = { long: [], events: [] };
-		new PerformanceObserver((l) => w.long.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
-		new PerformanceObserver((l) => w.events.push(...l.getEntries().filter((e) => e.name === 'click').map((e) => e.duration)))
-			.observe({ type: 'event', durationThreshold: 16 });
-		// Event Timing reports only clicks of 16 ms or more: the time from
-		// the click to the frame after it is taken here too, so that a fast
-		// click is seen as well.
-		document.addEventListener('click', (e) => requestAnimationFrame(() => setTimeout(() => w.events.push(performance.now() - e.timeStamp))));
+	run(t, ctx, "watch the results", waitJS(`(() => {
+		const row = document.querySelector('`+nearTheEnd+`');
+		const w = window.watched = { inside: 0, outside: [] };
+		new MutationObserver((records) => {
+			for (const r of records) {
+				if (row.contains(r.target)) w.inside++;
+				else w.outside.push(r.type + ' of ' + (r.target.dataset && r.target.dataset.testid || r.target.nodeName));
+			}
+		}).observe(document.querySelector('#results'), { childList: true, subtree: true, attributes: true, characterData: true });
 		return true;
 	})()`))
-	row := `#results [data-testid=result-row]:nth-child(4900)`
 	run(t, ctx, "expand a row",
-		chromedp.ScrollIntoView(chromedp.CSS(row)),
-		chromedp.Click(chromedp.CSS(row+` [data-testid=row-expand]`)),
-		waitJS(`document.querySelector('`+row+` .details') !== null`),
-		// The observers report after the paint that follows.
-		chromedp.Sleep(500*time.Millisecond))
-	var watched struct{ Long, Events []float64 }
+		chromedp.ScrollIntoView(chromedp.CSS(nearTheEnd)),
+		chromedp.Click(chromedp.CSS(nearTheEnd+` [data-testid=row-expand]`)),
+		waitJS(`document.querySelector('`+nearTheEnd+` .details') !== null`),
+		waitJS(`window.watched.inside > 0`))
+	var watched struct {
+		Inside  int
+		Outside []string
+	}
 	evalJS(t, ctx, `window.watched`, &watched)
-	if len(watched.Events) == 0 {
-		t.Fatal("the browser timed no click")
+	if len(watched.Outside) > 0 {
+		t.Fatalf("expanding one row changed %d nodes outside it, the first: %q", len(watched.Outside), watched.Outside[:min(5, len(watched.Outside))])
 	}
-	for _, d := range append(watched.Long, watched.Events...) {
-		if d > 200 {
-			t.Fatalf("with 5,000 rows, expanding one took a %.0f ms task (long tasks %.0f ms, click to paint %.0f ms)", d, watched.Long, watched.Events)
-		}
+	var rows int
+	evalJS(t, ctx, `document.querySelectorAll('#results [data-testid=result-row]').length`, &rows)
+	if rows != 5000 {
+		t.Fatalf("%d rows after expanding one, want 5000", rows)
 	}
-	t.Logf("5,000 rows: click to next paint %.0f ms, long tasks %.0f ms", watched.Events, watched.Long)
 	blog.check(t)
+}
+
+// BenchmarkConsoleManyRows times a real click that expands or folds a
+// row near the end of 5,000 shown, as the browser sees it: from the
+// click to the frame after it (click-to-paint-ms, the slowest of b.N),
+// and the longest task on the main thread meanwhile (longest-task-ms,
+// Long Tasks reports those over 50 ms; 0 when none). docs/benchmarks.md
+// has the figures and the command.
+func BenchmarkConsoleManyRows(b *testing.B) {
+	ctx, _ := manyRows(b)
+	run(b, ctx, "watch the main thread", waitJS(`(() => {
+		const w = window.watched = { long: [0], clicks: [] };
+		new PerformanceObserver((l) => w.long.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+		document.addEventListener('click', (e) => requestAnimationFrame(() => setTimeout(() => w.clicks.push(performance.now() - e.timeStamp))));
+		return true;
+	})()`), chromedp.ScrollIntoView(chromedp.CSS(nearTheEnd)))
+	b.ResetTimer()
+	for i := range b.N {
+		run(b, ctx, "expand or fold a row",
+			chromedp.Click(chromedp.CSS(nearTheEnd+` [data-testid=row-expand]`)),
+			waitJS(fmt.Sprintf(`window.watched.clicks.length === %d`, i+1)))
+	}
+	b.StopTimer()
+	var watched struct{ Long, Clicks []float64 }
+	evalJS(b, ctx, `window.watched`, &watched)
+	b.ReportMetric(slices.Max(watched.Clicks), "click-to-paint-ms")
+	b.ReportMetric(slices.Max(watched.Long), "longest-task-ms")
+	b.ReportMetric(0, "ns/op")
 }
