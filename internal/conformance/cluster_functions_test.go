@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/functiongraph/v2/model"
@@ -12,6 +13,7 @@ import (
 	"logtank/internal/catalog/pgtest"
 	"logtank/internal/objstore"
 	"logtank/internal/objstore/s3test"
+	"logtank/internal/runtime"
 	"logtank/internal/server"
 )
 
@@ -28,16 +30,25 @@ func TestClusterRunsFunctionsFromTheBucket(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(s3.Dir, "fgs-code"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	node := func() *env {
+	node := func(dir string) *env {
 		objects, err := objstore.NewS3(objstore.S3Config{Endpoint: "http://" + s3.Addr, AccessKey: ak, SecretKey: sk, PathStyle: true, Insecure: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return startWith(t, "", func(c *server.Config) {
+		return startWith(t, dir, func(c *server.Config) {
 			c.Catalog, c.Objects, c.FunctionsBucket = url, objects, "fgs-code"
 		})
 	}
-	a, b := node(), node()
+	a, b := node(""), node("")
+	// stored lists the packages a node keeps of its functions.
+	stored := func(e *env) []string {
+		var out []string
+		matches, _ := filepath.Glob(filepath.Join(e.dir, "functions", "*", "*.zip"))
+		for _, m := range matches {
+			out = append(out, filepath.Base(m))
+		}
+		return out
+	}
 	answer := func(version string) []byte {
 		return zipOf(t, zipFile{name: "bootstrap", mode: 0o755, text: bashBootstrap(`handle() { body='{"code":"` + version + `"}'; }`)})
 	}
@@ -56,10 +67,21 @@ func TestClusterRunsFunctionsFromTheBucket(t *testing.T) {
 		t.Fatal("b shows other code than a stored")
 	}
 
-	updateCode(t, a.fgs(), "shared", answer("second"))
+	second := answer("second")
+	updateCode(t, a.fgs(), "shared", second)
 	resultOf(t, invokeV1(t, b.fgs(), urnOf("shared", "latest"), map[string]any{}), &got)
 	if got.Code != "second" {
 		t.Fatalf("b ran %q after the update", got.Code)
+	}
+	if got := stored(b); len(got) != 2 {
+		t.Fatalf("b keeps %q, want the two packages it fetched", got)
+	}
+	// b's sweep at its start removes the package no version names since
+	// the update made through a.
+	b.stop()
+	b = node(b.dir)
+	if got := stored(b); !slices.Equal(got, []string{runtime.Digest(second) + ".zip"}) {
+		t.Fatalf("b keeps %q after its restart, want only the second package", got)
 	}
 
 	objects, err := objstore.NewS3(objstore.S3Config{Endpoint: "http://" + s3.Addr, AccessKey: ak, SecretKey: sk, PathStyle: true, Insecure: true})
@@ -75,5 +97,12 @@ func TestClusterRunsFunctionsFromTheBucket(t *testing.T) {
 	}
 	if keys, err := objects.List(context.Background(), "fgs-code", "functions/"); err != nil || len(keys) != 0 {
 		t.Fatalf("bucket holds %q (%v) after the function was deleted", keys, err)
+	}
+	// And the copy b fetched of the function deleted through a goes at
+	// b's next sweep.
+	b.stop()
+	b = node(b.dir)
+	if got := stored(b); len(got) != 0 {
+		t.Fatalf("b keeps %q of a deleted function", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"time"
 
 	"logtank/internal/runtime"
 )
@@ -23,6 +24,13 @@ import (
 // versions stay until then: another node may be storing a package that
 // the catalog does not name yet, and pruning by the catalog's list would
 // remove it.
+//
+// A node's own copies follow the catalog whatever node changed it: at
+// start and every sweepEvery, the packages no version of their function
+// names any more (all of them for a deleted function) are removed from
+// the node's store, those stored in the last sweepEvery excepted, as a
+// request may be storing or fetching one the catalog names only after the
+// sweep has read it.
 
 // packageKey is where a function's package is kept in the bucket.
 func packageKey(functionID, digest string) string {
@@ -75,5 +83,43 @@ func (s *Service) dropSharedPackages(ctx context.Context, functionID string) {
 	}
 	if err != nil {
 		s.log.Warn("removing shared code packages", "function_id", functionID, "error", err)
+	}
+}
+
+// sweepEvery is how often a node with a packages bucket sweeps its own
+// store, and how old a package must be to go.
+const sweepEvery = 10 * time.Minute
+
+// sweepLoop sweeps the node's store every sweepEvery until stop closes.
+func (s *Service) sweepLoop(stop <-chan struct{}) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			s.sweepPackages(context.Background(), time.Now().Add(-sweepEvery))
+		}
+	}
+}
+
+// sweepPackages removes from the node's store the packages stored before
+// before that no version of their function names; what fails is logged
+// and tried again at the next sweep.
+func (s *Service) sweepPackages(ctx context.Context, before time.Time) {
+	ids, err := s.rt.Store().Functions()
+	if err != nil {
+		s.log.Warn("sweeping code packages", "error", err)
+		return
+	}
+	for _, id := range ids {
+		keep, err := s.db.FunctionCodeDigests(ctx, id)
+		if err == nil {
+			err = s.rt.Store().Sweep(id, keep, before)
+		}
+		if err != nil {
+			s.log.Warn("sweeping code packages", "function_id", id, "error", err)
+		}
 	}
 }

@@ -57,6 +57,11 @@ type Service struct {
 	// removes a package a concurrent change is about to reference.
 	codeMu sync.Mutex
 
+	// stopSweep ends the sweeps of the node's store (nil without a
+	// packages bucket); swept is done when the last has.
+	stopSweep chan struct{}
+	swept     sync.WaitGroup
+
 	asyncMu    sync.Mutex
 	asyncSlots chan struct{}
 	async      sync.WaitGroup
@@ -95,6 +100,17 @@ func Open(ctx context.Context, db *catalog.DB, cfg Config) (*Service, error) {
 		rt.Close()
 		return nil, err
 	}
+	if s.packages != nil {
+		// Nothing is being stored yet: every package the catalog no
+		// longer names goes.
+		s.sweepPackages(ctx, time.Now())
+		s.stopSweep = make(chan struct{})
+		s.swept.Add(1)
+		go func() {
+			defer s.swept.Done()
+			s.sweepLoop(s.stopSweep)
+		}()
+	}
 	return s, nil
 }
 
@@ -104,6 +120,10 @@ func (s *Service) Close() error {
 	s.asyncMu.Lock()
 	s.closed = true
 	s.asyncMu.Unlock()
+	if s.stopSweep != nil {
+		close(s.stopSweep)
+		s.swept.Wait()
+	}
 	err := s.rt.Close()
 	s.async.Wait()
 	return err

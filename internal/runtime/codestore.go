@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"logtank/internal/vfs"
 )
@@ -138,6 +139,53 @@ func (s *Store) Prune(functionID string, keep map[string]bool) error {
 		}
 		s.forget(functionID, digest)
 		errs = append(errs, os.RemoveAll(filepath.Join(s.dir, functionID, e.Name())))
+	}
+	return errors.Join(errs...)
+}
+
+// Functions lists the functions the store holds packages of.
+func (s *Store) Functions() ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		// The runtime's own folders (shims, instances' homes) start with a dot.
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids, nil
+}
+
+// Sweep is Prune for the packages stored before a time only, so that a
+// package being stored or fetched meanwhile, which the caller's keep may
+// not list yet, stays; the function's folder goes when nothing is left.
+func (s *Store) Sweep(functionID string, keep map[string]bool, before time.Time) error {
+	dir := filepath.Join(s.dir, functionID)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		digest, isZip := strings.CutSuffix(e.Name(), ".zip")
+		if !isZip || !isDigest(digest) || keep[digest] {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(before) {
+			continue
+		}
+		s.forget(functionID, digest)
+		errs = append(errs, os.RemoveAll(filepath.Join(dir, digest)), os.Remove(filepath.Join(dir, e.Name())))
+	}
+	if rest, err := os.ReadDir(dir); err == nil && len(rest) == 0 {
+		errs = append(errs, os.Remove(dir))
 	}
 	return errors.Join(errs...)
 }

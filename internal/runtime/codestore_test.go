@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckPackage(t *testing.T) {
@@ -77,5 +79,59 @@ func TestStoreUnpackAndPrune(t *testing.T) {
 	}
 	if _, err := s.Get("f", d2); err == nil {
 		t.Fatal("removed package still there")
+	}
+}
+
+// Sweep removes the packages keep does not name that were stored before
+// its time, with their unpacked trees, and the function's folder once
+// empty; a package stored since stays whatever keep says; the runtime's
+// own folders are not functions.
+func TestStoreSweep(t *testing.T) {
+	dir := t.TempDir()
+	s, err := NewStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".runtime"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.Put("f", zipOf(t, file{"index.py", 0o640, "old"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Unpacked("f", old); err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := s.Put("f", zipOf(t, file{"index.py", 0o640, "kept"}))
+	fresh, _ := s.Put("f", zipOf(t, file{"index.py", 0o640, "fresh"}))
+	gone, _ := s.Put("g", zipOf(t, file{"index.py", 0o640, "gone"}))
+	cut := time.Now().Add(time.Hour)
+	// fresh was stored after the sweep's time, the others two hours ago.
+	for p, at := range map[string]time.Time{
+		filepath.Join(dir, "f", old+".zip"): time.Now().Add(-2 * time.Hour), filepath.Join(dir, "f", kept+".zip"): time.Now().Add(-2 * time.Hour),
+		filepath.Join(dir, "g", gone+".zip"): time.Now().Add(-2 * time.Hour), filepath.Join(dir, "f", fresh+".zip"): cut.Add(time.Minute),
+	} {
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, err := s.Functions()
+	if err != nil || strings.Join(ids, ",") != "f,g" {
+		t.Fatalf("functions %q, %v", ids, err)
+	}
+	if err := s.Sweep("f", map[string]bool{kept: true}, cut); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sweep("g", map[string]bool{}, cut); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+	want := []string{filepath.Join(dir, "f", fresh+".zip"), filepath.Join(dir, "f", kept+".zip")}
+	slices.Sort(want)
+	if !slices.Equal(left, want) {
+		t.Fatalf("left %q, want %q", left, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "g")); !os.IsNotExist(err) {
+		t.Fatalf("the folder of a function with nothing left: %v", err)
 	}
 }
