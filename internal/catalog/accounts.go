@@ -147,7 +147,15 @@ func (c *DB) LoadAccounts(ctx context.Context) (Accounts, error) {
 }
 
 func (c *DB) each(ctx context.Context, query string, fn func(*sql.Rows) error, args ...any) error {
-	rows, err := c.sql.QueryContext(ctx, query, args...)
+	return eachIn(ctx, c.sql, query, fn, args...)
+}
+
+// eachIn calls fn for each row that query selects through q (the
+// database, or a transaction).
+func eachIn(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}

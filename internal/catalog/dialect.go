@@ -31,7 +31,10 @@ import (
 //     migrate one at a time under an advisory lock;
 //   - text order: listings sort by text columns, and SQLite compares bytes.
 //     A PostgreSQL database must collate the same way ("C"), or the same
-//     request would list in a different order; Open refuses otherwise.
+//     request would list in a different order; Open refuses otherwise;
+//   - change numbers (poll.go): the writing transaction's id on PostgreSQL,
+//     where transactions commit out of the order they took their numbers,
+//     one above the highest given on SQLite, where they cannot.
 
 // engine is the SQL engine behind a DB.
 type engine int
@@ -162,9 +165,9 @@ func (c *DB) appendTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // deletion committed may still leave a head, which the nodes' polls forget
 // (ForgetDeletedStreamLogs).
 func (c *DB) appendIngest(ctx context.Context, tx *sql.Tx, streamID string, batch []byte, maxWaiting int64) (int64, error) {
-	const upsert = `INSERT INTO ingest_heads (stream_id, head_seq)
-		SELECT CAST($1 AS TEXT), 1 WHERE NOT EXISTS (SELECT 1 FROM deleted_streams WHERE stream_id = $1)
-		ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1
+	upsert := `INSERT INTO ingest_heads (stream_id, head_seq, changed)
+		SELECT CAST($1 AS TEXT), 1, ` + c.changeNo() + ` WHERE NOT EXISTS (SELECT 1 FROM deleted_streams WHERE stream_id = $1)
+		ON CONFLICT (stream_id) DO UPDATE SET head_seq = ingest_heads.head_seq + 1, changed = excluded.changed
 		WHERE ingest_heads.head_seq - ingest_heads.indexed_seq < $2 RETURNING head_seq`
 	var seq int64
 	var err error
@@ -258,4 +261,60 @@ func (c *DB) nowMS() string {
 		return `CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)`
 	}
 	return `CAST(unixepoch('now', 'subsec') * 1000 AS INTEGER)`
+}
+
+// changeNo is an SQL expression for the change number of the rows a
+// transaction writes in the tables a cluster node polls (poll.go).
+//
+// On PostgreSQL it is the transaction's id (xid8, 64 bits, never wrapping).
+// Ids are given in the order transactions first write, not the order they
+// commit, as a sequence's values would be: a transaction numbered 10 may
+// commit after one numbered 11, so a poller that saw 11 and then asked for
+// more than 11 would miss 10 for ever. A poll therefore reads in one
+// snapshot, and the next poll asks for every number from that snapshot's
+// xmin up (pollBound): a transaction below xmin had ended when the snapshot
+// was taken, so its rows were seen, and any transaction that commits later
+// got an id at or above it. The rows read again are those written since
+// the oldest transaction that was writing at the last poll.
+//
+// On SQLite transactions run one at a time, so numbers given one above the
+// highest in use come in commit order. A deletion of a head numbers its
+// ingest_heads_gone row before it deletes the row (forgetStreamLog), so
+// the highest never goes down.
+func (c *DB) changeNo() string {
+	if c.engine == enginePostgres {
+		return `CAST(CAST(pg_current_xact_id() AS TEXT) AS BIGINT)`
+	}
+	return sqliteNextChange
+}
+
+const sqliteNextChange = `(SELECT coalesce(max(n), 0) + 1 FROM (SELECT max(changed) AS n FROM ingest_heads
+	UNION ALL SELECT max(changed) FROM ingest_heads_gone UNION ALL SELECT max(changed) FROM leases) AS m)`
+
+// pollBound is an SQL expression, evaluated in a poll's snapshot, for the
+// least change number that a later poll must read again (see changeNo):
+// the snapshot's xmin on PostgreSQL, the next number on SQLite.
+func (c *DB) pollBound() string {
+	if c.engine == enginePostgres {
+		return `CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)`
+	}
+	return sqliteNextChange
+}
+
+// snapshotTx runs fn in a transaction that reads one snapshot: REPEATABLE
+// READ and read-only on PostgreSQL (it never conflicts, and never waits),
+// the one connection's transaction on SQLite.
+func (c *DB) snapshotTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if c.engine != enginePostgres {
+		return c.tx(ctx, fn)
+	}
+	tx, err := c.sql.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }

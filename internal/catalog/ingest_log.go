@@ -171,7 +171,7 @@ func (c *DB) RecordSegments(ctx context.Context, streamID string, from, to int64
 		return fmt.Errorf("catalog: recording segments of %s: empty range (%d, %d]", streamID, from, to)
 	}
 	return c.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE ingest_heads SET indexed_seq = $1 WHERE stream_id = $2 AND indexed_seq = $3 AND head_seq >= $1`,
+		res, err := tx.ExecContext(ctx, `UPDATE ingest_heads SET indexed_seq = $1, changed = `+c.changeNo()+` WHERE stream_id = $2 AND indexed_seq = $3 AND head_seq >= $1`,
 			to, streamID, from)
 		if err != nil {
 			return err
@@ -203,7 +203,7 @@ func (c *DB) ForgetStreamLog(ctx context.Context, streamID string) ([]string, er
 	var objects []string
 	err := c.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		objects, err = forgetStreamLog(ctx, tx, streamID)
+		objects, err = c.forgetStreamLog(ctx, tx, streamID)
 		return err
 	})
 	return objects, err
@@ -227,7 +227,7 @@ func (c *DB) ForgetDeletedStreamLogs(ctx context.Context, streamIDs []string) ([
 			if n == 0 {
 				continue
 			}
-			o, err := forgetStreamLog(ctx, tx, id)
+			o, err := c.forgetStreamLog(ctx, tx, id)
 			if err != nil {
 				return err
 			}
@@ -238,7 +238,14 @@ func (c *DB) ForgetDeletedStreamLogs(ctx context.Context, streamIDs []string) ([
 	return objects, err
 }
 
-func forgetStreamLog(ctx context.Context, tx *sql.Tx, streamID string) ([]string, error) {
+func (c *DB) forgetStreamLog(ctx context.Context, tx *sql.Tx, streamID string) ([]string, error) {
+	// The head's deletion is numbered first, so that a node polling for
+	// changes drops it from its view (see changeNo for why first).
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ingest_heads_gone (stream_id, changed)
+		SELECT stream_id, `+c.changeNo()+` FROM ingest_heads WHERE stream_id = $1
+		ON CONFLICT (stream_id) DO UPDATE SET changed = excluded.changed`, streamID); err != nil {
+		return nil, err
+	}
 	var objects []string
 	rows, err := tx.QueryContext(ctx, `SELECT object FROM log_segments WHERE stream_id = $1
 		UNION SELECT object FROM segment_garbage WHERE stream_id = $1 ORDER BY object`, streamID)

@@ -33,8 +33,8 @@ func (c *DB) AcquireLease(ctx context.Context, name, owner string, ttl time.Dura
 	got := false
 	err := c.tx(ctx, func(tx *sql.Tx) error {
 		got = false
-		err := tx.QueryRowContext(ctx, `INSERT INTO leases (name, owner, epoch, expiry) VALUES ($1, $2, 1, `+now+` + $3)
-			ON CONFLICT (name) DO UPDATE SET
+		err := tx.QueryRowContext(ctx, `INSERT INTO leases (name, owner, epoch, expiry, changed) VALUES ($1, $2, 1, `+now+` + $3, `+c.changeNo()+`)
+			ON CONFLICT (name) DO UPDATE SET changed = excluded.changed,
 				epoch = CASE WHEN leases.owner = excluded.owner AND leases.expiry > `+now+` THEN leases.epoch ELSE leases.epoch + 1 END,
 				owner = excluded.owner, expiry = excluded.expiry
 			WHERE leases.owner = excluded.owner OR leases.expiry <= `+now+`
@@ -60,7 +60,7 @@ func (c *DB) AcquireLease(ctx context.Context, name, owner string, ttl time.Dura
 func (c *DB) RenewLease(ctx context.Context, name, owner string, epoch int64, ttl time.Duration) (LeaseRecord, error) {
 	r := LeaseRecord{Name: name, Owner: owner, Epoch: epoch}
 	err := c.tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `UPDATE leases SET expiry = `+c.nowMS()+` + $1
+		err := tx.QueryRowContext(ctx, `UPDATE leases SET expiry = `+c.nowMS()+` + $1, changed = `+c.changeNo()+`
 			WHERE name = $2 AND owner = $3 AND epoch = $4 AND expiry > 0 RETURNING expiry`, ttl.Milliseconds(), name, owner, epoch).Scan(&r.ExpiryMS)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrLeaseLost
@@ -75,7 +75,8 @@ func (c *DB) RenewLease(ctx context.Context, name, owner string, epoch int64, tt
 // lease already lost does nothing.
 func (c *DB) ReleaseLease(ctx context.Context, name, owner string, epoch int64) error {
 	return c.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE leases SET expiry = 0 WHERE name = $1 AND owner = $2 AND epoch = $3`, name, owner, epoch)
+		_, err := tx.ExecContext(ctx, `UPDATE leases SET expiry = 0, changed = `+c.changeNo()+`
+			WHERE name = $1 AND owner = $2 AND epoch = $3`, name, owner, epoch)
 		return err
 	})
 }

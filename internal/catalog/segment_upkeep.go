@@ -68,7 +68,7 @@ func (c *DB) ReplaceSegments(ctx context.Context, streamID string, objects []str
 		if err := keepObject(ctx, tx, merged.Object); err != nil {
 			return err
 		}
-		return bumpManifest(ctx, tx, streamID)
+		return c.bumpManifest(ctx, tx, streamID)
 	})
 }
 
@@ -107,13 +107,13 @@ func (c *DB) DropSegmentDays(ctx context.Context, streamID, through string, grac
 			return err
 		}
 		dropped = len(objects)
-		return bumpManifest(ctx, tx, streamID)
+		return c.bumpManifest(ctx, tx, streamID)
 	})
 	return dropped, err
 }
 
-func bumpManifest(ctx context.Context, tx *sql.Tx, streamID string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE ingest_heads SET manifest_gen = manifest_gen + 1 WHERE stream_id = $1`, streamID)
+func (c *DB) bumpManifest(ctx context.Context, tx *sql.Tx, streamID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ingest_heads SET manifest_gen = manifest_gen + 1, changed = `+c.changeNo()+` WHERE stream_id = $1`, streamID)
 	return err
 }
 
