@@ -89,6 +89,10 @@ type Node struct {
 	mu      sync.Mutex
 	streams map[string]*streamState
 
+	// pollMu serialises the poll rounds, which keep polled (poll.go).
+	pollMu sync.Mutex
+	polled polled
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	closed sync.Once
@@ -385,15 +389,11 @@ func (n *Node) loop(ctx context.Context) {
 }
 
 func (n *Node) round(ctx context.Context) error {
-	heads, err := n.cfg.DB.IngestHeads(ctx)
+	n.pollMu.Lock()
+	defer n.pollMu.Unlock()
+	v, err := n.look(ctx)
 	if err != nil {
 		return err
-	}
-	var v view
-	if len(heads) > 0 {
-		if v, err = n.look(ctx); err != nil {
-			return err
-		}
 	}
 	var first error
 	n.mu.Lock()
@@ -410,7 +410,7 @@ func (n *Node) round(ctx context.Context) error {
 		}
 	}
 	var unknown []string
-	for _, h := range heads {
+	for _, h := range n.polled.heads {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -515,7 +515,7 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead, v view) error {
 // another node was preferred (that node lives but does not take it), so
 // that no stream is left unindexed. The caller holds st.mu.
 func (n *Node) mayTake(st *streamState, id, pref string, v view, now time.Time) bool {
-	if holder, held := v.holders[id]; held && holder != n.cfg.Node {
+	if holder, held := v.holder(id); held && holder != n.cfg.Node {
 		st.freeSince = time.Time{}
 		return false
 	}

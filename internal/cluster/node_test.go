@@ -96,6 +96,8 @@ func testNodeIn(t *testing.T, db *catalog.DB, objects objstore.Store, name, dir 
 // hash.
 func tendAsPreferred(t *testing.T, n *Node, h catalog.IngestHead) {
 	t.Helper()
+	n.pollMu.Lock()
+	defer n.pollMu.Unlock()
 	v, err := n.look(context.Background())
 	if err != nil {
 		t.Fatal(err)

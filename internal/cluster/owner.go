@@ -1,45 +1,11 @@
 package cluster
 
-import (
-	"context"
-	"strings"
-)
-
 // Lease name prefixes: a node is a member of the cluster while it holds
 // "node:<name>", and a stream's owner holds "stream:<id>".
 const (
 	nodePrefix   = "node:"
 	streamPrefix = "stream:"
 )
-
-// view is what one poll round knows of the cluster, from the catalog: the
-// live nodes (by their membership lease) and the holder of each stream's
-// live lease.
-type view struct {
-	members []string
-	holders map[string]string
-}
-
-// look reads the view: two reads of the lease table, judged by the
-// database's clock.
-func (n *Node) look(ctx context.Context) (view, error) {
-	nodes, err := n.leases.Live(ctx, nodePrefix)
-	if err != nil {
-		return view{}, err
-	}
-	streams, err := n.leases.Live(ctx, streamPrefix)
-	if err != nil {
-		return view{}, err
-	}
-	v := view{members: make([]string, 0, len(nodes)), holders: make(map[string]string, len(streams))}
-	for _, l := range nodes {
-		v.members = append(v.members, l.Owner)
-	}
-	for _, l := range streams {
-		v.holders[strings.TrimPrefix(l.Name, streamPrefix)] = l.Owner
-	}
-	return v, nil
-}
 
 // preferred returns the stream's preferred owner among the live nodes
 // (empty when none is known): the node of highest weight for the stream,
