@@ -94,31 +94,6 @@ func (c *DB) Lease(ctx context.Context, name string) (LeaseRecord, error) {
 	return r, err
 }
 
-// LiveLeases returns the holdings of the leases whose names start with
-// prefix that are unexpired by the database's clock, in name order: the
-// nodes alive by their membership lease, or who holds which stream. The
-// names are compared byte by byte, so prefix must end with a byte below
-// 0x7f (as ':' does).
-func (c *DB) LiveLeases(ctx context.Context, prefix string) ([]LeaseRecord, error) {
-	var out []LeaseRecord
-	err := c.each(ctx, `SELECT name, owner, epoch, expiry FROM leases WHERE name >= $1 AND name < $2 AND expiry > `+c.nowMS()+` ORDER BY name`,
-		func(r *sql.Rows) error {
-			var l LeaseRecord
-			err := r.Scan(&l.Name, &l.Owner, &l.Epoch, &l.ExpiryMS)
-			out = append(out, l)
-			return err
-		}, prefix, prefixEnd(prefix))
-	return out, err
-}
-
-// prefixEnd is the least string above every string that starts with
-// prefix, for a prefix ending below 0x7f: its last byte moved up by one.
-func prefixEnd(prefix string) string {
-	b := []byte(prefix)
-	b[len(b)-1]++
-	return string(b)
-}
-
 // Fence names a holding of a lease that catalog writes may be made
 // conditional on. WithFence attaches it to a context; every catalog
 // transaction run with that context first checks, in the same

@@ -26,7 +26,6 @@ package lease
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"logtank/internal/catalog"
@@ -95,24 +94,6 @@ func (m *Manager) Renew(ctx context.Context, l Lease) (Lease, error) {
 // waiting for it to expire. Releasing a lease already lost does nothing.
 func (m *Manager) Release(ctx context.Context, l Lease) error {
 	return m.db.ReleaseLease(ctx, l.Name, m.owner, l.Epoch)
-}
-
-// Live returns the unexpired holdings, by the database's clock, of the
-// leases whose names start with prefix (e.g. "node:"), in name order.
-// prefix must not be empty and must end with a byte below 0x7f.
-func (m *Manager) Live(ctx context.Context, prefix string) ([]Lease, error) {
-	if prefix == "" || prefix[len(prefix)-1] >= 0x7f {
-		return nil, fmt.Errorf("lease: %q cannot prefix a listing", prefix)
-	}
-	rs, err := m.db.LiveLeases(ctx, prefix)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Lease, len(rs))
-	for i, r := range rs {
-		out[i] = fromRecord(r)
-	}
-	return out, nil
 }
 
 // Fenced returns a context under which catalog writes commit only while l
