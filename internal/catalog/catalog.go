@@ -9,7 +9,9 @@
 // dialect.go. For nodes that cache parts of the catalog it keeps a change
 // version per part (changes.go); for work that one node at a time may do,
 // time-limited leases judged by the database's clock, and a fence that
-// makes a write commit only while its writer holds a lease (leases.go).
+// makes a write commit only while its writer holds a lease (leases.go);
+// for cluster nodes, a change number on the ingest heads and leases, so
+// that a poll reads the rows that moved (poll.go).
 //
 // It enforces uniqueness and quotas atomically, also between nodes, but it
 // knows no wire format and no service rule beyond that: callers validate
