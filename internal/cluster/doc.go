@@ -9,7 +9,10 @@
 // the node catches the stream up to the log's head (CatchUp), so an
 // acknowledged line is found at once from any node. Between queries a node
 // keeps applying only the streams it owns and those queried through it
-// within the follow window; it drops what it holds of the others.
+// within the follow window; it drops what it holds of the others. It
+// learns where every stream's log stands, and who holds which lease, by
+// polling the catalog for the rows that changed since its last poll
+// (poll.go), so a poll costs the catalog the streams that moved.
 //
 // One node at a time, the holder of the lease "stream:<id>", indexes a
 // stream. The nodes alive are those holding their lease "node:<name>"; a
