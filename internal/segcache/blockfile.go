@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -114,10 +115,15 @@ func (h header) checkName(name string) error {
 	return nil
 }
 
-// check verifies a whole block file (header and bytes) against the block
-// it should hold.
-func check(file []byte, id blockID, blockSize int64) error {
-	h, err := parseHeader(file)
+// checkFile verifies a whole block file of size bytes (header and bytes)
+// against the block it should hold, reading it in pieces.
+func checkFile(r io.ReaderAt, size int64, id blockID, blockSize int64) error {
+	buf := make([]byte, 64<<10)
+	n, err := r.ReadAt(buf[:HeaderSize], 0)
+	if err != nil && !(err == io.EOF && n < HeaderSize) {
+		return err
+	}
+	h, err := parseHeader(buf[:n])
 	if err != nil {
 		return err
 	}
@@ -126,11 +132,27 @@ func check(file []byte, id blockID, blockSize int64) error {
 		return damaged("its header names another block")
 	case h.blockSize != blockSize:
 		return damaged("written with blocks of %d bytes, not %d", h.blockSize, blockSize)
-	case int64(len(file)) != HeaderSize+h.length:
-		return damaged("%d bytes, its header says %d", len(file), HeaderSize+h.length)
+	case size != HeaderSize+h.length:
+		return damaged("%d bytes, its header says %d", size, HeaderSize+h.length)
 	}
-	if got := crc32.Checksum(file[HeaderSize:], castagnoli); got != h.crc {
-		return damaged("data checksum %08x, want %08x", got, h.crc)
+	crc := uint32(0)
+	for off := int64(HeaderSize); ; {
+		// One byte past the end tells a file that grew since it was found.
+		n, err := r.ReadAt(buf, off)
+		off += int64(n)
+		if off > size {
+			return damaged("longer than the %d bytes its header says", size)
+		}
+		crc = crc32.Update(crc, castagnoli, buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if crc != h.crc {
+		return damaged("data checksum %08x, want %08x", crc, h.crc)
 	}
 	return nil
 }

@@ -431,7 +431,8 @@ func (c *Cache) closed(object [16]byte, size int64) {
 }
 
 // readFile reads from e's file and lets go of it. The first read of a
-// block adopted at open reads and checks the whole file.
+// block adopted at open reads and checks the whole file first, in pieces
+// (the pages it reads are then those the read wants).
 func (c *Cache) readFile(e *entry, dst []byte, within int64) (int, error) {
 	c.mu.Lock()
 	checked := e.checked
@@ -442,18 +443,12 @@ func (c *Cache) readFile(e *entry, dst []byte, within int64) (int, error) {
 			return 0, err
 		}
 		defer fl.Close()
-		if checked {
-			return fl.ReadAt(dst, HeaderSize+within)
+		if !checked {
+			if err := checkFile(fl, e.size, e.id, c.cfg.BlockSize); err != nil {
+				return 0, err
+			}
 		}
-		file := make([]byte, e.size+1) // one byte more tells a longer file
-		n, err := fl.ReadAt(file, 0)
-		if err != nil && err != io.EOF {
-			return 0, err
-		}
-		if err := check(file[:n], e.id, c.cfg.BlockSize); err != nil {
-			return 0, err
-		}
-		return copy(dst, file[HeaderSize+within:n]), nil
+		return fl.ReadAt(dst, HeaderSize+within)
 	}()
 	if err == io.EOF && n == len(dst) {
 		err = nil
