@@ -214,7 +214,8 @@ func (c *Cache) adopt() error {
 			c.discard(f.path, f.size, "an older copy of a block", nil, c.fs.Remove)
 			continue
 		}
-		if c.used+f.size > c.cfg.Bytes {
+		// Once one does not fit, every older one goes, however small.
+		if over > 0 || c.used+f.size > c.cfg.Bytes {
 			over++
 			c.discard(f.path, f.size, "", nil, c.fs.Remove)
 			continue

@@ -253,8 +253,8 @@ func rewrite(t *testing.T, fsys *vfs.MemFS, p string, change func([]byte) []byte
 }
 
 // Files that are not a block's (a folder, a stranger's file, a block of
-// another block size) are removed at open too, and an unreadable folder
-// fails Open.
+// another block size) and files that cannot be read are removed at open
+// too, and an unreadable folder fails Open.
 func TestOpenRemovesWhatIsNotABlock(t *testing.T) {
 	const block = 1024
 	s, objects := newStore(t, 2048)
@@ -266,12 +266,21 @@ func TestOpenRemovesWhatIsNotABlock(t *testing.T) {
 	if err := vfs.WriteFile(fsys, "/cache/7.blk", []byte("a block file of an older format")); err != nil {
 		t.Fatal(err)
 	}
-	// The same folder under another block size: both blocks go.
+	// A file that cannot be read goes too, and does not fail the open.
+	unreadable := fileOf(t, fsys, "bkt/o0", 0)
+	fsys.SetRule(func(op vfs.Op) error {
+		if op.Kind == vfs.OpRead && op.Path == unreadable {
+			return vfs.EIO
+		}
+		return nil
+	})
+	// The same folder under another block size: the other block goes.
 	c, logs := openLogged(t, fsys, 16*512, 512)
+	fsys.SetRule(nil)
 	if st := c.Stats(); st.Adopted != 0 || st.Dropped != 4 || fsys.Used() != 0 {
 		t.Fatalf("%+v, %d bytes on disk; want all four files dropped", st, fsys.Used())
 	}
-	for _, name := range []string{"/cache/sub", "/cache/7.blk", "blocks of 1024 bytes, not 512"} {
+	for _, name := range []string{"/cache/sub", "/cache/7.blk", "blocks of 1024 bytes, not 512", unreadable + " error=\"read " + unreadable} {
 		if !strings.Contains(logs.String(), name) {
 			t.Fatalf("the log does not say %q:\n%s", name, logs)
 		}
