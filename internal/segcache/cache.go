@@ -22,7 +22,8 @@
 // no durability, and a power cut that leaves a file torn or holed is
 // caught by the checks instead. Open scans the folder and reads only the
 // headers: a file whose header is damaged, names another block than its
-// file name, or whose size is not the header's is removed, as is every
+// file name, has another block size than the cache, or whose size is not
+// the header's is removed, as is every
 // leftover temporary file, each logged by name; the valid ones are
 // adopted, the most recently written first, as far as the bound allows,
 // and the older ones removed. An adopted block's bytes are checked
@@ -35,9 +36,10 @@
 // store closes a segment's File when the segment is deleted or replaced
 // by a merge, after which its blocks are never read, and a merge has just
 // read them all, which would make them the most recently used. A block
-// adopted at start belongs to no File until its object is opened; one
+// adopted at start belongs to no File until its object is opened; until
+// it is read it is older than every block the new run has read, so one
 // whose object is never opened again (deleted while the node was down)
-// is among the oldest and goes first when room is needed. Close ends a
+// goes before those when room is needed. Close ends a
 // run: the Files that close after it (a node's shutdown closes every
 // segment) keep their blocks for the next one.
 //
