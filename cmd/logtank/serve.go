@@ -117,8 +117,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 		if store == nil {
 			return usagef("--segments-bucket needs --segments-endpoint or --segments-dir")
 		}
-		if segmentsCache < segcache.DefaultBlockSize {
-			return usagef("--segments-cache must hold at least one block of 1MiB")
+		if segmentsCache < segcache.HeaderSize+segcache.DefaultBlockSize {
+			return usagef("--segments-cache must hold at least one block of 1MiB and its 64-byte header")
 		}
 		clusterCfg = &ltscore.Cluster{Objects: store, Bucket: *segmentsBucket, LeaseTTL: *leaseTTL, IndexAfter: *indexAfter, FollowFor: *followFor, SegmentGrace: *segmentGrace, CacheBytes: int64(segmentsCache)}
 	} else if *segments.endpoint != "" || *segments.dir != "" {

@@ -199,7 +199,10 @@ func (b countingBody) Read(p []byte) (int, error) {
 // node that starts with an empty folder counts a rare word over the
 // stream twice: the first answer reads the segments' indexes, filters
 // and candidate blocks from the bucket (cold), the second from its cache
-// (warm). Reports both in ms, with the GETs and bytes each sent.
+// (warm). The node is then restarted on the same folder and counts once
+// more (restart): its cache kept the blocks, so the segments are attached
+// and searched without a GET. Reports each in ms, with the GETs and bytes
+// each sent.
 // "rounds": 200 batches indexed every 200 ms, so into several segments
 // of a MiB or so; "one-segment": 256 batches indexed in one round (the
 // owner's count of waiting batches), into one segment of about 6 MiB.
@@ -247,19 +250,29 @@ func benchSearchFromBucket(b *testing.B, batches int, indexAfter time.Duration) 
 	q, _ := json.Marshal(map[string]any{"start_time": from.UnixMilli(), "end_time": time.Now().Add(time.Minute).UnixMilli(),
 		"keywords": "user AND 123456", "limit": 10, "is_count": true})
 	path := "/v2/" + testProject + "/groups/" + group + "/streams/" + stream + "/content/query"
-	var cold, warm time.Duration
-	var gets, got [2]int64
+	var cold, warm, restart time.Duration
+	var gets, got [3]int64
 	counted := &countingStore{Store: objects}
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		reader := startWith(t, b.TempDir(), func(c *server.Config) {
-			c.Catalog = pg
-			// Only the queries catch up: no background poll meanwhile.
-			c.Cluster = &ltscore.Cluster{Objects: counted, Bucket: "segments", Poll: time.Hour}
-		})
+		dir := b.TempDir()
+		start := func() *env {
+			return startWith(t, dir, func(c *server.Config) {
+				c.Catalog = pg
+				// Only the queries catch up: no background poll meanwhile.
+				c.Cluster = &ltscore.Cluster{Objects: counted, Bucket: "segments", Poll: time.Hour}
+			})
+		}
+		reader := start()
 		b.StartTimer()
-		for i, d := range []*time.Duration{&cold, &warm} {
+		for i, d := range []*time.Duration{&cold, &warm, &restart} {
+			if d == &restart {
+				b.StopTimer()
+				reader.stop()
+				reader = start()
+				b.StartTimer()
+			}
 			g, n := counted.gets.Load(), counted.bytes.Load()
 			began := time.Now()
 			status, resp := reader.post(t, path, q, nil)
@@ -280,6 +293,9 @@ func benchSearchFromBucket(b *testing.B, batches int, indexAfter time.Duration) 
 	b.ReportMetric(float64(got[0])/(1<<20)/float64(b.N), "cold-MiB")
 	b.ReportMetric(float64(gets[1])/float64(b.N), "warm-GETs")
 	b.ReportMetric(float64(got[1])/(1<<20)/float64(b.N), "warm-MiB")
+	b.ReportMetric(float64(restart.Microseconds())/1000/float64(b.N), "restart-ms")
+	b.ReportMetric(float64(gets[2])/float64(b.N), "restart-GETs")
+	b.ReportMetric(float64(got[2])/(1<<20)/float64(b.N), "restart-MiB")
 	b.ReportMetric(float64(len(segs)), "segments")
 	b.ReportMetric(float64(bytes)/(1<<20), "segment-MiB")
 }

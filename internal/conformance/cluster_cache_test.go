@@ -14,6 +14,7 @@ import (
 	"logtank/internal/catalog/pgtest"
 	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
+	"logtank/internal/segcache"
 	"logtank/internal/server"
 )
 
@@ -97,7 +98,7 @@ func TestClusterBucketDownIs503(t *testing.T) {
 	flaky.down.Store(true)
 	reader := startWith(t, "", func(c *server.Config) {
 		c.Catalog = pg
-		c.Cluster = &ltscore.Cluster{Objects: flaky, Bucket: "segments", Poll: time.Hour, CacheBytes: 1 << 20}
+		c.Cluster = &ltscore.Cluster{Objects: flaky, Bucket: "segments", Poll: time.Hour, CacheBytes: segcache.HeaderSize + 1<<20}
 	})
 	if n, code := count(reader); code == "" {
 		t.Fatalf("with the bucket down, a node that never read it counted %d", n)

@@ -54,8 +54,8 @@ func (c *Core) follow(ctx context.Context, streamID string) error {
 }
 
 // startNode starts the cluster node over the core's follower store, with
-// its segment cache in the data folder (emptied, as the logs are, at
-// every start).
+// its segment cache in the data folder (kept across starts, unlike the
+// logs: a block of an immutable object never goes stale).
 func (c *Core) startNode(cfg Config) error {
 	bound := cfg.Cluster.CacheBytes
 	if bound <= 0 {
@@ -73,7 +73,7 @@ func (c *Core) startNode(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	c.node = n
+	c.node, c.cache = n, cache
 	return nil
 }
 

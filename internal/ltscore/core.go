@@ -10,6 +10,7 @@ import (
 	"logtank/internal/cluster"
 	"logtank/internal/logquery"
 	"logtank/internal/logstore"
+	"logtank/internal/segcache"
 	"logtank/internal/structuring"
 	"logtank/internal/vfs"
 )
@@ -58,6 +59,9 @@ type Core struct {
 	notes     *sqlNotes
 	// node is the cluster data path, nil in embedded mode.
 	node *cluster.Node
+	// cache is the node's segment cache, closed before the logs so that
+	// the segments they close keep their blocks for the next start.
+	cache *segcache.Cache
 }
 
 // Open opens the log engine under cfg.DataDir and the stream cache of db.
@@ -141,6 +145,7 @@ func (c *Core) ApplyDeletions(ctx context.Context) error {
 func (c *Core) Close() error {
 	if c.node != nil {
 		c.node.Close()
+		c.cache.Close()
 	}
 	c.notes.close()
 	return c.logs.Close()

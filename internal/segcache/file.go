@@ -19,6 +19,7 @@ type File struct {
 	objects     objstore.Store
 	bucket, key string
 	name        string
+	sum         [16]byte
 	size        int64
 	posMu       sync.Mutex
 	pos         int64
@@ -63,12 +64,13 @@ func (f *File) Read(p []byte) (int, error) {
 }
 
 // Close drops the object's blocks from the cache once no other File of
-// it is open: its readers are done with it (a segment deleted or
-// replaced), so they would only wait for eviction. Reads through a closed
+// it is open, unless the cache was closed first: its readers are done
+// with it (a segment deleted or replaced), so they would only wait for
+// eviction. Reads through a closed
 // File still work, fetching again, as a query that took the segment
 // before may still be reading it. A second Close does nothing.
 func (f *File) Close() error {
-	f.closeOnce.Do(func() { f.c.closed(f.name, f.size) })
+	f.closeOnce.Do(func() { f.c.closed(f.sum, f.size) })
 	return nil
 }
 
