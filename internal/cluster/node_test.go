@@ -202,7 +202,14 @@ func TestStaleOwnerRebuildsFromTheManifest(t *testing.T) {
 	appendLines(t, a, 0, 10)
 	// a takes the stream while b is not yet a member, as when a node
 	// joins: let b's membership lapse behind its back.
-	bm, _ := b.member.Held()
+	// b's keeper takes its membership in the background as b starts.
+	bm, ok := b.member.Held()
+	for deadline := time.Now().Add(15 * time.Second); !ok; bm, ok = b.member.Held() {
+		if time.Now().After(deadline) {
+			t.Fatal("b never became a member")
+		}
+		time.Sleep(5 * time.Millisecond) // poll interval
+	}
 	if err := b.leases.Release(ctx, bm); err != nil {
 		t.Fatal(err)
 	}
