@@ -104,10 +104,12 @@ type Node struct {
 type streamState struct {
 	mu sync.Mutex
 	// lease is held while owned; lastRound is when the node last indexed,
-	// upkept when it last took care of the stream's segments (upkeep.go).
+	// upkept when it last took care of the stream's segments (upkeep.go),
+	// upkeeping true while it does, which it does without mu.
 	lease             lease.Lease
 	owned             bool
 	lastRound, upkept time.Time
+	upkeeping         bool
 	// gen is the manifest generation the stream's segments follow.
 	gen int64
 	// followUntil is when the follow window that the last catch-up asked
@@ -483,12 +485,6 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead, v view) error {
 	if !st.owned {
 		return nil
 	}
-	if now.Sub(st.upkept) >= n.cfg.Upkeep {
-		st.upkept = now
-		if err := n.upkeep(ctx, h.StreamID, st); err != nil {
-			return err
-		}
-	}
 	// Another live node is preferred: index what waits now, so that the
 	// stream passes with nothing of this node's pending, and let it go.
 	handover := pref != "" && pref != n.cfg.Node
@@ -505,6 +501,20 @@ func (n *Node) tend(ctx context.Context, h catalog.IngestHead, v view) error {
 		if !st.follows(now) {
 			return errors.Join(err, n.unfollow(h.StreamID))
 		}
+	}
+	if st.owned && !st.upkeeping && now.Sub(st.upkept) >= n.cfg.Upkeep {
+		// Without the stream's lock: merging and uploading take a while,
+		// and the stream's queries through this node must not wait.
+		st.upkept, st.upkeeping = now, true
+		l := st.lease
+		st.mu.Unlock()
+		uerr := n.upkeep(ctx, h.StreamID, l)
+		st.mu.Lock()
+		st.upkeeping = false
+		if errors.Is(uerr, lease.ErrLost) && st.lease.Epoch == l.Epoch {
+			st.owned = false
+		}
+		err = errors.Join(err, uerr)
 	}
 	return err
 }

@@ -27,31 +27,32 @@ import (
 // garbagePage bounds the objects one upkeep deletes.
 const garbagePage = 256
 
-// upkeep runs the owner's care of the stream. The caller holds st.mu.
-func (n *Node) upkeep(ctx context.Context, id string, st *streamState) error {
-	err := n.expire(ctx, id, st)
+// upkeep runs the owner's care of the stream under its lease l: an
+// ErrLost in the result means l is lost. It needs no lock of the stream:
+// it reads objects that do not change, and its manifest changes are
+// fenced by l and refused when the manifest moved meanwhile, so the
+// stream's queries and rounds go on while it merges and uploads.
+func (n *Node) upkeep(ctx context.Context, id string, l lease.Lease) error {
+	err := n.expire(ctx, id, l)
 	if err == nil {
-		err = n.compact(ctx, id, st)
-	}
-	if errors.Is(err, lease.ErrLost) {
-		st.owned = false
+		err = n.compact(ctx, id, l)
 	}
 	return errors.Join(err, n.collect(ctx, id))
 }
 
 // expire drops the days the stream's TTL expired from the manifest.
-func (n *Node) expire(ctx context.Context, id string, st *streamState) error {
+func (n *Node) expire(ctx context.Context, id string, l lease.Lease) error {
 	ttl := n.cfg.TTL(id)
 	if ttl <= 0 {
 		return nil
 	}
-	_, err := n.cfg.DB.DropSegmentDays(lease.Fenced(ctx, st.lease), id, logstore.ExpiredThrough(time.Now(), ttl), n.cfg.Grace)
+	_, err := n.cfg.DB.DropSegmentDays(lease.Fenced(ctx, l), id, logstore.ExpiredThrough(time.Now(), ttl), n.cfg.Grace)
 	return err
 }
 
 // compact merges the small segments of each day of the manifest that has
 // enough of them, as the log store's Compact would.
-func (n *Node) compact(ctx context.Context, id string, st *streamState) error {
+func (n *Node) compact(ctx context.Context, id string, l lease.Lease) error {
 	m, err := n.cfg.DB.ManifestAfter(ctx, id, 0)
 	if err != nil {
 		return err
@@ -79,7 +80,7 @@ func (n *Node) compact(ctx context.Context, id string, st *streamState) error {
 		for i, p := range picked {
 			inputs[i] = segs[p]
 		}
-		if err := n.merge(ctx, id, st, day, inputs); err != nil {
+		if err := n.merge(ctx, id, l, day, inputs); err != nil {
 			return err
 		}
 	}
@@ -88,7 +89,7 @@ func (n *Node) compact(ctx context.Context, id string, st *streamState) error {
 
 // merge writes one segment holding the rows of inputs, uploads it under a
 // new name and records it in their place.
-func (n *Node) merge(ctx context.Context, id string, st *streamState, day string, inputs []catalog.SegmentRecord) error {
+func (n *Node) merge(ctx context.Context, id string, l lease.Lease, day string, inputs []catalog.SegmentRecord) error {
 	att := n.segments(inputs)
 	files := make([]vfs.File, len(att))
 	for i, a := range att {
@@ -114,7 +115,7 @@ func (n *Node) merge(ctx context.Context, id string, st *streamState, day string
 	}
 	rec := catalog.SegmentRecord{StreamID: id, Object: key, Day: day, MinLine: merged.MinLine, MaxLine: merged.MaxLine,
 		Rows: int64(merged.Rows), Bytes: merged.Bytes}
-	return n.cfg.DB.ReplaceSegments(lease.Fenced(ctx, st.lease), id, objects, rec, n.cfg.Grace)
+	return n.cfg.DB.ReplaceSegments(lease.Fenced(ctx, l), id, objects, rec, n.cfg.Grace)
 }
 
 // collect deletes the stream's objects whose grace passed. One whose

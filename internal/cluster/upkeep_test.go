@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,11 +54,12 @@ func upkeep(t *testing.T, n *Node) {
 	t.Helper()
 	st := n.stream(sid)
 	st.mu.Lock()
-	defer st.mu.Unlock()
-	if !st.owned {
+	owned, l := st.owned, st.lease
+	st.mu.Unlock()
+	if !owned {
 		t.Fatalf("%s does not own the stream", n.Name())
 	}
-	if err := n.upkeep(context.Background(), sid, st); err != nil {
+	if err := n.upkeep(context.Background(), sid, l); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -340,5 +342,88 @@ func TestAnUploadNoCommitRecordedIsDeleted(t *testing.T) {
 	keys := bucketKeys(t, objects)
 	if len(m.Segments) != 1 || !reflect.DeepEqual(keys, []string{m.Segments[0].Object}) || slices.Contains(keys, orphan) {
 		t.Fatalf("the bucket holds %v; the manifest names %+v; the unrecorded upload was %s", keys, m.Segments, orphan)
+	}
+}
+
+// gatedPuts is a bucket whose uploads, once armed, wait until released.
+type gatedPuts struct {
+	objstore.Store
+	armed   atomic.Bool
+	waiting chan string
+	release chan struct{}
+}
+
+func (g *gatedPuts) Put(ctx context.Context, bucket, key string, r io.Reader, size int64) error {
+	if g.armed.Load() {
+		g.waiting <- key
+		<-g.release
+	}
+	return g.Store.Put(ctx, bucket, key, r, size)
+}
+
+// The owner's upkeep runs without the stream's lock: while its merge's
+// upload hangs, a query's catch-up of the stream on the same node and a
+// read of its rows go on; the merge is recorded once the upload ends.
+func TestQueriesDoNotWaitForTheUpkeep(t *testing.T) {
+	db, objects := shared(t)
+	gate := &gatedPuts{Store: objects, waiting: make(chan string, 1), release: make(chan struct{})}
+	a := upkeepNode(t, db, gate, "a", 0)
+	day := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC).UnixNano()
+	indexRounds(t, a, a, db, 12, day, day)
+	before := rows(t, a)
+	if _, byDay := manifestObjects(t, db); len(byDay["20260102"]) != 12 {
+		t.Fatalf("manifest before: %v", byDay)
+	}
+	st := a.stream(sid)
+	st.mu.Lock()
+	st.upkept = time.Time{} // due now
+	st.mu.Unlock()
+	gate.armed.Store(true)
+	tended := make(chan error, 1)
+	go func() {
+		a.pollMu.Lock()
+		defer a.pollMu.Unlock()
+		v, err := a.look(context.Background())
+		if err == nil {
+			v.members = []string{a.Name()}
+			err = a.tend(context.Background(), head(t, db), v)
+		}
+		tended <- err
+	}()
+	released := false
+	defer func() {
+		if !released {
+			close(gate.release)
+		}
+	}()
+	select {
+	case <-gate.waiting:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the upkeep uploaded no merged segment")
+	}
+	caught := make(chan error, 1)
+	go func() { caught <- a.CatchUp(context.Background(), sid) }()
+	select {
+	case err := <-caught:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a query's catch-up waited for the upkeep's upload")
+	}
+	if got := rows(t, a); !reflect.DeepEqual(got, before) {
+		t.Fatalf("during the upkeep a holds %d rows, want the %d before", len(got), len(before))
+	}
+	gate.armed.Store(false)
+	close(gate.release)
+	released = true
+	if err := <-tended; err != nil {
+		t.Fatal(err)
+	}
+	if _, byDay := manifestObjects(t, db); len(byDay["20260102"]) != 1 {
+		t.Fatalf("manifest after the upkeep: %v", byDay)
+	}
+	if got := rows(t, a); !reflect.DeepEqual(got, before) {
+		t.Fatalf("after the upkeep a holds %d rows, want the %d before", len(got), len(before))
 	}
 }
