@@ -142,15 +142,7 @@ func (c *DB) appendTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if c.engine != enginePostgres {
 		return c.tx(ctx, fn)
 	}
-	tx, err := c.sql.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return c.pgTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted}, fn)
 }
 
 // appendIngest takes a stream's next number and stores its batch, unless
@@ -308,7 +300,13 @@ func (c *DB) snapshotTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if c.engine != enginePostgres {
 		return c.tx(ctx, fn)
 	}
-	tx, err := c.sql.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	return c.pgTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}, fn)
+}
+
+// pgTx runs fn in one PostgreSQL transaction of opts, once: committed when
+// fn succeeds, rolled back when it fails.
+func (c *DB) pgTx(ctx context.Context, opts *sql.TxOptions, fn func(*sql.Tx) error) error {
+	tx, err := c.sql.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

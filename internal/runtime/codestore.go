@@ -124,23 +124,7 @@ func isDigest(s string) bool {
 // Prune removes the packages of a function, and their unpacked trees, whose
 // digest is not in keep.
 func (s *Store) Prune(functionID string, keep map[string]bool) error {
-	entries, err := os.ReadDir(filepath.Join(s.dir, functionID))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, e := range entries {
-		digest := strings.TrimSuffix(e.Name(), ".zip")
-		if !isDigest(digest) || keep[digest] {
-			continue
-		}
-		s.forget(functionID, digest)
-		errs = append(errs, os.RemoveAll(filepath.Join(s.dir, functionID, e.Name())))
-	}
-	return errors.Join(errs...)
+	return s.Sweep(functionID, keep, time.Time{})
 }
 
 // Functions lists the functions the store holds packages of.
@@ -159,9 +143,10 @@ func (s *Store) Functions() ([]string, error) {
 	return ids, nil
 }
 
-// Sweep is Prune for the packages stored before a time only, so that a
-// package being stored or fetched meanwhile, which the caller's keep may
-// not list yet, stays; the function's folder goes when nothing is left.
+// Sweep is Prune for the packages stored before a time only (any time when
+// before is zero), so that a package being stored or fetched meanwhile,
+// which the caller's keep may not list yet, stays; the function's folder
+// goes when nothing is left.
 func (s *Store) Sweep(functionID string, keep map[string]bool, before time.Time) error {
 	dir := filepath.Join(s.dir, functionID)
 	entries, err := os.ReadDir(dir)
@@ -172,17 +157,20 @@ func (s *Store) Sweep(functionID string, keep map[string]bool, before time.Time)
 		return err
 	}
 	var errs []error
+	done := map[string]bool{}
 	for _, e := range entries {
-		digest, isZip := strings.CutSuffix(e.Name(), ".zip")
-		if !isZip || !isDigest(digest) || keep[digest] {
+		digest := strings.TrimSuffix(e.Name(), ".zip")
+		if !isDigest(digest) || keep[digest] || done[digest] {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil || !info.ModTime().Before(before) {
+		done[digest] = true
+		// A package's age is its file's; an unpacked tree left without
+		// its package is as old as can be.
+		if info, err := os.Stat(filepath.Join(dir, digest+".zip")); !before.IsZero() && err == nil && !info.ModTime().Before(before) {
 			continue
 		}
 		s.forget(functionID, digest)
-		errs = append(errs, os.RemoveAll(filepath.Join(dir, digest)), os.Remove(filepath.Join(dir, e.Name())))
+		errs = append(errs, os.RemoveAll(filepath.Join(dir, digest)), os.RemoveAll(filepath.Join(dir, digest+".zip")))
 	}
 	if rest, err := os.ReadDir(dir); err == nil && len(rest) == 0 {
 		errs = append(errs, os.Remove(dir))

@@ -53,6 +53,7 @@
 package segcache
 
 import (
+	"cmp"
 	"container/list"
 	"context"
 	"errors"
@@ -208,7 +209,7 @@ func (c *Cache) adopt() error {
 		}
 		valid = append(valid, found{entry{id: blockID{h.object, h.index}, path: path, size: size}, h.seq})
 	}
-	slices.SortFunc(valid, func(a, b found) int { return -cmpUint(a.seq, b.seq) })
+	slices.SortFunc(valid, func(a, b found) int { return -cmp.Compare(a.seq, b.seq) })
 	over := 0
 	for _, f := range valid {
 		c.seq = max(c.seq, f.seq)
@@ -288,16 +289,6 @@ func (c *Cache) discard(path string, size int64, reason string, cause error, rem
 func fileSize(de fs.DirEntry) int64 {
 	if info, err := de.Info(); err == nil {
 		return info.Size()
-	}
-	return 0
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
 	}
 	return 0
 }

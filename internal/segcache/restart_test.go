@@ -76,14 +76,7 @@ func fileOf(t *testing.T, fsys vfs.FS, name string, index int64) string {
 func warm(t *testing.T, s *store, objects [][]byte, fsys vfs.FS, bound, block int64) {
 	t.Helper()
 	c := openCache(t, fsys, bound, block)
-	var files []*File
-	for i, data := range objects {
-		f := c.Open(s, "bkt", fmt.Sprintf("o%d", i), int64(len(data)))
-		if got := readAt(t, f, 0, len(data)); !bytes.Equal(got, data) {
-			t.Fatalf("o%d: the bytes differ", i)
-		}
-		files = append(files, f)
-	}
+	files := readAll(t, c, s, objects)
 	c.Close()
 	for _, f := range files {
 		f.Close()
@@ -180,23 +173,11 @@ func TestDamagedBlockFilesDropped(t *testing.T) {
 		}},
 		{name: "header of another index", damage: func(t *testing.T, fsys *vfs.MemFS) string {
 			// Block 2's file under block 1's name (block 2 is 952 bytes).
-			p, other := fileOf(t, fsys, "bkt/o0", 1), fileOf(t, fsys, "bkt/o0", 2)
-			data, err := vfs.ReadFile(fsys, other)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rewrite(t, fsys, p, func([]byte) []byte { return data })
-			return p
+			return copyOver(t, fsys, fileOf(t, fsys, "bkt/o0", 2), fileOf(t, fsys, "bkt/o0", 1))
 		}},
 		{name: "header of another object", damage: func(t *testing.T, fsys *vfs.MemFS) string {
 			// A whole block of o1 under o0's block 1's name.
-			p, other := fileOf(t, fsys, "bkt/o0", 1), fileOf(t, fsys, "bkt/o1", 0)
-			data, err := vfs.ReadFile(fsys, other)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rewrite(t, fsys, p, func([]byte) []byte { return data })
-			return p
+			return copyOver(t, fsys, fileOf(t, fsys, "bkt/o1", 0), fileOf(t, fsys, "bkt/o0", 1))
 		}},
 		{name: "leftover temporary file", damage: func(t *testing.T, fsys *vfs.MemFS) string {
 			// A write that never got renamed, whole as it may be.
@@ -241,6 +222,18 @@ func TestDamagedBlockFilesDropped(t *testing.T) {
 }
 
 // rewrite replaces the file at p with what change makes of its bytes.
+// copyOver writes the bytes of the block file from over the one at to,
+// which keeps its name, and returns to.
+func copyOver(t *testing.T, fsys *vfs.MemFS, from, to string) string {
+	t.Helper()
+	data, err := vfs.ReadFile(fsys, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewrite(t, fsys, to, func([]byte) []byte { return data })
+	return to
+}
+
 func rewrite(t *testing.T, fsys *vfs.MemFS, p string, change func([]byte) []byte) {
 	t.Helper()
 	data, err := vfs.ReadFile(fsys, p)

@@ -3,10 +3,8 @@
 # append makes, on the schema before migration 0016 (MODE whole: the update is heap-only) or
 # with its indexed change number (MODE changes), by 20,000 updates of 1,000 rows with pgbench.
 MODE=$1; W=${W:-/tmp/cluster-headwal}; rm -rf $W; mkdir -p $W; chmod 777 $W
-PGB=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin | tail -1)}; PORT=55443
-install -d -o postgres $W/pg
-su postgres -s /bin/sh -c "$PGB/initdb -D $W/pg/data -U postgres --locale C -A trust >/dev/null"
-su postgres -s /bin/sh -c "$PGB/pg_ctl -D $W/pg/data -o '-p $PORT -k /tmp -c listen_addresses=127.0.0.1' -l $W/pg/log -w start >/dev/null"
+. "$(dirname "$0")/pg.sh"; PORT=55443
+pg_start $W/pg $PORT
 P="psql -h 127.0.0.1 -p $PORT -U postgres -q"
 $P -c "CREATE TABLE ingest_heads (stream_id TEXT PRIMARY KEY, head_seq BIGINT NOT NULL, indexed_seq BIGINT NOT NULL DEFAULT 0, manifest_gen BIGINT NOT NULL DEFAULT 0)"
 CHG=""
@@ -18,4 +16,4 @@ L0=$($P -Atc "select pg_current_wal_lsn()")
 $PGB/pgbench -h 127.0.0.1 -p $PORT -U postgres -n -c 1 -t 20000 -f $W/u.sql postgres >/dev/null 2>&1
 L1=$($P -Atc "select pg_current_wal_lsn()")
 echo "$MODE: $($P -Atc "select round(pg_wal_lsn_diff('$L1','$L0')/20000.0, 1)") WAL bytes per head update; HOT $($P -Atc "select n_tup_hot_upd||' of '||n_tup_upd from pg_stat_user_tables where relname='ingest_heads'")"
-su postgres -s /bin/sh -c "$PGB/pg_ctl -D $W/pg/data -m fast stop >/dev/null"
+pg_stop $W/pg

@@ -8,13 +8,11 @@
 set -u
 BIN=$1; NODES=$2; LINES=$3; SENDERS=${4:-2}
 W=${W:-/tmp/cluster-bench}; rm -rf $W; mkdir -p $W/s3/seg; chmod 777 $W
-PGB=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin | tail -1)}
+. "$(dirname "$0")/pg.sh"
 PGPORT=55439
 cpu() { local t=0; for p in "$@"; do for q in $p $(pgrep -P $p); do t=$(awk -v t=$t '{print t+($14+$15)/100}' /proc/$q/stat 2>/dev/null || echo $t); done; done; echo $t; }
 if [ "$NODES" -gt 0 ]; then
-  install -d -o postgres $W/pg
-  su postgres -s /bin/sh -c "$PGB/initdb -D $W/pg/data -U postgres --locale C -A trust >/dev/null"
-  su postgres -s /bin/sh -c "$PGB/pg_ctl -D $W/pg/data -o '-p $PGPORT -k /tmp -c listen_addresses=127.0.0.1' -l $W/pg/log -w start >/dev/null"
+  pg_start $W/pg $PGPORT
   PGPID=$(head -1 $W/pg/data/postmaster.pid)
   psql -h 127.0.0.1 -p $PGPORT -U postgres -qc "CREATE DATABASE lt TEMPLATE template0 LOCALE 'C'"
   versitygw --access ak --secret sk --port 127.0.0.1:7079 posix $W/s3 >$W/s3.log 2>&1 &
@@ -56,5 +54,5 @@ fi
 for i in "${!PIDS[@]}"; do du -sb $W/n$((i+1)) 2>/dev/null | awk -v n=$((i+1)) '{print "node" n " folder bytes", $1}'; done
 kill "${PIDS[@]}" 2>/dev/null; sleep 1
 [ -n "$S3PID" ] && kill $S3PID
-[ -n "$PGPID" ] && su postgres -s /bin/sh -c "$PGB/pg_ctl -D $W/pg/data -m fast stop >/dev/null"
+[ -n "$PGPID" ] && pg_stop $W/pg
 wait 2>/dev/null

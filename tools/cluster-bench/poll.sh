@@ -16,10 +16,8 @@
 set -u
 N=$1; MODE=${2:-changes}; HEADS=${HEADS:-200}; RENEW=$(( N * 2 / 75 )); [ $RENEW -lt 1 ] && RENEW=1
 W=${W:-/tmp/cluster-poll}; rm -rf $W; mkdir -p $W; chmod 777 $W
-PGB=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin | tail -1)}; PORT=55441
-install -d -o postgres $W/pg
-su postgres -s /bin/sh -c "$PGB/initdb -D $W/pg/data -U postgres --locale C -A trust >/dev/null"
-su postgres -s /bin/sh -c "$PGB/pg_ctl -D $W/pg/data -o '-p $PORT -k /tmp -c listen_addresses=127.0.0.1' -l $W/pg/log -w start >/dev/null"
+. "$(dirname "$0")/pg.sh"; PORT=55441
+pg_start $W/pg $PORT
 P="psql -h 127.0.0.1 -p $PORT -U postgres -q"
 $P -c "CREATE TABLE ingest_heads (stream_id TEXT PRIMARY KEY, head_seq BIGINT NOT NULL, indexed_seq BIGINT NOT NULL DEFAULT 0, manifest_gen BIGINT NOT NULL DEFAULT 0)"
 $P -c "CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, epoch BIGINT NOT NULL, expiry BIGINT NOT NULL)"
@@ -67,4 +65,4 @@ awk -v mode=$MODE -v n=$N -v heads=$HEADS -v renew=$RENEW '
   on && $3 ~ /^(BEGIN|SELECT|COMMIT)$/ { poll += $1 }
   on && $3 == "UPDATE" { write += $1 }
   END { printf "%s streams=%d moved heads=%d renewed leases=%d+1: poll %.3f ms (the writes before it %.3f ms)\n", mode, n, heads, renew, poll, write }' $W/out
-su postgres -s /bin/sh -c "$PGB/pg_ctl -D $W/pg/data -m fast stop >/dev/null"
+pg_stop $W/pg
