@@ -80,9 +80,23 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	return c, nil
 }
 
+// minPostgres is the oldest PostgreSQL server_version_num Open accepts.
+const minPostgres = 130000
+
 func (c *DB) openPostgres(ctx context.Context) error {
 	if err := c.sql.PingContext(ctx); err != nil {
 		return err
+	}
+	// The change numbers of a cluster's poll are transaction ids read
+	// with pg_current_xact_id (changeNo), which came with PostgreSQL 13.
+	var version int
+	var named string
+	if err := c.sql.QueryRowContext(ctx, `SELECT CAST(current_setting('server_version_num') AS INTEGER), current_setting('server_version')`).
+		Scan(&version, &named); err != nil {
+		return err
+	}
+	if version < minPostgres {
+		return fmt.Errorf("PostgreSQL %s is too old: logtank needs PostgreSQL 13 or later", named)
 	}
 	// In byte order 'B' < 'a' and '_' < 'a'; a linguistic collation
 	// (en_US.UTF-8, ICU) puts both the other way.
