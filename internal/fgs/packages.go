@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"time"
 
 	"logtank/internal/runtime"
@@ -28,9 +27,9 @@ import (
 // A node's own copies follow the catalog whatever node changed it: at
 // start and every sweepEvery, the packages no version of their function
 // names any more (all of them for a deleted function) are removed from
-// the node's store, those stored in the last sweepEvery excepted, as a
-// request may be storing or fetching one the catalog names only after the
-// sweep has read it.
+// the node's store, those stored or run in the last sweepEvery excepted,
+// as a request may be storing, fetching or running one the catalog names
+// only after the sweep has read it.
 
 // packageKey is where a function's package is kept in the bucket.
 func packageKey(functionID, digest string) string {
@@ -51,8 +50,8 @@ func (s *Service) fetchPackage(ctx context.Context, functionID, digest string) e
 	if s.packages == nil || digest == "" {
 		return nil
 	}
-	_, err := s.rt.Store().Get(functionID, digest)
-	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+	// Held, it is marked as used, so that the sweep leaves it.
+	if held, err := s.rt.Store().Touch(functionID, digest); held || err != nil {
 		return err
 	}
 	r, err := s.packages.Get(ctx, s.bucket, packageKey(functionID, digest))

@@ -92,17 +92,40 @@ func entryPath(name string) (string, error) {
 }
 
 // Put stores a package that CheckPackage accepted and returns its digest.
+// A package stored already is marked as used now (Touch).
 func (s *Store) Put(functionID string, pkg []byte) (string, error) {
 	digest := Digest(pkg)
 	dir := filepath.Join(s.dir, functionID)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
 	final := filepath.Join(dir, digest+".zip")
-	if _, err := os.Stat(final); err == nil {
-		return digest, nil
+	var err error
+	// A sweep may remove the function's folder, found empty, between its
+	// creation and the write: then once more.
+	for range 2 {
+		if held, terr := s.Touch(functionID, digest); held || terr != nil {
+			return digest, terr
+		}
+		if err = os.MkdirAll(dir, 0o700); err != nil {
+			return "", err
+		}
+		if err = vfs.WriteFile(vfs.OS, final, pkg); !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
 	}
-	return digest, vfs.WriteFile(vfs.OS, final, pkg)
+	return digest, err
+}
+
+// Touch reports whether the store holds a package, and marks it as used
+// now: a sweep leaves the packages stored or used within its age.
+func (s *Store) Touch(functionID, digest string) (bool, error) {
+	if !isDigest(digest) {
+		return false, fmt.Errorf("bad code digest %q", digest)
+	}
+	now := time.Now()
+	err := os.Chtimes(filepath.Join(s.dir, functionID, digest+".zip"), now, now)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Get returns a stored package.
@@ -143,10 +166,10 @@ func (s *Store) Functions() ([]string, error) {
 	return ids, nil
 }
 
-// Sweep is Prune for the packages stored before a time only (any time when
-// before is zero), so that a package being stored or fetched meanwhile,
-// which the caller's keep may not list yet, stays; the function's folder
-// goes when nothing is left.
+// Sweep is Prune for the packages last stored or used (Touch) before a
+// time only (any time when before is zero), so that a package being
+// stored, fetched or run meanwhile, which the caller's keep may not list
+// yet, stays; the function's folder goes when nothing is left.
 func (s *Store) Sweep(functionID string, keep map[string]bool, before time.Time) error {
 	dir := filepath.Join(s.dir, functionID)
 	entries, err := os.ReadDir(dir)

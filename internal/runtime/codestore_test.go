@@ -135,3 +135,45 @@ func TestStoreSweep(t *testing.T) {
 		t.Fatalf("the folder of a function with nothing left: %v", err)
 	}
 }
+
+// A package stored again (a code change back to an older package) or used
+// (Touch, as each invocation of a node with a packages bucket does) counts
+// as stored now: a sweep whose keep was read before the change that names
+// it leaves it.
+func TestStoreSweepLeavesWhatWasStoredOrUsedSince(t *testing.T) {
+	dir := t.TempDir()
+	s, err := NewStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-2 * time.Hour)
+	var digests []string
+	for _, text := range []string{"stored again", "used", "idle"} {
+		pkg := zipOf(t, file{"index.py", 0o640, text})
+		d, err := s.Put("f", pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(filepath.Join(dir, "f", d+".zip"), long, long); err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, d)
+	}
+	if again, err := s.Put("f", zipOf(t, file{"index.py", 0o640, "stored again"})); err != nil || again != digests[0] {
+		t.Fatal(again, err)
+	}
+	if held, err := s.Touch("f", digests[1]); !held || err != nil {
+		t.Fatalf("touch: %v, %v", held, err)
+	}
+	if held, err := s.Touch("f", Digest([]byte("never stored"))); held || err != nil {
+		t.Fatalf("touch of a package never stored: %v, %v", held, err)
+	}
+	if err := s.Sweep("f", map[string]bool{}, time.Now().Add(-10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, true, false} {
+		if _, err := s.Get("f", digests[i]); (err == nil) != want {
+			t.Errorf("package %d: held %v after the sweep, want %v", i, err == nil, want)
+		}
+	}
+}
