@@ -33,6 +33,7 @@ const state = {
   stream: '',
   rows: [], // shown lines, newest first: {line, content, labels}
   searchSeq: 0,
+  detailsSeq: 0, // counts the loads of the details tab
   tail: null,
   tailLast: 0n,
   lastWindow: null,
@@ -343,13 +344,13 @@ async function pickStream(groupID, streamID, { run = true } = {}) {
   $('#stream-title').textContent = `${(state.groups.find((g) => g.log_group_id === groupID) || {}).log_group_name || groupID} / ${streamName(streamID)}`;
   renderGroups();
   syncRoute();
-  const tab = currentTab();
+  const detailsShown = state.detailsSeq;
   await Promise.all([loadSaved(), loadHistory()]);
-  // A tab or stream picked meanwhile has loaded itself: loading it here
-  // too would ask twice.
-  if (currentTab() !== tab || state.stream !== streamID) return;
-  if (tab === 'details') await showDetails();
-  if (run && tab === 'search') await runSearch();
+  if (state.stream !== streamID) return; // another stream was picked meanwhile
+  // The details tab, picked meanwhile, has loaded them already: asking
+  // again would ask twice.
+  if (currentTab() === 'details' && state.detailsSeq === detailsShown) await showDetails();
+  if (run && currentTab() === 'search') await runSearch();
 }
 
 // ---- time ---------------------------------------------------------------
@@ -770,6 +771,7 @@ async function showDetails() {
     }
     return el('section', { 'data-testid': testid }, el('h3', { text: title }), body);
   };
+  state.detailsSeq++;
   const stream = state.stream;
   const s = (state.streams.get(state.group) || []).find((x) => x.log_stream_id === state.stream);
   const parts = await Promise.all([
