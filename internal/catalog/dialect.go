@@ -188,11 +188,11 @@ func (c *DB) appendIngest(ctx context.Context, tx *sql.Tx, streamID string, batc
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		// Nothing stored: the stream was deleted, or its backlog is full.
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deleted_streams WHERE stream_id = $1`, streamID).Scan(&n); err != nil {
+		deleted, err := streamDeleted(ctx, tx, streamID)
+		if err != nil {
 			return 0, err
 		}
-		if n > 0 {
+		if deleted {
 			return 0, ErrStreamDeleted
 		}
 		return 0, ErrIngestBacklog

@@ -220,11 +220,11 @@ func (c *DB) ForgetDeletedStreamLogs(ctx context.Context, streamIDs []string) ([
 	err := c.tx(ctx, func(tx *sql.Tx) error {
 		objects = objects[:0]
 		for _, id := range streamIDs {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deleted_streams WHERE stream_id = $1`, id).Scan(&n); err != nil {
+			deleted, err := streamDeleted(ctx, tx, id)
+			if err != nil {
 				return err
 			}
-			if n == 0 {
+			if !deleted {
 				continue
 			}
 			o, err := c.forgetStreamLog(ctx, tx, id)

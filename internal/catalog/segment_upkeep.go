@@ -138,8 +138,18 @@ func keepObject(ctx context.Context, tx *sql.Tx, object string) error {
 // sooner than grace from now: uploads about to start, which the commit
 // recording them takes off the list. One that a manifest names is never
 // returned by DueGarbage, whatever the list says.
+//
+// A deleted stream (one with a tombstone) takes none (ErrStreamDeleted):
+// its garbage list is gone with its log, and nothing would collect them.
 func (c *DB) AddGarbage(ctx context.Context, streamID string, objects []string, grace time.Duration) error {
 	return c.tx(ctx, func(tx *sql.Tx) error {
+		deleted, err := streamDeleted(ctx, tx, streamID)
+		if err != nil {
+			return err
+		}
+		if deleted {
+			return ErrStreamDeleted
+		}
 		for _, o := range objects {
 			if err := c.addGarbage(ctx, tx, streamID, o, grace); err != nil {
 				return err
@@ -188,4 +198,21 @@ func (c *DB) ForgetGarbage(ctx context.Context, objects []string) error {
 		}
 		return nil
 	})
+}
+
+// StreamDeleted reports whether the stream has a tombstone.
+func (c *DB) StreamDeleted(ctx context.Context, streamID string) (bool, error) {
+	var deleted bool
+	err := c.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		deleted, err = streamDeleted(ctx, tx, streamID)
+		return err
+	})
+	return deleted, err
+}
+
+func streamDeleted(ctx context.Context, tx *sql.Tx, streamID string) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deleted_streams WHERE stream_id = $1`, streamID).Scan(&n)
+	return n > 0, err
 }

@@ -601,7 +601,7 @@ func (n *Node) publish(ctx context.Context, id string, st *streamState, from, to
 		}
 	}
 	if err := n.cfg.DB.RecordSegments(lease.Fenced(ctx, st.lease), id, int64(from), int64(to), recs); err != nil {
-		return err
+		return errors.Join(err, n.unrecorded(ctx, id, keys))
 	}
 	// Published: the node reads them from the bucket too, so that its
 	// disk holds only the cache's bound of them. Failing that, the local

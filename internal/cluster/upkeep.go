@@ -37,7 +37,12 @@ func (n *Node) upkeep(ctx context.Context, id string, l lease.Lease) error {
 	if err == nil {
 		err = n.compact(ctx, id, l)
 	}
-	return errors.Join(err, n.collect(ctx, id))
+	if errors.Is(err, lease.ErrLost) {
+		return err
+	}
+	// Fenced too: a node that lost the stream must not delete what the
+	// garbage list holds, as an upload of the new owner in flight.
+	return errors.Join(err, n.collect(lease.Fenced(ctx, l), id))
 }
 
 // expire drops the days the stream's TTL expired from the manifest.
@@ -115,7 +120,10 @@ func (n *Node) merge(ctx context.Context, id string, l lease.Lease, day string, 
 	}
 	rec := catalog.SegmentRecord{StreamID: id, Object: key, Day: day, MinLine: merged.MinLine, MaxLine: merged.MaxLine,
 		Rows: int64(merged.Rows), Bytes: merged.Bytes}
-	return n.cfg.DB.ReplaceSegments(lease.Fenced(ctx, l), id, objects, rec, n.cfg.Grace)
+	if err := n.cfg.DB.ReplaceSegments(lease.Fenced(ctx, l), id, objects, rec, n.cfg.Grace); err != nil {
+		return errors.Join(err, n.unrecorded(ctx, id, []string{key}))
+	}
+	return nil
 }
 
 // collect deletes the stream's objects whose grace passed. One whose
@@ -150,6 +158,22 @@ func (n *Node) upload(ctx context.Context, f logstore.FlushedSegment, key string
 	}
 	defer r.Close()
 	return n.cfg.Objects.Put(ctx, n.cfg.Bucket, key, r, f.Bytes)
+}
+
+// unrecorded deletes uploads whose commit failed because their stream was
+// deleted meanwhile: the deletion forgot the stream's garbage list, and
+// may have deleted their keys before the uploads landed. Those of a live
+// stream stay listed, for the owner's upkeep after the grace.
+func (n *Node) unrecorded(ctx context.Context, id string, keys []string) error {
+	ctx = context.WithoutCancel(ctx)
+	if deleted, err := n.cfg.DB.StreamDeleted(ctx, id); err != nil || !deleted {
+		return err
+	}
+	var errs []error
+	for _, k := range keys {
+		errs = append(errs, n.cfg.Objects.Delete(ctx, n.cfg.Bucket, k))
+	}
+	return errors.Join(errs...)
 }
 
 // beforeUpload lists the keys of segments about to be uploaded as garbage,

@@ -427,3 +427,64 @@ func TestQueriesDoNotWaitForTheUpkeep(t *testing.T) {
 		t.Fatalf("after the upkeep a holds %d rows, want the %d before", len(got), len(before))
 	}
 }
+
+// A stream deleted through another node while its owner uploads a
+// segment: the deletion forgets the stream's log and garbage list before
+// the upload lands, the commit then fails, and the owner deletes the
+// upload itself; the deleted stream's garbage list takes no more.
+func TestAnUploadOfADeletedStreamIsDeleted(t *testing.T) {
+	db, objects := shared(t)
+	ctx := context.Background()
+	if err := db.CreateLogGroup(ctx, catalog.LogGroup{ID: "g", ProjectID: "p", Name: "g", TTLDays: 7}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateLogStream(ctx, catalog.LogStream{ID: sid, ProjectID: "p", GroupID: "g", Name: "s"}, 100); err != nil {
+		t.Fatal(err)
+	}
+	gate := &gatedPuts{Store: objects, waiting: make(chan string, 1), release: make(chan struct{})}
+	a := configuredNode(t, db, gate, "a", func(*Config) {})
+	b := configuredNode(t, db, objects, "b", func(*Config) {})
+	appendLines(t, a, 0, 2)
+	gate.armed.Store(true)
+	tended := make(chan error, 1)
+	go func() {
+		a.pollMu.Lock()
+		defer a.pollMu.Unlock()
+		v, err := a.look(ctx)
+		if err == nil {
+			v.members = []string{a.Name()}
+			err = a.tend(ctx, head(t, db), v)
+		}
+		tended <- err
+	}()
+	released := false
+	defer func() {
+		if !released {
+			close(gate.release)
+		}
+	}()
+	select {
+	case <-gate.waiting:
+	case <-time.After(15 * time.Second):
+		t.Fatal("no upload")
+	}
+	if err := db.DeleteLogGroup(ctx, "p", "g"); err != nil {
+		t.Fatal(err)
+	}
+	// Through another node: a's own deletion would wait for its upload.
+	if err := b.Forget(ctx, sid); err != nil {
+		t.Fatal(err)
+	}
+	gate.armed.Store(false)
+	close(gate.release)
+	released = true
+	if err := <-tended; err == nil {
+		t.Fatal("the deleted stream's segment was recorded")
+	}
+	if keys := bucketKeys(t, objects); len(keys) != 0 {
+		t.Fatalf("objects left: %v", keys)
+	}
+	if err := db.AddGarbage(ctx, sid, []string{"late.seg"}, time.Minute); !errors.Is(err, catalog.ErrStreamDeleted) {
+		t.Fatalf("listing an upload of the deleted stream: %v", err)
+	}
+}
