@@ -501,6 +501,10 @@ func (c *Cache) fetch(f *File, index, length int64) ([]byte, error) {
 func (c *Cache) keep(id blockID, file []byte) {
 	size := int64(len(file))
 	c.mu.Lock()
+	if c.orphan(id.object) {
+		c.mu.Unlock()
+		return
+	}
 	for e := c.lru.Back(); e != nil && c.used+size > c.cfg.Bytes; {
 		prev := e.Prev()
 		if old := e.Value.(*entry); old.readers == 0 {
@@ -533,7 +537,18 @@ func (c *Cache) keep(id blockID, file []byte) {
 	c.mu.Lock()
 	e.elem = c.lru.PushFront(e)
 	c.blocks[id] = e
+	if c.orphan(id.object) {
+		// The object's last File closed while the block was written.
+		c.evict(e)
+	}
 	c.mu.Unlock()
+}
+
+// orphan tells whether the blocks of object have no File to serve, now
+// that its last one closed: a fetch that ends after that keeps nothing,
+// as the closing evicted the object's blocks. c.mu is held.
+func (c *Cache) orphan(object [16]byte) bool {
+	return c.open[object] == 0 && !c.ended
 }
 
 // writeFile writes a block file under a temporary name and renames it

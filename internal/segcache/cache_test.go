@@ -308,3 +308,36 @@ func TestBlocksStayWhileAFileOfTheObjectIsOpen(t *testing.T) {
 		t.Fatalf("after closing both: %+v, %d bytes on disk", st, fsys.Used())
 	}
 }
+
+// A fetch that ends after its object's last File closed serves its reader
+// and keeps nothing: the closing evicted the object's blocks, and a block
+// kept after it would stay with no File to serve until evicted for room.
+func TestFetchEndingAfterTheLastCloseKeepsNothing(t *testing.T) {
+	s, objects := newStore(t, 10_000)
+	s.gate = make(chan struct{})
+	fsys := vfs.NewMem()
+	c := openCache(t, fsys, HeaderSize+1<<20, 1<<20)
+	f := c.Open(s, "bkt", "o0", int64(len(objects[0])))
+	read := make(chan error, 1)
+	p := make([]byte, 100)
+	go func() {
+		_, err := f.ReadAt(p, 0)
+		read <- err
+	}()
+	for s.gets.Load() == 0 {
+		runtime.Gosched()
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(s.gate)
+	if err := <-read; err != nil || !bytes.Equal(p, objects[0][:100]) {
+		t.Fatalf("the read in flight: %v, or the bytes differ", err)
+	}
+	if st := c.Stats(); st.Blocks != 0 || st.Bytes != 0 {
+		t.Fatalf("after the last close and the fetch: %d blocks, %d bytes kept", st.Blocks, st.Bytes)
+	}
+	if names, _ := fsys.ReadDir("/cache"); len(names) != 0 {
+		t.Fatalf("files left in the cache's folder: %v", names)
+	}
+}
