@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -246,12 +247,7 @@ func TestIdleStreamExpiresWithoutItsOwner(t *testing.T) {
 func TestDeletedStreamLeavesNoLog(t *testing.T) {
 	db, objects := shared(t)
 	ctx := context.Background()
-	if err := db.CreateLogGroup(ctx, catalog.LogGroup{ID: "g", ProjectID: "p", Name: "g", TTLDays: 7}, 100); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateLogStream(ctx, catalog.LogStream{ID: sid, ProjectID: "p", GroupID: "g", Name: "s"}, 100); err != nil {
-		t.Fatal(err)
-	}
+	catalogStream(t, db)
 	deleted := false
 	a := configuredNode(t, db, objects, "a", func(*Config) {})
 	b := configuredNode(t, db, objects, "b", func(c *Config) { c.Known = func(id string) bool { return id != sid || !deleted } })
@@ -286,6 +282,19 @@ func TestDeletedStreamLeavesNoLog(t *testing.T) {
 	}
 }
 
+// catalogStream records the stream in the catalog, in group "g" of
+// project "p", so that deleting the group gives it a tombstone.
+func catalogStream(t *testing.T, db *catalog.DB) {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.CreateLogGroup(ctx, catalog.LogGroup{ID: "g", ProjectID: "p", Name: "g", TTLDays: 7}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateLogStream(ctx, catalog.LogStream{ID: sid, ProjectID: "p", GroupID: "g", Name: "s"}, 100); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // hungPuts is a bucket whose uploads store their object and then never
 // return, as a node that dies or hangs right after an upload: nothing it
 // would do after the upload happens.
@@ -312,12 +321,15 @@ func TestAnUploadNoCommitRecordedIsDeleted(t *testing.T) {
 	gone := configuredNode(t, db, hungPuts{objects, release}, "gone", func(c *Config) { c.Grace, c.LeaseTTL = time.Millisecond, term })
 	heir := configuredNode(t, db, objects, "heir", func(c *Config) { c.Grace = time.Millisecond })
 	appendLines(t, gone, 0, 2)
+	h := head(t, db)
 	stuck := make(chan struct{})
 	go func() {
 		defer close(stuck)
+		gone.pollMu.Lock()
+		defer gone.pollMu.Unlock()
 		if v, err := gone.look(context.Background()); err == nil {
 			v.members = []string{gone.Name()}
-			_ = gone.tend(context.Background(), head(t, db), v) // hangs in the upload until released
+			_ = gone.tend(context.Background(), h, v) // hangs in the upload until released
 		}
 	}()
 	t.Cleanup(func() {
@@ -348,9 +360,14 @@ func TestAnUploadNoCommitRecordedIsDeleted(t *testing.T) {
 // gatedPuts is a bucket whose uploads, once armed, wait until released.
 type gatedPuts struct {
 	objstore.Store
-	armed   atomic.Bool
-	waiting chan string
-	release chan struct{}
+	armed    atomic.Bool
+	waiting  chan string
+	release  chan struct{}
+	released sync.Once
+}
+
+func newGate(objects objstore.Store) *gatedPuts {
+	return &gatedPuts{Store: objects, waiting: make(chan string, 1), release: make(chan struct{})}
 }
 
 func (g *gatedPuts) Put(ctx context.Context, bucket, key string, r io.Reader, size int64) error {
@@ -361,12 +378,46 @@ func (g *gatedPuts) Put(ctx context.Context, bucket, key string, r io.Reader, si
 	return g.Store.Put(ctx, bucket, key, r, size)
 }
 
+// heldRound arms the gate and starts n's round of the stream at head h as
+// its preferred owner, returns once the round's first upload is held, and
+// gives what the round ends with after open.
+func (g *gatedPuts) heldRound(t *testing.T, n *Node, h catalog.IngestHead) <-chan error {
+	t.Helper()
+	g.armed.Store(true)
+	t.Cleanup(g.open)
+	ended := make(chan error, 1)
+	go func() {
+		n.pollMu.Lock()
+		defer n.pollMu.Unlock()
+		v, err := n.look(context.Background())
+		if err == nil {
+			v.members = []string{n.Name()}
+			err = n.tend(context.Background(), h, v)
+		}
+		ended <- err
+	}()
+	select {
+	case <-g.waiting:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the round uploaded nothing")
+	}
+	return ended
+}
+
+// open lets the held upload go, and every later one through.
+func (g *gatedPuts) open() {
+	g.released.Do(func() {
+		g.armed.Store(false)
+		close(g.release)
+	})
+}
+
 // The owner's upkeep runs without the stream's lock: while its merge's
 // upload hangs, a query's catch-up of the stream on the same node and a
 // read of its rows go on; the merge is recorded once the upload ends.
 func TestQueriesDoNotWaitForTheUpkeep(t *testing.T) {
 	db, objects := shared(t)
-	gate := &gatedPuts{Store: objects, waiting: make(chan string, 1), release: make(chan struct{})}
+	gate := newGate(objects)
 	a := upkeepNode(t, db, gate, "a", 0)
 	day := time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC).UnixNano()
 	indexRounds(t, a, a, db, 12, day, day)
@@ -378,29 +429,7 @@ func TestQueriesDoNotWaitForTheUpkeep(t *testing.T) {
 	st.mu.Lock()
 	st.upkept = time.Time{} // due now
 	st.mu.Unlock()
-	gate.armed.Store(true)
-	tended := make(chan error, 1)
-	go func() {
-		a.pollMu.Lock()
-		defer a.pollMu.Unlock()
-		v, err := a.look(context.Background())
-		if err == nil {
-			v.members = []string{a.Name()}
-			err = a.tend(context.Background(), head(t, db), v)
-		}
-		tended <- err
-	}()
-	released := false
-	defer func() {
-		if !released {
-			close(gate.release)
-		}
-	}()
-	select {
-	case <-gate.waiting:
-	case <-time.After(15 * time.Second):
-		t.Fatal("the upkeep uploaded no merged segment")
-	}
+	tended := gate.heldRound(t, a, head(t, db))
 	caught := make(chan error, 1)
 	go func() { caught <- a.CatchUp(context.Background(), sid) }()
 	select {
@@ -414,9 +443,7 @@ func TestQueriesDoNotWaitForTheUpkeep(t *testing.T) {
 	if got := rows(t, a); !reflect.DeepEqual(got, before) {
 		t.Fatalf("during the upkeep a holds %d rows, want the %d before", len(got), len(before))
 	}
-	gate.armed.Store(false)
-	close(gate.release)
-	released = true
+	gate.open()
 	if err := <-tended; err != nil {
 		t.Fatal(err)
 	}
@@ -435,39 +462,12 @@ func TestQueriesDoNotWaitForTheUpkeep(t *testing.T) {
 func TestAnUploadOfADeletedStreamIsDeleted(t *testing.T) {
 	db, objects := shared(t)
 	ctx := context.Background()
-	if err := db.CreateLogGroup(ctx, catalog.LogGroup{ID: "g", ProjectID: "p", Name: "g", TTLDays: 7}, 100); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateLogStream(ctx, catalog.LogStream{ID: sid, ProjectID: "p", GroupID: "g", Name: "s"}, 100); err != nil {
-		t.Fatal(err)
-	}
-	gate := &gatedPuts{Store: objects, waiting: make(chan string, 1), release: make(chan struct{})}
+	catalogStream(t, db)
+	gate := newGate(objects)
 	a := configuredNode(t, db, gate, "a", func(*Config) {})
 	b := configuredNode(t, db, objects, "b", func(*Config) {})
 	appendLines(t, a, 0, 2)
-	gate.armed.Store(true)
-	tended := make(chan error, 1)
-	go func() {
-		a.pollMu.Lock()
-		defer a.pollMu.Unlock()
-		v, err := a.look(ctx)
-		if err == nil {
-			v.members = []string{a.Name()}
-			err = a.tend(ctx, head(t, db), v)
-		}
-		tended <- err
-	}()
-	released := false
-	defer func() {
-		if !released {
-			close(gate.release)
-		}
-	}()
-	select {
-	case <-gate.waiting:
-	case <-time.After(15 * time.Second):
-		t.Fatal("no upload")
-	}
+	tended := gate.heldRound(t, a, head(t, db))
 	if err := db.DeleteLogGroup(ctx, "p", "g"); err != nil {
 		t.Fatal(err)
 	}
@@ -475,9 +475,7 @@ func TestAnUploadOfADeletedStreamIsDeleted(t *testing.T) {
 	if err := b.Forget(ctx, sid); err != nil {
 		t.Fatal(err)
 	}
-	gate.armed.Store(false)
-	close(gate.release)
-	released = true
+	gate.open()
 	if err := <-tended; err == nil {
 		t.Fatal("the deleted stream's segment was recorded")
 	}
