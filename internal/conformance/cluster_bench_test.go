@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"logtank/internal/catalog"
 	"logtank/internal/catalog/pgtest"
 	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
@@ -57,11 +56,7 @@ func BenchmarkIngestHTTPCluster3(b *testing.B) {
 		}))
 		defer nodes[i].stop()
 	}
-	db, err := catalog.Open(context.Background(), pg, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := openCatalog(b, pg)
 	group, stream := nodes[0].createStream(t, "bench", "ingest")
 	var bodies [][]byte
 	for i := range 16 {
@@ -229,11 +224,7 @@ func benchSearchFromBucket(b *testing.B, batches int, indexAfter time.Duration) 
 			b.Fatalf("ingest: %d %s", status, resp)
 		}
 	}
-	db, err := catalog.Open(context.Background(), pg, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := openCatalog(b, pg)
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		if h, err := db.StreamIngestHead(context.Background(), stream); err == nil && h.Indexed == h.Head {
 			break

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"logtank/internal/catalog"
 	"logtank/internal/catalog/pgtest"
 	"logtank/internal/ltscore"
 	"logtank/internal/objstore"
@@ -48,11 +47,7 @@ func TestClusterBucketDownIs503(t *testing.T) {
 			t.Fatalf("ingest: %d %s", status, resp)
 		}
 	}
-	db, err := catalog.Open(context.Background(), pg, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openCatalog(t, pg)
 	within(t, 30*time.Second, "the owner indexes every batch", func() bool {
 		h, err := db.StreamIngestHead(context.Background(), stream)
 		return err == nil && h.Indexed == h.Head && h.Head == 60

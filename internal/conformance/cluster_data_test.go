@@ -264,11 +264,7 @@ func TestClusterAnswersAsEmbedded(t *testing.T) {
 	want := clusterAnswers(t, embedded.lts(), egroup, estream, from, to)
 	sameAnswers(t, "round robin, from the ingest log", clusterAnswers(t, rr, group, stream, from, to), want)
 
-	db, err := catalog.Open(context.Background(), pg, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openCatalog(t, pg)
 	within(t, 30*time.Second, "the owner indexes every batch", func() bool {
 		h, err := db.StreamIngestHead(context.Background(), stream)
 		return err == nil && h.Indexed == int64(len(work))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/lts/v2/model"
 
+	"logtank/internal/catalog"
 	"logtank/internal/catalog/pgtest"
 	"logtank/internal/iam"
 	"logtank/internal/server"
@@ -20,6 +21,18 @@ import (
 func startNode(t *testing.T, url string) *env {
 	t.Helper()
 	return startWith(t, "", func(c *server.Config) { c.Catalog = url })
+}
+
+// openCatalog opens the cluster's catalog at url beside its nodes, closed
+// when the test ends.
+func openCatalog(tb testing.TB, url string) *catalog.DB {
+	tb.Helper()
+	db, err := catalog.Open(context.Background(), url, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 // within fails the test unless ok holds within d of now: how quickly one

@@ -37,11 +37,7 @@ func TestClusterCompactsAsEmbedded(t *testing.T) {
 	nodes, embedded, rr, group, stream, egroup, estream := besideEmbedded(t, func() *env { return startUpkeepNode(t, pg, objects) })
 	now := time.Now()
 	from, to := now.Add(-48*time.Hour), now.Add(time.Hour)
-	db, err := catalog.Open(context.Background(), pg, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openCatalog(t, pg)
 
 	// Each batch holds lines of two days 29 hours apart (always two UTC
 	// days), sharing their times with the other batches', and is indexed
@@ -79,6 +75,7 @@ func TestClusterCompactsAsEmbedded(t *testing.T) {
 	}
 	var segs []catalog.SegmentRecord
 	within(t, 30*time.Second, "the owner merges each day into one segment", func() bool {
+		var err error
 		segs, err = db.SegmentsAfter(context.Background(), stream, 0)
 		return err == nil && len(segs) == 2 && segs[0].Day != segs[1].Day
 	})
