@@ -182,7 +182,7 @@ func (s *Store) MergeSegments(day string, segs []vfs.File) (FlushedSegment, erro
 		seg.day, seg.inPlace, seg.dmg = day, true, s.damage
 		inputs = append(inputs, seg)
 	}
-	dir := filepath.Join(s.dir, "merging")
+	dir := filepath.Join(s.dir, mergingDir)
 	if err := vfs.MkdirAll(s.fs, dir); err != nil {
 		return FlushedSegment{}, err
 	}
@@ -194,6 +194,10 @@ func (s *Store) MergeSegments(day string, segs []vfs.File) (FlushedSegment, erro
 	merged.close()
 	return FlushedSegment{Day: day, MinLine: merged.minLine, MaxLine: merged.maxLine, Rows: merged.rows, Bytes: merged.size, path: path}, nil
 }
+
+// mergingDir is the folder under the store's where MergeSegments writes;
+// Open empties it.
+const mergingDir = "merging"
 
 // DiscardMerged removes a segment MergeSegments wrote.
 func (s *Store) DiscardMerged(f FlushedSegment) error { return s.fs.Remove(f.path) }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -405,4 +406,24 @@ func flushedBytes(t *testing.T, s *Store, f FlushedSegment) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// A merge that a crash left before its caller discarded it is gone at the
+// next start: nothing in the merges' folder outlives a run.
+func TestOpenRemovesInterruptedMerges(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir, Options{Follower: true})
+	s.Close()
+	left := filepath.Join(dir, mergingDir, "00000000000000000007.seg")
+	if err := os.MkdirAll(filepath.Dir(left), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(left, []byte("half a merge"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s = openStore(t, dir, Options{Follower: true})
+	defer s.Close()
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Fatalf("the interrupted merge is still there: %v", err)
+	}
 }

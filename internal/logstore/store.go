@@ -201,6 +201,11 @@ func Open(dir string, opts Options, exists func(streamID string) bool) (*Store, 
 			}
 		}
 	}
+	// Merges written for a cluster's bucket are the caller's until it
+	// discards them; one a crash interrupted is never needed again.
+	if err := s.fs.RemoveAll(filepath.Join(dir, mergingDir)); err != nil {
+		s.log.Warn("logstore: an interrupted merge's files could not be removed", "dir", filepath.Join(dir, mergingDir), "error", err)
+	}
 	marked, err := readBatchSeqMark(s.fs, s.batchSeqPath())
 	if err != nil {
 		s.closeSegments()
